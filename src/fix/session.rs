@@ -1,0 +1,589 @@
+//! The FIX session layer as a pure state machine, in the quinn style: bytes and `now` in,
+//! bytes, deadlines and events out. It never touches a socket or reads a clock: `now` is UTC
+//! nanoseconds since the Unix epoch, supplied by the caller (the TSC in a worker, a virtual
+//! clock in tests).
+//!
+//! One type plays both roles: the harness is the initiator, the reference gateway the
+//! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
+//! reply, Heartbeats when idle, TestRequest → Heartbeat(112), ResendRequest →
+//! SequenceReset-GapFill, inbound MsgSeqNum checks (gaps are counted, not replayed: a
+//! benchmark does not need old messages), Reject (3) and BusinessMessageReject (j) counting,
+//! and the Logout handshake.
+//!
+//! Drive it like this: feed inbound bytes to [`Session::on_bytes`], call
+//! [`Session::on_timeout`] when [`Session::poll_timeout`] is due, send whatever
+//! [`Session::poll_transmit`] writes, and act on [`Session::poll_event`].
+
+use super::encode::{Encoder, Overflow};
+use super::parse::{Frame, FrameError, Msg, MsgType, ParseError, frame, parse};
+use super::time::{TIMESTAMP_LEN, write_timestamp};
+use super::tag;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Initiator,
+    Acceptor,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub role: Role,
+    /// Our CompID. An acceptor takes both CompIDs from the Logon it receives.
+    pub sender: Vec<u8>,
+    pub target: Vec<u8>,
+    /// HeartBtInt (108) in seconds.
+    pub heartbeat_s: u32,
+    /// Send 141=Y on Logon and start both sequences at 1.
+    pub reset_seq: bool,
+    pub username: Option<Vec<u8>>,
+    pub password: Option<Vec<u8>>,
+    /// How long an initiator waits for the Logon reply.
+    pub logon_timeout_ns: u64,
+    /// How long to wait for the peer's Logout reply.
+    pub logout_timeout_ns: u64,
+}
+
+impl SessionConfig {
+    pub fn initiator(sender: &[u8], target: &[u8], heartbeat_s: u32) -> Self {
+        SessionConfig {
+            role: Role::Initiator,
+            sender: sender.to_vec(),
+            target: target.to_vec(),
+            heartbeat_s,
+            reset_seq: false,
+            username: None,
+            password: None,
+            logon_timeout_ns: 10_000_000_000,
+            logout_timeout_ns: 2_000_000_000,
+        }
+    }
+
+    pub fn acceptor() -> Self {
+        SessionConfig { role: Role::Acceptor, ..SessionConfig::initiator(b"", b"", 30) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Initiator: Logon queued or sent, reply not yet seen. Acceptor: waiting for a Logon.
+    AwaitingLogon,
+    Active,
+    /// We sent Logout and wait for the reply.
+    LogoutSent,
+    /// The session is over; send what is still queued, then close the connection.
+    Closed,
+}
+
+/// Protocol problems the session saw. They are counted by the caller; none is fatal by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolError {
+    Garbled(FrameError),
+    Unparseable(ParseError),
+    /// Inbound MsgSeqNum jumped; `missing` messages were skipped.
+    SeqGap { missing: u32 },
+    /// Inbound MsgSeqNum went backwards without PossDupFlag.
+    SeqTooLow { expected: u32, received: u32 },
+    /// A session-level Reject (35=3) of one of our messages.
+    SessionReject { ref_seq: u32 },
+    /// A BusinessMessageReject (35=j).
+    BusinessReject { ref_seq: u32 },
+    /// A message other than Logon before the session was logged on.
+    NotLoggedOn,
+    /// A Logon on a session already logged on.
+    UnexpectedLogon,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    LoggedOn,
+    /// The peer answered our Logon with a Logout (text in [`Session::text`]) or closed.
+    LogonRejected,
+    /// No Logon reply within the logon timeout.
+    LogonTimeout,
+    /// The session ended with a Logout. `by_peer` says who started it; `acknowledged` is false
+    /// when our Logout was not answered in time.
+    LoggedOut { by_peer: bool, acknowledged: bool },
+    /// Nothing heard from the peer for a heartbeat interval after a TestRequest.
+    PeerTimeout,
+    Error(ProtocolError),
+}
+
+const EVENT_CAP: usize = 16;
+const TEXT_CAP: usize = 128;
+const TEST_REQ_ID_CAP: usize = 64;
+
+/// A FIX session. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct Session {
+    cfg: SessionConfig,
+    state: State,
+    /// MsgSeqNum of the next message we send.
+    next_out: u32,
+    /// MsgSeqNum we expect next from the peer.
+    next_in: u32,
+    heartbeat_ns: u64,
+    last_sent: u64,
+    last_recv: u64,
+    state_since: u64,
+    test_req_sent: Option<u64>,
+    test_req_counter: u32,
+    // Queued transmissions.
+    want_logon: bool,
+    want_heartbeat: bool,
+    heartbeat_req_id: ([u8; TEST_REQ_ID_CAP], usize),
+    want_test_request: bool,
+    want_gap_fill: Option<(u32, u32)>,
+    want_logout: bool,
+    peer_reset_seq: bool,
+    events: [Event; EVENT_CAP],
+    events_head: usize,
+    events_len: usize,
+    events_dropped: u64,
+    text: ([u8; TEXT_CAP], usize),
+}
+
+impl Session {
+    /// A new session. An initiator queues its Logon at once.
+    pub fn new(cfg: SessionConfig, now: u64) -> Session {
+        let heartbeat_ns = cfg.heartbeat_s as u64 * 1_000_000_000;
+        let want_logon = cfg.role == Role::Initiator;
+        Session {
+            cfg,
+            state: State::AwaitingLogon,
+            next_out: 1,
+            next_in: 1,
+            heartbeat_ns,
+            last_sent: now,
+            last_recv: now,
+            state_since: now,
+            test_req_sent: None,
+            test_req_counter: 0,
+            want_logon,
+            want_heartbeat: false,
+            heartbeat_req_id: ([0; TEST_REQ_ID_CAP], 0),
+            want_test_request: false,
+            want_gap_fill: None,
+            want_logout: false,
+            peer_reset_seq: false,
+            events: [Event::LoggedOn; EVENT_CAP],
+            events_head: 0,
+            events_len: 0,
+            events_dropped: 0,
+            text: ([0; TEXT_CAP], 0),
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.state == State::Active
+    }
+
+    /// Our CompIDs (an acceptor learns them at Logon).
+    pub fn sender(&self) -> &[u8] {
+        &self.cfg.sender
+    }
+
+    pub fn target(&self) -> &[u8] {
+        &self.cfg.target
+    }
+
+    /// The Text (58) of the last Logout or Reject received.
+    pub fn text(&self) -> &[u8] {
+        &self.text.0[..self.text.1]
+    }
+
+    /// MsgSeqNum of the next outbound message.
+    pub fn next_out_seq(&self) -> u32 {
+        self.next_out
+    }
+
+    /// Takes the MsgSeqNum for an application message the caller is sending now.
+    #[inline]
+    pub fn take_app_seq(&mut self, now: u64) -> u32 {
+        let s = self.next_out;
+        self.next_out = self.next_out.wrapping_add(1);
+        self.last_sent = now;
+        s
+    }
+
+    /// Starts the Logout handshake.
+    pub fn logout(&mut self, now: u64) {
+        match self.state {
+            State::Active => {
+                self.want_logout = true;
+                self.set_state(State::LogoutSent, now);
+            }
+            State::AwaitingLogon => self.set_state(State::Closed, now),
+            State::LogoutSent | State::Closed => {}
+        }
+    }
+
+    /// The transport lost the connection.
+    pub fn on_disconnect(&mut self, now: u64) {
+        match self.state {
+            State::AwaitingLogon if self.cfg.role == Role::Initiator => self.push(Event::LogonRejected),
+            State::LogoutSent => self.push(Event::LoggedOut { by_peer: false, acknowledged: false }),
+            _ => {}
+        }
+        self.clear_queue();
+        self.set_state(State::Closed, now);
+    }
+
+    fn clear_queue(&mut self) {
+        self.want_logon = false;
+        self.want_heartbeat = false;
+        self.want_test_request = false;
+        self.want_gap_fill = None;
+        self.want_logout = false;
+    }
+
+    fn set_state(&mut self, s: State, now: u64) {
+        self.state = s;
+        self.state_since = now;
+    }
+
+    fn push(&mut self, e: Event) {
+        if self.events_len == EVENT_CAP {
+            // The caller drains after every call; losing the oldest beats growing.
+            self.events_head = (self.events_head + 1) % EVENT_CAP;
+            self.events_len -= 1;
+            self.events_dropped += 1;
+        }
+        self.events[(self.events_head + self.events_len) % EVENT_CAP] = e;
+        self.events_len += 1;
+    }
+
+    /// The next event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events_len == 0 {
+            return None;
+        }
+        let e = self.events[self.events_head];
+        self.events_head = (self.events_head + 1) % EVENT_CAP;
+        self.events_len -= 1;
+        Some(e)
+    }
+
+    fn save_text(&mut self, msg: &Msg, raw: &[u8]) {
+        let t = msg.text.get(raw);
+        let n = t.len().min(TEXT_CAP);
+        self.text.0[..n].copy_from_slice(&t[..n]);
+        self.text.1 = n;
+    }
+
+    /// Frames, parses and handles every whole message at the start of `bytes`. Application
+    /// messages (ExecutionReports, orders…) are handed to `app` with their raw bytes. Returns
+    /// how many bytes were consumed; the rest is an incomplete message.
+    pub fn on_bytes(&mut self, now: u64, bytes: &[u8], mut app: impl FnMut(&Msg, &[u8])) -> usize {
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let rest = &bytes[pos..];
+            match frame(rest) {
+                Frame::NeedMore => break,
+                Frame::Error { error, skip } => {
+                    self.push(Event::Error(ProtocolError::Garbled(error)));
+                    pos += skip;
+                }
+                Frame::Message { len } => {
+                    let raw = &rest[..len];
+                    pos += len;
+                    match parse(raw) {
+                        Ok(msg) => {
+                            if self.on_message(now, &msg, raw) {
+                                app(&msg, raw);
+                            }
+                        }
+                        Err(e) => self.push(Event::Error(ProtocolError::Unparseable(e))),
+                    }
+                }
+            }
+        }
+        pos
+    }
+
+    /// Handles one parsed message. Returns true when it is an application message for the
+    /// caller.
+    pub fn on_message(&mut self, now: u64, msg: &Msg, raw: &[u8]) -> bool {
+        self.last_recv = now;
+        self.test_req_sent = None;
+        match self.state {
+            State::Closed => false,
+            State::AwaitingLogon => self.on_message_before_logon(now, msg, raw),
+            State::Active | State::LogoutSent => self.on_message_logged_on(now, msg, raw),
+        }
+    }
+
+    fn on_message_before_logon(&mut self, now: u64, msg: &Msg, raw: &[u8]) -> bool {
+        match (self.cfg.role, msg.msg_type) {
+            (Role::Initiator, MsgType::Logon) => {
+                self.check_seq(msg, true);
+                self.set_state(State::Active, now);
+                self.push(Event::LoggedOn);
+            }
+            (Role::Initiator, MsgType::Logout) => {
+                self.save_text(msg, raw);
+                self.clear_queue();
+                self.set_state(State::Closed, now);
+                self.push(Event::LogonRejected);
+            }
+            (Role::Acceptor, MsgType::Logon) => {
+                // Answer with the CompIDs reversed and the peer's heartbeat interval.
+                self.cfg.sender = msg.target.get(raw).to_vec();
+                self.cfg.target = msg.sender.get(raw).to_vec();
+                if msg.heart_bt_int > 0 {
+                    self.cfg.heartbeat_s = msg.heart_bt_int;
+                    self.heartbeat_ns = msg.heart_bt_int as u64 * 1_000_000_000;
+                }
+                self.peer_reset_seq = msg.reset_seq;
+                if msg.reset_seq {
+                    self.next_out = 1;
+                }
+                self.check_seq(msg, true);
+                self.want_logon = true;
+                self.set_state(State::Active, now);
+                self.push(Event::LoggedOn);
+            }
+            _ => self.push(Event::Error(ProtocolError::NotLoggedOn)),
+        }
+        false
+    }
+
+    /// Checks the inbound MsgSeqNum. Returns false for a duplicate to ignore.
+    fn check_seq(&mut self, msg: &Msg, logon: bool) -> bool {
+        if logon && msg.reset_seq {
+            self.next_in = msg.seq.wrapping_add(1);
+            return true;
+        }
+        if msg.seq > self.next_in {
+            self.push(Event::Error(ProtocolError::SeqGap { missing: msg.seq - self.next_in }));
+            self.next_in = msg.seq.wrapping_add(1);
+        } else if msg.seq < self.next_in {
+            if msg.poss_dup {
+                return false;
+            }
+            self.push(Event::Error(ProtocolError::SeqTooLow { expected: self.next_in, received: msg.seq }));
+        } else {
+            self.next_in = msg.seq.wrapping_add(1);
+        }
+        true
+    }
+
+    fn on_message_logged_on(&mut self, now: u64, msg: &Msg, raw: &[u8]) -> bool {
+        // SequenceReset-Reset ignores MsgSeqNum; everything else is checked.
+        if msg.msg_type == MsgType::SequenceReset && !msg.gap_fill {
+            if msg.new_seq > 0 {
+                self.next_in = msg.new_seq;
+            }
+            return false;
+        }
+        if !self.check_seq(msg, false) {
+            return false;
+        }
+        match msg.msg_type {
+            MsgType::Heartbeat => {}
+            MsgType::TestRequest => {
+                let id = msg.test_req_id.get(raw);
+                let n = id.len().min(TEST_REQ_ID_CAP);
+                self.heartbeat_req_id.0[..n].copy_from_slice(&id[..n]);
+                self.heartbeat_req_id.1 = n;
+                self.want_heartbeat = true;
+            }
+            MsgType::ResendRequest => {
+                // We keep no history: fill the whole range with one gap fill.
+                if msg.begin_seq > 0 && msg.begin_seq < self.next_out {
+                    self.want_gap_fill = Some((msg.begin_seq, self.next_out));
+                }
+            }
+            MsgType::SequenceReset => {
+                if msg.new_seq > self.next_in {
+                    self.next_in = msg.new_seq;
+                }
+            }
+            MsgType::Reject => {
+                self.save_text(msg, raw);
+                self.push(Event::Error(ProtocolError::SessionReject { ref_seq: msg.ref_seq }));
+            }
+            MsgType::BusinessMessageReject => {
+                self.save_text(msg, raw);
+                self.push(Event::Error(ProtocolError::BusinessReject { ref_seq: msg.ref_seq }));
+            }
+            MsgType::Logout => {
+                self.save_text(msg, raw);
+                if self.state == State::LogoutSent {
+                    self.push(Event::LoggedOut { by_peer: false, acknowledged: true });
+                } else {
+                    self.want_logout = true;
+                    self.push(Event::LoggedOut { by_peer: true, acknowledged: true });
+                }
+                self.set_state(State::Closed, now);
+            }
+            MsgType::Logon => self.push(Event::Error(ProtocolError::UnexpectedLogon)),
+            _ => return true,
+        }
+        false
+    }
+
+    /// When [`on_timeout`](Session::on_timeout) should next be called.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match self.state {
+            State::AwaitingLogon if self.cfg.role == Role::Initiator => Some(self.state_since + self.cfg.logon_timeout_ns),
+            State::AwaitingLogon | State::Closed => None,
+            State::LogoutSent => Some(self.state_since + self.cfg.logout_timeout_ns),
+            State::Active if self.heartbeat_ns == 0 => None,
+            State::Active => {
+                let hb = self.last_sent + self.heartbeat_ns;
+                let quiet = match self.test_req_sent {
+                    Some(t) => t + self.heartbeat_ns,
+                    None => self.last_recv + self.heartbeat_ns + self.heartbeat_ns / 5,
+                };
+                Some(hb.min(quiet))
+            }
+        }
+    }
+
+    /// Runs the timers: heartbeats, TestRequest after silence, and the logon, logout and peer
+    /// timeouts.
+    pub fn on_timeout(&mut self, now: u64) {
+        let Some(due) = self.poll_timeout() else { return };
+        if now < due {
+            return;
+        }
+        match self.state {
+            State::AwaitingLogon => {
+                self.clear_queue();
+                self.set_state(State::Closed, now);
+                self.push(Event::LogonTimeout);
+            }
+            State::LogoutSent => {
+                self.clear_queue();
+                self.set_state(State::Closed, now);
+                self.push(Event::LoggedOut { by_peer: false, acknowledged: false });
+            }
+            State::Active => {
+                if now >= self.last_sent + self.heartbeat_ns {
+                    self.want_heartbeat = true;
+                    // Mark it sent now so the deadline moves even before poll_transmit.
+                    self.last_sent = now;
+                }
+                match self.test_req_sent {
+                    Some(t) if now >= t + self.heartbeat_ns => {
+                        self.clear_queue();
+                        self.set_state(State::Closed, now);
+                        self.push(Event::PeerTimeout);
+                    }
+                    None if now >= self.last_recv + self.heartbeat_ns + self.heartbeat_ns / 5 => {
+                        self.want_test_request = true;
+                        self.test_req_sent = Some(now);
+                    }
+                    _ => {}
+                }
+            }
+            State::Closed => {}
+        }
+    }
+
+    /// True while a message is queued for [`poll_transmit`](Session::poll_transmit).
+    pub fn has_transmit(&self) -> bool {
+        self.want_logon
+            || self.want_heartbeat
+            || self.want_test_request
+            || self.want_gap_fill.is_some()
+            || self.want_logout
+    }
+
+    /// Writes the next queued session message into `buf` and returns its length, or `None`
+    /// when nothing is queued.
+    pub fn poll_transmit(&mut self, now: u64, buf: &mut [u8]) -> Result<Option<usize>, Overflow> {
+        let mut time = [0u8; TIMESTAMP_LEN];
+        write_timestamp(now, &mut time);
+        let n = if self.want_logon {
+            let seq = self.next_out;
+            let mut e = self.header(buf, b"A", seq, &time);
+            e.field(tag::ENCRYPT_METHOD, b"0");
+            e.field_u64(tag::HEART_BT_INT, self.cfg.heartbeat_s as u64);
+            let reset = match self.cfg.role {
+                Role::Initiator => self.cfg.reset_seq,
+                Role::Acceptor => self.peer_reset_seq,
+            };
+            if reset {
+                e.field(tag::RESET_SEQ_NUM_FLAG, b"Y");
+            }
+            if self.cfg.role == Role::Initiator {
+                if let Some(u) = &self.cfg.username {
+                    e.field(tag::USERNAME, u);
+                }
+                if let Some(p) = &self.cfg.password {
+                    e.field(tag::PASSWORD, p);
+                }
+            }
+            let n = e.finish()?;
+            self.want_logon = false;
+            self.next_out += 1;
+            n
+        } else if let Some((begin, new_seq)) = self.want_gap_fill {
+            // Sent with the first missing MsgSeqNum; does not consume one.
+            let mut e = Encoder::new(buf);
+            e.field(tag::MSG_TYPE, b"4");
+            e.field(tag::SENDER_COMP_ID, &self.cfg.sender);
+            e.field(tag::TARGET_COMP_ID, &self.cfg.target);
+            e.field_u64(tag::MSG_SEQ_NUM, begin as u64);
+            e.field(tag::POSS_DUP_FLAG, b"Y");
+            e.field(tag::SENDING_TIME, &time);
+            e.field(tag::ORIG_SENDING_TIME, &time);
+            e.field(tag::GAP_FILL_FLAG, b"Y");
+            e.field_u64(tag::NEW_SEQ_NO, new_seq as u64);
+            let n = e.finish()?;
+            self.want_gap_fill = None;
+            n
+        } else if self.want_heartbeat {
+            let seq = self.next_out;
+            let mut e = self.header(buf, b"0", seq, &time);
+            if self.heartbeat_req_id.1 > 0 {
+                e.field(tag::TEST_REQ_ID, &self.heartbeat_req_id.0[..self.heartbeat_req_id.1]);
+            }
+            let n = e.finish()?;
+            self.heartbeat_req_id.1 = 0;
+            self.want_heartbeat = false;
+            self.next_out += 1;
+            n
+        } else if self.want_test_request {
+            self.test_req_counter += 1;
+            let seq = self.next_out;
+            let id = self.test_req_counter as u64;
+            let mut e = self.header(buf, b"1", seq, &time);
+            e.field_u64(tag::TEST_REQ_ID, id);
+            let n = e.finish()?;
+            self.want_test_request = false;
+            self.next_out += 1;
+            n
+        } else if self.want_logout {
+            let seq = self.next_out;
+            let e = self.header(buf, b"5", seq, &time);
+            let n = e.finish()?;
+            self.want_logout = false;
+            self.next_out += 1;
+            n
+        } else {
+            return Ok(None);
+        };
+        self.last_sent = now;
+        Ok(Some(n))
+    }
+
+    fn header<'b>(&self, buf: &'b mut [u8], msg_type: &[u8], seq: u32, time: &[u8]) -> Encoder<'b> {
+        let mut e = Encoder::new(buf);
+        e.field(tag::MSG_TYPE, msg_type);
+        e.field(tag::SENDER_COMP_ID, &self.cfg.sender);
+        e.field(tag::TARGET_COMP_ID, &self.cfg.target);
+        e.field_u64(tag::MSG_SEQ_NUM, seq as u64);
+        e.field(tag::SENDING_TIME, time);
+        e
+    }
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
