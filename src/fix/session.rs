@@ -275,9 +275,10 @@ impl Session {
     }
 
     /// Frames, parses and handles every whole message at the start of `bytes`. Application
-    /// messages (ExecutionReports, orders…) are handed to `app` with their raw bytes. Returns
+    /// messages (ExecutionReports, orders…) are handed to `app` with the session (to reply on)
+    /// and their raw bytes. Returns
     /// how many bytes were consumed; the rest is an incomplete message.
-    pub fn on_bytes(&mut self, now: u64, bytes: &[u8], mut app: impl FnMut(&Msg, &[u8])) -> usize {
+    pub fn on_bytes(&mut self, now: u64, bytes: &[u8], mut app: impl FnMut(&mut Session, &Msg, &[u8])) -> usize {
         let mut pos = 0;
         while pos < bytes.len() {
             let rest = &bytes[pos..];
@@ -293,7 +294,7 @@ impl Session {
                     match parse(raw) {
                         Ok(msg) => {
                             if self.on_message(now, &msg, raw) {
-                                app(&msg, raw);
+                                app(self, &msg, raw);
                             }
                         }
                         Err(e) => self.push(Event::Error(ProtocolError::Unparseable(e))),

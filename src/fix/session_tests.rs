@@ -32,7 +32,7 @@ fn events(s: &mut Session) -> Vec<Event> {
 /// Delivers `bytes` to `s`; returns the application messages' readable text.
 fn deliver(s: &mut Session, now: u64, bytes: &[u8]) -> Vec<String> {
     let mut app = Vec::new();
-    let used = s.on_bytes(now, bytes, |_, raw| app.push(printable(raw)));
+    let used = s.on_bytes(now, bytes, |_, _, raw| app.push(printable(raw)));
     assert_eq!(used, bytes.len(), "incomplete message left over");
     app
 }

@@ -1,0 +1,298 @@
+//! Command-line definitions (clap), help text and value parsers. Values are parsed here
+//! raw; [`crate::run::RunConfig::from_args`] validates them into a config once.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fixblast",
+    version,
+    about = "Order-entry round-trip latency of a FIX 4.2 gateway",
+    long_about = "fixblast logs on to a FIX 4.2 order-entry gateway, sends NewOrderSingles from \
+pinned busy-polling threads, matches each ExecutionReport to its order by ClOrdID and reports \
+the round-trip latency distribution.\n\n\
+Quick start:\n  fixblast run                          # against the built-in gateway on loopback\n  \
+fixblast run --target 10.0.0.5:9878 --rate 50k --duration 30s --json result.json\n\n\
+Exit codes: 0 success, 1 an --sla threshold failed, 2 bad input or usage, 3 the run could \
+not complete (gateway unreachable, logon refused, disconnected). Result files are written \
+in every case."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure a gateway's order round trip (starts the built-in gateway when no --target).
+    Run(Box<RunArgs>),
+    /// Run the reference FIX 4.2 gateway (an acceptor that acks, and optionally fills, orders).
+    Gateway(GatewayArgs),
+    /// Order templates.
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Check a template file and print the order it encodes.
+    Check {
+        /// The template file (see fix-templates/README.md).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// io_uring where the kernel allows it, else syscall.
+    Auto,
+    /// io_uring; fail when it is unavailable.
+    Uring,
+    /// Plain non-blocking read/write.
+    Syscall,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Poll {
+    /// Busy-poll: lowest latency; each worker owns its core.
+    Spin,
+    /// Yield the core when idle: for shared cores, laptops and CI.
+    Yield,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Gateway address HOST:PORT. Without it, fixblast starts its built-in gateway on a
+    /// loopback port and measures against that.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub target: Option<String>,
+
+    /// FIX sessions to open. With more than one, session k logs on as SENDER_COMP_IDk.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub sessions: u32,
+
+    /// Worker threads; sessions are spread over them round-robin.
+    #[arg(long, default_value_t = 1, value_name = "T")]
+    pub threads: usize,
+
+    /// Cores to pin worker threads to, one per thread: `2,3` or `4-7`. Default: the highest
+    /// numbered cores.
+    #[arg(long, value_name = "LIST", value_parser = parse_cores)]
+    pub cores: Option<Vec<usize>>,
+
+    /// Cores for the built-in gateway. Default: a core the workers do not use, if any; with
+    /// no core to spare the gateway yields instead of spinning.
+    #[arg(long, value_name = "LIST", value_parser = parse_cores)]
+    pub gateway_cores: Option<Vec<usize>>,
+
+    /// Transport.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+
+    /// What an idle worker does. Use `yield` when cores are shared (CI, laptops).
+    #[arg(long, value_enum, default_value_t = Poll::Spin)]
+    pub poll: Poll,
+
+    /// Open-loop rate over all sessions, orders/s: `2500`, `10k`, `1.5m`. Latency is measured
+    /// from each order's intended send time, so a stall is never hidden (no coordinated
+    /// omission). Default 10k unless --closed-loop.
+    #[arg(long, value_name = "ORDERS_PER_S", value_parser = parse_rate, conflicts_with = "closed_loop")]
+    pub rate: Option<f64>,
+
+    /// Closed loop: keep --window orders in flight per session, sending the next as soon as
+    /// one is acked. Measures service time at the gateway's own pace.
+    #[arg(long)]
+    pub closed_loop: bool,
+
+    /// Orders in flight per session with --closed-loop.
+    #[arg(long, default_value_t = 1, value_name = "K", requires = "closed_loop")]
+    pub window: u32,
+
+    /// How long to measure: `500ms`, `10s`, `2m`.
+    #[arg(long, default_value = "10s", value_name = "DUR", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Orders sent before measuring starts; their latencies are not recorded.
+    #[arg(long, default_value = "2s", value_name = "DUR", value_parser = parse_duration)]
+    pub warmup: Duration,
+
+    /// An order with no ExecutionReport this long after it was due counts as timed out.
+    #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// NewOrderSingle template. Default: the built-in copy of fix-templates/new-order-single.fix.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// SenderCompID (49) of the first session.
+    #[arg(long, default_value = "FIXBLAST", value_name = "ID")]
+    pub sender_comp_id: String,
+
+    /// TargetCompID (56) for every session.
+    #[arg(long, default_value = "GATEWAY", value_name = "ID")]
+    pub target_comp_id: String,
+
+    /// HeartBtInt (108) in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub heartbeat: u32,
+
+    /// Send ResetSeqNumFlag (141=Y) on Logon: both sides start at MsgSeqNum 1.
+    #[arg(long)]
+    pub reset_seq: bool,
+
+    /// Username (553) on Logon.
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// Password (554) on Logon.
+    #[arg(long, value_name = "SECRET")]
+    pub password: Option<String>,
+
+    /// Make the built-in gateway fill every order (a second ExecutionReport, 150=2).
+    #[arg(long)]
+    pub gateway_fill: bool,
+
+    /// Write the result as JSON (schema in README.md).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Print only the final summary, no live lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9878", value_name = "ADDR")]
+    pub listen: String,
+
+    /// Threads; connections are spread over them.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+
+    /// Cores to pin the threads to.
+    #[arg(long, value_name = "LIST", value_parser = parse_cores)]
+    pub cores: Option<Vec<usize>>,
+
+    /// Transport.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+
+    /// What an idle thread does.
+    #[arg(long, value_enum, default_value_t = Poll::Spin)]
+    pub poll: Poll,
+
+    /// Follow each New ExecutionReport with a Fill.
+    #[arg(long)]
+    pub fill: bool,
+
+    /// Reject this fraction of orders (ExecType 8), e.g. 0.01.
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    pub reject_ratio: f64,
+
+    /// Drop each connection after it has sent N orders.
+    #[arg(long, value_name = "N")]
+    pub disconnect_after: Option<u64>,
+}
+
+/// Parses `500ms`, `10s`, `2m`, `250us`, `100ns`, `1h`, `1.5s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let v: f64 = num.parse().map_err(|_| format!("{s:?} is not a duration; use a number and a unit: 500ms, 10s, 2m"))?;
+    let ns_per = match unit {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" => 60e9,
+        "h" => 3600e9,
+        "" => return Err(format!("{s:?} has no unit; use ns, us, ms, s, m or h (e.g. 10s)")),
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use ns, us, ms, s, m or h")),
+    };
+    Ok(Duration::from_nanos((v * ns_per).round() as u64))
+}
+
+/// Parses `2500`, `10k`, `1.5m` (orders per second), which must be more than 0.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.chars().last() {
+        Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
+        Some('m' | 'M') => (&t[..t.len() - 1], 1e6),
+        _ => (t, 1.0),
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
+        _ => Err(format!("{s:?} is not a rate; use orders per second like 2500, 10k or 1.5m")),
+    }
+}
+
+/// Parses a core list: `2`, `2,3`, `4-7`, `0,2-3`.
+pub fn parse_cores(s: &str) -> Result<Vec<usize>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || format!("{part:?} in {s:?} is not a core or a range; use e.g. 2,3 or 4-7");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+                if a > b {
+                    return Err(format!("{part:?} in {s:?} is a descending range"));
+                }
+                out.extend(a..=b);
+            }
+            None => out.push(part.parse().map_err(|_| bad())?),
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("{s:?} names no core"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("10").unwrap_err().contains("no unit"));
+        assert!(parse_duration("10x").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("2500"), Ok(2500.0));
+        assert_eq!(parse_rate("10k"), Ok(10_000.0));
+        assert_eq!(parse_rate("1.5m"), Ok(1_500_000.0));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("-5").is_err());
+        assert!(parse_rate("lots").is_err());
+    }
+
+    #[test]
+    fn cores() {
+        assert_eq!(parse_cores("2,3"), Ok(vec![2, 3]));
+        assert_eq!(parse_cores("0,4-6"), Ok(vec![0, 4, 5, 6]));
+        assert!(parse_cores("7-4").unwrap_err().contains("descending"));
+        assert!(parse_cores("a").is_err());
+        assert!(parse_cores("").is_err());
+    }
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

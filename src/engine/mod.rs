@@ -1,0 +1,163 @@
+//! The load engine: pinned worker threads, each busy-polling its own FIX sessions over a
+//! [`Transport`](crate::transport::Transport), sending orders on schedule and matching their
+//! ExecutionReports.
+//!
+//! A worker never allocates, locks, formats or logs per order. Its only shared state is a
+//! handful of atomics in [`Shared`] (start time, stop flag) read once per loop, and its
+//! measurements leave it once per interval as a [`Snapshot`](crate::metrics::Snapshot).
+
+pub mod pending;
+pub mod schedule;
+pub mod worker;
+
+use crate::fix::session::SessionConfig;
+use crate::fix::template::OrderTemplate;
+use quanta::Clock;
+use std::net::TcpStream;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+/// How a worker spends a loop iteration that found nothing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollMode {
+    /// Spin: lowest latency, owns the core.
+    Spin,
+    /// `sched_yield`: for shared cores and tests.
+    Yield,
+}
+
+impl PollMode {
+    #[inline]
+    pub fn idle(self) {
+        match self {
+            PollMode::Spin => std::hint::spin_loop(),
+            PollMode::Yield => std::thread::yield_now(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PollMode::Spin => "spin",
+            PollMode::Yield => "yield",
+        }
+    }
+}
+
+/// How a worker decides to send.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Load {
+    /// This worker's share of an open-loop rate, in orders/s, and its phase (0..1 of a period).
+    Open { rate: f64, phase: f64 },
+    /// Keep `window` orders awaiting their first reply on every session.
+    Closed { window: u32 },
+}
+
+/// Phase lengths, in nanoseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub warmup_ns: u64,
+    pub duration_ns: u64,
+    /// An order with no ExecutionReport this long after it was due is timed out.
+    pub timeout_ns: u64,
+    /// Length of a reporting interval.
+    pub interval_ns: u64,
+}
+
+/// One FIX session a worker will run.
+pub struct SessionSpec {
+    /// Global session number (0-based): goes into every ClOrdID.
+    pub index: u16,
+    pub stream: TcpStream,
+    pub template: OrderTemplate,
+    pub config: SessionConfig,
+}
+
+/// Everything a worker thread needs.
+pub struct WorkerSpec {
+    pub index: usize,
+    pub core: Option<usize>,
+    pub sessions: Vec<SessionSpec>,
+    pub load: Load,
+    pub timing: Timing,
+    pub poll: PollMode,
+    pub pending_capacity: usize,
+}
+
+/// State shared by the workers and the coordinating thread. Workers read it once per loop.
+pub struct Shared {
+    pub clock: Clock,
+    /// TSC reading that is time zero for the run; all `*_ns` are relative to it.
+    pub epoch_raw: u64,
+    /// UTC nanoseconds at `epoch_raw`.
+    pub epoch_utc_ns: u64,
+    /// When orders start (after every session logged on), or `u64::MAX` until then.
+    pub start_ns: AtomicU64,
+    /// Stop sending, drain, log out (Ctrl-C, a lost session, or the end).
+    pub stop: AtomicBool,
+    /// When `stop` was first set.
+    pub stop_ns: AtomicU64,
+    /// Give up before the run starts (a session could not log on).
+    pub abort: AtomicBool,
+    pub workers_logged_on: AtomicUsize,
+    /// The first reason the run could not complete.
+    pub failure: Mutex<Option<String>>,
+}
+
+impl Shared {
+    pub fn new(clock: Clock) -> Shared {
+        let epoch_raw = clock.raw();
+        let epoch_utc_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        Shared {
+            clock,
+            epoch_raw,
+            epoch_utc_ns,
+            start_ns: AtomicU64::new(u64::MAX),
+            stop: AtomicBool::new(false),
+            stop_ns: AtomicU64::new(u64::MAX),
+            abort: AtomicBool::new(false),
+            workers_logged_on: AtomicUsize::new(0),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// Nanoseconds since the epoch, now.
+    #[inline]
+    pub fn now_ns(&self) -> u64 {
+        self.clock.delta_as_nanos(self.epoch_raw, self.clock.raw())
+    }
+
+    /// Asks every worker to stop sending and finish.
+    pub fn request_stop(&self) {
+        if !self.stop.swap(true, Ordering::AcqRel) {
+            self.stop_ns.store(self.now_ns(), Ordering::Release);
+        }
+    }
+
+    /// Records why the run cannot complete (the first reason wins) and stops it.
+    pub fn fail(&self, reason: String) {
+        let mut f = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        if f.is_none() {
+            *f = Some(reason);
+        }
+        drop(f);
+        self.abort.store(true, Ordering::Release);
+        self.request_stop();
+    }
+
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// Pins the calling thread, returning a warning when the OS refused.
+pub fn pin(core: Option<usize>, what: &str) -> Option<String> {
+    let core = core?;
+    if core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
+        None
+    } else {
+        Some(format!("warning: could not pin {what} to core {core}; it runs unpinned"))
+    }
+}

@@ -1,0 +1,189 @@
+//! Orders in flight on one session: a ring of slots indexed by the slot number carried in
+//! each ClOrdID, so an ExecutionReport finds its order in O(1).
+//!
+//! Orders take slots in send order, so the oldest order awaiting a reply is always at the
+//! tail: timeouts are found by looking at the tail only. A slot is reusable once its order
+//! is acked (a fill may still arrive and is matched while the slot is not reused) or
+//! finished. A full ring means more orders await their first reply than the ring holds: the
+//! caller waits, and the wait shows up as schedule lag.
+
+/// One order in flight.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Slot {
+    /// The packed ClOrdID; 0 when free.
+    pub id: u64,
+    /// When the order was due, in ns since the run's epoch.
+    pub intended_ns: u64,
+    /// TSC reading when it was handed to the transport.
+    pub sent_raw: u64,
+    pub acked: bool,
+    /// Sent during warm-up: counted apart, never recorded in results.
+    pub warmup: bool,
+}
+
+#[derive(Debug)]
+pub struct Pending {
+    slots: Box<[Slot]>,
+    mask: u64,
+    /// Next slot to take (monotonic; the slot index is `head & mask`).
+    head: u64,
+    /// Oldest slot that may still await its first reply.
+    tail: u64,
+    /// Orders awaiting their first reply.
+    awaiting: u32,
+}
+
+impl Pending {
+    /// A ring of at least `capacity` slots (rounded up to a power of two).
+    pub fn new(capacity: usize) -> Pending {
+        let cap = capacity.max(2).next_power_of_two();
+        Pending { slots: vec![Slot::default(); cap].into_boxed_slice(), mask: cap as u64 - 1, head: 0, tail: 0, awaiting: 0 }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Orders awaiting their first ExecutionReport.
+    #[inline]
+    pub fn awaiting(&self) -> u32 {
+        self.awaiting
+    }
+
+    /// The slot number the next order would take, or `None` when the ring is full of orders
+    /// awaiting their first reply.
+    #[inline]
+    pub fn next_free(&self) -> Option<u32> {
+        if self.head - self.tail >= self.slots.len() as u64 {
+            return None;
+        }
+        let idx = (self.head & self.mask) as usize;
+        let s = &self.slots[idx];
+        // An acked or free slot may be taken; one still awaiting its reply may not.
+        if s.id != 0 && !s.acked {
+            return None;
+        }
+        Some(idx as u32)
+    }
+
+    /// Fills the slot [`next_free`](Pending::next_free) returned.
+    #[inline]
+    pub fn insert(&mut self, slot: Slot) {
+        let idx = (self.head & self.mask) as usize;
+        self.slots[idx] = slot;
+        self.head += 1;
+        self.awaiting += 1;
+    }
+
+    /// The slot for a reply, if it holds the order with this ClOrdID.
+    #[inline]
+    pub fn get_mut(&mut self, slot: u32, id: u64) -> Option<&mut Slot> {
+        self.slots.get_mut(slot as usize).filter(|s| s.id == id && id != 0)
+    }
+
+    /// Marks the order in `slot` as acked.
+    #[inline]
+    pub fn ack(&mut self, slot: u32) {
+        let s = &mut self.slots[slot as usize];
+        if !s.acked {
+            s.acked = true;
+            self.awaiting -= 1;
+        }
+    }
+
+    /// Frees `slot`: the order is finished (filled, rejected, cancelled).
+    #[inline]
+    pub fn finish(&mut self, slot: u32) {
+        let s = &mut self.slots[slot as usize];
+        if s.id != 0 && !s.acked {
+            self.awaiting -= 1;
+        }
+        s.id = 0;
+        s.acked = false;
+    }
+
+    /// Expires orders at the tail that have awaited their first reply since before `cutoff_ns`
+    /// (intended time). Calls `on_expired` for each; returns how many.
+    #[inline]
+    pub fn expire(&mut self, cutoff_ns: u64, mut on_expired: impl FnMut(&Slot)) -> u32 {
+        let mut n = 0;
+        while self.tail < self.head {
+            let idx = (self.tail & self.mask) as usize;
+            let s = self.slots[idx];
+            if s.id != 0 && !s.acked {
+                if s.intended_ns >= cutoff_ns {
+                    break;
+                }
+                on_expired(&s);
+                self.slots[idx].id = 0;
+                self.awaiting -= 1;
+                n += 1;
+            }
+            self.tail += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(p: &mut Pending, id: u64, t: u64) -> u32 {
+        let slot = p.next_free().unwrap();
+        p.insert(Slot { id, intended_ns: t, ..Slot::default() });
+        slot
+    }
+
+    #[test]
+    fn a_reply_finds_its_order_and_a_stale_id_does_not() {
+        let mut p = Pending::new(4);
+        let s = order(&mut p, 11, 100);
+        assert!(p.get_mut(s, 11).is_some());
+        assert!(p.get_mut(s, 12).is_none());
+        assert!(p.get_mut(99, 11).is_none());
+        p.finish(s);
+        assert!(p.get_mut(s, 11).is_none());
+        assert_eq!(p.awaiting(), 0);
+    }
+
+    #[test]
+    fn ring_is_full_only_of_orders_awaiting_a_reply() {
+        let mut p = Pending::new(4);
+        let slots: Vec<u32> = (1..=4).map(|i| order(&mut p, i, i)).collect();
+        assert_eq!(p.next_free(), None);
+        // Acking the oldest frees its slot for reuse; a fill for it still matches until then.
+        p.ack(slots[0]);
+        assert_eq!(p.awaiting(), 3);
+        assert!(p.get_mut(slots[0], 1).is_some());
+        assert_eq!(p.next_free(), Some(slots[0]));
+        order(&mut p, 5, 5);
+        assert!(p.get_mut(slots[0], 1).is_none());
+    }
+
+    #[test]
+    fn expiry_takes_the_oldest_unanswered_orders_only() {
+        let mut p = Pending::new(8);
+        let a = order(&mut p, 1, 10);
+        order(&mut p, 2, 20);
+        order(&mut p, 3, 30);
+        p.ack(a);
+        let mut expired = Vec::new();
+        assert_eq!(p.expire(25, |s| expired.push(s.id)), 1);
+        assert_eq!(expired, vec![2]);
+        assert_eq!(p.awaiting(), 1);
+        assert_eq!(p.expire(25, |_| {}), 0);
+        assert_eq!(p.expire(u64::MAX, |_| {}), 1);
+        assert_eq!(p.awaiting(), 0);
+    }
+
+    #[test]
+    fn a_reply_out_of_order_does_not_block_expiry_of_older_orders() {
+        let mut p = Pending::new(8);
+        order(&mut p, 1, 10);
+        let b = order(&mut p, 2, 20);
+        p.finish(b);
+        assert_eq!(p.expire(30, |_| {}), 1);
+        assert_eq!(p.awaiting(), 0);
+    }
+}

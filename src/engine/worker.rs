@@ -1,0 +1,535 @@
+//! One worker thread: the busy-poll loop.
+//!
+//! Each iteration reads the TSC once, handles what the last poll received, runs the session
+//! timers, sends the orders that are due, and polls the transport (which writes what was just
+//! queued and reads what arrived). Phases (logon, waiting for the start, run, drain, logout)
+//! share that loop and differ only in whether orders are sent.
+
+use super::pending::{Pending, Slot};
+use super::schedule::Schedule;
+use super::{Load, PollMode, Shared, Timing, WorkerSpec, pin};
+use crate::fix::clordid::{self, ClOrdId};
+use crate::fix::parse::{Msg, MsgType};
+use crate::fix::session::{Event, ProtocolError, Session, State};
+use crate::fix::template::OrderTemplate;
+use crate::fix::time::TimestampCache;
+use crate::metrics::{Counts, ErrorKind, HistSet, Snapshot, record};
+use crate::transport::{BufSizes, ConnId, Transport};
+use crossbeam_channel::{Receiver, Sender};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// What a worker sends the reporter.
+#[derive(Debug)]
+pub enum Report {
+    Interval(Snapshot),
+    /// The worker has logged out and sent its last interval.
+    Done { worker: usize },
+}
+
+/// Session messages are small; this is room for the largest one.
+const SCRATCH: usize = 1024;
+
+struct Sess {
+    conn: ConnId,
+    index: u16,
+    name: String,
+    session: Session,
+    template: OrderTemplate,
+    pending: Pending,
+    counter: u32,
+    /// The session ended (logout, disconnect) and has been accounted for.
+    done: bool,
+}
+
+/// Measurements in progress: the part of the worker that the reply handler writes to.
+struct Recorder {
+    hists: Box<HistSet>,
+    counts: Counts,
+    warm: Counts,
+    warmup_end_ns: u64,
+}
+
+impl Recorder {
+    #[inline]
+    fn phase(&mut self, warmup: bool) -> &mut Counts {
+        if warmup { &mut self.warm } else { &mut self.counts }
+    }
+
+    #[inline]
+    fn error_at(&mut self, ns: u64, kind: ErrorKind) {
+        let warm = ns < self.warmup_end_ns;
+        self.phase(warm).error(kind);
+    }
+
+    /// An application message arrived on session `index` at `now_ns` (TSC `now_raw`).
+    #[inline]
+    fn on_app(&mut self, shared: &Shared, pending: &mut Pending, index: u16, msg: &Msg, raw: &[u8]) {
+        let now_raw = shared.clock.raw();
+        let now_ns = shared.clock.delta_as_nanos(shared.epoch_raw, now_raw);
+        if msg.msg_type != MsgType::ExecutionReport {
+            self.error_at(now_ns, ErrorKind::UnexpectedMessage);
+            return;
+        }
+        let id = match ClOrdId::parse(msg.cl_ord_id.get(raw)) {
+            Some(id) if id.session == index => id,
+            _ => return self.error_at(now_ns, ErrorKind::Unmatched),
+        };
+        let Some(slot) = pending.get_mut(id.slot, id.pack()) else {
+            return self.error_at(now_ns, ErrorKind::Unmatched);
+        };
+        let s = *slot;
+        let filled = msg.exec_type == b'2' || msg.ord_status == b'2';
+        let rejected = msg.exec_type == b'8';
+        let terminal = filled || rejected || matches!(msg.exec_type, b'3' | b'4' | b'C');
+        if !s.acked {
+            if rejected {
+                self.phase(s.warmup).error(ErrorKind::Rejected);
+                pending.finish(id.slot);
+                return;
+            }
+            self.latency(&s, now_raw, now_ns, shared, Kind::Ack);
+            pending.ack(id.slot);
+        }
+        if filled {
+            self.latency(&s, now_raw, now_ns, shared, Kind::Fill);
+        }
+        if terminal {
+            pending.finish(id.slot);
+        }
+    }
+
+    #[inline]
+    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, shared: &Shared, kind: Kind) {
+        let counts = if s.warmup { &mut self.warm } else { &mut self.counts };
+        // quanta gives 0 when end <= start: an anomaly, never a 0 ns latency.
+        let from_intended = now_ns.checked_sub(s.intended_ns).filter(|&d| d > 0);
+        let Some(lat) = from_intended else {
+            counts.error(ErrorKind::ClockAnomaly);
+            return;
+        };
+        match kind {
+            Kind::Ack => {
+                counts.acked += 1;
+                if s.warmup {
+                    record(&mut self.hists.warmup_ack, lat, counts);
+                    return;
+                }
+                record(&mut self.hists.ack, lat, counts);
+                match shared.clock.delta_as_nanos(s.sent_raw, now_raw) {
+                    0 => counts.error(ErrorKind::ClockAnomaly),
+                    svc => record(&mut self.hists.ack_service, svc, counts),
+                }
+            }
+            Kind::Fill => {
+                counts.filled += 1;
+                if !s.warmup {
+                    record(&mut self.hists.fill, lat, counts);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Ack,
+    Fill,
+}
+
+struct Worker<T: Transport> {
+    id: usize,
+    t: T,
+    sessions: Vec<Sess>,
+    shared: Arc<Shared>,
+    load: Load,
+    timing: Timing,
+    poll: PollMode,
+    rec: Recorder,
+    ts: TimestampCache,
+    scratch: Box<[u8]>,
+    tx: Sender<Report>,
+    free: Receiver<Box<HistSet>>,
+    interval_index: i64,
+    next_boundary_ns: u64,
+    rr: usize,
+}
+
+/// Runs one worker to completion. Failures are reported through `shared`.
+pub fn run<T: Transport>(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<HistSet>>) {
+    let id = spec.index;
+    if let Some(w) = pin(spec.core, &format!("worker {id}")) {
+        eprintln!("{w}");
+    }
+    match Worker::<T>::new(spec, shared.clone(), tx.clone(), free) {
+        Ok(mut w) => w.run(),
+        Err(e) => shared.fail(format!("worker {id}: cannot set up its connections: {e}")),
+    }
+    let _ = tx.send(Report::Done { worker: id });
+}
+
+impl<T: Transport> Worker<T> {
+    fn new(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<HistSet>>) -> std::io::Result<Self> {
+        let mut t = T::new(BufSizes::default())?;
+        let now = shared.epoch_utc_ns + shared.now_ns();
+        let mut sessions = Vec::with_capacity(spec.sessions.len());
+        for s in spec.sessions {
+            let conn = t.add(s.stream)?;
+            let name = format!("session {} ({})", s.index + 1, String::from_utf8_lossy(&s.config.sender));
+            sessions.push(Sess {
+                conn,
+                index: s.index,
+                name,
+                session: Session::new(s.config, now),
+                template: s.template,
+                pending: Pending::new(spec.pending_capacity),
+                // Start each session's counter from the clock so ClOrdIDs differ from run to run.
+                counter: (shared.epoch_utc_ns / 1_000_000) as u32 ^ ((s.index as u32) << 24),
+                done: false,
+            });
+        }
+        let hists = free.try_recv().unwrap_or_default();
+        Ok(Worker {
+            id: spec.index,
+            t,
+            sessions,
+            shared,
+            load: spec.load,
+            timing: spec.timing,
+            poll: spec.poll,
+            rec: Recorder { hists, counts: Counts::default(), warm: Counts::default(), warmup_end_ns: u64::MAX },
+            ts: TimestampCache::default(),
+            scratch: vec![0u8; SCRATCH].into_boxed_slice(),
+            tx,
+            free,
+            interval_index: i64::MIN,
+            next_boundary_ns: u64::MAX,
+            rr: 0,
+        })
+    }
+
+    #[inline]
+    fn now(&self) -> (u64, u64) {
+        let raw = self.shared.clock.raw();
+        (raw, self.shared.clock.delta_as_nanos(self.shared.epoch_raw, raw))
+    }
+
+    fn run(&mut self) {
+        if !self.logon() {
+            self.logout();
+            return;
+        }
+        self.shared.workers_logged_on.fetch_add(1, Ordering::AcqRel);
+        // Keep the sessions alive (heartbeats) until every worker is ready.
+        let start_ns = loop {
+            let s = self.shared.start_ns.load(Ordering::Acquire);
+            if s != u64::MAX {
+                break s;
+            }
+            if self.shared.abort.load(Ordering::Acquire) {
+                self.logout();
+                return;
+            }
+            let (_, ns) = self.now();
+            if !self.step(ns) {
+                self.poll.idle();
+            }
+        };
+        let warmup_end = start_ns + self.timing.warmup_ns;
+        let measure_end = warmup_end + self.timing.duration_ns;
+        self.rec.warmup_end_ns = warmup_end;
+        self.interval_index = self.index_of(start_ns.max(self.now().1));
+        self.next_boundary_ns = self.boundary(self.interval_index + 1);
+        self.send_phase(start_ns, measure_end);
+        self.drain(measure_end);
+        self.logout();
+        self.flush(true);
+    }
+
+    /// Sends Logon on every session and waits until all are logged on. False on failure.
+    fn logon(&mut self) -> bool {
+        loop {
+            if self.shared.abort.load(Ordering::Acquire) {
+                return false;
+            }
+            let (_, ns) = self.now();
+            let progress = self.step(ns);
+            if self.sessions.iter().all(|s| s.session.is_active()) {
+                return true;
+            }
+            if self.sessions.iter().any(|s| s.done) {
+                return false;
+            }
+            if !progress {
+                self.poll.idle();
+            }
+        }
+    }
+
+    fn send_phase(&mut self, start_ns: u64, measure_end: u64) {
+        let mut sched = match self.load {
+            Load::Open { rate, phase } => Some(Schedule::new(start_ns, rate, phase)),
+            Load::Closed { .. } => None,
+        };
+        loop {
+            let (raw, ns) = self.now();
+            if self.shared.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            let mut progress = false;
+            match (&mut sched, self.load) {
+                (Some(sched), _) => {
+                    if sched.next_ns() >= measure_end {
+                        return;
+                    }
+                    while sched.next_ns() <= ns && sched.next_ns() < measure_end {
+                        let i = self.rr;
+                        if !self.send_order(i, sched.next_ns(), raw, ns) {
+                            break;
+                        }
+                        self.rr = (i + 1) % self.sessions.len();
+                        sched.advance();
+                        progress = true;
+                    }
+                }
+                (None, Load::Closed { window }) => {
+                    if ns >= measure_end {
+                        return;
+                    }
+                    for i in 0..self.sessions.len() {
+                        while self.sessions[i].pending.awaiting() < window && self.send_order(i, ns, raw, ns) {
+                            progress = true;
+                        }
+                    }
+                }
+                (None, Load::Open { .. }) => unreachable!("open loop has a schedule"),
+            }
+            progress |= self.step(ns);
+            if !progress {
+                self.poll.idle();
+            }
+        }
+    }
+
+    /// Waits for the replies still due, up to `--timeout` after sending stopped.
+    fn drain(&mut self, measure_end: u64) {
+        let stopped = self.shared.stop_ns.load(Ordering::Acquire).min(measure_end).min(self.now().1);
+        let deadline = stopped + self.timing.timeout_ns;
+        loop {
+            let (_, ns) = self.now();
+            let progress = self.step(ns);
+            let awaiting: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.awaiting()).sum();
+            if awaiting == 0 || ns >= deadline || self.sessions.iter().all(|s| s.done) {
+                break;
+            }
+            if !progress {
+                self.poll.idle();
+            }
+        }
+        // Whatever is still unanswered has had its full timeout.
+        for s in &mut self.sessions {
+            let rec = &mut self.rec;
+            s.pending.expire(u64::MAX, |slot| rec.phase(slot.warmup).error(ErrorKind::TimedOut));
+        }
+    }
+
+    /// Logs every session out and closes the connections.
+    fn logout(&mut self) {
+        let (_, ns) = self.now();
+        let utc = self.shared.epoch_utc_ns + ns;
+        for s in &mut self.sessions {
+            s.session.logout(utc);
+        }
+        loop {
+            let (_, ns) = self.now();
+            let progress = self.step(ns);
+            let all_closed = self.sessions.iter().all(|s| s.session.state() == State::Closed && !s.session.has_transmit());
+            if all_closed {
+                break;
+            }
+            if !progress {
+                self.poll.idle();
+            }
+        }
+        // One more poll writes any final Logout reply.
+        self.t.poll();
+        for s in &self.sessions {
+            self.t.close(s.conn);
+        }
+    }
+
+    /// Queues one order on session `i`. False when it cannot go now (buffer or ring full,
+    /// session not logged on): the caller retries on the next loop and the delay shows up as
+    /// schedule lag.
+    #[inline]
+    fn send_order(&mut self, i: usize, intended_ns: u64, raw: u64, ns: u64) -> bool {
+        let s = &mut self.sessions[i];
+        if !s.session.is_active() {
+            return false;
+        }
+        let out = self.t.out(s.conn);
+        if out.room() < s.template.max_len() {
+            return false;
+        }
+        let Some(slot) = s.pending.next_free() else { return false };
+        s.counter = s.counter.wrapping_add(1);
+        let id = ClOrdId { session: s.index, slot, counter: s.counter };
+        let mut text = [0u8; clordid::LEN];
+        id.write(&mut text);
+        let utc = self.shared.epoch_utc_ns + ns;
+        let seq = s.session.take_app_seq(utc);
+        let bytes = s.template.encode(seq, self.ts.get(utc), &text);
+        out.push(bytes);
+        let warmup = intended_ns < self.rec.warmup_end_ns;
+        s.pending.insert(Slot { id: id.pack(), intended_ns, sent_raw: raw, acked: false, warmup });
+        let rec = &mut self.rec;
+        if warmup {
+            rec.warm.sent += 1;
+        } else {
+            rec.counts.sent += 1;
+            record(&mut rec.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut rec.counts);
+        }
+        true
+    }
+
+    /// Handles what arrived, runs session timers and transmits, expires old orders, closes
+    /// out intervals, then polls the transport. Returns true when anything happened.
+    fn step(&mut self, ns: u64) -> bool {
+        let utc = self.shared.epoch_utc_ns + ns;
+        let Worker { t, sessions, shared, rec, scratch, timing, .. } = self;
+        let mut progress = false;
+        for s in sessions.iter_mut() {
+            if s.done {
+                continue;
+            }
+            let inbox = t.inbox(s.conn);
+            if !inbox.is_empty() {
+                let (pending, index) = (&mut s.pending, s.index);
+                let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, index, msg, raw));
+                inbox.consume(used);
+                progress = true;
+            }
+            if let Some(due) = s.session.poll_timeout()
+                && utc >= due
+            {
+                s.session.on_timeout(utc);
+            }
+            while s.session.has_transmit() {
+                let out = t.out(s.conn);
+                if out.room() < SCRATCH {
+                    break;
+                }
+                match s.session.poll_transmit(utc, scratch) {
+                    Ok(Some(n)) => {
+                        out.push(&scratch[..n]);
+                        progress = true;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        shared.fail(format!("{}: {e}", s.name));
+                        break;
+                    }
+                }
+            }
+            while let Some(e) = s.session.poll_event() {
+                handle_event(e, s, shared, rec, ns);
+            }
+            if let Some(closed) = t.closed(s.conn)
+                && !s.done
+            {
+                let was = s.session.state();
+                s.session.on_disconnect(utc);
+                while let Some(e) = s.session.poll_event() {
+                    handle_event(e, s, shared, rec, ns);
+                }
+                if was != State::Closed && was != State::LogoutSent {
+                    rec.error_at(ns, ErrorKind::Disconnected);
+                    shared.fail(format!("{}: the gateway closed the connection ({closed:?})", s.name));
+                }
+                s.done = true;
+            }
+            if s.session.state() == State::Closed && !s.session.has_transmit() {
+                s.done = true;
+            }
+            if timing.timeout_ns > 0 {
+                let cutoff = ns.saturating_sub(timing.timeout_ns);
+                s.pending.expire(cutoff, |slot| rec.phase(slot.warmup).error(ErrorKind::TimedOut));
+            }
+        }
+        if ns >= self.next_boundary_ns {
+            self.flush(false);
+        }
+        progress | self.t.poll()
+    }
+
+    #[inline]
+    fn index_of(&self, ns: u64) -> i64 {
+        let rel = ns as i128 - self.rec.warmup_end_ns as i128;
+        rel.div_euclid(self.timing.interval_ns as i128) as i64
+    }
+
+    #[inline]
+    fn boundary(&self, index: i64) -> u64 {
+        (self.rec.warmup_end_ns as i128 + index as i128 * self.timing.interval_ns as i128).max(0) as u64
+    }
+
+    /// Sends the interval's measurements to the reporter and starts the next interval. With
+    /// no spare histogram set (the reporter is behind), keeps accumulating instead.
+    fn flush(&mut self, last: bool) {
+        let fresh = if last { Some(Box::default()) } else { self.free.try_recv().ok() };
+        let Some(mut fresh) = fresh else { return };
+        fresh.reset();
+        let hists = std::mem::replace(&mut self.rec.hists, fresh);
+        let in_flight = self.sessions.iter().map(|s| s.pending.awaiting() as u64).sum();
+        let snap = Snapshot {
+            worker: self.id,
+            index: self.interval_index,
+            hists,
+            counts: std::mem::take(&mut self.rec.counts),
+            warmup: std::mem::take(&mut self.rec.warm),
+            in_flight,
+        };
+        let _ = self.tx.send(Report::Interval(snap));
+        let (_, ns) = self.now();
+        self.interval_index = self.index_of(ns).max(self.interval_index + 1);
+        self.next_boundary_ns = self.boundary(self.interval_index + 1);
+    }
+}
+
+fn handle_event(e: Event, s: &mut Sess, shared: &Shared, rec: &mut Recorder, ns: u64) {
+    let text = || {
+        let t = String::from_utf8_lossy(s.session.text()).into_owned();
+        if t.is_empty() { String::new() } else { format!(": {t:?}") }
+    };
+    match e {
+        Event::LoggedOn => {}
+        Event::LogonRejected => {
+            shared.fail(format!("{}: the gateway refused the logon{}", s.name, text()));
+        }
+        Event::LogonTimeout => shared.fail(format!("{}: no Logon reply from the gateway", s.name)),
+        Event::LoggedOut { by_peer: true, .. } => {
+            if !shared.stop.load(Ordering::Acquire) {
+                rec.error_at(ns, ErrorKind::Disconnected);
+                shared.fail(format!("{}: the gateway logged out during the run{}", s.name, text()));
+            }
+        }
+        Event::LoggedOut { by_peer: false, .. } => {}
+        Event::PeerTimeout => {
+            rec.error_at(ns, ErrorKind::Disconnected);
+            shared.fail(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
+        }
+        Event::Error(pe) => rec.error_at(
+            ns,
+            match pe {
+                ProtocolError::Garbled(crate::fix::parse::FrameError::BadChecksum { .. }) => ErrorKind::BadChecksum,
+                ProtocolError::Garbled(_) => ErrorKind::Garbled,
+                ProtocolError::Unparseable(_) => ErrorKind::Unparseable,
+                ProtocolError::SeqGap { .. } => ErrorKind::SeqGap,
+                ProtocolError::SeqTooLow { .. } => ErrorKind::SeqTooLow,
+                ProtocolError::SessionReject { .. } => ErrorKind::SessionReject,
+                ProtocolError::BusinessReject { .. } => ErrorKind::BusinessReject,
+                ProtocolError::NotLoggedOn | ProtocolError::UnexpectedLogon => ErrorKind::SessionProtocol,
+            },
+        ),
+    }
+}

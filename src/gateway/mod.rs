@@ -1,0 +1,118 @@
+//! The reference order-entry gateway: a FIX 4.2 acceptor that answers every NewOrderSingle
+//! with an ExecutionReport New (150=0, 39=0) and, with `fill`, an ExecutionReport Fill
+//! (150=2, 39=2). It uses the same framing, session and transport code as the harness.
+//!
+//! It is both `fixblast gateway` and the in-process gateway `fixblast run` starts when no
+//! `--target` is given. Fault injection (`reject_ratio`, `disconnect_after`) lets tests and
+//! users see how the harness reports a gateway that misbehaves.
+
+mod worker;
+
+use crate::engine::{PollMode, pin};
+use crate::transport::Transport;
+use crossbeam_channel::{Sender, unbounded};
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    pub threads: usize,
+    /// Cores to pin the gateway's threads to, in order; empty leaves them unpinned.
+    pub cores: Vec<usize>,
+    pub poll: PollMode,
+    /// Follow each New with a Fill.
+    pub fill: bool,
+    /// Fraction of orders answered with ExecType Rejected (150=8) instead.
+    pub reject_ratio: f64,
+    /// Close each connection after this many orders.
+    pub disconnect_after: Option<u64>,
+}
+
+impl GatewayConfig {
+    pub fn loopback() -> GatewayConfig {
+        GatewayConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            threads: 1,
+            cores: Vec::new(),
+            poll: PollMode::Yield,
+            fill: false,
+            reject_ratio: 0.0,
+            disconnect_after: None,
+        }
+    }
+}
+
+/// A running gateway. Dropping it stops it.
+pub struct Gateway {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Gateway {
+    /// Binds and starts the gateway's threads with transport `T`.
+    pub fn start<T: Transport>(cfg: GatewayConfig) -> io::Result<Gateway> {
+        let listener = TcpListener::bind(cfg.listen)?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut senders: Vec<Sender<TcpStream>> = Vec::new();
+        let mut threads = Vec::new();
+        for i in 0..cfg.threads.max(1) {
+            let (tx, rx) = unbounded();
+            senders.push(tx);
+            let stop = stop.clone();
+            let cfg2 = cfg.clone();
+            let core = (!cfg.cores.is_empty()).then(|| cfg.cores[i % cfg.cores.len()]);
+            threads.push(std::thread::Builder::new().name(format!("gateway-{i}")).spawn(move || {
+                if let Some(w) = pin(core, &format!("gateway thread {i}")) {
+                    eprintln!("{w}");
+                }
+                worker::run::<T>(&cfg2, rx, &stop);
+            })?);
+        }
+        let stop2 = stop.clone();
+        threads.push(std::thread::Builder::new().name("gateway-accept".into()).spawn(move || {
+            let mut next = 0;
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::Acquire) {
+                    break;
+                }
+                if let Ok(s) = conn {
+                    let _ = senders[next % senders.len()].send(s);
+                    next += 1;
+                }
+            }
+        })?);
+        Ok(Gateway { addr, stop, threads })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops every thread and waits for them.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.shutdown();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! One gateway thread: busy-polls its connections, answers orders.
+
+use super::GatewayConfig;
+use crate::fix::encode::{Encoder, write_u64};
+use crate::fix::parse::{Msg, MsgType};
+use crate::fix::session::{Session, SessionConfig, State};
+use crate::fix::tag;
+use crate::fix::time::TimestampCache;
+use crate::transport::{BufSizes, ConnId, Transport};
+use crossbeam_channel::Receiver;
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+struct Conn {
+    id: ConnId,
+    session: Session,
+    orders: u64,
+    exec_ids: u64,
+    done: bool,
+}
+
+/// Deterministic xorshift for the reject ratio: reproducible runs, no allocation.
+struct Rng(u64);
+
+impl Rng {
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn utc_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStream>, stop: &AtomicBool) {
+    let Ok(mut t) = T::new(BufSizes::default()) else {
+        eprintln!("gateway: cannot create the {} transport", T::NAME);
+        return;
+    };
+    let mut conns: Vec<Conn> = Vec::new();
+    let mut scratch = vec![0u8; 2048];
+    let mut ts = TimestampCache::default();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    while !stop.load(Ordering::Relaxed) {
+        let mut progress = false;
+        while let Ok(stream) = incoming.try_recv() {
+            match t.add(stream) {
+                Ok(id) => conns.push(Conn {
+                    id,
+                    session: Session::new(SessionConfig::acceptor(), utc_now()),
+                    orders: 0,
+                    exec_ids: 0,
+                    done: false,
+                }),
+                Err(e) => eprintln!("gateway: cannot take a connection: {e}"),
+            }
+        }
+        // The gateway's clock is the system clock (vDSO, no syscall); it only stamps
+        // SendingTime and drives heartbeats.
+        let now = if conns.iter().any(|c| !c.done) { utc_now() } else { 0 };
+        for c in conns.iter_mut().filter(|c| !c.done) {
+            let (inbox, out) = t.bufs(c.id);
+            if !inbox.is_empty() {
+                let (orders, exec_ids) = (&mut c.orders, &mut c.exec_ids);
+                let used = c.session.on_bytes(now, inbox.data(), |session, msg, raw| {
+                    if msg.msg_type != MsgType::NewOrderSingle {
+                        return;
+                    }
+                    *orders += 1;
+                    let reject = cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio;
+                    let time = ts.get(now);
+                    let kinds: &[ExecKind] = if reject {
+                        &[ExecKind::Rejected]
+                    } else if cfg.fill {
+                        &[ExecKind::New, ExecKind::Fill]
+                    } else {
+                        &[ExecKind::New]
+                    };
+                    for &kind in kinds {
+                        *exec_ids += 1;
+                        let seq = session.take_app_seq(now);
+                        if let Ok(n) = exec_report(session, seq, time, *orders, *exec_ids, kind, msg, raw, &mut scratch) {
+                            out.push(&scratch[..n]);
+                        }
+                    }
+                });
+                inbox.consume(used);
+                progress = true;
+            }
+            if let Some(due) = c.session.poll_timeout()
+                && now >= due
+            {
+                c.session.on_timeout(now);
+            }
+            while c.session.has_transmit() && out.room() >= scratch.len() {
+                match c.session.poll_transmit(now, &mut scratch) {
+                    Ok(Some(n)) => {
+                        out.push(&scratch[..n]);
+                    }
+                    _ => break,
+                }
+            }
+            while c.session.poll_event().is_some() {}
+            let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n);
+            if over_limit || t.closed(c.id).is_some() || (c.session.state() == State::Closed && !c.session.has_transmit()) {
+                t.poll();
+                t.close(c.id);
+                c.done = true;
+            }
+        }
+        progress |= t.poll();
+        if !progress {
+            cfg.poll.idle();
+        }
+    }
+    for c in conns.iter().filter(|c| !c.done) {
+        t.close(c.id);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExecKind {
+    New,
+    Fill,
+    Rejected,
+}
+
+/// An ExecutionReport for the order in `msg`, with what FIX 4.2 requires of one.
+#[allow(clippy::too_many_arguments)]
+fn exec_report(
+    session: &Session,
+    seq: u32,
+    time: &[u8],
+    order_id: u64,
+    exec_id: u64,
+    kind: ExecKind,
+    msg: &Msg,
+    raw: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, crate::fix::encode::Overflow> {
+    let qty = nonempty(msg.order_qty.get(raw), b"0");
+    let price = nonempty(msg.price.get(raw), b"0");
+    let (exec_type, status, leaves, cum, avg): (&[u8], &[u8], &[u8], &[u8], &[u8]) = match kind {
+        ExecKind::New => (b"0", b"0", qty, b"0", b"0"),
+        ExecKind::Fill => (b"2", b"2", b"0", qty, price),
+        ExecKind::Rejected => (b"8", b"8", b"0", b"0", b"0"),
+    };
+    let mut e = Encoder::new(buf);
+    e.field(tag::MSG_TYPE, b"8");
+    e.field(tag::SENDER_COMP_ID, session.sender());
+    e.field(tag::TARGET_COMP_ID, session.target());
+    e.field_u64(tag::MSG_SEQ_NUM, seq as u64);
+    e.field(tag::SENDING_TIME, time);
+    let mut d = [0u8; 20];
+    e.field(tag::ORDER_ID, write_u64(order_id, &mut d));
+    e.field(tag::CL_ORD_ID, msg.cl_ord_id.get(raw));
+    e.field(tag::EXEC_ID, write_u64(exec_id, &mut d));
+    e.field(tag::EXEC_TRANS_TYPE, b"0");
+    e.field(tag::EXEC_TYPE, exec_type);
+    e.field(tag::ORD_STATUS, status);
+    if kind == ExecKind::Rejected {
+        e.field(tag::ORD_REJ_REASON, b"0");
+    }
+    e.field(tag::SYMBOL, nonempty(msg.symbol.get(raw), b"?"));
+    e.field(tag::SIDE, nonempty(msg.side.get(raw), b"1"));
+    e.field(tag::ORDER_QTY, qty);
+    if kind == ExecKind::Fill {
+        e.field(tag::LAST_SHARES, qty);
+        e.field(tag::LAST_PX, price);
+    }
+    e.field(tag::LEAVES_QTY, leaves);
+    e.field(tag::CUM_QTY, cum);
+    e.field(tag::AVG_PX, avg);
+    e.finish()
+}
+
+fn nonempty<'a>(v: &'a [u8], default: &'a [u8]) -> &'a [u8] {
+    if v.is_empty() { default } else { v }
+}

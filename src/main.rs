@@ -1,0 +1,44 @@
+//! The `fixblast` binary: parse the command line, call the library, map errors to the exit
+//! codes in DESIGN.md (0 ok, 1 SLA failed, 2 bad input, 3 run incomplete).
+
+use clap::Parser;
+use fixblast::cli::{Cli, Command, TemplateCommand};
+use fixblast::error::Error;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result: Result<u8, Error> = match &cli.command {
+        Command::Run(args) => fixblast::run::RunConfig::from_args(args).and_then(|cfg| fixblast::run::run(&cfg)).map(|o| o.exit_code()),
+        Command::Gateway(args) => fixblast::commands::gateway(args).map(|()| 0),
+        Command::Template { command: TemplateCommand::Check { file } } => {
+            fixblast::commands::template_check(file).map(|s| {
+                print!("{s}");
+                0
+            })
+        }
+    };
+    match result {
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(3) => {
+            eprintln!("fixblast: the run could not complete (exit 3); results were written with what was measured");
+            ExitCode::from(3)
+        }
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("fixblast: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Per-worker measurements: latency histograms and counters, swapped out to the reporter
+//! once per interval.
+//!
+//! Every histogram is created up front with fixed bounds (1 ns to 60 s, 3 significant
+//! digits), so `record` never allocates. Workers own theirs; at each interval boundary a
+//! worker sends its filled [`HistSet`] in a [`Snapshot`] over a crossbeam channel and carries
+//! on with an empty one the reporter sent back. Nothing here is shared between threads.
+
+use hdrhistogram::Histogram;
+
+/// Highest latency a histogram records: 60 s in nanoseconds.
+pub const MAX_NS: u64 = 60_000_000_000;
+/// Significant decimal digits kept by every histogram.
+pub const SIGFIGS: u8 = 3;
+
+/// An empty histogram with fixed bounds, so that recording never allocates.
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_NS, SIGFIGS).expect("valid fixed histogram bounds")
+}
+
+/// Kinds of error, counted separately. Order matters: it indexes [`Counts::errors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The gateway rejected an order (ExecType 8).
+    Rejected,
+    /// No ExecutionReport within `--timeout`.
+    TimedOut,
+    /// An ExecutionReport whose ClOrdID matches no order in flight.
+    Unmatched,
+    /// Bytes that do not frame as FIX 4.2 (bad BeginString, BodyLength).
+    Garbled,
+    BadChecksum,
+    /// A message that frames but does not parse.
+    Unparseable,
+    SeqGap,
+    SeqTooLow,
+    SessionReject,
+    BusinessReject,
+    /// A message out of place in the session (before Logon, a second Logon).
+    SessionProtocol,
+    /// A message type the harness does not expect (e.g. an order sent to us).
+    UnexpectedMessage,
+    /// The connection closed or the peer stopped answering during the run.
+    Disconnected,
+    /// A reply timestamp not after its send timestamp (never recorded as 0 ns).
+    ClockAnomaly,
+    /// A latency above the histogram's 60 s bound.
+    OutOfRange,
+}
+
+impl ErrorKind {
+    pub const COUNT: usize = 15;
+    pub const ALL: [ErrorKind; Self::COUNT] = [
+        ErrorKind::Rejected,
+        ErrorKind::TimedOut,
+        ErrorKind::Unmatched,
+        ErrorKind::Garbled,
+        ErrorKind::BadChecksum,
+        ErrorKind::Unparseable,
+        ErrorKind::SeqGap,
+        ErrorKind::SeqTooLow,
+        ErrorKind::SessionReject,
+        ErrorKind::BusinessReject,
+        ErrorKind::SessionProtocol,
+        ErrorKind::UnexpectedMessage,
+        ErrorKind::Disconnected,
+        ErrorKind::ClockAnomaly,
+        ErrorKind::OutOfRange,
+    ];
+
+    /// The name used in the result file and the summary.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::TimedOut => "timed_out",
+            ErrorKind::Unmatched => "unmatched",
+            ErrorKind::Garbled => "garbled",
+            ErrorKind::BadChecksum => "bad_checksum",
+            ErrorKind::Unparseable => "unparseable",
+            ErrorKind::SeqGap => "seq_gap",
+            ErrorKind::SeqTooLow => "seq_too_low",
+            ErrorKind::SessionReject => "session_reject",
+            ErrorKind::BusinessReject => "business_reject",
+            ErrorKind::SessionProtocol => "session_protocol",
+            ErrorKind::UnexpectedMessage => "unexpected_message",
+            ErrorKind::Disconnected => "disconnected",
+            ErrorKind::ClockAnomaly => "clock_anomaly",
+            ErrorKind::OutOfRange => "out_of_range",
+        }
+    }
+}
+
+/// Order and error counters. `Copy`, fixed size: cheap to add up and to send.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub sent: u64,
+    pub acked: u64,
+    pub filled: u64,
+    pub errors: [u64; ErrorKind::COUNT],
+}
+
+impl Counts {
+    #[inline]
+    pub fn error(&mut self, kind: ErrorKind) {
+        self.errors[kind as usize] += 1;
+    }
+
+    pub fn get(&self, kind: ErrorKind) -> u64 {
+        self.errors[kind as usize]
+    }
+
+    pub fn total_errors(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    pub fn add(&mut self, o: &Counts) {
+        self.sent += o.sent;
+        self.acked += o.acked;
+        self.filled += o.filled;
+        for (a, b) in self.errors.iter_mut().zip(o.errors.iter()) {
+            *a += b;
+        }
+    }
+}
+
+/// The histograms a worker fills during one interval.
+#[derive(Debug, Clone)]
+pub struct HistSet {
+    /// First ExecutionReport, from the order's intended send time (coordinated-omission free).
+    pub ack: Histogram<u64>,
+    /// First ExecutionReport, from the actual send time.
+    pub ack_service: Histogram<u64>,
+    /// Fill (150=2 or 39=2), from the intended send time.
+    pub fill: Histogram<u64>,
+    /// How late the generator sent: actual minus intended send time.
+    pub schedule_lag: Histogram<u64>,
+    /// Acks of warm-up orders: shown live, never in results.
+    pub warmup_ack: Histogram<u64>,
+}
+
+impl Default for HistSet {
+    fn default() -> Self {
+        HistSet {
+            ack: histogram(),
+            ack_service: histogram(),
+            fill: histogram(),
+            schedule_lag: histogram(),
+            warmup_ack: histogram(),
+        }
+    }
+}
+
+impl HistSet {
+    pub fn reset(&mut self) {
+        self.ack.reset();
+        self.ack_service.reset();
+        self.fill.reset();
+        self.schedule_lag.reset();
+        self.warmup_ack.reset();
+    }
+
+    /// Adds `o` (same bounds, so this never fails or allocates).
+    pub fn add(&mut self, o: &HistSet) {
+        for (a, b) in [
+            (&mut self.ack, &o.ack),
+            (&mut self.ack_service, &o.ack_service),
+            (&mut self.fill, &o.fill),
+            (&mut self.schedule_lag, &o.schedule_lag),
+            (&mut self.warmup_ack, &o.warmup_ack),
+        ] {
+            a.add(b).expect("histograms share bounds");
+        }
+    }
+}
+
+/// One worker's interval, sent to the reporter.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub worker: usize,
+    /// Interval number: 0 is the first second after warm-up, negative numbers are warm-up.
+    pub index: i64,
+    pub hists: Box<HistSet>,
+    /// Orders whose intended send time was in the measurement window.
+    pub counts: Counts,
+    /// Warm-up orders, and errors seen during warm-up.
+    pub warmup: Counts,
+    /// Orders awaiting their first ExecutionReport at the end of the interval.
+    pub in_flight: u64,
+}
+
+/// Records `v` into `h`, counting what cannot be recorded instead of clamping it.
+#[inline]
+pub fn record(h: &mut Histogram<u64>, v: u64, counts: &mut Counts) {
+    if h.record(v).is_err() {
+        counts.error(ErrorKind::OutOfRange);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_kinds_index_their_own_counter() {
+        for (i, k) in ErrorKind::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn values_beyond_60s_are_counted_not_clamped() {
+        let mut h = histogram();
+        let mut c = Counts::default();
+        record(&mut h, MAX_NS * 2, &mut c);
+        assert_eq!(h.len(), 0);
+        assert_eq!(c.get(ErrorKind::OutOfRange), 1);
+        record(&mut h, 1234, &mut c);
+        assert_eq!(h.len(), 1);
+    }
+}

@@ -1,0 +1,242 @@
+//! The result file (`--json`): a stable, versioned document described in README.md. Field
+//! names are a contract with users' scripts; add fields, never rename them.
+
+use crate::host::HostInfo;
+use crate::metrics::{Counts, ErrorKind};
+use base64::Engine;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunResult {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub status: Status,
+    pub config: Config,
+    pub host: HostInfo,
+    pub orders: Orders,
+    pub errors: Errors,
+    pub throughput: Throughput,
+    pub latency_ns: Latency,
+    pub schedule_lag_ns: Lag,
+    pub intervals: Vec<Interval>,
+    pub histograms: Histograms,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Status {
+    /// True when the run measured for its whole duration and logged out cleanly.
+    pub completed: bool,
+    /// Stopped early by SIGINT/SIGTERM.
+    pub interrupted: bool,
+    /// Why the run could not complete (exit code 3).
+    pub failure: Option<String>,
+    /// UTC Unix seconds when orders started.
+    pub started_at_unix_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Config {
+    pub target: String,
+    pub builtin_gateway: bool,
+    pub sessions: u32,
+    pub threads: usize,
+    pub cores: Vec<usize>,
+    pub backend: String,
+    pub poll: String,
+    /// Open-loop target rate in orders/s; null in closed loop.
+    pub rate: Option<f64>,
+    /// Orders in flight per session; null in open loop.
+    pub closed_loop: Option<ClosedLoop>,
+    pub profile: String,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub timeout_s: f64,
+    pub template: String,
+    pub sender_comp_id: String,
+    pub target_comp_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClosedLoop {
+    pub window: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Orders {
+    pub sent: u64,
+    pub acked: u64,
+    pub filled: u64,
+    pub rejected: u64,
+    pub timed_out: u64,
+    pub unmatched: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Errors {
+    pub total: u64,
+    pub by_kind: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Throughput {
+    /// Measured orders sent per second of measurement.
+    pub orders_per_s: f64,
+    /// First ExecutionReports per second of measurement.
+    pub acks_per_s: f64,
+    pub target_orders_per_s: Option<f64>,
+    /// Measured time: the requested duration, or less when stopped early.
+    pub duration_s: f64,
+}
+
+/// A latency distribution in nanoseconds; percentiles are null when `count` is 0.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stats {
+    pub count: u64,
+    pub min: Option<u64>,
+    pub mean: Option<f64>,
+    pub p50: Option<u64>,
+    pub p90: Option<u64>,
+    pub p99: Option<u64>,
+    pub p99_9: Option<u64>,
+    pub p99_99: Option<u64>,
+    pub p99_999: Option<u64>,
+    pub max: Option<u64>,
+}
+
+impl Stats {
+    pub fn of(h: &Histogram<u64>) -> Stats {
+        let n = h.len();
+        let q = |q: f64| (n > 0).then(|| h.value_at_quantile(q));
+        Stats {
+            count: n,
+            min: (n > 0).then(|| h.min()),
+            mean: (n > 0).then(|| h.mean()),
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p99_9: q(0.999),
+            p99_99: q(0.9999),
+            p99_999: q(0.99999),
+            max: (n > 0).then(|| h.max()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    /// First ExecutionReport, from the intended send time.
+    pub ack: Stats,
+    /// First ExecutionReport, from the actual send time.
+    pub ack_service: Stats,
+    /// Fill, from the intended send time; null when nothing was filled.
+    pub fill: Option<Stats>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Lag {
+    pub p50: Option<u64>,
+    pub p99: Option<u64>,
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Interval {
+    /// End of the interval, seconds after warm-up ended.
+    pub t_s: f64,
+    pub orders_per_s: f64,
+    pub ack: IntervalAck,
+    pub errors: u64,
+    pub in_flight: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IntervalAck {
+    pub count: u64,
+    pub p50: Option<u64>,
+    pub p99: Option<u64>,
+    pub max: Option<u64>,
+}
+
+/// Base64 of HdrHistogram V2 compressed (deflate) encodings, readable by any HdrHistogram
+/// implementation, so results merge and compare without loss.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Histograms {
+    pub ack: String,
+    pub ack_service: String,
+    pub fill: String,
+    pub schedule_lag: String,
+}
+
+impl Orders {
+    pub fn of(c: &Counts) -> Orders {
+        Orders {
+            sent: c.sent,
+            acked: c.acked,
+            filled: c.filled,
+            rejected: c.get(ErrorKind::Rejected),
+            timed_out: c.get(ErrorKind::TimedOut),
+            unmatched: c.get(ErrorKind::Unmatched),
+        }
+    }
+}
+
+impl Errors {
+    pub fn of(c: &Counts) -> Errors {
+        Errors {
+            total: c.total_errors(),
+            by_kind: ErrorKind::ALL.iter().map(|k| (k.name().to_string(), c.get(*k))).collect(),
+        }
+    }
+}
+
+/// HdrHistogram V2 deflate encoding, base64.
+pub fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new().serialize(h, &mut bytes).expect("serializing to memory cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The inverse of [`encode_histogram`].
+pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).map_err(|e| format!("bad base64: {e}"))?;
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("bad HdrHistogram encoding: {e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::histogram;
+
+    #[test]
+    fn histograms_round_trip_through_base64_v2() {
+        let mut h = histogram();
+        for v in [1u64, 500, 12_345, 999_999, 59_000_000_000] {
+            h.record(v).unwrap();
+        }
+        let back = decode_histogram(&encode_histogram(&h)).unwrap();
+        assert_eq!(back.len(), 5);
+        assert_eq!(back.max(), h.max());
+        assert_eq!(back.value_at_quantile(0.5), h.value_at_quantile(0.5));
+    }
+
+    #[test]
+    fn empty_stats_are_null_not_zero() {
+        let s = Stats::of(&histogram());
+        assert_eq!(s.count, 0);
+        assert_eq!(s.p50, None);
+        assert_eq!(s.max, None);
+    }
+}

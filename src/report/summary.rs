@@ -1,0 +1,116 @@
+//! The human-readable end-of-run summary and the live progress line.
+
+use super::aggregate::IntervalRow;
+use super::fmt_ns;
+use super::json::{RunResult, Stats};
+use std::fmt::Write;
+
+/// One live line for a completed interval (printed on stderr by the reporter thread).
+pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Option<f64>) -> String {
+    let warm = row.index < 0;
+    let (counts, ack) = if warm { (&row.warmup, &row.warmup_ack) } else { (&row.counts, &row.ack) };
+    // Seconds since orders started; the measurement's clock starts after warm-up.
+    let elapsed = (warmup_s + (row.index + 1) as f64 * interval_s).max(0.0);
+    let rate = counts.sent as f64 / interval_s;
+    let mut s = if warm { format!("{elapsed:>6.1}s warm-up ") } else { format!("{elapsed:>6.1}s measuring") };
+    match target {
+        Some(target) => {
+            let _ = write!(s, " | rate {rate:>9.0}/s of {target:.0}");
+        }
+        None => {
+            let _ = write!(s, " | rate {rate:>9.0}/s");
+        }
+    }
+    if ack.is_empty() {
+        let _ = write!(s, " | ack      -");
+    } else {
+        let _ = write!(
+            s,
+            " | ack p50 {:>8} p99 {:>8} max {:>8}",
+            fmt_ns(ack.value_at_quantile(0.5)),
+            fmt_ns(ack.value_at_quantile(0.99)),
+            fmt_ns(ack.max())
+        );
+    }
+    let _ = write!(s, " | errors {} | in-flight {}", counts.total_errors(), row.in_flight);
+    s
+}
+
+fn row(out: &mut String, name: &str, s: &Stats) {
+    let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
+    let _ = writeln!(
+        out,
+        "  {name:<24}{:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        s.count,
+        f(s.min),
+        f(s.p50),
+        f(s.p90),
+        f(s.p99),
+        f(s.p99_9),
+        f(s.p99_99),
+        f(s.p99_999),
+        f(s.max)
+    );
+}
+
+/// The summary printed at the end of `run`.
+pub fn summary(r: &RunResult) -> String {
+    let mut out = String::new();
+    let c = &r.config;
+    let load = match (&c.closed_loop, c.rate) {
+        (Some(cl), _) => format!("closed loop, {} in flight per session", cl.window),
+        (None, Some(rate)) => format!("open loop at {rate:.0} orders/s"),
+        (None, None) => "open loop".into(),
+    };
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "fixblast {} | {} | {} session(s) on {} thread(s), {} backend, {} poll",
+        r.tool.version, load, c.sessions, c.threads, c.backend, c.poll
+    );
+    let _ = writeln!(
+        out,
+        "target {}{} | measured {:.1}s after {:.1}s warm-up",
+        c.target,
+        if c.builtin_gateway { " (built-in gateway)" } else { "" },
+        r.throughput.duration_s,
+        c.warmup_s
+    );
+    if let Some(f) = &r.status.failure {
+        let _ = writeln!(out, "RUN INCOMPLETE: {f}");
+    } else if r.status.interrupted {
+        let _ = writeln!(out, "INTERRUPTED: stopped early by a signal; figures cover the time measured");
+    }
+    let o = &r.orders;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "orders   sent {}  acked {}  filled {}  rejected {}  timed out {}  unmatched {}",
+        o.sent, o.acked, o.filled, o.rejected, o.timed_out, o.unmatched
+    );
+    let t = &r.throughput;
+    let target = t.target_orders_per_s.map_or(String::new(), |x| format!(" (target {x:.0})"));
+    let _ = writeln!(out, "rate     {:.1} orders/s sent{target}, {:.1} acks/s", t.orders_per_s, t.acks_per_s);
+    let kinds: Vec<String> = r.errors.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+    let _ = writeln!(
+        out,
+        "errors   {}{}",
+        r.errors.total,
+        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<24}{:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "round trip", "count", "min", "p50", "p90", "p99", "p99.9", "p99.99", "p99.999", "max"
+    );
+    row(&mut out, "ack (intended send)", &r.latency_ns.ack);
+    row(&mut out, "ack (actual send)", &r.latency_ns.ack_service);
+    if let Some(fill) = &r.latency_ns.fill {
+        row(&mut out, "fill (intended send)", fill);
+    }
+    let lag = &r.schedule_lag_ns;
+    let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
+    let _ = writeln!(out, "  schedule lag: p50 {} p99 {} max {}", f(lag.p50), f(lag.p99), f(lag.max));
+    out
+}

@@ -1,0 +1,78 @@
+//! Transports move bytes between [`OutBuf`]/[`InBuf`] pairs and TCP sockets, busy-polling,
+//! never blocking. They know nothing of FIX.
+//!
+//! The [`Transport`] trait is shaped for both a readiness backend (plain non-blocking
+//! `read`/`write`, [`syscall`]) and a completion backend (io_uring): the transport owns each
+//! connection's buffers, the caller appends to the out-buffer and consumes from the in-buffer,
+//! and one [`poll`](Transport::poll) call per loop moves whatever can move. Workers are
+//! generic over it (`Worker<T: Transport>`), chosen once at start-up: no dynamic dispatch per
+//! message.
+
+pub mod buf;
+pub mod syscall;
+
+pub use buf::{InBuf, OutBuf};
+use std::io;
+use std::net::TcpStream;
+
+/// Index of a connection inside its transport.
+pub type ConnId = usize;
+
+/// Per-connection buffer sizes, chosen up front.
+#[derive(Debug, Clone, Copy)]
+pub struct BufSizes {
+    pub send: usize,
+    pub recv: usize,
+}
+
+impl Default for BufSizes {
+    fn default() -> Self {
+        BufSizes { send: 64 * 1024, recv: 64 * 1024 }
+    }
+}
+
+/// Why a connection closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The peer closed it (read returned 0).
+    ByPeer,
+    /// A socket error.
+    Error(io::ErrorKind),
+    /// We closed it.
+    Local,
+}
+
+pub trait Transport: Sized {
+    /// `"syscall"` or `"uring"`: recorded in results.
+    const NAME: &'static str;
+
+    fn new(sizes: BufSizes) -> io::Result<Self>;
+
+    /// Takes over a connected stream: makes it non-blocking, turns TCP_NODELAY on.
+    fn add(&mut self, stream: TcpStream) -> io::Result<ConnId>;
+
+    /// The bytes queued for `conn`; append whole messages.
+    fn out(&mut self, conn: ConnId) -> &mut OutBuf;
+
+    /// The bytes received on `conn`; consume whole messages.
+    fn inbox(&mut self, conn: ConnId) -> &mut InBuf;
+
+    /// Both buffers at once, for code that reads one while writing the other.
+    fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf);
+
+    /// Writes what is queued and reads what has arrived, on every open connection, without
+    /// blocking. Returns true when any byte moved.
+    fn poll(&mut self) -> bool;
+
+    /// `Some` once `conn` is closed; its buffers keep what was received before.
+    fn closed(&self, conn: ConnId) -> Option<Closed>;
+
+    /// Closes `conn` (after a final attempt to write what is queued).
+    fn close(&mut self, conn: ConnId);
+}
+
+/// The common socket set-up: non-blocking, no Nagle.
+pub(crate) fn prepare(stream: &TcpStream) -> io::Result<()> {
+    stream.set_nonblocking(true)?;
+    stream.set_nodelay(true)
+}

@@ -1,0 +1,129 @@
+//! The plain backend: non-blocking `write` and `read` on every connection each poll.
+//!
+//! Simple and portable. It pays one `read` per connection per poll even when the connection
+//! is idle, which is what io_uring avoids with many sessions per worker.
+
+use super::{BufSizes, Closed, ConnId, InBuf, OutBuf, Transport, prepare};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+
+struct Conn {
+    stream: TcpStream,
+    out: OutBuf,
+    inbox: InBuf,
+    closed: Option<Closed>,
+}
+
+pub struct SyscallTransport {
+    sizes: BufSizes,
+    conns: Vec<Conn>,
+}
+
+impl SyscallTransport {
+    fn flush(c: &mut Conn) -> bool {
+        let mut moved = false;
+        while !c.out.is_empty() {
+            match c.stream.write(c.out.pending()) {
+                Ok(0) => {
+                    c.closed = Some(Closed::ByPeer);
+                    break;
+                }
+                Ok(n) => {
+                    c.out.advance(n);
+                    moved = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    c.closed = Some(Closed::Error(e.kind()));
+                    break;
+                }
+            }
+        }
+        moved
+    }
+
+    fn fill(c: &mut Conn) -> bool {
+        let spare = c.inbox.spare();
+        if spare.is_empty() {
+            return false;
+        }
+        loop {
+            match c.stream.read(spare) {
+                Ok(0) => {
+                    c.closed = Some(Closed::ByPeer);
+                    return false;
+                }
+                Ok(n) => {
+                    c.inbox.commit(n);
+                    return true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    c.closed = Some(Closed::Error(e.kind()));
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+impl Transport for SyscallTransport {
+    const NAME: &'static str = "syscall";
+
+    fn new(sizes: BufSizes) -> io::Result<Self> {
+        Ok(SyscallTransport { sizes, conns: Vec::new() })
+    }
+
+    fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
+        prepare(&stream)?;
+        self.conns.push(Conn {
+            stream,
+            out: OutBuf::with_capacity(self.sizes.send),
+            inbox: InBuf::with_capacity(self.sizes.recv),
+            closed: None,
+        });
+        Ok(self.conns.len() - 1)
+    }
+
+    #[inline]
+    fn out(&mut self, conn: ConnId) -> &mut OutBuf {
+        &mut self.conns[conn].out
+    }
+
+    #[inline]
+    fn inbox(&mut self, conn: ConnId) -> &mut InBuf {
+        &mut self.conns[conn].inbox
+    }
+
+    #[inline]
+    fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf) {
+        let c = &mut self.conns[conn];
+        (&mut c.inbox, &mut c.out)
+    }
+
+    fn poll(&mut self) -> bool {
+        let mut moved = false;
+        for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
+            moved |= Self::flush(c);
+            if c.closed.is_none() {
+                moved |= Self::fill(c);
+            }
+        }
+        moved
+    }
+
+    fn closed(&self, conn: ConnId) -> Option<Closed> {
+        self.conns[conn].closed
+    }
+
+    fn close(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        if c.closed.is_none() {
+            Self::flush(c);
+            let _ = c.stream.shutdown(Shutdown::Both);
+            c.closed = Some(Closed::Local);
+        }
+    }
+}
