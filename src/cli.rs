@@ -81,13 +81,13 @@ pub struct RunArgs {
 
     /// Cores to pin worker threads to, one per thread: `2,3` or `4-7`. Default: the highest
     /// numbered cores.
-    #[arg(long, value_name = "LIST", value_parser = parse_cores)]
-    pub cores: Option<Vec<usize>>,
+    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    pub cores: Option<CoreList>,
 
     /// Cores for the built-in gateway. Default: a core the workers do not use, if any; with
     /// no core to spare the gateway yields instead of spinning.
-    #[arg(long, value_name = "LIST", value_parser = parse_cores)]
-    pub gateway_cores: Option<Vec<usize>>,
+    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    pub gateway_cores: Option<CoreList>,
 
     /// Transport.
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
@@ -176,8 +176,8 @@ pub struct GatewayArgs {
     pub threads: usize,
 
     /// Cores to pin the threads to.
-    #[arg(long, value_name = "LIST", value_parser = parse_cores)]
-    pub cores: Option<Vec<usize>>,
+    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    pub cores: Option<CoreList>,
 
     /// Transport.
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
@@ -231,6 +231,15 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
         _ => Err(format!("{s:?} is not a rate; use orders per second like 2500, 10k or 1.5m")),
     }
+}
+
+/// A list of core numbers given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreList(pub Vec<usize>);
+
+/// clap's parser for [`CoreList`].
+pub fn parse_core_list(s: &str) -> Result<CoreList, String> {
+    parse_cores(s).map(CoreList)
 }
 
 /// Parses a core list: `2`, `2,3`, `4-7`, `0,2-3`.

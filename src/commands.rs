@@ -33,7 +33,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     let cfg = GatewayConfig {
         listen,
         threads: a.threads,
-        cores: a.cores.clone().unwrap_or_default(),
+        cores: a.cores.clone().map(|c| c.0).unwrap_or_default(),
         poll: match a.poll {
             Poll::Spin => PollMode::Spin,
             Poll::Yield => PollMode::Yield,

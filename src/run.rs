@@ -2,7 +2,7 @@
 //! gateway when there is no `--target`, connects and hands the sessions to pinned workers,
 //! acts as the reporter thread while they run, and writes the results.
 
-use crate::cli::{Backend, Poll, RunArgs};
+use crate::cli::{Backend, CoreList, Poll, RunArgs};
 use crate::engine::worker::{self, Report};
 use crate::engine::{Load, PollMode, SessionSpec, Shared, Timing, WorkerSpec};
 use crate::error::{Error, usage};
@@ -91,22 +91,22 @@ impl RunConfig {
             ));
         }
         for (flag, cores) in [("--cores", &a.cores), ("--gateway-cores", &a.gateway_cores)] {
-            if let Some(cores) = cores
+            if let Some(CoreList(cores)) = cores
                 && let Some(bad) = cores.iter().find(|c| !available.contains(c))
             {
                 return usage(format!("{flag}: core {bad} does not exist or is not allowed here; this process may use cores {}", available_text()));
             }
         }
         let worker_cores = match &a.cores {
-            Some(c) if c.len() < a.threads => {
+            Some(CoreList(c)) if c.len() < a.threads => {
                 return usage(format!("--cores lists {} core(s) for --threads {}: give one core per worker thread", c.len(), a.threads));
             }
-            Some(c) => c[..a.threads].to_vec(),
+            Some(CoreList(c)) => c[..a.threads].to_vec(),
             // Default: the highest-numbered cores, away from core 0's housekeeping.
             None => available.iter().rev().take(a.threads).copied().collect(),
         };
         let gateway_cores = match &a.gateway_cores {
-            Some(c) => c.clone(),
+            Some(CoreList(c)) => c.clone(),
             None => available.iter().copied().filter(|c| !worker_cores.contains(c)).take(1).collect(),
         };
         if a.window == 0 || a.window > 65_536 {
@@ -223,8 +223,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// 3 when the run could not complete, 130 when a signal stopped it, else 0.
     pub fn exit_code(&self) -> u8 {
-        if self.result.status.failure.is_some() { 3 } else { 0 }
+        match &self.result.status {
+            s if s.failure.is_some() => 3,
+            s if s.interrupted => 130,
+            _ => 0,
+        }
     }
 }
 

@@ -89,6 +89,19 @@ impl Pending {
             s.acked = true;
             self.awaiting -= 1;
         }
+        self.settle();
+    }
+
+    /// Moves the tail past slots that no longer await a first reply.
+    #[inline]
+    fn settle(&mut self) {
+        while self.tail < self.head {
+            let s = &self.slots[(self.tail & self.mask) as usize];
+            if s.id != 0 && !s.acked {
+                break;
+            }
+            self.tail += 1;
+        }
     }
 
     /// Frees `slot`: the order is finished (filled, rejected, cancelled).
@@ -100,6 +113,7 @@ impl Pending {
         }
         s.id = 0;
         s.acked = false;
+        self.settle();
     }
 
     /// Expires orders at the tail that have awaited their first reply since before `cutoff_ns`

@@ -32,7 +32,7 @@ pub struct Overflow {
 /// e.field(52, b"20240102-03:04:05.678");
 /// let len = e.finish().unwrap();
 /// assert_eq!(printable(&buf[..len]),
-///            "8=FIX.4.2|9=45|35=0|49=A|56=B|34=7|52=20240102-03:04:05.678|10=090|");
+///            "8=FIX.4.2|9=45|35=0|49=A|56=B|34=7|52=20240102-03:04:05.678|10=088|");
 /// ```
 pub struct Encoder<'a> {
     buf: &'a mut [u8],

@@ -1,0 +1,171 @@
+//! End-to-end runs against the built-in gateway and against misbehaving gateways.
+
+use super::{QUICK, bin, run, tmp};
+use fixblast::gateway::{Gateway, GatewayConfig};
+use fixblast::transport::syscall::SyscallTransport;
+use serde_json::Value;
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v: Vec<&str> = QUICK.to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn open_loop_run_acks_every_order_and_writes_the_result_file() {
+    let dir = tmp("open");
+    let json = dir.join("r.json");
+    let out = run(&args(&["--rate", "2000", "--json", json.to_str().unwrap()])).unwrap();
+    assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+    let r = &out.result;
+    // 1 s at 2000/s: the schedule holds exactly 2000 measured orders.
+    assert_eq!(r.orders.sent, 2000);
+    assert_eq!(r.orders.acked, r.orders.sent);
+    assert_eq!(r.orders.unmatched, 0);
+    assert_eq!(r.orders.timed_out, 0);
+    assert_eq!(r.errors.total, 0, "{:?}", r.errors.by_kind);
+    assert_eq!(r.latency_ns.ack.count, 2000);
+    assert!(r.latency_ns.ack.p50.unwrap() > 0);
+    assert!(r.latency_ns.ack.p50 <= r.latency_ns.ack.p99);
+    assert!(r.latency_ns.fill.is_none());
+    assert!(!r.intervals.is_empty());
+
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for key in ["schema_version", "tool", "config", "host", "orders", "errors", "throughput", "latency_ns", "intervals", "histograms", "schedule_lag_ns"] {
+        assert!(v.get(key).is_some(), "result file lacks {key}");
+    }
+    for key in ["count", "min", "mean", "p50", "p90", "p99", "p99_9", "p99_99", "p99_999", "max"] {
+        assert!(v["latency_ns"]["ack"].get(key).is_some(), "latency_ns.ack lacks {key}");
+    }
+    assert_eq!(v["config"]["backend"], "syscall");
+    assert!(v["host"]["cores"].as_u64().unwrap() >= 1);
+    let hist = fixblast::report::json::decode_histogram(v["histograms"]["ack"].as_str().unwrap()).unwrap();
+    assert_eq!(hist.len(), 2000);
+}
+
+#[test]
+fn closed_loop_with_fills_records_fill_latency() {
+    let out = run(&args(&["--closed-loop", "--window", "2", "--gateway-fill"])).unwrap();
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    assert!(r.orders.sent > 100, "closed loop sent only {}", r.orders.sent);
+    assert_eq!(r.orders.acked, r.orders.sent);
+    assert_eq!(r.orders.filled, r.orders.sent);
+    assert_eq!(r.errors.total, 0, "{:?}", r.errors.by_kind);
+    let fill = r.latency_ns.fill.as_ref().expect("fill latency");
+    assert_eq!(fill.count, r.orders.filled);
+    // A fill follows its ack, so it can be no faster.
+    assert!(fill.p50 >= r.latency_ns.ack.p50);
+}
+
+#[test]
+fn sessions_spread_over_threads_all_log_on_and_are_acked() {
+    let out = run(&args(&["--sessions", "4", "--threads", "2", "--rate", "2000"])).unwrap();
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    assert_eq!(r.orders.sent, 2000);
+    assert_eq!(r.orders.acked, 2000);
+    assert_eq!(r.errors.total, 0);
+}
+
+#[test]
+fn unreachable_gateway_exits_3_and_still_writes_the_result() {
+    // Bind then drop a listener: nothing listens on that port now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tmp("down");
+    let json = dir.join("r.json");
+    let target = format!("127.0.0.1:{port}");
+    let out = run(&args(&["--target", &target, "--json", json.to_str().unwrap()])).unwrap();
+    assert_eq!(out.exit_code(), 3);
+    let failure = out.result.status.failure.clone().unwrap();
+    assert!(failure.contains("cannot connect") && failure.contains(&target), "{failure}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["status"]["completed"], false);
+    assert_eq!(v["orders"]["sent"], 0);
+}
+
+#[test]
+fn gateway_that_drops_the_connection_is_reported_with_what_was_measured() {
+    // 200 ms of warm-up at 1000/s is 200 orders; the gateway drops the line 300 orders later.
+    let g = Gateway::start::<SyscallTransport>(GatewayConfig { disconnect_after: Some(500), ..GatewayConfig::loopback() }).unwrap();
+    let target = g.addr().to_string();
+    let out = run(&args(&["--target", &target, "--rate", "1000"])).unwrap();
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 3);
+    assert!(r.status.failure.as_ref().unwrap().contains("closed the connection"), "{:?}", r.status);
+    assert!(r.orders.acked >= 250 && r.orders.acked <= 300, "acked {}", r.orders.acked);
+    assert!(r.errors.by_kind["disconnected"] >= 1);
+}
+
+#[test]
+fn rejected_orders_are_counted_not_recorded_as_latency() {
+    let g = Gateway::start::<SyscallTransport>(GatewayConfig { reject_ratio: 1.0, ..GatewayConfig::loopback() }).unwrap();
+    let target = g.addr().to_string();
+    let out = run(&args(&["--target", &target, "--rate", "500"])).unwrap();
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0);
+    assert_eq!(r.orders.sent, 500);
+    assert_eq!(r.orders.rejected, 500);
+    assert_eq!(r.latency_ns.ack.count, 0);
+    assert_eq!(r.errors.by_kind["rejected"], 500);
+}
+
+#[test]
+fn malformed_template_exits_2_naming_file_line_and_tag() {
+    let dir = tmp("tmpl");
+    let path = dir.join("bad.fix");
+    std::fs::write(&path, "35=D\n49={sender_comp_id}\n56={target_comp_id}\n34={seq}\n52={sending_time}\n11=fixed\n").unwrap();
+    let out = bin().args(["run", "--template", path.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.fix:6: tag 11: must be {clordid}"), "{err}");
+}
+
+#[test]
+fn bad_flags_exit_2_with_the_flag_named() {
+    for (argv, needle) in [
+        (vec!["run", "--threads", "2"], "--threads 2 is more than --sessions 1"),
+        (vec!["run", "--cores", "4096"], "--cores: core 4096 does not exist"),
+        (vec!["run", "--duration", "10"], "has no unit"),
+        (vec!["run", "--rate", "fast"], "is not a rate"),
+        (vec!["run", "--window", "4"], "--closed-loop"),
+        (vec!["run", "--json", "/nonexistent-dir/r.json"], "/nonexistent-dir/r.json"),
+    ] {
+        let out = bin().args(&argv).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{argv:?}: {err}");
+        assert!(err.contains(needle), "{argv:?}: {err}");
+    }
+}
+
+#[test]
+fn template_check_prints_a_valid_sample() {
+    let out = bin().args(["template", "check", "fix-templates/new-order-single.fix"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sample order: 8=FIX.4.2|9="), "{text}");
+}
+
+#[test]
+fn sigint_stops_the_run_gracefully_and_writes_the_result() {
+    let dir = tmp("sigint");
+    let json = dir.join("r.json");
+    let child = bin()
+        .args(["run", "--duration", "60s", "--warmup", "0s", "--poll", "yield", "--rate", "1000", "--json", json.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let t0 = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "took {:?} to stop", t0.elapsed());
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("INTERRUPTED"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["status"]["interrupted"], true);
+    assert!(v["orders"]["acked"].as_u64().unwrap() > 500);
+    assert_eq!(v["orders"]["acked"], v["orders"]["sent"]);
+}
