@@ -205,7 +205,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let v: f64 = num.parse().map_err(|_| format!("{s:?} is not a duration; use a number and a unit: 500ms, 10s, 2m"))?;
+    let v: f64 =
+        num.parse().map_err(|_| format!("{s:?} is not a duration; use a number and a unit: 500ms, 10s, 2m"))?;
     let ns_per = match unit {
         "ns" => 1.0,
         "us" | "µs" => 1e3,
@@ -249,7 +250,8 @@ pub fn parse_cores(s: &str) -> Result<Vec<usize>, String> {
         let bad = || format!("{part:?} in {s:?} is not a core or a range; use e.g. 2,3 or 4-7");
         match part.split_once('-') {
             Some((a, b)) => {
-                let (a, b): (usize, usize) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+                let (a, b): (usize, usize) =
+                    (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
                 if a > b {
                     return Err(format!("{part:?} in {s:?} is a descending range"));
                 }

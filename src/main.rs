@@ -15,7 +15,9 @@ fn main() -> ExitCode {
         }
     };
     let result: Result<u8, Error> = match &cli.command {
-        Command::Run(args) => fixblast::run::RunConfig::from_args(args).and_then(|cfg| fixblast::run::run(&cfg)).map(|o| o.exit_code()),
+        Command::Run(args) => {
+            fixblast::run::RunConfig::from_args(args).and_then(|cfg| fixblast::run::run(&cfg)).map(|o| o.exit_code())
+        }
         Command::Gateway(args) => fixblast::commands::gateway(args).map(|()| 0),
         Command::Template { command: TemplateCommand::Check { file } } => {
             fixblast::commands::template_check(file).map(|s| {

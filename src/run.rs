@@ -73,7 +73,8 @@ impl RunConfig {
     /// Checks every option and combination; errors name the flag, the value and what is
     /// allowed.
     pub fn from_args(a: &RunArgs) -> Result<RunConfig, Error> {
-        let available: Vec<usize> = core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
+        let available: Vec<usize> =
+            core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
         let available_text = || {
             let list: Vec<String> = available.iter().map(|c| c.to_string()).collect();
             list.join(",")
@@ -94,12 +95,19 @@ impl RunConfig {
             if let Some(CoreList(cores)) = cores
                 && let Some(bad) = cores.iter().find(|c| !available.contains(c))
             {
-                return usage(format!("{flag}: core {bad} does not exist or is not allowed here; this process may use cores {}", available_text()));
+                return usage(format!(
+                    "{flag}: core {bad} does not exist or is not allowed here; this process may use cores {}",
+                    available_text()
+                ));
             }
         }
         let worker_cores = match &a.cores {
             Some(CoreList(c)) if c.len() < a.threads => {
-                return usage(format!("--cores lists {} core(s) for --threads {}: give one core per worker thread", c.len(), a.threads));
+                return usage(format!(
+                    "--cores lists {} core(s) for --threads {}: give one core per worker thread",
+                    c.len(),
+                    a.threads
+                ));
             }
             Some(CoreList(c)) => c[..a.threads].to_vec(),
             // Default: the highest-numbered cores, away from core 0's housekeeping.
@@ -118,7 +126,11 @@ impl RunConfig {
         if a.timeout.is_zero() {
             return usage("--timeout 0: orders need time to be answered, e.g. --timeout 1s");
         }
-        let load = if a.closed_loop { RunLoad::Closed { window: a.window } } else { RunLoad::Open { rate: a.rate.unwrap_or(10_000.0) } };
+        let load = if a.closed_loop {
+            RunLoad::Closed { window: a.window }
+        } else {
+            RunLoad::Open { rate: a.rate.unwrap_or(10_000.0) }
+        };
         if let RunLoad::Open { rate } = load
             && rate < 1.0 / a.duration.as_secs_f64()
         {
@@ -126,7 +138,9 @@ impl RunConfig {
         }
         let backend = match a.backend {
             Backend::Auto | Backend::Syscall => "syscall",
-            Backend::Uring => return usage("--backend uring: this build has no io_uring backend yet; use --backend syscall"),
+            Backend::Uring => {
+                return usage("--backend uring: this build has no io_uring backend yet; use --backend syscall");
+            }
         };
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
         comp_id_ok("--target-comp-id", &a.target_comp_id)?;
@@ -143,7 +157,10 @@ impl RunConfig {
         };
         let (template, template_name) = match &a.template {
             Some(p) => (TemplateSpec::load(p)?, p.display().to_string()),
-            None => (TemplateSpec::parse(DEFAULT_TEMPLATE, "fix-templates/new-order-single.fix")?, "built-in new-order-single.fix".into()),
+            None => (
+                TemplateSpec::parse(DEFAULT_TEMPLATE, "fix-templates/new-order-single.fix")?,
+                "built-in new-order-single.fix".into(),
+            ),
         };
         if let Some(p) = &a.json {
             check_writable(p)?;
@@ -256,7 +273,11 @@ pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
             let g = Gateway::start::<SyscallTransport>(gcfg)
                 .map_err(|e| Error::Incomplete(format!("cannot start the built-in gateway on loopback: {e}")))?;
             if !cfg.quiet {
-                eprintln!("built-in gateway on {} ({})", g.addr(), if spin { "spinning on its own core" } else { "yielding: no core to spare" });
+                eprintln!(
+                    "built-in gateway on {} ({})",
+                    g.addr(),
+                    if spin { "spinning on its own core" } else { "yielding: no core to spare" }
+                );
             }
             Some(g)
         }
@@ -319,9 +340,10 @@ fn measure(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Ag
     for (w, sessions) in per_worker.into_iter().enumerate() {
         let load = match cfg.load {
             RunLoad::Closed { window } => Load::Closed { window },
-            RunLoad::Open { rate } => {
-                Load::Open { rate: rate * sessions.len() as f64 / cfg.sessions as f64, phase: w as f64 / cfg.threads as f64 }
-            }
+            RunLoad::Open { rate } => Load::Open {
+                rate: rate * sessions.len() as f64 / cfg.sessions as f64,
+                phase: w as f64 / cfg.threads as f64,
+            },
         };
         let spec = WorkerSpec {
             index: w,
@@ -374,7 +396,8 @@ fn measure(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Ag
         RunLoad::Open { rate } => Some(rate),
         RunLoad::Closed { .. } => None,
     };
-    let budget = Duration::from_nanos(cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns) + Duration::from_secs(30);
+    let budget = Duration::from_nanos(cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
+        + Duration::from_secs(30);
     let mut done = 0;
     while done < cfg.threads {
         if flag.load(Ordering::Acquire) {

@@ -37,7 +37,13 @@ impl Pending {
     /// A ring of at least `capacity` slots (rounded up to a power of two).
     pub fn new(capacity: usize) -> Pending {
         let cap = capacity.max(2).next_power_of_two();
-        Pending { slots: vec![Slot::default(); cap].into_boxed_slice(), mask: cap as u64 - 1, head: 0, tail: 0, awaiting: 0 }
+        Pending {
+            slots: vec![Slot::default(); cap].into_boxed_slice(),
+            mask: cap as u64 - 1,
+            head: 0,
+            tail: 0,
+            awaiting: 0,
+        }
     }
 
     pub fn capacity(&self) -> usize {

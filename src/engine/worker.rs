@@ -20,11 +20,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// What a worker sends the reporter.
+// Sent by value once per interval: boxing the snapshot would allocate in the worker.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Report {
     Interval(Snapshot),
     /// The worker has logged out and sent its last interval.
-    Done { worker: usize },
+    Done {
+        worker: usize,
+    },
 }
 
 /// Session messages are small; this is room for the largest one.
@@ -169,7 +173,12 @@ pub fn run<T: Transport>(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Repor
 }
 
 impl<T: Transport> Worker<T> {
-    fn new(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<HistSet>>) -> std::io::Result<Self> {
+    fn new(
+        spec: WorkerSpec,
+        shared: Arc<Shared>,
+        tx: Sender<Report>,
+        free: Receiver<Box<HistSet>>,
+    ) -> std::io::Result<Self> {
         let mut t = T::new(BufSizes::default())?;
         let now = shared.epoch_utc_ns + shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
@@ -343,7 +352,8 @@ impl<T: Transport> Worker<T> {
         loop {
             let (_, ns) = self.now();
             let progress = self.step(ns);
-            let all_closed = self.sessions.iter().all(|s| s.session.state() == State::Closed && !s.session.has_transmit());
+            let all_closed =
+                self.sessions.iter().all(|s| s.session.state() == State::Closed && !s.session.has_transmit());
             if all_closed {
                 break;
             }
@@ -405,7 +415,8 @@ impl<T: Transport> Worker<T> {
             let inbox = t.inbox(s.conn);
             if !inbox.is_empty() {
                 let (pending, index) = (&mut s.pending, s.index);
-                let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, index, msg, raw));
+                let used =
+                    s.session.on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, index, msg, raw));
                 inbox.consume(used);
                 progress = true;
             }

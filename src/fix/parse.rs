@@ -75,10 +75,7 @@ pub fn frame(buf: &[u8]) -> Frame {
         return resync(buf, FrameError::BadBodyLength);
     };
     let body_start = digits_start + digits_len + 1;
-    let Some(total) = (body_len as usize)
-        .checked_add(body_start)
-        .and_then(|x| x.checked_add(TRAILER_LEN))
-    else {
+    let Some(total) = (body_len as usize).checked_add(body_start).and_then(|x| x.checked_add(TRAILER_LEN)) else {
         return resync(buf, FrameError::TooLong);
     };
     if total > MAX_MESSAGE {

@@ -16,8 +16,8 @@
 
 use super::encode::{Encoder, Overflow};
 use super::parse::{Frame, FrameError, Msg, MsgType, ParseError, frame, parse};
-use super::time::{TIMESTAMP_LEN, write_timestamp};
 use super::tag;
+use super::time::{TIMESTAMP_LEN, write_timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -80,13 +80,22 @@ pub enum ProtocolError {
     Garbled(FrameError),
     Unparseable(ParseError),
     /// Inbound MsgSeqNum jumped; `missing` messages were skipped.
-    SeqGap { missing: u32 },
+    SeqGap {
+        missing: u32,
+    },
     /// Inbound MsgSeqNum went backwards without PossDupFlag.
-    SeqTooLow { expected: u32, received: u32 },
+    SeqTooLow {
+        expected: u32,
+        received: u32,
+    },
     /// A session-level Reject (35=3) of one of our messages.
-    SessionReject { ref_seq: u32 },
+    SessionReject {
+        ref_seq: u32,
+    },
     /// A BusinessMessageReject (35=j).
-    BusinessReject { ref_seq: u32 },
+    BusinessReject {
+        ref_seq: u32,
+    },
     /// A message other than Logon before the session was logged on.
     NotLoggedOn,
     /// A Logon on a session already logged on.
@@ -102,7 +111,10 @@ pub enum Event {
     LogonTimeout,
     /// The session ended with a Logout. `by_peer` says who started it; `acknowledged` is false
     /// when our Logout was not answered in time.
-    LoggedOut { by_peer: bool, acknowledged: bool },
+    LoggedOut {
+        by_peer: bool,
+        acknowledged: bool,
+    },
     /// Nothing heard from the peer for a heartbeat interval after a TestRequest.
     PeerTimeout,
     Error(ProtocolError),
@@ -430,7 +442,9 @@ impl Session {
     /// When [`on_timeout`](Session::on_timeout) should next be called.
     pub fn poll_timeout(&self) -> Option<u64> {
         match self.state {
-            State::AwaitingLogon if self.cfg.role == Role::Initiator => Some(self.state_since + self.cfg.logon_timeout_ns),
+            State::AwaitingLogon if self.cfg.role == Role::Initiator => {
+                Some(self.state_since + self.cfg.logon_timeout_ns)
+            }
             State::AwaitingLogon | State::Closed => None,
             State::LogoutSent => Some(self.state_since + self.cfg.logout_timeout_ns),
             State::Active if self.heartbeat_ns == 0 => None,

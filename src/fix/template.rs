@@ -120,7 +120,12 @@ const NEW_ORDER_REQUIRED: [(u32, &str); 7] = [
 impl TemplateSpec {
     /// Parses template text. `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<TemplateSpec, TemplateError> {
-        let err = |line: usize, tag: Option<u32>, message: String| TemplateError { file: file.to_string(), line, tag, message };
+        let err = |line: usize, tag: Option<u32>, message: String| TemplateError {
+            file: file.to_string(),
+            line,
+            tag,
+            message,
+        };
         let mut fields: Vec<Field> = Vec::new();
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
@@ -140,7 +145,11 @@ impl TemplateSpec {
                 return Err(err(line, Some(tag), "empty value; FIX does not allow empty fields".into()));
             }
             if let Some(c) = v.bytes().find(|&b| b == b'|' || b == SOH || !(0x20..0x7f).contains(&b)) {
-                return Err(err(line, Some(tag), format!("value contains byte 0x{c:02x}; one field per line, printable ASCII only")));
+                return Err(err(
+                    line,
+                    Some(tag),
+                    format!("value contains byte 0x{c:02x}; one field per line, printable ASCII only"),
+                ));
             }
             if matches!(tag, tag::BEGIN_STRING | tag::BODY_LENGTH | tag::CHECKSUM) {
                 return Err(err(line, Some(tag), "is framing that fixblast writes itself; remove this line".into()));
@@ -156,7 +165,11 @@ impl TemplateSpec {
                     }
                     None => {
                         let names: Vec<&str> = Placeholder::ALL.iter().map(|(_, n, _)| *n).collect();
-                        return Err(err(line, Some(tag), format!("unknown placeholder {v}; known: {}", names.join(" "))));
+                        return Err(err(
+                            line,
+                            Some(tag),
+                            format!("unknown placeholder {v}; known: {}", names.join(" ")),
+                        ));
                     }
                 }
             } else {
@@ -172,8 +185,12 @@ impl TemplateSpec {
     /// Reads and parses a template file.
     pub fn load(path: &std::path::Path) -> Result<TemplateSpec, TemplateError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| TemplateError { file: file.clone(), line: 0, tag: None, message: format!("cannot read: {e}") })?;
+        let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
+            file: file.clone(),
+            line: 0,
+            tag: None,
+            message: format!("cannot read: {e}"),
+        })?;
         TemplateSpec::parse(&text, &file)
     }
 
@@ -221,7 +238,11 @@ impl TemplateSpec {
         }
         for (t, name) in NEW_ORDER_REQUIRED {
             if self.get(t).is_none() {
-                return Err(self.err(0, Some(t), format!("missing; FIX 4.2 requires {name} ({t}) on a NewOrderSingle")));
+                return Err(self.err(
+                    0,
+                    Some(t),
+                    format!("missing; FIX 4.2 requires {name} ({t}) on a NewOrderSingle"),
+                ));
             }
         }
         let literal = |t: u32| match self.get(t).map(|f| &f.value) {
@@ -233,19 +254,31 @@ impl TemplateSpec {
             && matches!(ord_type, b"2" | b"4" | b"7")
             && self.get(tag::PRICE).is_none()
         {
-            return Err(self.err(line(tag::ORD_TYPE), Some(tag::PRICE), "missing; FIX 4.2 requires Price (44) when OrdType (40) is limit".into()));
+            return Err(self.err(
+                line(tag::ORD_TYPE),
+                Some(tag::PRICE),
+                "missing; FIX 4.2 requires Price (44) when OrdType (40) is limit".into(),
+            ));
         }
         for t in [tag::ORDER_QTY, tag::PRICE] {
             if let Some(v) = literal(t)
                 && !is_decimal(v)
             {
-                return Err(self.err(line(t), Some(t), format!("{:?} is not a decimal number", String::from_utf8_lossy(v))));
+                return Err(self.err(
+                    line(t),
+                    Some(t),
+                    format!("{:?} is not a decimal number", String::from_utf8_lossy(v)),
+                ));
             }
         }
         if let Some(v) = literal(tag::SIDE)
             && !matches!(v, [b'1'..=b'9'] | [b'A'..=b'G'])
         {
-            return Err(self.err(line(tag::SIDE), Some(tag::SIDE), format!("{:?} is not a FIX 4.2 Side", String::from_utf8_lossy(v))));
+            return Err(self.err(
+                line(tag::SIDE),
+                Some(tag::SIDE),
+                format!("{:?} is not a FIX 4.2 Side", String::from_utf8_lossy(v)),
+            ));
         }
         Ok(())
     }
@@ -355,8 +388,7 @@ impl OrderTemplate {
             out.push(SOH);
         }
         // Sum of the tail without its patched ranges (which hold '0's now).
-        let tail_sum = checksum(&tail)
-            .wrapping_sub(b'0'.wrapping_mul((2 * TIMESTAMP_LEN + clordid::LEN) as u8));
+        let tail_sum = checksum(&tail).wrapping_sub(b'0'.wrapping_mul((2 * TIMESTAMP_LEN + clordid::LEN) as u8));
         let tail_len = tail.len();
         tail.extend_from_slice(b"10=000\x01");
 
@@ -477,7 +509,10 @@ mod tests {
         assert_eq!(err(&format!("{HEAD}11={{clordid}}\nbogus\n")), "t.fix:7: expected TAG=VALUE, found \"bogus\"");
         assert_eq!(err(&format!("{HEAD}x1=2\n")), "t.fix:6: \"x1\" is not a tag number");
         assert_eq!(err(&format!("{HEAD}55=\n")), "t.fix:6: tag 55: empty value; FIX does not allow empty fields");
-        assert_eq!(err(&format!("{HEAD}9=100\n")), "t.fix:6: tag 9: is framing that fixblast writes itself; remove this line");
+        assert_eq!(
+            err(&format!("{HEAD}9=100\n")),
+            "t.fix:6: tag 9: is framing that fixblast writes itself; remove this line"
+        );
         assert_eq!(err(&format!("{HEAD}55=A\n55=B\n")), "t.fix:7: tag 55: appears twice (first on line 6)");
         assert_eq!(err(&format!("{HEAD}55={{seq}}\n")), "t.fix:6: tag 55: placeholder {seq} belongs to tag 34");
         assert!(err(&format!("{HEAD}55={{sym}}\n")).starts_with("t.fix:6: tag 55: unknown placeholder {sym}"));
@@ -486,7 +521,10 @@ mod tests {
             "t.fix:2: tag 56: found where tag 49 belongs; the header is 35, 49, 56, 34, 52 in that order"
         );
         assert_eq!(err(&format!("{HEAD}11=ABC\n")), "t.fix:6: tag 11: must be {clordid}; fixblast fills it in");
-        assert_eq!(err(&HEAD.replace("35=D", "35=F")), "t.fix:1: tag 35: is \"F\"; order templates are NewOrderSingle (35=D)");
+        assert_eq!(
+            err(&HEAD.replace("35=D", "35=F")),
+            "t.fix:1: tag 35: is \"F\"; order templates are NewOrderSingle (35=D)"
+        );
         assert_eq!(
             err(&format!("{HEAD}11={{clordid}}\n55=X\n54=1\n60={{transact_time}}\n38=100\n40=2\n")),
             "t.fix: tag 21: missing; FIX 4.2 requires HandlInst (21) on a NewOrderSingle"

@@ -83,7 +83,8 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                     for &kind in kinds {
                         *exec_ids += 1;
                         let seq = session.take_app_seq(now);
-                        if let Ok(n) = exec_report(session, seq, time, *orders, *exec_ids, kind, msg, raw, &mut scratch) {
+                        if let Ok(n) = exec_report(session, seq, time, *orders, *exec_ids, kind, msg, raw, &mut scratch)
+                        {
                             out.push(&scratch[..n]);
                         }
                     }
@@ -106,7 +107,10 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
             }
             while c.session.poll_event().is_some() {}
             let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n);
-            if over_limit || t.closed(c.id).is_some() || (c.session.state() == State::Closed && !c.session.has_transmit()) {
+            if over_limit
+                || t.closed(c.id).is_some()
+                || (c.session.state() == State::Closed && !c.session.has_transmit())
+            {
                 t.poll();
                 t.close(c.id);
                 c.done = true;
@@ -144,10 +148,10 @@ fn exec_report(
 ) -> Result<usize, crate::fix::encode::Overflow> {
     let qty = nonempty(msg.order_qty.get(raw), b"0");
     let price = nonempty(msg.price.get(raw), b"0");
-    let (exec_type, status, leaves, cum, avg): (&[u8], &[u8], &[u8], &[u8], &[u8]) = match kind {
-        ExecKind::New => (b"0", b"0", qty, b"0", b"0"),
-        ExecKind::Fill => (b"2", b"2", b"0", qty, price),
-        ExecKind::Rejected => (b"8", b"8", b"0", b"0", b"0"),
+    let [exec_type, status, leaves, cum, avg]: [&[u8]; 5] = match kind {
+        ExecKind::New => [b"0", b"0", qty, b"0", b"0"],
+        ExecKind::Fill => [b"2", b"2", b"0", qty, price],
+        ExecKind::Rejected => [b"8", b"8", b"0", b"0", b"0"],
     };
     let mut e = Encoder::new(buf);
     e.field(tag::MSG_TYPE, b"8");

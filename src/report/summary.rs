@@ -91,7 +91,8 @@ pub fn summary(r: &RunResult) -> String {
     let t = &r.throughput;
     let target = t.target_orders_per_s.map_or(String::new(), |x| format!(" (target {x:.0})"));
     let _ = writeln!(out, "rate     {:.1} orders/s sent{target}, {:.1} acks/s", t.orders_per_s, t.acks_per_s);
-    let kinds: Vec<String> = r.errors.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
+    let kinds: Vec<String> =
+        r.errors.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(
         out,
         "errors   {}{}",

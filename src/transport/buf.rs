@@ -163,11 +163,11 @@ mod tests {
             let mut pending_msgs = msgs.iter();
             let mut next = pending_msgs.next();
             while next.is_some() || !o.is_empty() {
-                if let Some(m) = next {
-                    if o.push(m) {
-                        queued.extend_from_slice(m);
-                        next = pending_msgs.next();
-                    }
+                if let Some(m) = next
+                    && o.push(m)
+                {
+                    queued.extend_from_slice(m);
+                    next = pending_msgs.next();
                 }
                 let n = (*w.next().unwrap()).min(o.pending().len());
                 sent.extend_from_slice(&o.pending()[..n]);

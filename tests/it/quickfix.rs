@@ -62,7 +62,20 @@ fn start_executor(name: &str) -> Option<Executor> {
 
 fn measure(ex: &Executor, extra: &[&str]) -> fixblast::run::Outcome {
     let target = format!("127.0.0.1:{}", ex.port);
-    let mut args = vec!["--target", &target, "--reset-seq", "--duration", "1s", "--warmup", "200ms", "--poll", "yield", "--quiet", "--timeout", "3s"];
+    let mut args = vec![
+        "--target",
+        &target,
+        "--reset-seq",
+        "--duration",
+        "1s",
+        "--warmup",
+        "200ms",
+        "--poll",
+        "yield",
+        "--quiet",
+        "--timeout",
+        "3s",
+    ];
     args.extend_from_slice(extra);
     run(&args).unwrap()
 }

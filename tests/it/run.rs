@@ -31,7 +31,19 @@ fn open_loop_run_acks_every_order_and_writes_the_result_file() {
     assert!(!r.intervals.is_empty());
 
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    for key in ["schema_version", "tool", "config", "host", "orders", "errors", "throughput", "latency_ns", "intervals", "histograms", "schedule_lag_ns"] {
+    for key in [
+        "schema_version",
+        "tool",
+        "config",
+        "host",
+        "orders",
+        "errors",
+        "throughput",
+        "latency_ns",
+        "intervals",
+        "histograms",
+        "schedule_lag_ns",
+    ] {
         assert!(v.get(key).is_some(), "result file lacks {key}");
     }
     for key in ["count", "min", "mean", "p50", "p90", "p99", "p99_9", "p99_99", "p99_999", "max"] {
@@ -87,7 +99,9 @@ fn unreachable_gateway_exits_3_and_still_writes_the_result() {
 #[test]
 fn gateway_that_drops_the_connection_is_reported_with_what_was_measured() {
     // 200 ms of warm-up at 1000/s is 200 orders; the gateway drops the line 300 orders later.
-    let g = Gateway::start::<SyscallTransport>(GatewayConfig { disconnect_after: Some(500), ..GatewayConfig::loopback() }).unwrap();
+    let g =
+        Gateway::start::<SyscallTransport>(GatewayConfig { disconnect_after: Some(500), ..GatewayConfig::loopback() })
+            .unwrap();
     let target = g.addr().to_string();
     let out = run(&args(&["--target", &target, "--rate", "1000"])).unwrap();
     let r = &out.result;
@@ -99,7 +113,8 @@ fn gateway_that_drops_the_connection_is_reported_with_what_was_measured() {
 
 #[test]
 fn rejected_orders_are_counted_not_recorded_as_latency() {
-    let g = Gateway::start::<SyscallTransport>(GatewayConfig { reject_ratio: 1.0, ..GatewayConfig::loopback() }).unwrap();
+    let g =
+        Gateway::start::<SyscallTransport>(GatewayConfig { reject_ratio: 1.0, ..GatewayConfig::loopback() }).unwrap();
     let target = g.addr().to_string();
     let out = run(&args(&["--target", &target, "--rate", "500"])).unwrap();
     let r = &out.result;
@@ -114,7 +129,8 @@ fn rejected_orders_are_counted_not_recorded_as_latency() {
 fn malformed_template_exits_2_naming_file_line_and_tag() {
     let dir = tmp("tmpl");
     let path = dir.join("bad.fix");
-    std::fs::write(&path, "35=D\n49={sender_comp_id}\n56={target_comp_id}\n34={seq}\n52={sending_time}\n11=fixed\n").unwrap();
+    std::fs::write(&path, "35=D\n49={sender_comp_id}\n56={target_comp_id}\n34={seq}\n52={sending_time}\n11=fixed\n")
+        .unwrap();
     let out = bin().args(["run", "--template", path.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -151,7 +167,19 @@ fn sigint_stops_the_run_gracefully_and_writes_the_result() {
     let dir = tmp("sigint");
     let json = dir.join("r.json");
     let child = bin()
-        .args(["run", "--duration", "60s", "--warmup", "0s", "--poll", "yield", "--rate", "1000", "--json", json.to_str().unwrap()])
+        .args([
+            "run",
+            "--duration",
+            "60s",
+            "--warmup",
+            "0s",
+            "--poll",
+            "yield",
+            "--rate",
+            "1000",
+            "--json",
+            json.to_str().unwrap(),
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
