@@ -13,5 +13,10 @@ tests/quickfix/setup.sh
 # With the executor in place, its tests must run: a missing executor is a failure, not a skip.
 export FIXBLAST_REQUIRE_QUICKFIX=1
 
+# Where the kernel allows io_uring, its copy of every transport test must run, not skip.
+if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo unknown)" = 0 ]; then
+  export FIXBLAST_REQUIRE_URING=1
+fi
+
 echo "== cargo test"
 cargo test "$@"

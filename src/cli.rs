@@ -56,6 +56,24 @@ pub enum Backend {
     Syscall,
 }
 
+/// How the io_uring backend receives (see README: choosing a backend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UringRecvArg {
+    /// A non-blocking receive per connection each loop, all in one io_uring_enter.
+    Poll,
+    /// One multishot receive armed per connection; idle connections cost nothing.
+    Multishot,
+}
+
+impl From<UringRecvArg> for crate::transport::UringRecv {
+    fn from(a: UringRecvArg) -> Self {
+        match a {
+            UringRecvArg::Poll => crate::transport::UringRecv::Poll,
+            UringRecvArg::Multishot => crate::transport::UringRecv::Multishot,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Poll {
     /// Busy-poll: lowest latency; each worker owns its core.
@@ -92,6 +110,10 @@ pub struct RunArgs {
     /// Transport.
     #[arg(long, value_enum, default_value_t = Backend::Auto)]
     pub backend: Backend,
+
+    /// How the io_uring backend receives.
+    #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
+    pub uring_recv: UringRecvArg,
 
     /// What an idle worker does. Use `yield` when cores are shared (CI, laptops).
     #[arg(long, value_enum, default_value_t = Poll::Spin)]
@@ -186,6 +208,10 @@ pub struct GatewayArgs {
     /// What an idle thread does.
     #[arg(long, value_enum, default_value_t = Poll::Spin)]
     pub poll: Poll,
+
+    /// How the io_uring backend receives.
+    #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
+    pub uring_recv: UringRecvArg,
 
     /// Follow each New ExecutionReport with a Fill.
     #[arg(long)]

@@ -1,13 +1,15 @@
 //! The smaller subcommands: `gateway` and `template check`.
 
-use crate::cli::{Backend, GatewayArgs, Poll};
+use crate::cli::{GatewayArgs, Poll};
 use crate::engine::PollMode;
 use crate::error::{Error, usage};
 use crate::fix::clordid::ClOrdId;
 use crate::fix::printable;
 use crate::fix::template::{OrderTemplate, TemplateSpec};
 use crate::gateway::{Gateway, GatewayConfig};
+use crate::run::BackendKind;
 use crate::transport::syscall::SyscallTransport;
+use crate::transport::uring::UringTransport;
 use std::net::ToSocketAddrs;
 use std::path::Path;
 use std::sync::Arc;
@@ -27,9 +29,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
     }
-    if a.backend == Backend::Uring {
-        return usage("--backend uring: this build has no io_uring backend yet; use --backend syscall");
-    }
+    let backend = crate::run::choose_backend(a.backend, false)?;
     let cfg = GatewayConfig {
         listen,
         threads: a.threads,
@@ -41,14 +41,22 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         fill: a.fill,
         reject_ratio: a.reject_ratio,
         disconnect_after: a.disconnect_after,
+        uring_recv: a.uring_recv.into(),
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
-    let g = Gateway::start::<SyscallTransport>(cfg)
-        .map_err(|e| Error::Usage(format!("--listen {listen}: cannot listen there: {e}")))?;
-    eprintln!("fixblast gateway listening on {} (FIX 4.2, any CompIDs); Ctrl-C stops it", g.addr());
+    let g = match backend {
+        BackendKind::Syscall => Gateway::start::<SyscallTransport>(cfg),
+        BackendKind::Uring => Gateway::start::<UringTransport>(cfg),
+    }
+    .map_err(|e| Error::Usage(format!("--listen {listen}: cannot listen there: {e}")))?;
+    eprintln!(
+        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend); Ctrl-C stops it",
+        g.addr(),
+        backend.name()
+    );
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }

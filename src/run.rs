@@ -16,6 +16,8 @@ use crate::report::aggregate::Aggregate;
 use crate::report::json::*;
 use crate::report::summary::{live_line, summary};
 use crate::transport::syscall::SyscallTransport;
+use crate::transport::uring::UringTransport;
+use crate::transport::{Transport, TransportConfig};
 use crossbeam_channel::{bounded, unbounded};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -39,7 +41,8 @@ pub struct RunConfig {
     pub threads: usize,
     pub worker_cores: Vec<usize>,
     pub gateway_cores: Vec<usize>,
-    pub backend: &'static str,
+    pub backend: BackendKind,
+    pub uring_recv: crate::transport::UringRecv,
     pub poll: PollMode,
     pub load: RunLoad,
     pub timing: Timing,
@@ -136,12 +139,7 @@ impl RunConfig {
         {
             return usage(format!("--rate {rate}: fewer than one order in --duration {:?}", a.duration));
         }
-        let backend = match a.backend {
-            Backend::Auto | Backend::Syscall => "syscall",
-            Backend::Uring => {
-                return usage("--backend uring: this build has no io_uring backend yet; use --backend syscall");
-            }
-        };
+        let backend = choose_backend(a.backend, a.quiet)?;
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
         comp_id_ok("--target-comp-id", &a.target_comp_id)?;
         let (target, target_text) = match &a.target {
@@ -173,6 +171,7 @@ impl RunConfig {
             worker_cores,
             gateway_cores,
             backend,
+            uring_recv: a.uring_recv.into(),
             poll: match a.poll {
                 Poll::Spin => PollMode::Spin,
                 Poll::Yield => PollMode::Yield,
@@ -203,6 +202,11 @@ impl RunConfig {
         if self.sessions == 1 { self.sender_comp_id.clone() } else { format!("{}{}", self.sender_comp_id, i + 1) }
     }
 
+    /// The transport's sizes and options for a worker with `conns` sessions.
+    pub fn transport(&self, conns: usize) -> TransportConfig {
+        TransportConfig { uring_recv: self.uring_recv, ..TransportConfig::for_conns(conns) }
+    }
+
     fn pending_capacity(&self) -> usize {
         let n = match self.load {
             RunLoad::Closed { window } => 4 * window as usize,
@@ -212,6 +216,51 @@ impl RunConfig {
             }
         };
         n.clamp(64, clordid::MAX_SLOTS)
+    }
+}
+
+/// The transport a run or gateway uses, chosen once at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Syscall,
+    Uring,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Syscall => SyscallTransport::NAME,
+            BackendKind::Uring => UringTransport::NAME,
+        }
+    }
+
+    /// The options in use, for the result file.
+    pub fn describe(self, cfg: &TransportConfig) -> String {
+        match self {
+            BackendKind::Syscall => "non-blocking read/write, one read per connection per loop".into(),
+            BackendKind::Uring => crate::transport::uring::describe(cfg),
+        }
+    }
+}
+
+/// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
+/// `uring` fails (exit 2) naming the cause.
+pub fn choose_backend(b: Backend, quiet: bool) -> Result<BackendKind, Error> {
+    match b {
+        Backend::Syscall => Ok(BackendKind::Syscall),
+        Backend::Uring => match crate::transport::uring::probe() {
+            Ok(()) => Ok(BackendKind::Uring),
+            Err(why) => usage(format!("--backend uring: {why}; use --backend syscall")),
+        },
+        Backend::Auto => match crate::transport::uring::probe() {
+            Ok(()) => Ok(BackendKind::Uring),
+            Err(why) => {
+                if !quiet {
+                    eprintln!("io_uring unavailable ({why}); using the syscall backend");
+                }
+                Ok(BackendKind::Syscall)
+            }
+        },
     }
 }
 
@@ -252,6 +301,14 @@ impl Outcome {
 
 /// Runs a measurement: the whole of `fixblast run`.
 pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
+    // The one place the transport is chosen: everything below is monomorphised per backend.
+    match cfg.backend {
+        BackendKind::Syscall => run_with::<SyscallTransport>(cfg),
+        BackendKind::Uring => run_with::<UringTransport>(cfg),
+    }
+}
+
+fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
     let flag = interrupted();
     flag.store(false, Ordering::Release);
     // Calibrate the TSC before any thread is pinned (quanta calibrates for up to 200 ms).
@@ -268,9 +325,10 @@ pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
                 cores: cfg.gateway_cores.clone(),
                 poll: if spin { PollMode::Spin } else { PollMode::Yield },
                 fill: cfg.gateway_fill,
+                uring_recv: cfg.uring_recv,
                 ..GatewayConfig::loopback()
             };
-            let g = Gateway::start::<SyscallTransport>(gcfg)
+            let g = Gateway::start::<T>(gcfg)
                 .map_err(|e| Error::Incomplete(format!("cannot start the built-in gateway on loopback: {e}")))?;
             if !cfg.quiet {
                 eprintln!(
@@ -286,7 +344,7 @@ pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
     let target_text = if cfg.target.is_some() { cfg.target_text.clone() } else { addr.to_string() };
 
     let mut agg = Aggregate::new(cfg.threads);
-    let started = measure(cfg, &shared, addr, &mut agg);
+    let started = measure::<T>(cfg, &shared, addr, &mut agg);
     if let Some(g) = gateway {
         g.stop();
     }
@@ -302,7 +360,7 @@ pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
 
 /// Connects, runs the workers and collects their reports. Returns the start time (ns since
 /// the epoch) when orders started. Failures are recorded in `shared`.
-fn measure(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Aggregate) -> Option<u64> {
+fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Aggregate) -> Option<u64> {
     let mut streams = Vec::with_capacity(cfg.sessions as usize);
     for i in 0..cfg.sessions {
         match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
@@ -345,6 +403,7 @@ fn measure(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Ag
                 phase: w as f64 / cfg.threads as f64,
             },
         };
+        let sessions_len = sessions.len();
         let spec = WorkerSpec {
             index: w,
             core: cfg.worker_cores.get(w).copied(),
@@ -353,11 +412,12 @@ fn measure(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Ag
             timing: cfg.timing,
             poll: cfg.poll,
             pending_capacity: cfg.pending_capacity(),
+            transport: cfg.transport(sessions_len),
         };
         let (shared, tx, free_rx) = (shared.clone(), tx.clone(), free_rx.clone());
         let h = std::thread::Builder::new()
             .name(format!("worker-{w}"))
-            .spawn(move || worker::run::<SyscallTransport>(spec, shared, tx, free_rx))
+            .spawn(move || worker::run::<T>(spec, shared, tx, free_rx))
             .expect("spawn worker thread");
         handles.push(h);
     }
@@ -475,7 +535,8 @@ fn build_result(
             sessions: cfg.sessions,
             threads: cfg.threads,
             cores: cfg.worker_cores.clone(),
-            backend: cfg.backend.to_string(),
+            backend: cfg.backend.name().to_string(),
+            backend_options: cfg.backend.describe(&cfg.transport(cfg.sessions.div_ceil(cfg.threads as u32) as usize)),
             poll: cfg.poll.name().into(),
             rate,
             closed_loop,

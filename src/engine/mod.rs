@@ -81,6 +81,7 @@ pub struct WorkerSpec {
     pub timing: Timing,
     pub poll: PollMode,
     pub pending_capacity: usize,
+    pub transport: crate::transport::TransportConfig,
 }
 
 /// State shared by the workers and the coordinating thread. Workers read it once per loop.

@@ -14,7 +14,7 @@ use crate::fix::session::{Event, ProtocolError, Session, State};
 use crate::fix::template::OrderTemplate;
 use crate::fix::time::TimestampCache;
 use crate::metrics::{Counts, ErrorKind, HistSet, Snapshot, record};
-use crate::transport::{BufSizes, ConnId, Transport};
+use crate::transport::{ConnId, Transport};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -179,7 +179,7 @@ impl<T: Transport> Worker<T> {
         tx: Sender<Report>,
         free: Receiver<Box<HistSet>>,
     ) -> std::io::Result<Self> {
-        let mut t = T::new(BufSizes::default())?;
+        let mut t = T::new(spec.transport)?;
         let now = shared.epoch_utc_ns + shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
         for s in spec.sessions {

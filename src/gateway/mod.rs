@@ -30,6 +30,7 @@ pub struct GatewayConfig {
     pub reject_ratio: f64,
     /// Close each connection after this many orders.
     pub disconnect_after: Option<u64>,
+    pub uring_recv: crate::transport::UringRecv,
 }
 
 impl GatewayConfig {
@@ -42,6 +43,7 @@ impl GatewayConfig {
             fill: false,
             reject_ratio: 0.0,
             disconnect_after: None,
+            uring_recv: crate::transport::UringRecv::Poll,
         }
     }
 }

@@ -6,11 +6,14 @@ use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
-use crate::transport::{BufSizes, ConnId, Transport};
+use crate::transport::{ConnId, Transport, TransportConfig};
 use crossbeam_channel::Receiver;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Connections one gateway thread serves.
+const MAX_CONNS: usize = 1024;
 
 struct Conn {
     id: ConnId,
@@ -37,9 +40,12 @@ fn utc_now() -> u64 {
 }
 
 pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStream>, stop: &AtomicBool) {
-    let Ok(mut t) = T::new(BufSizes::default()) else {
-        eprintln!("gateway: cannot create the {} transport", T::NAME);
-        return;
+    let mut t = match T::new(TransportConfig { uring_recv: cfg.uring_recv, ..TransportConfig::for_conns(MAX_CONNS) }) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("gateway: cannot create the {} transport: {e}", T::NAME);
+            return;
+        }
     };
     let mut conns: Vec<Conn> = Vec::new();
     let mut scratch = vec![0u8; 2048];
@@ -68,6 +74,10 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                 let (orders, exec_ids) = (&mut c.orders, &mut c.exec_ids);
                 let used = c.session.on_bytes(now, inbox.data(), |session, msg, raw| {
                     if msg.msg_type != MsgType::NewOrderSingle {
+                        return;
+                    }
+                    // Exactly N answered orders, however many arrived in one read.
+                    if cfg.disconnect_after.is_some_and(|n| *orders >= n) {
                         return;
                     }
                     *orders += 1;

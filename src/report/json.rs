@@ -53,6 +53,8 @@ pub struct Config {
     pub threads: usize,
     pub cores: Vec<usize>,
     pub backend: String,
+    /// What the backend is doing (io_uring ring options actually used).
+    pub backend_options: String,
     pub poll: String,
     /// Open-loop target rate in orders/s; null in closed loop.
     pub rate: Option<f64>,

@@ -5,16 +5,23 @@
 
 /// Bytes queued for sending. The caller appends whole messages; the transport writes from the
 /// front and advances by however much the kernel took.
+///
+/// A completion-based transport hands the front bytes to the kernel with
+/// [`begin_send`](OutBuf::begin_send) and must not see them move until
+/// [`end_send`](OutBuf::end_send): while a send is in flight, `push` only appends after the
+/// end and never compacts.
 #[derive(Debug)]
 pub struct OutBuf {
     buf: Box<[u8]>,
     start: usize,
     end: usize,
+    /// Bytes from `start` handed to the kernel and not yet completed.
+    in_flight: usize,
 }
 
 impl OutBuf {
     pub fn with_capacity(cap: usize) -> OutBuf {
-        OutBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0 }
+        OutBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0, in_flight: 0 }
     }
 
     /// Bytes queued and not yet written.
@@ -32,14 +39,14 @@ impl OutBuf {
     /// pending bytes to the front would free.
     #[inline]
     pub fn room(&self) -> usize {
-        self.buf.len() - (self.end - self.start)
+        if self.in_flight > 0 { self.buf.len() - self.end } else { self.buf.len() - (self.end - self.start) }
     }
 
     /// Queues `bytes` whole, or returns false and queues nothing when they do not fit.
     #[inline]
     pub fn push(&mut self, bytes: &[u8]) -> bool {
         if bytes.len() > self.buf.len() - self.end {
-            if bytes.len() > self.room() {
+            if bytes.len() > self.room() || self.in_flight > 0 {
                 return false;
             }
             self.buf.copy_within(self.start..self.end, 0);
@@ -62,9 +69,37 @@ impl OutBuf {
         }
     }
 
+    /// True while bytes are handed to the kernel.
+    #[inline]
+    pub fn is_sending(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    /// Hands every queued byte to the kernel: they stay where they are until
+    /// [`end_send`](OutBuf::end_send). Returns them (empty when nothing is queued or a send is
+    /// already in flight).
+    #[inline]
+    pub fn begin_send(&mut self) -> &[u8] {
+        if self.in_flight > 0 {
+            return &[];
+        }
+        self.in_flight = self.end - self.start;
+        &self.buf[self.start..self.end]
+    }
+
+    /// The kernel took `n` of the bytes from [`begin_send`](OutBuf::begin_send) (a short send
+    /// leaves the rest queued at the front, to go out next).
+    #[inline]
+    pub fn end_send(&mut self, n: usize) {
+        let n = n.min(self.in_flight);
+        self.in_flight = 0;
+        self.advance(n);
+    }
+
     pub fn clear(&mut self) {
         self.start = 0;
         self.end = 0;
+        self.in_flight = 0;
     }
 }
 
@@ -149,7 +184,52 @@ mod tests {
         assert_eq!(o.pending(), b"defghij");
     }
 
+    #[test]
+    fn bytes_in_flight_never_move() {
+        let mut o = OutBuf::with_capacity(8);
+        assert!(o.push(b"abcd"));
+        let sent = o.begin_send().as_ptr();
+        assert_eq!(o.begin_send(), b"", "one send at a time");
+        assert!(o.push(b"ef"));
+        // Appending past the end is fine; compacting would move the bytes the kernel reads.
+        assert_eq!(o.room(), 2);
+        assert!(!o.push(b"ghi"));
+        o.end_send(3);
+        assert_eq!(o.pending(), b"def");
+        assert!(o.push(b"ghijk"));
+        assert_eq!(o.pending(), b"defghijk");
+        let _ = sent;
+    }
+
     proptest! {
+        /// Completion-style sends of any size deliver every byte in order, with pushes landing
+        /// while a send is in flight.
+        #[test]
+        fn completion_sends_deliver_every_byte_in_order(
+            msgs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..50), 1..40),
+            takes in proptest::collection::vec(1usize..64, 1..200),
+        ) {
+            let mut o = OutBuf::with_capacity(128);
+            let mut sent = Vec::new();
+            let mut queued = Vec::new();
+            let mut t = takes.iter().cycle();
+            let mut pending_msgs = msgs.iter();
+            let mut next = pending_msgs.next();
+            while next.is_some() || !o.is_empty() {
+                let flight = o.begin_send().to_vec();
+                if let Some(m) = next
+                    && o.push(m)
+                {
+                    queued.extend_from_slice(m);
+                    next = pending_msgs.next();
+                }
+                let n = (*t.next().unwrap()).min(flight.len());
+                sent.extend_from_slice(&flight[..n]);
+                o.end_send(n);
+            }
+            prop_assert_eq!(sent, queued);
+        }
+
         /// Whatever sizes the kernel accepts, the bytes written are the bytes queued, in order.
         #[test]
         fn short_writes_deliver_every_byte_in_order(

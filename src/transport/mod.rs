@@ -7,9 +7,16 @@
 //! and one [`poll`](Transport::poll) call per loop moves whatever can move. Workers are
 //! generic over it (`Worker<T: Transport>`), chosen once at start-up: no dynamic dispatch per
 //! message.
+//!
+//! Each backend keeps its connections' bytes in the shared, tested [`OutBuf`] and [`InBuf`]
+//! types, so short writes and partial reads are handled the same way by both.
 
 pub mod buf;
+#[cfg(test)]
+mod suite;
 pub mod syscall;
+pub mod token;
+pub mod uring;
 
 pub use buf::{InBuf, OutBuf};
 use std::io;
@@ -18,16 +25,32 @@ use std::net::TcpStream;
 /// Index of a connection inside its transport.
 pub type ConnId = usize;
 
-/// Per-connection buffer sizes, chosen up front.
+/// Sizes chosen up front: per-connection buffers and the most connections one transport
+/// takes (io_uring sizes its rings and provided buffers from it).
 #[derive(Debug, Clone, Copy)]
-pub struct BufSizes {
+pub struct TransportConfig {
     pub send: usize,
     pub recv: usize,
+    pub max_conns: usize,
+    /// How the io_uring backend receives (ignored by the syscall backend).
+    pub uring_recv: UringRecv,
 }
 
-impl Default for BufSizes {
-    fn default() -> Self {
-        BufSizes { send: 64 * 1024, recv: 64 * 1024 }
+/// How the io_uring backend receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UringRecv {
+    /// One multishot receive armed per connection: completions only for sockets with data,
+    /// nothing at all per idle loop. Arming registers a poll waiter on the socket, so the
+    /// sender pays a wake-up and the data is received in deferred task work.
+    Multishot,
+    /// Each loop, one non-blocking (MSG_DONTWAIT) receive per connection, all in one
+    /// `io_uring_enter`: no poll waiter, no wake-up, one syscall per loop for every connection.
+    Poll,
+}
+
+impl TransportConfig {
+    pub fn for_conns(max_conns: usize) -> Self {
+        TransportConfig { send: 64 * 1024, recv: 64 * 1024, max_conns: max_conns.max(1), uring_recv: UringRecv::Poll }
     }
 }
 
@@ -46,7 +69,7 @@ pub trait Transport: Sized {
     /// `"syscall"` or `"uring"`: recorded in results.
     const NAME: &'static str;
 
-    fn new(sizes: BufSizes) -> io::Result<Self>;
+    fn new(cfg: TransportConfig) -> io::Result<Self>;
 
     /// Takes over a connected stream: makes it non-blocking, turns TCP_NODELAY on.
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId>;

@@ -3,7 +3,7 @@
 //! Simple and portable. It pays one `read` per connection per poll even when the connection
 //! is idle, which is what io_uring avoids with many sessions per worker.
 
-use super::{BufSizes, Closed, ConnId, InBuf, OutBuf, Transport, prepare};
+use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, prepare};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 
@@ -15,7 +15,7 @@ struct Conn {
 }
 
 pub struct SyscallTransport {
-    sizes: BufSizes,
+    sizes: TransportConfig,
     conns: Vec<Conn>,
 }
 
@@ -72,7 +72,7 @@ impl SyscallTransport {
 impl Transport for SyscallTransport {
     const NAME: &'static str = "syscall";
 
-    fn new(sizes: BufSizes) -> io::Result<Self> {
+    fn new(sizes: TransportConfig) -> io::Result<Self> {
         Ok(SyscallTransport { sizes, conns: Vec::new() })
     }
 

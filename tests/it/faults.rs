@@ -115,28 +115,33 @@ fn fake(fault: Fault) -> String {
     addr
 }
 
-fn args<'a>(target: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+fn args<'a>(backend: &[&'a str], target: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v: Vec<&str> = QUICK.to_vec();
+    v.extend_from_slice(backend);
     v.extend_from_slice(&["--target", target]);
     v.extend_from_slice(extra);
     v
 }
 
-#[test]
-fn refused_logon_exits_3_with_the_gateways_reason() {
+crate::on_every_backend!(
+    refused_logon_exits_3_with_the_gateways_reason,
+    garbage_and_bad_checksums_are_counted_and_their_orders_time_out,
+    a_stalled_gateway_shows_up_as_timeouts_not_as_missing_orders,
+);
+
+fn refused_logon_exits_3_with_the_gateways_reason(backend: &[&str]) {
     let target = fake(Fault::RefuseLogon("MsgSeqNum too low, expecting 7"));
-    let out = run(&args(&target, &[])).unwrap();
+    let out = run(&args(backend, &target, &[])).unwrap();
     assert_eq!(out.exit_code(), 3);
     let f = out.result.status.failure.unwrap();
     assert!(f.contains("refused the logon") && f.contains("MsgSeqNum too low, expecting 7"), "{f}");
     assert_eq!(out.result.orders.sent, 0);
 }
 
-#[test]
-fn garbage_and_bad_checksums_are_counted_and_their_orders_time_out() {
+fn garbage_and_bad_checksums_are_counted_and_their_orders_time_out(backend: &[&str]) {
     let target = fake(Fault::CorruptEvery(10));
     // 200 warm-up orders (200 ms at 1000/s), then 1000 measured: orders 201..=1200.
-    let out = run(&args(&target, &["--rate", "1000", "--timeout", "200ms"])).unwrap();
+    let out = run(&args(backend, &target, &["--rate", "1000", "--timeout", "200ms"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 0, "{:?}", r.status);
     assert_eq!(r.orders.sent, 1000);
@@ -151,11 +156,10 @@ fn garbage_and_bad_checksums_are_counted_and_their_orders_time_out() {
     assert_eq!(r.orders.unmatched, 0);
 }
 
-#[test]
-fn a_stalled_gateway_shows_up_as_timeouts_not_as_missing_orders() {
+fn a_stalled_gateway_shows_up_as_timeouts_not_as_missing_orders(backend: &[&str]) {
     let target = fake(Fault::StallAfter(500));
     // 200 warm-up orders, then the gateway answers 300 measured orders and goes silent.
-    let out = run(&args(&target, &["--rate", "1000", "--timeout", "300ms"])).unwrap();
+    let out = run(&args(backend, &target, &["--rate", "1000", "--timeout", "300ms"])).unwrap();
     let r = &out.result;
     assert_eq!(r.orders.sent, 1000, "the schedule kept sending through the stall");
     assert_eq!(r.orders.acked, 300);

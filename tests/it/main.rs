@@ -24,9 +24,58 @@ pub fn run(args: &[&str]) -> Result<Outcome, Error> {
 /// Fast, shared-core-friendly options for a short run.
 pub const QUICK: &[&str] = &["--duration", "1s", "--warmup", "200ms", "--poll", "yield", "--quiet"];
 
+/// Backend flags for each copy of a test that `on_every_backend!` expands.
+pub const SYSCALL: &[&str] = &["--backend", "syscall"];
+pub const URING_POLL: &[&str] = &["--backend", "uring", "--uring-recv", "poll"];
+pub const URING_MULTISHOT: &[&str] = &["--backend", "uring", "--uring-recv", "multishot"];
+
+/// Expands each named `fn(backend: &[&str])` into a test per backend. The io_uring copies
+/// skip, saying why, where the kernel probe fails (and fail when FIXBLAST_REQUIRE_URING is set).
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod syscall {
+            $(#[test] fn $name() { super::$name($crate::SYSCALL) })*
+        }
+        mod uring_poll {
+            $(#[test] fn $name() { if $crate::uring_ok() { super::$name($crate::URING_POLL) } })*
+        }
+        mod uring_multishot {
+            $(#[test] fn $name() { if $crate::uring_ok() { super::$name($crate::URING_MULTISHOT) } })*
+        }
+    };
+}
+
+/// True when io_uring works here; otherwise says why the test is skipped.
+pub fn uring_ok() -> bool {
+    match fixblast::transport::uring::probe() {
+        Ok(()) => true,
+        Err(why) => {
+            assert!(std::env::var_os("FIXBLAST_REQUIRE_URING").is_none(), "io_uring required but unavailable: {why}");
+            eprintln!("skipping the io_uring copy: {why}");
+            false
+        }
+    }
+}
+
+/// Starts the reference gateway with the backend named in `backend` flags.
+pub fn gateway(backend: &[&str], cfg: fixblast::gateway::GatewayConfig) -> fixblast::gateway::Gateway {
+    use fixblast::transport::{UringRecv, syscall::SyscallTransport, uring::UringTransport};
+    match backend {
+        b if b == SYSCALL => fixblast::gateway::Gateway::start::<SyscallTransport>(cfg).unwrap(),
+        b => {
+            let uring_recv = if b == URING_MULTISHOT { UringRecv::Multishot } else { UringRecv::Poll };
+            fixblast::gateway::Gateway::start::<UringTransport>(fixblast::gateway::GatewayConfig { uring_recv, ..cfg })
+                .unwrap()
+        }
+    }
+}
+
 /// A fresh temporary directory for one test.
 pub fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("fixblast-it-{}-{name}", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("fixblast-it-{}-{n}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

@@ -80,10 +80,13 @@ fn measure(ex: &Executor, extra: &[&str]) -> fixblast::run::Outcome {
     run(&args).unwrap()
 }
 
-#[test]
-fn quickfix_executor_with_strict_fix42_dictionary_acks_every_order() {
+crate::on_every_backend!(quickfix_executor_with_strict_fix42_dictionary_acks_every_order);
+
+fn quickfix_executor_with_strict_fix42_dictionary_acks_every_order(backend: &[&str]) {
     let Some(ex) = start_executor("qf-one") else { return };
-    let out = measure(&ex, &["--rate", "300"]);
+    let mut extra = vec!["--rate", "300"];
+    extra.extend_from_slice(backend);
+    let out = measure(&ex, &extra);
     let r = &out.result;
     assert_eq!(out.exit_code(), 0, "{:?}", r.status);
     assert_eq!(r.orders.sent, 300);

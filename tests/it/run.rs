@@ -1,21 +1,28 @@
 //! End-to-end runs against the built-in gateway and against misbehaving gateways.
 
-use super::{QUICK, bin, run, tmp};
-use fixblast::gateway::{Gateway, GatewayConfig};
-use fixblast::transport::syscall::SyscallTransport;
+use super::{QUICK, bin, gateway, run, tmp};
+use fixblast::gateway::GatewayConfig;
 use serde_json::Value;
 
-fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+fn args<'a>(backend: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     let mut v: Vec<&str> = QUICK.to_vec();
+    v.extend_from_slice(backend);
     v.extend_from_slice(extra);
     v
 }
 
-#[test]
-fn open_loop_run_acks_every_order_and_writes_the_result_file() {
+crate::on_every_backend!(
+    open_loop_run_acks_every_order_and_writes_the_result_file,
+    closed_loop_with_fills_records_fill_latency,
+    sessions_spread_over_threads_all_log_on_and_are_acked,
+    gateway_that_drops_the_connection_is_reported_with_what_was_measured,
+    rejected_orders_are_counted_not_recorded_as_latency,
+);
+
+fn open_loop_run_acks_every_order_and_writes_the_result_file(backend: &[&str]) {
     let dir = tmp("open");
     let json = dir.join("r.json");
-    let out = run(&args(&["--rate", "2000", "--json", json.to_str().unwrap()])).unwrap();
+    let out = run(&args(backend, &["--rate", "2000", "--json", json.to_str().unwrap()])).unwrap();
     assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
     let r = &out.result;
     // 1 s at 2000/s: the schedule holds exactly 2000 measured orders.
@@ -49,15 +56,14 @@ fn open_loop_run_acks_every_order_and_writes_the_result_file() {
     for key in ["count", "min", "mean", "p50", "p90", "p99", "p99_9", "p99_99", "p99_999", "max"] {
         assert!(v["latency_ns"]["ack"].get(key).is_some(), "latency_ns.ack lacks {key}");
     }
-    assert_eq!(v["config"]["backend"], "syscall");
+    assert_eq!(v["config"]["backend"], backend[1]);
     assert!(v["host"]["cores"].as_u64().unwrap() >= 1);
     let hist = fixblast::report::json::decode_histogram(v["histograms"]["ack"].as_str().unwrap()).unwrap();
     assert_eq!(hist.len(), 2000);
 }
 
-#[test]
-fn closed_loop_with_fills_records_fill_latency() {
-    let out = run(&args(&["--closed-loop", "--window", "2", "--gateway-fill"])).unwrap();
+fn closed_loop_with_fills_records_fill_latency(backend: &[&str]) {
+    let out = run(&args(backend, &["--closed-loop", "--window", "2", "--gateway-fill"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 0, "{:?}", r.status);
     assert!(r.orders.sent > 100, "closed loop sent only {}", r.orders.sent);
@@ -70,9 +76,8 @@ fn closed_loop_with_fills_records_fill_latency() {
     assert!(fill.p50 >= r.latency_ns.ack.p50);
 }
 
-#[test]
-fn sessions_spread_over_threads_all_log_on_and_are_acked() {
-    let out = run(&args(&["--sessions", "4", "--threads", "2", "--rate", "2000"])).unwrap();
+fn sessions_spread_over_threads_all_log_on_and_are_acked(backend: &[&str]) {
+    let out = run(&args(backend, &["--sessions", "4", "--threads", "2", "--rate", "2000"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 0, "{:?}", r.status);
     assert_eq!(r.orders.sent, 2000);
@@ -87,7 +92,7 @@ fn unreachable_gateway_exits_3_and_still_writes_the_result() {
     let dir = tmp("down");
     let json = dir.join("r.json");
     let target = format!("127.0.0.1:{port}");
-    let out = run(&args(&["--target", &target, "--json", json.to_str().unwrap()])).unwrap();
+    let out = run(&args(&[], &["--target", &target, "--json", json.to_str().unwrap()])).unwrap();
     assert_eq!(out.exit_code(), 3);
     let failure = out.result.status.failure.clone().unwrap();
     assert!(failure.contains("cannot connect") && failure.contains(&target), "{failure}");
@@ -96,14 +101,11 @@ fn unreachable_gateway_exits_3_and_still_writes_the_result() {
     assert_eq!(v["orders"]["sent"], 0);
 }
 
-#[test]
-fn gateway_that_drops_the_connection_is_reported_with_what_was_measured() {
+fn gateway_that_drops_the_connection_is_reported_with_what_was_measured(backend: &[&str]) {
     // 200 ms of warm-up at 1000/s is 200 orders; the gateway drops the line 300 orders later.
-    let g =
-        Gateway::start::<SyscallTransport>(GatewayConfig { disconnect_after: Some(500), ..GatewayConfig::loopback() })
-            .unwrap();
+    let g = gateway(backend, GatewayConfig { disconnect_after: Some(500), ..GatewayConfig::loopback() });
     let target = g.addr().to_string();
-    let out = run(&args(&["--target", &target, "--rate", "1000"])).unwrap();
+    let out = run(&args(backend, &["--target", &target, "--rate", "1000"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 3);
     assert!(r.status.failure.as_ref().unwrap().contains("closed the connection"), "{:?}", r.status);
@@ -111,12 +113,10 @@ fn gateway_that_drops_the_connection_is_reported_with_what_was_measured() {
     assert!(r.errors.by_kind["disconnected"] >= 1);
 }
 
-#[test]
-fn rejected_orders_are_counted_not_recorded_as_latency() {
-    let g =
-        Gateway::start::<SyscallTransport>(GatewayConfig { reject_ratio: 1.0, ..GatewayConfig::loopback() }).unwrap();
+fn rejected_orders_are_counted_not_recorded_as_latency(backend: &[&str]) {
+    let g = gateway(backend, GatewayConfig { reject_ratio: 1.0, ..GatewayConfig::loopback() });
     let target = g.addr().to_string();
-    let out = run(&args(&["--target", &target, "--rate", "500"])).unwrap();
+    let out = run(&args(backend, &["--target", &target, "--rate", "500"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 0);
     assert_eq!(r.orders.sent, 500);
@@ -196,4 +196,40 @@ fn sigint_stops_the_run_gracefully_and_writes_the_result() {
     assert_eq!(v["status"]["interrupted"], true);
     assert!(v["orders"]["acked"].as_u64().unwrap() > 500);
     assert_eq!(v["orders"]["acked"], v["orders"]["sent"]);
+}
+
+#[test]
+fn auto_falls_back_to_syscall_in_one_line_when_the_probe_fails() {
+    let dir = tmp("fallback");
+    let json = dir.join("r.json");
+    let out = bin()
+        .env("FIXBLAST_NO_URING", "1")
+        .args(["run", "--duration", "300ms", "--warmup", "0s", "--poll", "yield", "--rate", "500"])
+        .args(["--json", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("io_uring")).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "io_uring unavailable (io_uring disabled by the FIXBLAST_NO_URING environment variable); using the syscall backend"
+        ]
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["config"]["backend"], "syscall");
+}
+
+#[test]
+fn forcing_uring_where_it_is_unavailable_exits_2_naming_the_cause() {
+    for cmd in [&["run"][..], &["gateway", "--listen", "127.0.0.1:0"][..]] {
+        let out = bin().env("FIXBLAST_NO_URING", "1").args(cmd).args(["--backend", "uring"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(
+            err.contains("--backend uring: io_uring disabled by the FIXBLAST_NO_URING environment variable; use --backend syscall"),
+            "{cmd:?}: {err}"
+        );
+    }
 }

@@ -1,0 +1,155 @@
+//! One transport test suite, run on every backend: `backend_tests!` expands each test into a
+//! syscall copy and io_uring copies (both receive modes). The io_uring copies say why they
+//! skipped when the kernel probe fails.
+
+use super::{Closed, Transport, TransportConfig};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+/// A connected pair: the transport's side and a plain blocking socket for the peer.
+fn pair<T: Transport>(cfg: TransportConfig) -> (T, usize, TcpStream) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (theirs, _) = l.accept().unwrap();
+    theirs.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut t = T::new(cfg).unwrap();
+    let c = t.add(ours).unwrap();
+    (t, c, theirs)
+}
+
+/// Polls until `done` or 10 s (a bounded loop: a broken transport fails, never hangs).
+fn poll_until<T: Transport>(t: &mut T, mut done: impl FnMut(&mut T) -> bool) {
+    let t0 = Instant::now();
+    while !done(t) {
+        assert!(t0.elapsed() < Duration::from_secs(10), "transport made no progress in 10 s");
+        t.poll();
+        std::thread::yield_now();
+    }
+}
+
+/// Messages of every size from 1 byte to well over a socket buffer, echoed back by the peer,
+/// arrive whole and in order: short writes and partial reads are invisible to the caller.
+pub fn bytes_round_trip_in_order<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    let echo = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 70_000];
+        let mut total = 0;
+        while let Ok(n) = peer.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            peer.write_all(&buf[..n]).unwrap();
+            total += n;
+        }
+        total
+    });
+    let mut sent = Vec::new();
+    let mut got = Vec::new();
+    let sizes = [1usize, 2, 7, 100, 1500, 4095, 4096, 4097, 20_000, 60_000, 3, 1];
+    for (i, &n) in sizes.iter().cycle().take(60).enumerate() {
+        let msg: Vec<u8> = (0..n).map(|j| (i * 31 + j) as u8).collect();
+        poll_until(&mut t, |t| {
+            let room = t.out(c).room() >= n;
+            got.extend_from_slice(t.inbox(c).data());
+            let len = t.inbox(c).data().len();
+            t.inbox(c).consume(len);
+            room
+        });
+        assert!(t.out(c).push(&msg));
+        sent.extend_from_slice(&msg);
+    }
+    poll_until(&mut t, |t| {
+        got.extend_from_slice(t.inbox(c).data());
+        let len = t.inbox(c).data().len();
+        t.inbox(c).consume(len);
+        got.len() >= sent.len()
+    });
+    assert_eq!(got.len(), sent.len());
+    assert!(got == sent, "bytes changed or reordered");
+    t.close(c);
+    drop(t);
+    assert_eq!(echo.join().unwrap(), sent.len());
+}
+
+/// The peer closing is reported as such, after the bytes it sent before closing.
+pub fn peer_close_is_reported_after_its_last_bytes<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    peer.write_all(b"last words").unwrap();
+    drop(peer);
+    poll_until(&mut t, |t| t.closed(c).is_some());
+    assert_eq!(t.closed(c), Some(Closed::ByPeer));
+    assert_eq!(t.inbox(c).data(), b"last words");
+}
+
+/// A peer that vanishes in the middle of a large send is an ordinary error: reported,
+/// no panic, and dropping the transport afterwards drains cleanly.
+pub fn disconnect_mid_send_is_an_error_not_a_crash<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, peer) = pair::<T>(cfg);
+    let chunk = vec![7u8; 32 * 1024];
+    let t0 = Instant::now();
+    let mut dropped = Some(peer);
+    while t.closed(c).is_none() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "the disconnect was never reported");
+        if t.out(c).room() >= chunk.len() {
+            t.out(c).push(&chunk);
+        }
+        t.poll();
+        if t0.elapsed() > Duration::from_millis(50) {
+            dropped.take();
+        }
+    }
+    assert!(matches!(t.closed(c), Some(Closed::Error(_) | Closed::ByPeer)), "{:?}", t.closed(c));
+    drop(t);
+}
+
+/// Many idle connections and one busy one: the busy one's bytes still flow.
+pub fn one_busy_connection_among_many_idle<T: Transport>(cfg: TransportConfig) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut t = T::new(TransportConfig { max_conns: 64, ..cfg }).unwrap();
+    let mut peers = Vec::new();
+    for _ in 0..64 {
+        let s = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        t.add(s).unwrap();
+        peers.push(l.accept().unwrap().0);
+    }
+    peers[40].write_all(b"hello from 40").unwrap();
+    poll_until(&mut t, |t| t.inbox(40).data() == b"hello from 40");
+    assert!((0..64).filter(|&i| i != 40).all(|i| t.inbox(i).is_empty()));
+}
+
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod syscall {
+            use crate::transport::{TransportConfig, syscall::SyscallTransport};
+            $(#[test] fn $name() { super::$name::<SyscallTransport>(TransportConfig::for_conns(1)); })*
+        }
+        mod uring_poll {
+            use crate::transport::{TransportConfig, UringRecv, uring::{UringTransport, probe}};
+            $(#[test] fn $name() {
+                if let Err(why) = probe() { return super::skip(&why); }
+                super::$name::<UringTransport>(TransportConfig { uring_recv: UringRecv::Poll, ..TransportConfig::for_conns(1) });
+            })*
+        }
+        mod uring_multishot {
+            use crate::transport::{TransportConfig, UringRecv, uring::{UringTransport, probe}};
+            $(#[test] fn $name() {
+                if let Err(why) = probe() { return super::skip(&why); }
+                super::$name::<UringTransport>(TransportConfig { uring_recv: UringRecv::Multishot, ..TransportConfig::for_conns(1) });
+            })*
+        }
+    };
+}
+
+/// io_uring is unavailable: skip, saying why, unless the environment demands it.
+fn skip(why: &str) {
+    assert!(std::env::var_os("FIXBLAST_REQUIRE_URING").is_none(), "io_uring required but unavailable: {why}");
+    eprintln!("skipping the io_uring copy: {why}");
+}
+
+backend_tests!(
+    bytes_round_trip_in_order,
+    peer_close_is_reported_after_its_last_bytes,
+    disconnect_mid_send_is_an_error_not_a_crash,
+    one_busy_connection_among_many_idle,
+);

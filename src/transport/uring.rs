@@ -1,0 +1,431 @@
+//! The io_uring backend: completion-based, one `io_uring_enter` per loop at most, and none
+//! at all when nothing happened.
+//!
+//! # Design (measured in bench/README.md)
+//!
+//! - One **multishot receive** per connection, fed from a **provided-buffer ring**: an idle
+//!   connection costs nothing per loop (the syscall backend pays a `read` for each), and a
+//!   completion appears only for a socket that has data.
+//! - **`DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG`**: the work of completing a receive runs
+//!   in this thread, only when it calls `io_uring_enter` with GETEVENTS, and the kernel raises
+//!   a flag in shared memory when such work is waiting. The busy loop reads that flag and
+//!   enters the kernel only when there is something to submit or to collect: an idle loop
+//!   makes no syscall.
+//! - **Fixed files**: sockets are registered, so no fd lookup per operation.
+//! - Sends go out from the connection's [`OutBuf`] with one send per connection in flight;
+//!   its bytes stay put until the completion (see [`OutBuf::begin_send`]). Short sends leave
+//!   the rest queued.
+//! - A full submission queue is submitted and the push retried: never a growing backlog.
+//!
+//! This is the only file with `unsafe`: pushing an entry hands the kernel a pointer, and each
+//! push says which buffer it is and what keeps it alive until the completion.
+#![allow(unsafe_code)]
+
+use super::token::{self, Op};
+use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
+use io_uring::types::{BufRingEntry, Fixed};
+use io_uring::{IoUring, Probe, cqueue, opcode, squeue};
+use std::alloc::Layout;
+use std::io::{self, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+/// Provided-buffer group id (one group per ring).
+const BGID: u16 = 0;
+/// Size of each provided receive buffer.
+const RECV_BUF: u32 = 4096;
+
+/// Why io_uring cannot be used here, in words that say what to do. Checks the setup flags and
+/// every opcode and registration this backend uses, on a tiny ring.
+pub fn probe() -> Result<(), String> {
+    if std::env::var_os("FIXBLAST_NO_URING").is_some() {
+        return Err("io_uring disabled by the FIXBLAST_NO_URING environment variable".into());
+    }
+    let ring = builder().build(8).map_err(|e| setup_error(&e))?;
+    let mut p = Probe::new();
+    ring.submitter().register_probe(&mut p).map_err(|e| format!("io_uring probe failed: {e}"))?;
+    for (code, name) in
+        [(opcode::RecvMulti::CODE, "RECV"), (opcode::Send::CODE, "SEND"), (opcode::AsyncCancel::CODE, "ASYNC_CANCEL")]
+    {
+        if !p.is_supported(code) {
+            return Err(format!("this kernel's io_uring lacks the {name} opcode"));
+        }
+    }
+    ring.submitter().register_files_sparse(1).map_err(|e| format!("io_uring cannot register files here: {e}"))?;
+    let bufs = BufRing::new(4, 64);
+    // SAFETY: `bufs` is page-aligned, zeroed, 4 entries long and outlives the registration,
+    // which is removed just below.
+    unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, 4, BGID, 0) }
+        .map_err(|e| format!("this kernel's io_uring has no provided-buffer rings (needs Linux 5.19+): {e}"))?;
+    let _ = ring.submitter().unregister_buf_ring(BGID);
+    Ok(())
+}
+
+fn builder() -> io_uring::Builder {
+    let mut b = IoUring::builder();
+    b.setup_single_issuer().setup_defer_taskrun().setup_taskrun_flag().setup_coop_taskrun();
+    b
+}
+
+fn setup_error(e: &io::Error) -> String {
+    let sysctl = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok();
+    match (e.raw_os_error(), sysctl.as_deref().map(str::trim)) {
+        (Some(libc::EPERM), Some("2")) => "io_uring is disabled by sysctl kernel.io_uring_disabled=2".into(),
+        (Some(libc::EPERM), Some("1")) => {
+            "io_uring is restricted by sysctl kernel.io_uring_disabled=1 to members of kernel.io_uring_group".into()
+        }
+        (Some(libc::EPERM), _) => "io_uring is not permitted here (a seccomp filter or container policy)".into(),
+        (Some(libc::ENOSYS), _) => "this kernel has no io_uring".into(),
+        (Some(libc::EINVAL), _) => "this kernel lacks io_uring DEFER_TASKRUN (needs Linux 6.1+)".into(),
+        _ => format!("io_uring_setup failed: {e}"),
+    }
+}
+
+/// What the result file records about the ring.
+pub fn describe(cfg: &TransportConfig) -> String {
+    let (entries, _) = buf_ring_shape(cfg);
+    let recv = match cfg.uring_recv {
+        UringRecv::Multishot => "multishot recv",
+        UringRecv::Poll => "MSG_DONTWAIT recv per loop",
+    };
+    format!(
+        "{recv}, {entries}x{}KiB provided buffers, fixed files, DEFER_TASKRUN|SINGLE_ISSUER|TASKRUN_FLAG",
+        RECV_BUF / 1024
+    )
+}
+
+fn buf_ring_shape(cfg: &TransportConfig) -> (u16, u32) {
+    let entries = (cfg.max_conns * 4).clamp(16, 1024).next_power_of_two() as u16;
+    (entries, RECV_BUF)
+}
+
+/// A provided-buffer ring: the ring of descriptors the kernel picks from (page-aligned) and
+/// the buffers they point at.
+struct BufRing {
+    ring: *mut BufRingEntry,
+    layout: Layout,
+    data: Box<[u8]>,
+    entries: u16,
+    size: u32,
+    tail: u16,
+}
+
+impl BufRing {
+    fn new(entries: u16, size: u32) -> BufRing {
+        let layout = Layout::from_size_align(entries as usize * size_of::<BufRingEntry>(), 4096).expect("valid layout");
+        // SAFETY: the layout has a non-zero size.
+        let ring = unsafe { std::alloc::alloc_zeroed(layout) } as *mut BufRingEntry;
+        assert!(!ring.is_null(), "out of memory for the io_uring buffer ring");
+        let mut b = BufRing {
+            ring,
+            layout,
+            data: vec![0u8; entries as usize * size as usize].into_boxed_slice(),
+            entries,
+            size,
+            tail: 0,
+        };
+        for bid in 0..entries {
+            b.give(bid);
+        }
+        b.publish();
+        b
+    }
+
+    /// Returns buffer `bid` to the kernel (visible after [`publish`](BufRing::publish)).
+    fn give(&mut self, bid: u16) {
+        let idx = (self.tail & (self.entries - 1)) as usize;
+        let addr = self.data.as_ptr() as u64 + bid as u64 * self.size as u64;
+        // SAFETY: `idx < entries`, inside the allocation made in `new`.
+        let e = unsafe { &mut *self.ring.add(idx) };
+        e.set_addr(addr);
+        e.set_len(self.size);
+        e.set_bid(bid);
+        self.tail = self.tail.wrapping_add(1);
+    }
+
+    fn publish(&self) {
+        // SAFETY: the ring base is the first entry; its `resv` field is the shared tail, which
+        // the kernel reads. Publishing with release order makes the entries visible first.
+        let tail = unsafe { &*(BufRingEntry::tail(self.ring) as *const AtomicU16) };
+        tail.store(self.tail, Ordering::Release);
+    }
+
+    fn get(&self, bid: u16, len: usize) -> &[u8] {
+        let start = bid as usize * self.size as usize;
+        &self.data[start..start + len.min(self.size as usize)]
+    }
+}
+
+impl Drop for BufRing {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout; the ring is unregistered (or the io_uring
+        // closed with no operation in flight) before this drops.
+        unsafe { std::alloc::dealloc(self.ring as *mut u8, self.layout) }
+    }
+}
+
+struct Conn {
+    stream: TcpStream,
+    out: OutBuf,
+    inbox: InBuf,
+    closed: Option<Closed>,
+    /// A multishot receive is armed (its final completion has not arrived).
+    recv_armed: bool,
+    cancel_sent: bool,
+}
+
+pub struct UringTransport {
+    // Field order is drop order: the ring goes first, after `Drop` has drained it.
+    ring: IoUring,
+    bufs: BufRing,
+    conns: Vec<Conn>,
+    cfg: TransportConfig,
+    /// Submitted operations whose final completion has not arrived.
+    in_flight: u32,
+}
+
+impl UringTransport {
+    /// Queues one entry, submitting first when the queue is full.
+    ///
+    /// # Safety
+    /// Every buffer the entry points at must stay valid and unmoved until its final completion.
+    unsafe fn push(&mut self, e: &squeue::Entry) -> io::Result<()> {
+        loop {
+            // SAFETY: forwarded from the caller.
+            if unsafe { self.ring.submission().push(e) }.is_ok() {
+                self.in_flight += 1;
+                return Ok(());
+            }
+            self.ring.submit()?;
+        }
+    }
+
+    fn arm_and_send(&mut self) -> io::Result<()> {
+        for i in 0..self.conns.len() {
+            let c = &mut self.conns[i];
+            let fd = Fixed(i as u32);
+            if c.closed.is_some() {
+                if c.recv_armed && !c.cancel_sent {
+                    c.cancel_sent = true;
+                    let e = opcode::AsyncCancel::new(token::encode(i as u32, Op::Recv))
+                        .build()
+                        .user_data(token::encode(i as u32, Op::Cancel));
+                    // SAFETY: a cancel points at no buffer.
+                    unsafe { self.push(&e)? };
+                }
+                continue;
+            }
+            if !c.recv_armed {
+                c.recv_armed = true;
+                let e = match self.cfg.uring_recv {
+                    UringRecv::Multishot => opcode::RecvMulti::new(fd, BGID).build(),
+                    // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN) and arms no poll.
+                    UringRecv::Poll => opcode::Recv::new(fd, std::ptr::null_mut(), RECV_BUF)
+                        .buf_group(BGID)
+                        .flags(libc::MSG_DONTWAIT)
+                        .build()
+                        .flags(squeue::Flags::BUFFER_SELECT),
+                }
+                .user_data(token::encode(i as u32, Op::Recv));
+                // SAFETY: the receive writes into provided buffers owned by `self.bufs`, which
+                // lives as long as the ring (Drop drains every operation before freeing it).
+                unsafe { self.push(&e)? };
+            }
+            let c = &mut self.conns[i];
+            if !c.out.is_sending() && !c.out.is_empty() {
+                let b = c.out.begin_send();
+                let e = opcode::Send::new(fd, b.as_ptr(), b.len() as u32)
+                    .build()
+                    .user_data(token::encode(i as u32, Op::Send));
+                // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by
+                // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse) until
+                // `end_send` on this send's completion, and Drop drains before freeing.
+                unsafe { self.push(&e)? };
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles every completion waiting. Returns true when bytes moved.
+    fn reap(&mut self) -> bool {
+        let mut moved = false;
+        let mut returned = false;
+        let UringTransport { ring, bufs, conns, in_flight, .. } = self;
+        for cqe in ring.completion() {
+            let (i, op) = token::decode(cqe.user_data());
+            let res = cqe.result();
+            let flags = cqe.flags();
+            let Some(c) = conns.get_mut(i as usize) else { continue };
+            match op {
+                Some(Op::Recv) => {
+                    if !cqueue::more(flags) {
+                        c.recv_armed = false;
+                        *in_flight -= 1;
+                    }
+                    if let Some(bid) = cqueue::buffer_select(flags) {
+                        if res > 0 {
+                            let data = bufs.get(bid, res as usize);
+                            let spare = c.inbox.spare();
+                            if spare.len() >= data.len() {
+                                spare[..data.len()].copy_from_slice(data);
+                                c.inbox.commit(data.len());
+                                moved = true;
+                            } else if c.closed.is_none() {
+                                // The caller stopped consuming: failing loudly beats dropping bytes.
+                                c.closed = Some(Closed::Error(io::ErrorKind::OutOfMemory));
+                            }
+                        }
+                        bufs.give(bid);
+                        returned = true;
+                    }
+                    match res {
+                        0 if c.closed.is_none() => c.closed = Some(Closed::ByPeer),
+                        r if r < 0
+                            && ![libc::ENOBUFS, libc::ECANCELED, libc::EAGAIN].contains(&-r)
+                            && c.closed.is_none() =>
+                        {
+                            c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-r).kind()));
+                        }
+                        _ => {}
+                    }
+                }
+                Some(Op::Send) => {
+                    *in_flight -= 1;
+                    if res >= 0 {
+                        c.out.end_send(res as usize);
+                        moved |= res > 0;
+                    } else {
+                        c.out.end_send(0);
+                        if -res != libc::EAGAIN && -res != libc::EINTR && c.closed.is_none() {
+                            c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-res).kind()));
+                        }
+                    }
+                }
+                Some(Op::Cancel) | None => *in_flight -= 1,
+            }
+        }
+        if returned {
+            bufs.publish();
+        }
+        moved
+    }
+
+    /// One pass: queue what is due, enter the kernel only if there is something to submit or
+    /// collect, then handle completions.
+    fn step(&mut self) -> io::Result<bool> {
+        self.arm_and_send()?;
+        let sq = self.ring.submission();
+        let need_enter = !sq.is_empty() || sq.taskrun() || sq.cq_overflow();
+        drop(sq);
+        if need_enter {
+            // Adds GETEVENTS (running the deferred work) when the kernel flagged some.
+            self.ring.submit()?;
+        }
+        Ok(self.reap())
+    }
+}
+
+impl Transport for UringTransport {
+    const NAME: &'static str = "uring";
+
+    fn new(cfg: TransportConfig) -> io::Result<Self> {
+        let (entries, size) = buf_ring_shape(&cfg);
+        let sq = (cfg.max_conns as u32 * 2 + 8).next_power_of_two().min(4096);
+        let ring = builder().setup_cqsize(sq * 4).build(sq).map_err(|e| io::Error::other(setup_error(&e)))?;
+        ring.submitter().register_files_sparse(cfg.max_conns as u32)?;
+        let bufs = BufRing::new(entries, size);
+        // SAFETY: `bufs` is page-aligned and owned by the transport alongside the ring; Drop
+        // drains every operation before either is freed.
+        unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, entries, BGID, 0)? };
+        Ok(UringTransport { ring, bufs, conns: Vec::new(), cfg, in_flight: 0 })
+    }
+
+    fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
+        if self.conns.len() >= self.cfg.max_conns {
+            return Err(io::Error::other(format!("more than {} connections on one io_uring", self.cfg.max_conns)));
+        }
+        prepare(&stream)?;
+        let i = self.conns.len();
+        self.ring.submitter().register_files_update(i as u32, &[stream.as_raw_fd()])?;
+        self.conns.push(Conn {
+            stream,
+            out: OutBuf::with_capacity(self.cfg.send),
+            inbox: InBuf::with_capacity(self.cfg.recv),
+            closed: None,
+            recv_armed: false,
+            cancel_sent: false,
+        });
+        Ok(i)
+    }
+
+    #[inline]
+    fn out(&mut self, conn: ConnId) -> &mut OutBuf {
+        &mut self.conns[conn].out
+    }
+
+    #[inline]
+    fn inbox(&mut self, conn: ConnId) -> &mut InBuf {
+        &mut self.conns[conn].inbox
+    }
+
+    #[inline]
+    fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf) {
+        let c = &mut self.conns[conn];
+        (&mut c.inbox, &mut c.out)
+    }
+
+    #[inline]
+    fn poll(&mut self) -> bool {
+        match self.step() {
+            Ok(moved) => moved,
+            Err(e) => {
+                // The ring itself failed: every connection is lost, and says why.
+                for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
+                    c.closed = Some(Closed::Error(e.kind()));
+                }
+                false
+            }
+        }
+    }
+
+    fn closed(&self, conn: ConnId) -> Option<Closed> {
+        self.conns[conn].closed
+    }
+
+    fn close(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        if c.closed.is_none() {
+            // A last plain write of what is queued and not already handed to the kernel.
+            if !c.out.is_sending() && !c.out.is_empty() {
+                let _ = (&c.stream).write(c.out.pending());
+            }
+            c.closed = Some(Closed::Local);
+        }
+        // Shutting down completes the armed receive; the cancel in the next poll covers the rest.
+        let _ = c.stream.shutdown(Shutdown::Both);
+        let _ = self.step();
+    }
+}
+
+impl Drop for UringTransport {
+    /// Cancels and drains every operation, so no buffer is freed while the kernel may use it.
+    fn drop(&mut self) {
+        for c in &mut self.conns {
+            if c.closed.is_none() {
+                c.closed = Some(Closed::Local);
+            }
+            let _ = c.stream.shutdown(Shutdown::Both);
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.in_flight > 0 && Instant::now() < deadline {
+            if self.arm_and_send().is_err() {
+                break;
+            }
+            let _ = self.ring.submit_and_wait(1);
+            self.reap();
+        }
+        let _ = self.ring.submitter().unregister_buf_ring(BGID);
+    }
+}
