@@ -1,0 +1,260 @@
+//! Micro-benchmarks of the per-order protocol work: what a worker does to send one order and
+//! to match one ExecutionReport, plus the histogram record and the checksum for reference.
+//!
+//! One operation per bench function, inputs through `black_box` (STYLE.md rule 16).
+//! Run with `cargo bench --bench protocol`; numbers and machine are in `bench/README.md`.
+
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
+use fixblast::engine::pending::{Pending, Slot};
+use fixblast::fix::checksum::checksum;
+use fixblast::fix::clordid::{self, ClOrdId};
+use fixblast::fix::encode::Encoder;
+use fixblast::fix::parse::{Frame, frame, parse};
+use fixblast::fix::template::{OrderTemplate, TemplateSpec, Vars};
+use fixblast::fix::time::TimestampCache;
+use fixblast::metrics::{Counts, histogram, record};
+use fixblast::run::DEFAULT_TEMPLATE;
+use std::hint::black_box;
+
+const SENDER: &[u8] = b"FIXBLAST";
+const TARGET: &[u8] = b"GATEWAY";
+/// 2024-01-02 03:04:05 UTC: any plausible "now".
+const NOW_UTC_NS: u64 = 1_704_164_645_000_000_000;
+/// Time between orders: 10 µs, i.e. 100k orders/s. The timestamp cache rewrites its full
+/// text once per 100k orders and only the millisecond digits otherwise, as in a real run.
+const STEP_NS: u64 = 10_000;
+/// A 7-digit MsgSeqNum: the template changes width only at powers of ten (a handful of
+/// times over a whole bench), as in a real run.
+const FIRST_SEQ: u32 = 1_000_000;
+
+fn spec() -> TemplateSpec {
+    TemplateSpec::parse(DEFAULT_TEMPLATE, "new-order-single.fix").expect("the shipped template parses")
+}
+
+/// The per-order state a worker keeps: clock, MsgSeqNum, ClOrdID counter, timestamp cache.
+struct OrderInputs {
+    now: u64,
+    seq: u32,
+    counter: u32,
+    ts: TimestampCache,
+}
+
+impl OrderInputs {
+    fn new() -> OrderInputs {
+        OrderInputs { now: NOW_UTC_NS, seq: FIRST_SEQ, counter: 0, ts: TimestampCache::default() }
+    }
+
+    #[inline]
+    fn advance(&mut self) {
+        self.now += STEP_NS;
+        self.seq = self.seq.wrapping_add(1);
+        self.counter = self.counter.wrapping_add(1);
+    }
+}
+
+/// The whole per-order encode as the worker does it: timestamp from the cache, ClOrdID
+/// written, template patched.
+fn patched(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET);
+    let mut o = OrderInputs::new();
+    g.bench_function("patched", |b| {
+        b.iter(|| {
+            o.advance();
+            let mut text = [0u8; clordid::LEN];
+            ClOrdId { session: black_box(0), slot: black_box(o.counter & 63), counter: black_box(o.counter) }
+                .write(&mut text);
+            let time = o.ts.get(black_box(o.now));
+            let msg = t.encode(black_box(o.seq), time, &text);
+            black_box(msg.len())
+        })
+    });
+}
+
+/// The same order through the plain encoder (every field, BodyLength and a full checksum):
+/// what patching saves.
+fn plain(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let spec = spec();
+    let mut buf = vec![0u8; 1024];
+    let mut o = OrderInputs::new();
+    g.bench_function("plain", |b| {
+        b.iter(|| {
+            o.advance();
+            let mut text = [0u8; clordid::LEN];
+            ClOrdId { session: black_box(0), slot: black_box(o.counter & 63), counter: black_box(o.counter) }
+                .write(&mut text);
+            let time = o.ts.get(black_box(o.now));
+            let vars = Vars { sender: SENDER, target: TARGET, seq: black_box(o.seq), time, cl_ord_id: &text };
+            black_box(spec.encode_plain(&vars, &mut buf).expect("fits"))
+        })
+    });
+}
+
+fn template_patch(c: &mut Criterion) {
+    let mut g = c.benchmark_group("template_patch");
+    patched(&mut g);
+    plain(&mut g);
+    g.finish();
+}
+
+/// The three steps of `template_patch/patched`, apart, to show where its time goes.
+fn order_encode_parts(c: &mut Criterion) {
+    let mut g = c.benchmark_group("order_encode_parts");
+    timestamp_cache_get(&mut g);
+    clordid_write(&mut g);
+    template_encode(&mut g);
+    g.finish();
+}
+
+fn timestamp_cache_get(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let mut o = OrderInputs::new();
+    g.bench_function("timestamp_cache_get", |b| {
+        b.iter(|| {
+            o.advance();
+            black_box(*o.ts.get(black_box(o.now)))
+        })
+    });
+}
+
+fn clordid_write(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let mut o = OrderInputs::new();
+    g.bench_function("clordid_write", |b| {
+        b.iter(|| {
+            o.advance();
+            let mut text = [0u8; clordid::LEN];
+            ClOrdId { session: black_box(0), slot: black_box(o.counter & 63), counter: black_box(o.counter) }
+                .write(&mut text);
+            black_box(text)
+        })
+    });
+}
+
+/// `OrderTemplate::encode` alone, with a ready timestamp and ClOrdID.
+fn template_encode(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET);
+    let time = *b"20240102-03:04:05.678";
+    let text = *b"0000000012345678";
+    let mut seq = FIRST_SEQ;
+    g.bench_function("template_encode", |b| {
+        b.iter(|| {
+            seq = seq.wrapping_add(1);
+            black_box(t.encode(black_box(seq), black_box(&time), black_box(&text)).len())
+        })
+    });
+}
+
+/// An ExecutionReport New exactly as the built-in gateway writes it (src/gateway/worker.rs).
+fn exec_report(cl_ord_id: &[u8; clordid::LEN]) -> Vec<u8> {
+    let mut buf = vec![0u8; 1024];
+    let mut e = Encoder::new(&mut buf);
+    e.field(35, b"8");
+    e.field(49, TARGET);
+    e.field(56, SENDER);
+    e.field_u64(34, 1_234_567);
+    e.field(52, b"20240102-03:04:05.678");
+    e.field(37, b"1234566");
+    e.field(11, cl_ord_id);
+    e.field(17, b"1234566");
+    e.field(20, b"0");
+    e.field(150, b"0");
+    e.field(39, b"0");
+    e.field(55, b"ACME");
+    e.field(54, b"1");
+    e.field(38, b"100");
+    e.field(151, b"100");
+    e.field(14, b"0");
+    e.field(6, b"0");
+    let n = e.finish().expect("fits");
+    buf.truncate(n);
+    buf
+}
+
+/// What the worker does with one reply: frame it, parse it, read the ClOrdID, find the slot.
+fn exec_report_frame_parse_match(c: &mut Criterion) {
+    let mut pending = Pending::new(64);
+    let slot = pending.next_free().expect("an empty ring has room");
+    let id = ClOrdId { session: 0, slot, counter: 0x1234_5678 };
+    pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, acked: false, warmup: false });
+    let mut text = [0u8; clordid::LEN];
+    id.write(&mut text);
+    let wire = exec_report(&text);
+    assert_eq!(frame(&wire), Frame::Message { len: wire.len() });
+    c.bench_function("exec_report_frame_parse_match", |b| {
+        b.iter(|| {
+            let buf = black_box(wire.as_slice());
+            let Frame::Message { len } = frame(buf) else { panic!("frames") };
+            let raw = &buf[..len];
+            let msg = parse(raw).expect("parses");
+            let id = ClOrdId::parse(msg.cl_ord_id.get(raw)).expect("ours");
+            let s = pending.get_mut(id.slot, id.pack()).expect("matches");
+            black_box(s.intended_ns)
+        })
+    });
+}
+
+/// The steps of `exec_report_frame_parse_match`, apart, to show where its time goes.
+fn exec_report_parts(c: &mut Criterion) {
+    let mut g = c.benchmark_group("exec_report_parts");
+    let id = ClOrdId { session: 0, slot: 0, counter: 0x1234_5678 };
+    let mut text = [0u8; clordid::LEN];
+    id.write(&mut text);
+    let wire = exec_report(&text);
+    report_frame(&mut g, &wire);
+    report_parse(&mut g, &wire);
+    report_match(&mut g, id);
+    g.finish();
+}
+
+fn report_frame(g: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
+    g.bench_function("frame", |b| b.iter(|| frame(black_box(wire))));
+}
+
+fn report_parse(g: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
+    g.bench_function("parse", |b| b.iter(|| parse(black_box(wire)).expect("parses")));
+}
+
+/// `ClOrdId::parse` plus `Pending::get_mut`.
+fn report_match(g: &mut BenchmarkGroup<'_, WallTime>, id: ClOrdId) {
+    let mut pending = Pending::new(64);
+    pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, acked: false, warmup: false });
+    let mut text = [0u8; clordid::LEN];
+    id.write(&mut text);
+    g.bench_function("clordid_parse_match", |b| {
+        b.iter(|| {
+            let id = ClOrdId::parse(black_box(&text)).expect("ours");
+            black_box(pending.get_mut(id.slot, id.pack()).expect("matches").intended_ns)
+        })
+    });
+}
+
+/// One latency into a worker's bounded histogram (as `metrics::record` does per ack).
+fn histogram_record(c: &mut Criterion) {
+    let mut h = histogram();
+    let mut counts = Counts::default();
+    // 1024 latencies spread over 20–120 µs, so that different buckets are touched.
+    let values: Vec<u64> = (0..1024u64).map(|i| 20_000 + (i * 7_919) % 100_000).collect();
+    let mut i = 0usize;
+    c.bench_function("histogram_record", |b| {
+        b.iter(|| {
+            i = (i + 1) & 1023;
+            record(&mut h, black_box(values[i]), &mut counts);
+        })
+    });
+    black_box(h.len());
+}
+
+/// The FIX checksum of 200 bytes, for reference.
+fn checksum_200(c: &mut Criterion) {
+    let bytes: Vec<u8> = (0..200u32).map(|i| b'0' + (i % 75) as u8).collect();
+    c.bench_function("checksum", |b| b.iter(|| checksum(black_box(bytes.as_slice()))));
+}
+
+criterion_group!(
+    benches,
+    template_patch,
+    order_encode_parts,
+    exec_report_frame_parse_match,
+    exec_report_parts,
+    histogram_record,
+    checksum_200
+);
+criterion_main!(benches);
