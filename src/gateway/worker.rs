@@ -122,10 +122,12 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                 || (c.session.state() == State::Closed && !c.session.has_transmit())
             {
                 t.poll();
-                t.close(c.id);
+                // Frees the slot for the next connection: a gateway may serve any number.
+                t.release(c.id);
                 c.done = true;
             }
         }
+        conns.retain(|c| !c.done);
         progress |= t.poll();
         if !progress {
             cfg.poll.idle();

@@ -92,6 +92,11 @@ pub trait Transport: Sized {
 
     /// Closes `conn` (after a final attempt to write what is queued).
     fn close(&mut self, conn: ConnId);
+
+    /// Gives a closed connection's slot back: a later [`add`](Transport::add) may reuse its
+    /// id, so the caller must drop every copy of it. Lets a long-running gateway serve any
+    /// number of connections over its life.
+    fn release(&mut self, conn: ConnId);
 }
 
 /// The common socket set-up: non-blocking, no Nagle.

@@ -118,6 +118,26 @@ pub fn one_busy_connection_among_many_idle<T: Transport>(cfg: TransportConfig) {
     assert!((0..64).filter(|&i| i != 40).all(|i| t.inbox(i).is_empty()));
 }
 
+/// A released slot is reused by the next connection, whose bytes are its own.
+pub fn released_slots_are_reused_cleanly<T: Transport>(cfg: TransportConfig) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut t = T::new(TransportConfig { max_conns: 2, ..cfg }).unwrap();
+    for round in 0..5u8 {
+        let c = t.add(TcpStream::connect(l.local_addr().unwrap()).unwrap()).unwrap();
+        assert_eq!(c, 0, "round {round}: the released slot was not reused");
+        let mut peer = l.accept().unwrap().0;
+        peer.write_all(&[round; 3]).unwrap();
+        poll_until(&mut t, |t| t.inbox(c).data().len() >= 3);
+        assert_eq!(t.inbox(c).data(), &[round; 3]);
+        t.release(c);
+        // Let any completion for the old connection land before the slot is reused.
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_millis(20) {
+            t.poll();
+        }
+    }
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -152,4 +172,5 @@ backend_tests!(
     peer_close_is_reported_after_its_last_bytes,
     disconnect_mid_send_is_an_error_not_a_crash,
     one_busy_connection_among_many_idle,
+    released_slots_are_reused_cleanly,
 );

@@ -8,7 +8,8 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 
 struct Conn {
-    stream: TcpStream,
+    /// `None` once released: the slot is free for the next `add`.
+    stream: Option<TcpStream>,
     out: OutBuf,
     inbox: InBuf,
     closed: Option<Closed>,
@@ -22,8 +23,9 @@ pub struct SyscallTransport {
 impl SyscallTransport {
     fn flush(c: &mut Conn) -> bool {
         let mut moved = false;
+        let Some(stream) = c.stream.as_mut() else { return false };
         while !c.out.is_empty() {
-            match c.stream.write(c.out.pending()) {
+            match stream.write(c.out.pending()) {
                 Ok(0) => {
                     c.closed = Some(Closed::ByPeer);
                     break;
@@ -44,12 +46,13 @@ impl SyscallTransport {
     }
 
     fn fill(c: &mut Conn) -> bool {
+        let Some(stream) = c.stream.as_mut() else { return false };
         let spare = c.inbox.spare();
         if spare.is_empty() {
             return false;
         }
         loop {
-            match c.stream.read(spare) {
+            match stream.read(spare) {
                 Ok(0) => {
                     c.closed = Some(Closed::ByPeer);
                     return false;
@@ -78,8 +81,16 @@ impl Transport for SyscallTransport {
 
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
         prepare(&stream)?;
+        if let Some(i) = self.conns.iter().position(|c| c.stream.is_none()) {
+            let c = &mut self.conns[i];
+            c.stream = Some(stream);
+            c.out.clear();
+            c.inbox.clear();
+            c.closed = None;
+            return Ok(i);
+        }
         self.conns.push(Conn {
-            stream,
+            stream: Some(stream),
             out: OutBuf::with_capacity(self.sizes.send),
             inbox: InBuf::with_capacity(self.sizes.recv),
             closed: None,
@@ -122,8 +133,15 @@ impl Transport for SyscallTransport {
         let c = &mut self.conns[conn];
         if c.closed.is_none() {
             Self::flush(c);
-            let _ = c.stream.shutdown(Shutdown::Both);
+            if let Some(s) = &c.stream {
+                let _ = s.shutdown(Shutdown::Both);
+            }
             c.closed = Some(Closed::Local);
         }
+    }
+
+    fn release(&mut self, conn: ConnId) {
+        self.close(conn);
+        self.conns[conn].stream = None;
     }
 }

@@ -174,6 +174,14 @@ struct Conn {
     /// A multishot receive is armed (its final completion has not arrived).
     recv_armed: bool,
     cancel_sent: bool,
+    /// The caller gave the slot back: reusable once no operation on it is in flight.
+    released: bool,
+}
+
+impl Conn {
+    fn idle(&self) -> bool {
+        !self.recv_armed && !self.out.is_sending()
+    }
 }
 
 pub struct UringTransport {
@@ -343,20 +351,27 @@ impl Transport for UringTransport {
     }
 
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
-        if self.conns.len() >= self.cfg.max_conns {
+        prepare(&stream)?;
+        // Reuse a released slot whose operations have all completed, else take a new one.
+        let reuse = self.conns.iter().position(|c| c.released && c.idle());
+        let i = reuse.unwrap_or(self.conns.len());
+        if reuse.is_none() && i >= self.cfg.max_conns {
             return Err(io::Error::other(format!("more than {} connections on one io_uring", self.cfg.max_conns)));
         }
-        prepare(&stream)?;
-        let i = self.conns.len();
         self.ring.submitter().register_files_update(i as u32, &[stream.as_raw_fd()])?;
-        self.conns.push(Conn {
+        let c = Conn {
             stream,
             out: OutBuf::with_capacity(self.cfg.send),
             inbox: InBuf::with_capacity(self.cfg.recv),
             closed: None,
             recv_armed: false,
             cancel_sent: false,
-        });
+            released: false,
+        };
+        match reuse {
+            Some(i) => self.conns[i] = c,
+            None => self.conns.push(c),
+        }
         Ok(i)
     }
 
@@ -407,6 +422,11 @@ impl Transport for UringTransport {
         let _ = c.stream.shutdown(Shutdown::Both);
         let _ = self.step();
     }
+
+    fn release(&mut self, conn: ConnId) {
+        self.close(conn);
+        self.conns[conn].released = true;
+    }
 }
 
 impl Drop for UringTransport {
@@ -418,13 +438,14 @@ impl Drop for UringTransport {
             }
             let _ = c.stream.shutdown(Shutdown::Both);
         }
+        // Bounded and non-blocking: a completion that never comes cannot hang the thread.
         let deadline = Instant::now() + Duration::from_secs(2);
         while self.in_flight > 0 && Instant::now() < deadline {
-            if self.arm_and_send().is_err() {
+            if self.arm_and_send().is_err() || self.ring.submit().is_err() {
                 break;
             }
-            let _ = self.ring.submit_and_wait(1);
             self.reap();
+            std::thread::sleep(Duration::from_micros(100));
         }
         let _ = self.ring.submitter().unregister_buf_ring(BGID);
     }
