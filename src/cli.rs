@@ -115,6 +115,16 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
     pub uring_recv: UringRecvArg,
 
+    /// io_uring SQPOLL: a kernel thread pinned to CORE submits for each worker, so sending
+    /// needs no syscall. It spins on that core: give it one that nothing else uses.
+    #[arg(long, value_name = "CORE")]
+    pub uring_sqpoll: Option<u32>,
+
+    /// io_uring NAPI busy polling for USECS per wait (real NICs with NAPI; Linux 6.9+;
+    /// no effect on loopback). Recorded in the result.
+    #[arg(long, value_name = "USECS")]
+    pub uring_napi: Option<u32>,
+
     /// What an idle worker does. Use `yield` when cores are shared (CI, laptops).
     #[arg(long, value_enum, default_value_t = Poll::Spin)]
     pub poll: Poll,
@@ -212,6 +222,16 @@ pub struct GatewayArgs {
     /// How the io_uring backend receives.
     #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
     pub uring_recv: UringRecvArg,
+
+    /// io_uring SQPOLL: a kernel thread pinned to CORE submits for each worker, so sending
+    /// needs no syscall. It spins on that core: give it one that nothing else uses.
+    #[arg(long, value_name = "CORE")]
+    pub uring_sqpoll: Option<u32>,
+
+    /// io_uring NAPI busy polling for USECS per wait (real NICs with NAPI; Linux 6.9+;
+    /// no effect on loopback). Recorded in the result.
+    #[arg(long, value_name = "USECS")]
+    pub uring_napi: Option<u32>,
 
     /// Follow each New ExecutionReport with a Fill.
     #[arg(long)]

@@ -29,7 +29,13 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
     }
-    let backend = crate::run::choose_backend(a.backend, false)?;
+    let ring = crate::transport::TransportConfig {
+        uring_recv: a.uring_recv.into(),
+        uring_sqpoll: a.uring_sqpoll,
+        uring_napi_us: a.uring_napi,
+        ..crate::transport::TransportConfig::for_conns(1)
+    };
+    let backend = crate::run::choose_backend(a.backend, &ring, false)?;
     let cfg = GatewayConfig {
         listen,
         threads: a.threads,
@@ -42,6 +48,8 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         reject_ratio: a.reject_ratio,
         disconnect_after: a.disconnect_after,
         uring_recv: a.uring_recv.into(),
+        uring_sqpoll: a.uring_sqpoll,
+        uring_napi_us: a.uring_napi,
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -43,6 +43,8 @@ pub struct RunConfig {
     pub gateway_cores: Vec<usize>,
     pub backend: BackendKind,
     pub uring_recv: crate::transport::UringRecv,
+    pub uring_sqpoll: Option<u32>,
+    pub uring_napi_us: Option<u32>,
     pub poll: PollMode,
     pub load: RunLoad,
     pub timing: Timing,
@@ -139,7 +141,21 @@ impl RunConfig {
         {
             return usage(format!("--rate {rate}: fewer than one order in --duration {:?}", a.duration));
         }
-        let backend = choose_backend(a.backend, a.quiet)?;
+        if let Some(cpu) = a.uring_sqpoll
+            && !available.contains(&(cpu as usize))
+        {
+            return usage(format!(
+                "--uring-sqpoll: core {cpu} does not exist here; this process may use cores {}",
+                available_text()
+            ));
+        }
+        let ring = TransportConfig {
+            uring_recv: a.uring_recv.into(),
+            uring_sqpoll: a.uring_sqpoll,
+            uring_napi_us: a.uring_napi,
+            ..TransportConfig::for_conns(1)
+        };
+        let backend = choose_backend(a.backend, &ring, a.quiet)?;
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
         comp_id_ok("--target-comp-id", &a.target_comp_id)?;
         let (target, target_text) = match &a.target {
@@ -172,6 +188,8 @@ impl RunConfig {
             gateway_cores,
             backend,
             uring_recv: a.uring_recv.into(),
+            uring_sqpoll: a.uring_sqpoll,
+            uring_napi_us: a.uring_napi,
             poll: match a.poll {
                 Poll::Spin => PollMode::Spin,
                 Poll::Yield => PollMode::Yield,
@@ -204,7 +222,12 @@ impl RunConfig {
 
     /// The transport's sizes and options for a worker with `conns` sessions.
     pub fn transport(&self, conns: usize) -> TransportConfig {
-        TransportConfig { uring_recv: self.uring_recv, ..TransportConfig::for_conns(conns) }
+        TransportConfig {
+            uring_recv: self.uring_recv,
+            uring_sqpoll: self.uring_sqpoll,
+            uring_napi_us: self.uring_napi_us,
+            ..TransportConfig::for_conns(conns)
+        }
     }
 
     fn pending_capacity(&self) -> usize {
@@ -245,14 +268,14 @@ impl BackendKind {
 
 /// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
 /// `uring` fails (exit 2) naming the cause.
-pub fn choose_backend(b: Backend, quiet: bool) -> Result<BackendKind, Error> {
+pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result<BackendKind, Error> {
     match b {
         Backend::Syscall => Ok(BackendKind::Syscall),
-        Backend::Uring => match crate::transport::uring::probe() {
+        Backend::Uring => match crate::transport::uring::probe_with(ring) {
             Ok(()) => Ok(BackendKind::Uring),
             Err(why) => usage(format!("--backend uring: {why}; use --backend syscall")),
         },
-        Backend::Auto => match crate::transport::uring::probe() {
+        Backend::Auto => match crate::transport::uring::probe_with(ring) {
             Ok(()) => Ok(BackendKind::Uring),
             Err(why) => {
                 if !quiet {
@@ -326,6 +349,7 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
                 poll: if spin { PollMode::Spin } else { PollMode::Yield },
                 fill: cfg.gateway_fill,
                 uring_recv: cfg.uring_recv,
+                uring_napi_us: cfg.uring_napi_us,
                 ..GatewayConfig::loopback()
             };
             let g = Gateway::start::<T>(gcfg)

@@ -31,6 +31,8 @@ pub struct GatewayConfig {
     /// Close each connection after this many orders.
     pub disconnect_after: Option<u64>,
     pub uring_recv: crate::transport::UringRecv,
+    pub uring_sqpoll: Option<u32>,
+    pub uring_napi_us: Option<u32>,
 }
 
 impl GatewayConfig {
@@ -44,6 +46,8 @@ impl GatewayConfig {
             reject_ratio: 0.0,
             disconnect_after: None,
             uring_recv: crate::transport::UringRecv::Poll,
+            uring_sqpoll: None,
+            uring_napi_us: None,
         }
     }
 }

@@ -40,7 +40,13 @@ fn utc_now() -> u64 {
 }
 
 pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStream>, stop: &AtomicBool) {
-    let mut t = match T::new(TransportConfig { uring_recv: cfg.uring_recv, ..TransportConfig::for_conns(MAX_CONNS) }) {
+    let tc = TransportConfig {
+        uring_recv: cfg.uring_recv,
+        uring_sqpoll: cfg.uring_sqpoll,
+        uring_napi_us: cfg.uring_napi_us,
+        ..TransportConfig::for_conns(MAX_CONNS)
+    };
+    let mut t = match T::new(tc) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("gateway: cannot create the {} transport: {e}", T::NAME);

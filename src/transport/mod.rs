@@ -34,6 +34,10 @@ pub struct TransportConfig {
     pub max_conns: usize,
     /// How the io_uring backend receives (ignored by the syscall backend).
     pub uring_recv: UringRecv,
+    /// io_uring SQPOLL: a kernel thread on this core submits for us (needs a spare core).
+    pub uring_sqpoll: Option<u32>,
+    /// io_uring NAPI busy polling for this many microseconds (real NICs; Linux 6.9+).
+    pub uring_napi_us: Option<u32>,
 }
 
 /// How the io_uring backend receives.
@@ -50,7 +54,14 @@ pub enum UringRecv {
 
 impl TransportConfig {
     pub fn for_conns(max_conns: usize) -> Self {
-        TransportConfig { send: 64 * 1024, recv: 64 * 1024, max_conns: max_conns.max(1), uring_recv: UringRecv::Poll }
+        TransportConfig {
+            send: 64 * 1024,
+            recv: 64 * 1024,
+            max_conns: max_conns.max(1),
+            uring_recv: UringRecv::Poll,
+            uring_sqpoll: None,
+            uring_napi_us: None,
+        }
     }
 }
 

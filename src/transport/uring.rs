@@ -40,10 +40,21 @@ const RECV_BUF: u32 = 4096;
 /// Why io_uring cannot be used here, in words that say what to do. Checks the setup flags and
 /// every opcode and registration this backend uses, on a tiny ring.
 pub fn probe() -> Result<(), String> {
+    probe_with(&TransportConfig::for_conns(1))
+}
+
+/// [`probe`] for a configuration's ring options (SQPOLL, NAPI).
+pub fn probe_with(cfg: &TransportConfig) -> Result<(), String> {
     if std::env::var_os("FIXBLAST_NO_URING").is_some() {
         return Err("io_uring disabled by the FIXBLAST_NO_URING environment variable".into());
     }
-    let ring = builder().build(8).map_err(|e| setup_error(&e))?;
+    let ring = builder(cfg).build(8).map_err(|e| setup_error(&e, cfg))?;
+    if let Some(us) = cfg.uring_napi_us {
+        let mut napi = io_uring::types::Napi::new().set_busy_poll_timeout(us).set_prefer_busy_poll(true);
+        ring.submitter()
+            .register_napi(&mut napi)
+            .map_err(|e| format!("io_uring NAPI busy polling is unavailable (needs Linux 6.9+): {e}"))?;
+    }
     let mut p = Probe::new();
     ring.submitter().register_probe(&mut p).map_err(|e| format!("io_uring probe failed: {e}"))?;
     for (code, name) in
@@ -63,13 +74,25 @@ pub fn probe() -> Result<(), String> {
     Ok(())
 }
 
-fn builder() -> io_uring::Builder {
+fn builder(cfg: &TransportConfig) -> io_uring::Builder {
     let mut b = IoUring::builder();
-    b.setup_single_issuer().setup_defer_taskrun().setup_taskrun_flag().setup_coop_taskrun();
+    b.setup_single_issuer();
+    match cfg.uring_sqpoll {
+        // The SQ thread is the issuer: deferred task work (ours to run) does not apply.
+        Some(cpu) => {
+            b.setup_sqpoll(1000).setup_sqpoll_cpu(cpu);
+        }
+        None => {
+            b.setup_defer_taskrun().setup_taskrun_flag().setup_coop_taskrun();
+        }
+    }
     b
 }
 
-fn setup_error(e: &io::Error) -> String {
+fn setup_error(e: &io::Error, cfg: &TransportConfig) -> String {
+    if cfg.uring_sqpoll.is_some() && e.raw_os_error() == Some(libc::EINVAL) {
+        return format!("io_uring SQPOLL on core {} was refused: {e}", cfg.uring_sqpoll.unwrap_or(0));
+    }
     let sysctl = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok();
     match (e.raw_os_error(), sysctl.as_deref().map(str::trim)) {
         (Some(libc::EPERM), Some("2")) => "io_uring is disabled by sysctl kernel.io_uring_disabled=2".into(),
@@ -90,10 +113,12 @@ pub fn describe(cfg: &TransportConfig) -> String {
         UringRecv::Multishot => "multishot recv",
         UringRecv::Poll => "MSG_DONTWAIT recv per loop",
     };
-    format!(
-        "{recv}, {entries}x{}KiB provided buffers, fixed files, DEFER_TASKRUN|SINGLE_ISSUER|TASKRUN_FLAG",
-        RECV_BUF / 1024
-    )
+    let setup = match cfg.uring_sqpoll {
+        Some(cpu) => format!("SQPOLL on core {cpu}|SINGLE_ISSUER"),
+        None => "DEFER_TASKRUN|SINGLE_ISSUER|TASKRUN_FLAG".into(),
+    };
+    let napi = cfg.uring_napi_us.map_or(String::new(), |us| format!(", NAPI busy poll {us}us"));
+    format!("{recv}, {entries}x{}KiB provided buffers, fixed files, {setup}{napi}", RECV_BUF / 1024)
 }
 
 fn buf_ring_shape(cfg: &TransportConfig) -> (u16, u32) {
@@ -341,8 +366,12 @@ impl Transport for UringTransport {
     fn new(cfg: TransportConfig) -> io::Result<Self> {
         let (entries, size) = buf_ring_shape(&cfg);
         let sq = (cfg.max_conns as u32 * 2 + 8).next_power_of_two().min(4096);
-        let ring = builder().setup_cqsize(sq * 4).build(sq).map_err(|e| io::Error::other(setup_error(&e)))?;
+        let ring = builder(&cfg).setup_cqsize(sq * 4).build(sq).map_err(|e| io::Error::other(setup_error(&e, &cfg)))?;
         ring.submitter().register_files_sparse(cfg.max_conns as u32)?;
+        if let Some(us) = cfg.uring_napi_us {
+            let mut napi = io_uring::types::Napi::new().set_busy_poll_timeout(us).set_prefer_busy_poll(true);
+            ring.submitter().register_napi(&mut napi)?;
+        }
         let bufs = BufRing::new(entries, size);
         // SAFETY: `bufs` is page-aligned and owned by the transport alongside the ring; Drop
         // drains every operation before either is freed.
