@@ -1,9 +1,10 @@
+# shellcheck shell=bash
 # Shared by the bench/*.sh scripts: sourced, not run.
 #
 # Gives: ensure_pkg, build_fixblast (sets FIXBLAST), json_get, and BENCH_TMP, a scratch
 # directory removed on exit together with every process registered with track_pid.
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 BENCH_TMP=$(mktemp -d)
 BENCH_PIDS=()
@@ -42,7 +43,7 @@ ensure_pkg() {
 build_fixblast() {
     echo "== cargo build --release" >&2
     cargo build --release --quiet --bin fixblast
-    FIXBLAST="${CARGO_TARGET_DIR:-target}/release/fixblast"
+    export FIXBLAST="${CARGO_TARGET_DIR:-target}/release/fixblast"
 }
 
 # json_get FILE EXPR: prints a value from a result file; EXPR is a dotted path such as

@@ -10,16 +10,21 @@
 # fixblast's RTT is latency_ns.ack_service (send to first ExecutionReport); in closed loop
 # latency_ns.ack (from the intended send time) is nearly the same and is shown too.
 #
+# BACKENDS lists fixblast --backend values to measure, each a variant of every round
+# (default: auto, what a plain `fixblast run` uses; the backend it chose is printed).
+#
 # Loopback only; stops by itself; kills its servers on exit. Needs: cargo, python3, taskset,
 # and apt-get (root or sudo) the first time, for Debian's sockperf.
-#   ROUNDS=3 SECS=5 bench/rtt-vs-sockperf.sh
+#   ROUNDS=3 SECS=5 BACKENDS="auto syscall" bench/rtt-vs-sockperf.sh
 set -euo pipefail
+# shellcheck source=bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-5}
 SERVER_CORE=${SERVER_CORE:-0}
 CLIENT_CORE=${CLIENT_CORE:-1}
+BACKENDS=${BACKENDS:-auto}
 
 ensure_pkg sockperf sockperf
 build_fixblast
@@ -30,8 +35,8 @@ free_port() {
 
 # Waits up to 5 s for something to listen on 127.0.0.1:$1.
 wait_listening() {
-    local i
-    for i in $(seq 50); do
+    local _
+    for _ in $(seq 50); do
         if ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; then
             return 0
         fi
@@ -70,31 +75,37 @@ EOF
 }
 
 run_fixblast() {
-    local round=$1 json="$BENCH_TMP/fixblast-$1.json"
-    timeout $((SECS + 60)) "$FIXBLAST" run --closed-loop --sessions 1 --threads 1 \
+    local round=$1 backend=$2 json="$BENCH_TMP/fixblast-$1-$2.json" log="$BENCH_TMP/fixblast-$1-$2.txt"
+    timeout $((SECS + 60)) "$FIXBLAST" run --closed-loop --sessions 1 --threads 1 --backend "$backend" \
         --cores "$CLIENT_CORE" --gateway-cores "$SERVER_CORE" \
-        --duration "${SECS}s" --warmup 1s --json "$json" --quiet >"$BENCH_TMP/fixblast-$round.txt" 2>&1 || {
-        echo "fixblast run failed in round $round:" >&2
-        cat "$BENCH_TMP/fixblast-$round.txt" >&2
+        --duration "${SECS}s" --warmup 1s --json "$json" --quiet >"$log" 2>&1 || {
+        echo "fixblast run --backend $backend failed in round $round:" >&2
+        cat "$log" >&2
         exit 1
     }
-    python3 - "$json" "$round" >>"$RESULTS" <<'EOF'
+    python3 - "$json" "$round" "$backend" >>"$RESULTS" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 l = r["latency_ns"]
+name = "fixblast:%s" % sys.argv[3]
+if sys.argv[3] != r["config"]["backend"]:
+    name += "=" + r["config"]["backend"]
 if r["errors"]["total"]:
-    print("warning: fixblast round %s had errors: %s" % (sys.argv[2], r["errors"]["by_kind"]), file=sys.stderr)
-print("fixblast\t%s\t%d\t%d\t%d\t%d\t%d" % (sys.argv[2], l["ack_service"]["p50"], l["ack_service"]["p99"],
-                                            l["ack"]["p50"], l["ack"]["p99"], l["ack_service"]["count"]))
+    print("warning: %s round %s had errors: %s" % (name, sys.argv[2], r["errors"]["by_kind"]), file=sys.stderr)
+print("%s\t%s\t%d\t%d\t%d\t%d\t%d" % (name, sys.argv[2], l["ack_service"]["p50"], l["ack_service"]["p99"],
+                                      l["ack"]["p50"], l["ack"]["p99"], l["ack_service"]["count"]))
 EOF
 }
 
-echo "== $ROUNDS rounds x ${SECS}s each, interleaved: sockperf (server core $SERVER_CORE, client core $CLIENT_CORE), fixblast (gateway core $SERVER_CORE, worker core $CLIENT_CORE)" >&2
+echo "== $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "== $ROUNDS rounds x ${SECS}s each, interleaved: sockperf (server core $SERVER_CORE, client core $CLIENT_CORE), fixblast --backend $BACKENDS (gateway core $SERVER_CORE, worker core $CLIENT_CORE)" >&2
 for round in $(seq "$ROUNDS"); do
     echo "-- round $round: sockperf" >&2
     run_sockperf "$round"
-    echo "-- round $round: fixblast" >&2
-    run_fixblast "$round"
+    for backend in $BACKENDS; do
+        echo "-- round $round: fixblast --backend $backend" >&2
+        run_fixblast "$round" "$backend"
+    done
 done
 
 python3 - "$RESULTS" <<'EOF'
@@ -104,18 +115,23 @@ print()
 print("RTT over TCP loopback, nanoseconds (sockperf: 2 x its one-way figure; fixblast: latency_ns.ack_service,")
 print("send to first ExecutionReport; ack = latency_ns.ack, from the intended send time)")
 print()
-print("%-9s %5s %9s %9s %9s %9s %10s" % ("tool", "round", "p50", "p99", "ack p50", "ack p99", "samples"))
+w = max(len(r["tool"]) for r in rows)
+print("%-*s %5s %9s %9s %9s %9s %10s" % (w, "tool", "round", "p50", "p99", "ack p50", "ack p99", "samples"))
 for r in rows:
-    print("%-9s %5s %9s %9s %9s %9s %10s" % (r["tool"], r["round"], r["p50_ns"], r["p99_ns"],
+    print("%-*s %5s %9s %9s %9s %9s %10s" % (w, r["tool"], r["round"], r["p50_ns"], r["p99_ns"],
                                              r["ack_p50_ns"], r["ack_p99_ns"], r["samples"]))
+tools = list(dict.fromkeys(r["tool"] for r in rows))
 med = {}
-for tool in ("sockperf", "fixblast"):
+for tool in tools:
     rs = [r for r in rows if r["tool"] == tool]
-    med[tool] = {k: statistics.median(int(r[k]) for r in rs) for k in ("p50_ns", "p99_ns")}
-    extra = ("%9d %9d" % (statistics.median(int(r["ack_p50_ns"]) for r in rs),
-                          statistics.median(int(r["ack_p99_ns"]) for r in rs))) if tool == "fixblast" else "%9s %9s" % ("-", "-")
-    print("%-9s %5s %9d %9d %s" % (tool, "med", med[tool]["p50_ns"], med[tool]["p99_ns"], extra))
+    m = lambda k: statistics.median(int(r[k]) for r in rs)
+    med[tool] = {"p50": m("p50_ns"), "p99": m("p99_ns")}
+    extra = "%9s %9s" % ("-", "-") if tool == "sockperf" else "%9d %9d" % (m("ack_p50_ns"), m("ack_p99_ns"))
+    print("%-*s %5s %9d %9d %s" % (w, tool, "med", med[tool]["p50"], med[tool]["p99"], extra))
 print()
-for k, name in (("p50_ns", "p50"), ("p99_ns", "p99")):
-    print("fixblast RTT %s / sockperf RTT %s = %.2fx  (goal <= 1.25x)" % (name, name, med["fixblast"][k] / med["sockperf"][k]))
+for tool in tools:
+    if tool == "sockperf":
+        continue
+    for q in ("p50", "p99"):
+        print("%s RTT %s / sockperf RTT %s = %.2fx  (goal <= 1.25x)" % (tool, q, q, med[tool][q] / med["sockperf"][q]))
 EOF
