@@ -537,6 +537,12 @@ fn build_result(
     };
     let duration_s = measured_ns as f64 / 1e9;
     let per_s = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
+    // Sending stops with the window; a straggler sent just after it stretches the time.
+    let send_s = started.map_or(0.0, |s| {
+        let late = agg.last_sent_ns.saturating_sub(s + t.warmup_ns) as f64 / 1e9;
+        duration_s.max(late)
+    });
+    let sent_per_s = if send_s > 0.0 { agg.counts.sent as f64 / send_s } else { 0.0 };
     let failure = shared.failure();
     let h = &agg.total;
     let (rate, closed_loop, profile) = match cfg.load {
@@ -576,9 +582,10 @@ fn build_result(
         orders: Orders::of(&agg.counts),
         errors: Errors::of(&agg.counts),
         throughput: Throughput {
-            orders_per_s: per_s(agg.counts.sent),
+            orders_per_s: sent_per_s,
             acks_per_s: per_s(agg.counts.acked),
             target_orders_per_s: rate,
+            rate_achieved: rate.map(|r| sent_per_s >= 0.99 * r),
             duration_s,
         },
         latency_ns: Latency {
@@ -593,15 +600,12 @@ fn build_result(
         intervals: agg
             .intervals
             .iter()
-            .map(|r| {
-                let s = Stats::of(&r.ack);
-                Interval {
-                    t_s: (r.index + 1) as f64 * interval_s,
-                    orders_per_s: r.counts.sent as f64 / interval_s,
-                    ack: IntervalAck { count: s.count, p50: s.p50, p99: s.p99, max: s.max },
-                    errors: r.counts.total_errors(),
-                    in_flight: r.in_flight,
-                }
+            .map(|r| Interval {
+                t_s: (r.index + 1) as f64 * interval_s,
+                orders_per_s: r.counts.sent as f64 / interval_s,
+                ack: IntervalAck { count: r.ack_count, p50: r.ack_p50, p99: r.ack_p99, max: r.ack_max },
+                errors: r.counts.total_errors(),
+                in_flight: r.in_flight,
             })
             .collect(),
         histograms: Histograms {

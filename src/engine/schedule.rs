@@ -45,6 +45,23 @@ impl Schedule {
     pub fn count(&self) -> u64 {
         self.n
     }
+
+    /// Orders still due before `end_ns` that have not been handed out.
+    pub fn remaining_before(&self, end_ns: u64) -> u64 {
+        if end_ns <= self.next_ns {
+            return 0;
+        }
+        // First n with at(n) >= end, counted from the current order.
+        let span = (end_ns - self.start_ns) as f64 - self.offset_ns;
+        let mut last = (span / self.period_ns).ceil().max(0.0) as u64;
+        while last > self.n && self.at(last - 1) >= end_ns {
+            last -= 1;
+        }
+        while self.at(last) < end_ns {
+            last += 1;
+        }
+        last - self.n
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +87,18 @@ mod tests {
             s.advance();
         }
         assert_eq!(s.next_ns(), 3600 * 1_000_000_000);
+    }
+
+    #[test]
+    fn remaining_counts_exactly_the_orders_still_due() {
+        let mut s = Schedule::new(0, 1000.0, 0.0);
+        assert_eq!(s.remaining_before(1_000_000_000), 1000);
+        for _ in 0..250 {
+            s.advance();
+        }
+        assert_eq!(s.remaining_before(1_000_000_000), 750);
+        assert_eq!(s.remaining_before(250_000_000), 0);
+        assert_eq!(s.remaining_before(250_000_001), 1);
     }
 
     #[test]

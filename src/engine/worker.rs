@@ -52,6 +52,8 @@ struct Recorder {
     counts: Counts,
     warm: Counts,
     warmup_end_ns: u64,
+    /// Actual send time of the latest measured order.
+    last_sent_ns: u64,
 }
 
 impl Recorder {
@@ -206,7 +208,13 @@ impl<T: Transport> Worker<T> {
             load: spec.load,
             timing: spec.timing,
             poll: spec.poll,
-            rec: Recorder { hists, counts: Counts::default(), warm: Counts::default(), warmup_end_ns: u64::MAX },
+            rec: Recorder {
+                hists,
+                counts: Counts::default(),
+                warm: Counts::default(),
+                warmup_end_ns: u64::MAX,
+                last_sent_ns: 0,
+            },
             ts: TimestampCache::default(),
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
             tx,
@@ -288,7 +296,12 @@ impl<T: Transport> Worker<T> {
             let mut progress = false;
             match (&mut sched, self.load) {
                 (Some(sched), _) => {
-                    if sched.next_ns() >= measure_end {
+                    if sched.next_ns() >= measure_end || ns >= measure_end {
+                        // The window is over. Orders still due in it never left: count them
+                        // (the run stays as long as asked, and the shortfall is reported).
+                        let warm = sched.remaining_before(self.rec.warmup_end_ns);
+                        self.rec.warm.not_sent += warm;
+                        self.rec.counts.not_sent += sched.remaining_before(measure_end) - warm;
                         return;
                     }
                     while sched.next_ns() <= ns && sched.next_ns() < measure_end {
@@ -397,6 +410,7 @@ impl<T: Transport> Worker<T> {
             rec.warm.sent += 1;
         } else {
             rec.counts.sent += 1;
+            rec.last_sent_ns = ns;
             record(&mut rec.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut rec.counts);
         }
         true
@@ -499,6 +513,7 @@ impl<T: Transport> Worker<T> {
             counts: std::mem::take(&mut self.rec.counts),
             warmup: std::mem::take(&mut self.rec.warm),
             in_flight,
+            last_sent_ns: self.rec.last_sent_ns,
         };
         let _ = self.tx.send(Report::Interval(snap));
         let (_, ns) = self.now();

@@ -12,6 +12,10 @@ use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Input bytes taken per byte of send-buffer room: an order (about 150 bytes) may bring two
+/// reports of about 250 bytes each.
+const ANSWER_RATIO: usize = 4;
+
 /// Connections one gateway thread serves.
 const MAX_CONNS: usize = 1024;
 
@@ -20,6 +24,8 @@ struct Conn {
     session: Session,
     orders: u64,
     exec_ids: u64,
+    /// A reply could not be queued: the connection is closed rather than left with a gap.
+    lost_reply: bool,
     done: bool,
 }
 
@@ -66,6 +72,7 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                     session: Session::new(SessionConfig::acceptor(), utc_now()),
                     orders: 0,
                     exec_ids: 0,
+                    lost_reply: false,
                     done: false,
                 }),
                 Err(e) => eprintln!("gateway: cannot take a connection: {e}"),
@@ -77,8 +84,12 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
         for c in conns.iter_mut().filter(|c| !c.done) {
             let (inbox, out) = t.bufs(c.id);
             if !inbox.is_empty() {
-                let (orders, exec_ids) = (&mut c.orders, &mut c.exec_ids);
-                let used = c.session.on_bytes(now, inbox.data(), |session, msg, raw| {
+                let (orders, exec_ids, lost) = (&mut c.orders, &mut c.exec_ids, &mut c.lost_reply);
+                // Take only as much input as the send buffer can answer: an order may bring two
+                // reports, each longer than itself. The rest waits in the socket (backpressure).
+                let data = inbox.data();
+                let take = data.len().min(out.room() / ANSWER_RATIO);
+                let used = c.session.on_bytes(now, &data[..take], |session, msg, raw| {
                     if msg.msg_type != MsgType::NewOrderSingle {
                         return;
                     }
@@ -99,10 +110,10 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                     for &kind in kinds {
                         *exec_ids += 1;
                         let seq = session.take_app_seq(now);
-                        if let Ok(n) = exec_report(session, seq, time, *orders, *exec_ids, kind, msg, raw, &mut scratch)
-                        {
-                            out.push(&scratch[..n]);
-                        }
+                        let pushed = exec_report(session, seq, time, *orders, *exec_ids, kind, msg, raw, &mut scratch)
+                            .is_ok_and(|n| out.push(&scratch[..n]));
+                        // Never a silent gap: a reply that cannot be sent ends the connection.
+                        *lost |= !pushed;
                     }
                 });
                 inbox.consume(used);
@@ -122,7 +133,10 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                 }
             }
             while c.session.poll_event().is_some() {}
-            let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n);
+            if c.lost_reply {
+                eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
+            }
+            let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply;
             if over_limit
                 || t.closed(c.id).is_some()
                 || (c.session.state() == State::Closed && !c.session.has_transmit())

@@ -94,6 +94,9 @@ impl ErrorKind {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub sent: u64,
+    /// Orders the schedule asked for that had not left when the window closed (the harness
+    /// could not keep up): reported, never hidden.
+    pub not_sent: u64,
     pub acked: u64,
     pub filled: u64,
     pub errors: [u64; ErrorKind::COUNT],
@@ -115,6 +118,7 @@ impl Counts {
 
     pub fn add(&mut self, o: &Counts) {
         self.sent += o.sent;
+        self.not_sent += o.not_sent;
         self.acked += o.acked;
         self.filled += o.filled;
         for (a, b) in self.errors.iter_mut().zip(o.errors.iter()) {
@@ -186,6 +190,9 @@ pub struct Snapshot {
     pub warmup: Counts,
     /// Orders awaiting their first ExecutionReport at the end of the interval.
     pub in_flight: u64,
+    /// When the last measured order of the interval actually left (ns since the run's
+    /// epoch; 0 if none did): a worker that falls behind sends late, and the rate must say so.
+    pub last_sent_ns: u64,
 }
 
 /// Records `v` into `h`, counting what cannot be recorded instead of clamping it.

@@ -17,16 +17,47 @@ pub struct IntervalRow {
     pub in_flight: u64,
 }
 
+/// What is kept of a completed interval for the result file: a few numbers, not its
+/// histograms, so a long run's memory stays flat.
+#[derive(Debug, Clone, Copy)]
+pub struct IntervalSummary {
+    pub index: i64,
+    pub ack_count: u64,
+    pub ack_p50: Option<u64>,
+    pub ack_p99: Option<u64>,
+    pub ack_max: Option<u64>,
+    pub counts: Counts,
+    pub in_flight: u64,
+}
+
+impl IntervalSummary {
+    fn of(r: &IntervalRow) -> IntervalSummary {
+        let n = r.ack.len();
+        let q = |q: f64| (n > 0).then(|| r.ack.value_at_quantile(q));
+        IntervalSummary {
+            index: r.index,
+            ack_count: n,
+            ack_p50: q(0.5),
+            ack_p99: q(0.99),
+            ack_max: (n > 0).then(|| r.ack.max()),
+            counts: r.counts,
+            in_flight: r.in_flight,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Aggregate {
     /// Measured orders only.
     pub total: HistSet,
     pub counts: Counts,
     pub warmup: Counts,
+    /// When the last measured order actually left, over all workers.
+    pub last_sent_ns: u64,
     open: BTreeMap<i64, IntervalRow>,
     latest: Vec<i64>,
     /// Completed intervals after warm-up, in order.
-    pub intervals: Vec<IntervalRow>,
+    pub intervals: Vec<IntervalSummary>,
 }
 
 impl Aggregate {
@@ -35,6 +66,7 @@ impl Aggregate {
             total: HistSet::default(),
             counts: Counts::default(),
             warmup: Counts::default(),
+            last_sent_ns: 0,
             open: BTreeMap::new(),
             latest: vec![i64::MIN; workers],
             intervals: Vec::new(),
@@ -43,11 +75,15 @@ impl Aggregate {
 
     /// Adds a snapshot; returns the intervals it completed, oldest first.
     pub fn add(&mut self, s: &Snapshot) -> Vec<IntervalRow> {
-        let warm = std::mem::replace(&mut self.total.warmup_ack, histogram());
-        self.total.add(&s.hists);
-        self.total.warmup_ack = warm;
+        // Totals hold measured orders only: every histogram but the warm-up one.
+        let (t, h) = (&mut self.total, &s.hists);
+        for (a, b) in [(&mut t.ack, &h.ack), (&mut t.ack_service, &h.ack_service), (&mut t.fill, &h.fill)] {
+            a.add(b).expect("same bounds");
+        }
+        t.schedule_lag.add(&h.schedule_lag).expect("same bounds");
         self.counts.add(&s.counts);
         self.warmup.add(&s.warmup);
+        self.last_sent_ns = self.last_sent_ns.max(s.last_sent_ns);
         let row = self.open.entry(s.index).or_insert_with(|| IntervalRow {
             index: s.index,
             ack: histogram(),
@@ -80,10 +116,67 @@ impl Aggregate {
             }
             let row = entry.remove();
             if row.index >= 0 {
-                self.intervals.push(row.clone());
+                self.intervals.push(IntervalSummary::of(&row));
             }
             done.push(row);
         }
         done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{ErrorKind, HistSet};
+
+    fn snap(worker: usize, index: i64, ack: &[u64], sent: u64) -> Snapshot {
+        let mut hists = Box::<HistSet>::default();
+        for &v in ack {
+            if index < 0 {
+                hists.warmup_ack.record(v).unwrap();
+            } else {
+                hists.ack.record(v).unwrap();
+            }
+        }
+        let c = Counts { sent, ..Counts::default() };
+        let (counts, warmup) = if index < 0 { (Counts::default(), c) } else { (c, Counts::default()) };
+        Snapshot { worker, index, hists, counts, warmup, in_flight: 1, last_sent_ns: 0 }
+    }
+
+    #[test]
+    fn an_interval_completes_only_when_every_worker_reported_it() {
+        let mut a = Aggregate::new(2);
+        assert!(a.add(&snap(0, 0, &[100], 1)).is_empty());
+        let done = a.add(&snap(1, 0, &[300], 1));
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].ack.len(), 2);
+        assert_eq!(done[0].in_flight, 2);
+        assert_eq!(a.intervals[0].ack_count, 2);
+        assert_eq!(a.intervals[0].ack_max, Some(300));
+    }
+
+    #[test]
+    fn a_worker_that_skipped_an_interval_does_not_hold_it_back() {
+        let mut a = Aggregate::new(2);
+        a.add(&snap(0, 0, &[100], 1));
+        // Worker 1 skipped 0 and 1 (a long stall): both workers are past 0 now.
+        let done = a.add(&snap(1, 2, &[100], 1));
+        assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0]);
+        let done = a.add(&snap(0, 3, &[], 0));
+        assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn warm_up_is_shown_but_never_counted_in_totals() {
+        let mut a = Aggregate::new(1);
+        let done = a.add(&snap(0, -1, &[5_000], 10));
+        assert_eq!(done[0].warmup_ack.len(), 1);
+        a.add(&snap(0, 0, &[1_000], 3));
+        a.worker_done(0);
+        assert_eq!(a.total.ack.len(), 1);
+        assert_eq!(a.counts.sent, 3);
+        assert_eq!(a.warmup.sent, 10);
+        assert_eq!(a.intervals.len(), 1, "warm-up intervals are not result intervals");
+        assert_eq!(a.counts.get(ErrorKind::TimedOut), 0);
     }
 }

@@ -77,6 +77,8 @@ pub struct ClosedLoop {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Orders {
     pub sent: u64,
+    /// Due in the measurement window but never sent: the harness fell behind.
+    pub not_sent: u64,
     pub acked: u64,
     pub filled: u64,
     pub rejected: u64,
@@ -92,11 +94,14 @@ pub struct Errors {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Throughput {
-    /// Measured orders sent per second of measurement.
+    /// Measured orders sent per second, over the time sending them actually took: a worker
+    /// that fell behind and sent late lowers it.
     pub orders_per_s: f64,
     /// First ExecutionReports per second of measurement.
     pub acks_per_s: f64,
     pub target_orders_per_s: Option<f64>,
+    /// Open loop: whether orders/s reached 99% of the target. Null in closed loop.
+    pub rate_achieved: Option<bool>,
     /// Measured time: the requested duration, or less when stopped early.
     pub duration_s: f64,
 }
@@ -184,6 +189,7 @@ impl Orders {
     pub fn of(c: &Counts) -> Orders {
         Orders {
             sent: c.sent,
+            not_sent: c.not_sent,
             acked: c.acked,
             filled: c.filled,
             rejected: c.get(ErrorKind::Rejected),

@@ -88,9 +88,19 @@ pub fn summary(r: &RunResult) -> String {
         "orders   sent {}  acked {}  filled {}  rejected {}  timed out {}  unmatched {}",
         o.sent, o.acked, o.filled, o.rejected, o.timed_out, o.unmatched
     );
+    if o.not_sent > 0 {
+        let _ = writeln!(out, "NOT SENT: {} orders due in the window never left (the harness fell behind)", o.not_sent);
+    }
     let t = &r.throughput;
     let target = t.target_orders_per_s.map_or(String::new(), |x| format!(" (target {x:.0})"));
     let _ = writeln!(out, "rate     {:.1} orders/s sent{target}, {:.1} acks/s", t.orders_per_s, t.acks_per_s);
+    if t.rate_achieved == Some(false) {
+        let _ = writeln!(
+            out,
+            "TARGET RATE NOT REACHED: {:.1}% of the target; the harness or a full send buffer held orders back (see schedule lag)",
+            100.0 * t.orders_per_s / t.target_orders_per_s.unwrap_or(1.0)
+        );
+    }
     let kinds: Vec<String> =
         r.errors.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k} {n}")).collect();
     let _ = writeln!(

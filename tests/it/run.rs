@@ -233,3 +233,29 @@ fn forcing_uring_where_it_is_unavailable_exits_2_naming_the_cause() {
         );
     }
 }
+
+#[test]
+fn an_impossible_rate_is_reported_as_not_reached() {
+    // 20 million orders/s from one yielding worker cannot happen. The run still lasts about
+    // as long as asked, and the result says what was not sent instead of hiding it.
+    let t0 = std::time::Instant::now();
+    let out = run(&args(SYSCALL_ONLY, &["--rate", "20m", "--timeout", "100ms"])).unwrap();
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "took {:?}", t0.elapsed());
+    let r = &out.result;
+    let t = &r.throughput;
+    assert_eq!(t.rate_achieved, Some(false), "{t:?}");
+    assert!(t.orders_per_s < 0.99 * 20e6, "{t:?}");
+    assert!(r.orders.not_sent > 0);
+    // Every order due in the window is accounted for: sent or not sent.
+    assert_eq!(r.orders.sent + r.orders.not_sent, 20_000_000);
+}
+
+#[test]
+fn a_reachable_rate_is_reported_as_reached() {
+    let out = run(&args(SYSCALL_ONLY, &["--rate", "1000"])).unwrap();
+    assert_eq!(out.result.throughput.rate_achieved, Some(true), "{:?}", out.result.throughput);
+    let closed = run(&args(SYSCALL_ONLY, &["--closed-loop"])).unwrap();
+    assert_eq!(closed.result.throughput.rate_achieved, None, "closed loop has no target");
+}
+
+const SYSCALL_ONLY: &[&str] = super::SYSCALL;
