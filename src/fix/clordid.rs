@@ -34,10 +34,8 @@ impl ClOrdId {
     #[inline]
     pub fn write(self, out: &mut [u8; LEN]) {
         let v = self.pack();
-        for (i, b) in out.iter_mut().enumerate() {
-            let nibble = ((v >> (60 - 4 * i)) & 0xf) as u8;
-            *b = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
-        }
+        out[..8].copy_from_slice(&hex8((v >> 32) as u32));
+        out[8..].copy_from_slice(&hex8(v as u32));
     }
 
     /// Reads a ClOrdID fixblast wrote. `None` for anything else (another client's IDs,
@@ -70,12 +68,30 @@ impl ClOrdId {
     }
 }
 
+/// The 8 lowercase hex digits of `x`, most significant first, without a loop: the nibbles
+/// are spread into bytes, then each becomes '0'..'9' or 'a'..'f' arithmetically.
+#[inline]
+fn hex8(x: u32) -> [u8; 8] {
+    let mut v = x as u64;
+    v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
+    v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
+    v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    // Bytes holding 10..=15 get 0x01 here; they need 'a' - '0' - 10 = 39 more.
+    let letters = ((v + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    (v + 0x3030_3030_3030_3030 + letters * 39).to_be_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn hex8_matches_format(x: u32) {
+            prop_assert_eq!(String::from_utf8(hex8(x).to_vec()).unwrap(), format!("{x:08x}"));
+        }
+
         #[test]
         fn write_then_parse_round_trips(session in 0u16..4096, slot in 0u32..(1 << 20), counter: u32) {
             let id = ClOrdId { session, slot, counter };

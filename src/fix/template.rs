@@ -345,6 +345,10 @@ pub struct OrderTemplate {
     tail_sum: u8,
     /// Sum of the head, BodyLength digits and mid for the current `seq_width`.
     head_sum: u8,
+    /// The MsgSeqNum now in the buffer and the sum of its digits: the next one is usually
+    /// this plus one, which is an in-place increment.
+    seq: u32,
+    seq_sum: u8,
 }
 
 impl OrderTemplate {
@@ -408,9 +412,52 @@ impl OrderTemplate {
             cl_ord_id_pos: seq_end + cl_ord_id_pos,
             tail_sum,
             head_sum: 0,
+            seq: 0,
+            seq_sum: 0,
         };
         t.relayout(1);
+        t.write_seq(0);
         t
+    }
+
+    /// Writes `seq`'s digits (its width must be `seq_width`) and their sum.
+    fn write_seq(&mut self, seq: u32) {
+        let mut v = seq;
+        let mut sum = 0u8;
+        for b in self.buf[self.seq_end - self.seq_width..self.seq_end].iter_mut().rev() {
+            *b = b'0' + (v % 10) as u8;
+            sum = sum.wrapping_add(*b);
+            v /= 10;
+        }
+        self.seq = seq;
+        self.seq_sum = sum;
+    }
+
+    /// Moves the MsgSeqNum in the buffer to `seq`: an ASCII increment with carry when it is
+    /// the next number, else a rewrite (and a new layout when its width changes).
+    #[inline]
+    fn set_seq(&mut self, seq: u32) {
+        if seq == self.seq.wrapping_add(1) && seq != 0 {
+            let mut i = self.seq_end;
+            while i > self.seq_end - self.seq_width {
+                i -= 1;
+                if self.buf[i] != b'9' {
+                    self.buf[i] += 1;
+                    self.seq_sum = self.seq_sum.wrapping_add(1);
+                    self.seq = seq;
+                    return;
+                }
+                // 9 -> 0 and carry.
+                self.buf[i] = b'0';
+                self.seq_sum = self.seq_sum.wrapping_sub(9);
+            }
+            // Every digit was 9: one more digit.
+        }
+        let w = decimal_width(seq as u64);
+        if w != self.seq_width {
+            self.relayout(w);
+        }
+        self.write_seq(seq);
     }
 
     /// Rewrites the part before MsgSeqNum's digits for a new digit count. Rare: once per
@@ -434,17 +481,8 @@ impl OrderTemplate {
     /// complete message. No allocation, no formatting.
     #[inline]
     pub fn encode(&mut self, seq: u32, time: &[u8; TIMESTAMP_LEN], cl_ord_id: &[u8; clordid::LEN]) -> &[u8] {
-        let w = decimal_width(seq as u64);
-        if w != self.seq_width {
-            self.relayout(w);
-        }
-        let mut v = seq;
-        let mut sum = self.head_sum.wrapping_add(self.tail_sum);
-        for b in self.buf[self.seq_end - w..self.seq_end].iter_mut().rev() {
-            *b = b'0' + (v % 10) as u8;
-            sum = sum.wrapping_add(*b);
-            v /= 10;
-        }
+        self.set_seq(seq);
+        let mut sum = self.head_sum.wrapping_add(self.tail_sum).wrapping_add(self.seq_sum);
         for p in self.time_pos {
             self.buf[p..p + TIMESTAMP_LEN].copy_from_slice(time);
         }
@@ -505,6 +543,21 @@ mod tests {
     }
 
     #[test]
+    fn consecutive_sequence_numbers_across_digit_boundaries_match_a_plain_encode() {
+        let spec = spec();
+        let mut t = OrderTemplate::new(&spec, b"S", b"T");
+        let mut plain = vec![0u8; 1024];
+        let time = *b"20240102-03:04:05.678";
+        let id = *b"0000000000000001";
+        for seq in (1..=1100).chain(99_990..100_010).chain(u32::MAX - 3..=u32::MAX).chain(0..3) {
+            let patched = t.encode(seq, &time, &id).to_vec();
+            let vars = Vars { sender: b"S", target: b"T", seq, time: &time, cl_ord_id: &id };
+            let n = spec.encode_plain(&vars, &mut plain).unwrap();
+            assert_eq!(printable(&patched), printable(&plain[..n]), "seq {seq}");
+        }
+    }
+
+    #[test]
     fn errors_name_file_line_and_tag() {
         assert_eq!(err(&format!("{HEAD}11={{clordid}}\nbogus\n")), "t.fix:7: expected TAG=VALUE, found \"bogus\"");
         assert_eq!(err(&format!("{HEAD}x1=2\n")), "t.fix:6: \"x1\" is not a tag number");
@@ -553,10 +606,16 @@ mod tests {
             sender in "[A-Z0-9]{1,12}",
             target in "[A-Z0-9]{1,12}",
             orders in proptest::collection::vec((any::<u32>(), 0u64..4_102_444_800_000_000_000, any::<u64>()), 1..20),
+            run_len in 0u32..300,
         ) {
             let spec = spec();
             let mut t = OrderTemplate::new(&spec, sender.as_bytes(), target.as_bytes());
             let mut plain = vec![0u8; 1024];
+            // Random MsgSeqNums, each followed by a run of consecutive ones (the in-place
+            // increment, its carries and its digit-count changes).
+            let orders = orders.into_iter().flat_map(|(seq, ns, id)| {
+                (0..=run_len).map(move |k| (seq.wrapping_add(k), ns + k as u64 * 1_000_000, id ^ k as u64))
+            });
             for (seq, ns, id) in orders {
                 let mut time = [0u8; TIMESTAMP_LEN];
                 crate::fix::time::write_timestamp(ns, &mut time);

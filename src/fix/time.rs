@@ -73,6 +73,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[derive(Debug, Clone)]
 pub struct TimestampCache {
     second: u64,
+    millis: u64,
     text: [u8; TIMESTAMP_LEN],
 }
 
@@ -80,7 +81,7 @@ impl Default for TimestampCache {
     fn default() -> Self {
         let mut text = [0u8; TIMESTAMP_LEN];
         write_timestamp(0, &mut text);
-        TimestampCache { second: 0, text }
+        TimestampCache { second: 0, millis: 0, text }
     }
 }
 
@@ -88,6 +89,12 @@ impl TimestampCache {
     /// The text for `unix_ns`.
     #[inline]
     pub fn get(&mut self, unix_ns: u64) -> &[u8; TIMESTAMP_LEN] {
+        // Most orders fall in the same millisecond as the one before: nothing to write.
+        let millis = unix_ns / 1_000_000;
+        if millis == self.millis {
+            return &self.text;
+        }
+        self.millis = millis;
         let second = unix_ns / NANOS_PER_SEC;
         if second != self.second {
             self.second = second;
