@@ -107,27 +107,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
     pub gateway_cores: Option<CoreList>,
 
-    /// Transport.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
-
-    /// How the io_uring backend receives.
-    #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
-    pub uring_recv: UringRecvArg,
-
-    /// io_uring SQPOLL: a kernel thread pinned to CORE submits for each worker, so sending
-    /// needs no syscall. It spins on that core: give it one that nothing else uses.
-    #[arg(long, value_name = "CORE")]
-    pub uring_sqpoll: Option<u32>,
-
-    /// io_uring NAPI busy polling for USECS per wait (real NICs with NAPI; Linux 6.9+;
-    /// no effect on loopback). Recorded in the result.
-    #[arg(long, value_name = "USECS")]
-    pub uring_napi: Option<u32>,
-
-    /// What an idle worker does. Use `yield` when cores are shared (CI, laptops).
-    #[arg(long, value_enum, default_value_t = Poll::Spin)]
-    pub poll: Poll,
+    #[command(flatten)]
+    pub transport: TransportArgs,
 
     /// Open-loop rate over all sessions, orders/s: `2500`, `10k`, `1.5m`. Latency is measured
     /// from each order's intended send time, so a stall is never hidden (no coordinated
@@ -184,6 +165,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECRET")]
     pub password: Option<String>,
 
+    /// Transport of the built-in gateway. It is the reference target, not the thing measured,
+    /// so it defaults to the plain backend, the steadiest on every host; `--backend` is the
+    /// harness's own.
+    #[arg(long, value_enum, default_value_t = Backend::Syscall)]
+    pub gateway_backend: Backend,
+
     /// Make the built-in gateway fill every order (a second ExecutionReport, 150=2).
     #[arg(long)]
     pub gateway_fill: bool,
@@ -211,27 +198,8 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
     pub cores: Option<CoreList>,
 
-    /// Transport.
-    #[arg(long, value_enum, default_value_t = Backend::Auto)]
-    pub backend: Backend,
-
-    /// What an idle thread does.
-    #[arg(long, value_enum, default_value_t = Poll::Spin)]
-    pub poll: Poll,
-
-    /// How the io_uring backend receives.
-    #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
-    pub uring_recv: UringRecvArg,
-
-    /// io_uring SQPOLL: a kernel thread pinned to CORE submits for each worker, so sending
-    /// needs no syscall. It spins on that core: give it one that nothing else uses.
-    #[arg(long, value_name = "CORE")]
-    pub uring_sqpoll: Option<u32>,
-
-    /// io_uring NAPI busy polling for USECS per wait (real NICs with NAPI; Linux 6.9+;
-    /// no effect on loopback). Recorded in the result.
-    #[arg(long, value_name = "USECS")]
-    pub uring_napi: Option<u32>,
+    #[command(flatten)]
+    pub transport: TransportArgs,
 
     /// Follow each New ExecutionReport with a Fill.
     #[arg(long)]
@@ -244,6 +212,51 @@ pub struct GatewayArgs {
     /// Drop each connection after it has sent N orders.
     #[arg(long, value_name = "N")]
     pub disconnect_after: Option<u64>,
+}
+
+/// Transport options, the same for `run` and `gateway`.
+#[derive(Debug, Args)]
+pub struct TransportArgs {
+    /// Transport: io_uring where the kernel allows it (auto), or plain syscalls.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+
+    /// What an idle thread does. Use `yield` when cores are shared (CI, laptops).
+    #[arg(long, value_enum, default_value_t = Poll::Spin)]
+    pub poll: Poll,
+
+    /// How the io_uring backend receives.
+    #[arg(long, value_enum, default_value_t = UringRecvArg::Poll)]
+    pub uring_recv: UringRecvArg,
+
+    /// io_uring SQPOLL: a kernel thread pinned to CORE submits for each thread, so sending
+    /// needs no syscall. It spins on that core: give it one that nothing else uses.
+    #[arg(long, value_name = "CORE")]
+    pub uring_sqpoll: Option<u32>,
+
+    /// io_uring NAPI busy polling for USECS per wait (real NICs with NAPI; Linux 6.9+;
+    /// no effect on loopback). Recorded in the result.
+    #[arg(long, value_name = "USECS")]
+    pub uring_napi: Option<u32>,
+}
+
+impl TransportArgs {
+    /// The transport options these flags ask for, for `conns` connections.
+    pub fn config(&self, conns: usize) -> crate::transport::TransportConfig {
+        crate::transport::TransportConfig {
+            uring_recv: self.uring_recv.into(),
+            uring_sqpoll: self.uring_sqpoll,
+            uring_napi_us: self.uring_napi,
+            ..crate::transport::TransportConfig::for_conns(conns)
+        }
+    }
+
+    pub fn poll_mode(&self) -> crate::engine::PollMode {
+        match self.poll {
+            Poll::Spin => crate::engine::PollMode::Spin,
+            Poll::Yield => crate::engine::PollMode::Yield,
+        }
+    }
 }
 
 /// Parses `500ms`, `10s`, `2m`, `250us`, `100ns`, `1h`, `1.5s`.

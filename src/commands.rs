@@ -1,7 +1,6 @@
 //! The smaller subcommands: `gateway` and `template check`.
 
-use crate::cli::{GatewayArgs, Poll};
-use crate::engine::PollMode;
+use crate::cli::GatewayArgs;
 use crate::error::{Error, usage};
 use crate::fix::clordid::ClOrdId;
 use crate::fix::printable;
@@ -29,27 +28,19 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
     }
-    let ring = crate::transport::TransportConfig {
-        uring_recv: a.uring_recv.into(),
-        uring_sqpoll: a.uring_sqpoll,
-        uring_napi_us: a.uring_napi,
-        ..crate::transport::TransportConfig::for_conns(1)
-    };
-    let backend = crate::run::choose_backend(a.backend, &ring, false)?;
+    let ring = a.transport.config(1);
+    let backend = crate::run::choose_backend(a.transport.backend, &ring, false)?;
     let cfg = GatewayConfig {
         listen,
         threads: a.threads,
         cores: a.cores.clone().map(|c| c.0).unwrap_or_default(),
-        poll: match a.poll {
-            Poll::Spin => PollMode::Spin,
-            Poll::Yield => PollMode::Yield,
-        },
+        poll: a.transport.poll_mode(),
         fill: a.fill,
         reject_ratio: a.reject_ratio,
         disconnect_after: a.disconnect_after,
-        uring_recv: a.uring_recv.into(),
-        uring_sqpoll: a.uring_sqpoll,
-        uring_napi_us: a.uring_napi,
+        uring_recv: ring.uring_recv,
+        uring_sqpoll: ring.uring_sqpoll,
+        uring_napi_us: ring.uring_napi_us,
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

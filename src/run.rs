@@ -2,7 +2,7 @@
 //! gateway when there is no `--target`, connects and hands the sessions to pinned workers,
 //! acts as the reporter thread while they run, and writes the results.
 
-use crate::cli::{Backend, CoreList, Poll, RunArgs};
+use crate::cli::{Backend, CoreList, RunArgs};
 use crate::engine::worker::{self, Report};
 use crate::engine::{Load, PollMode, SessionSpec, Shared, Timing, WorkerSpec};
 use crate::error::{Error, usage};
@@ -42,9 +42,10 @@ pub struct RunConfig {
     pub worker_cores: Vec<usize>,
     pub gateway_cores: Vec<usize>,
     pub backend: BackendKind,
-    pub uring_recv: crate::transport::UringRecv,
-    pub uring_sqpoll: Option<u32>,
-    pub uring_napi_us: Option<u32>,
+    /// The built-in gateway's transport.
+    pub gateway_backend: BackendKind,
+    /// Transport options for one connection; [`RunConfig::transport`] sizes them per worker.
+    pub ring: TransportConfig,
     pub poll: PollMode,
     pub load: RunLoad,
     pub timing: Timing,
@@ -141,7 +142,7 @@ impl RunConfig {
         {
             return usage(format!("--rate {rate}: fewer than one order in --duration {:?}", a.duration));
         }
-        if let Some(cpu) = a.uring_sqpoll
+        if let Some(cpu) = a.transport.uring_sqpoll
             && !available.contains(&(cpu as usize))
         {
             return usage(format!(
@@ -149,13 +150,10 @@ impl RunConfig {
                 available_text()
             ));
         }
-        let ring = TransportConfig {
-            uring_recv: a.uring_recv.into(),
-            uring_sqpoll: a.uring_sqpoll,
-            uring_napi_us: a.uring_napi,
-            ..TransportConfig::for_conns(1)
-        };
-        let backend = choose_backend(a.backend, &ring, a.quiet)?;
+        let ring = a.transport.config(1);
+        let backend = choose_backend(a.transport.backend, &ring, a.quiet)?;
+        let gateway_backend =
+            if a.target.is_none() { choose_backend(a.gateway_backend, &ring, true)? } else { backend };
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
         comp_id_ok("--target-comp-id", &a.target_comp_id)?;
         let (target, target_text) = match &a.target {
@@ -187,13 +185,9 @@ impl RunConfig {
             worker_cores,
             gateway_cores,
             backend,
-            uring_recv: a.uring_recv.into(),
-            uring_sqpoll: a.uring_sqpoll,
-            uring_napi_us: a.uring_napi,
-            poll: match a.poll {
-                Poll::Spin => PollMode::Spin,
-                Poll::Yield => PollMode::Yield,
-            },
+            gateway_backend,
+            ring,
+            poll: a.transport.poll_mode(),
             load,
             timing: Timing {
                 warmup_ns: a.warmup.as_nanos() as u64,
@@ -222,12 +216,7 @@ impl RunConfig {
 
     /// The transport's sizes and options for a worker with `conns` sessions.
     pub fn transport(&self, conns: usize) -> TransportConfig {
-        TransportConfig {
-            uring_recv: self.uring_recv,
-            uring_sqpoll: self.uring_sqpoll,
-            uring_napi_us: self.uring_napi_us,
-            ..TransportConfig::for_conns(conns)
-        }
+        TransportConfig { max_conns: conns.max(1), ..self.ring }
     }
 
     fn pending_capacity(&self) -> usize {
@@ -348,16 +337,20 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
                 cores: cfg.gateway_cores.clone(),
                 poll: if spin { PollMode::Spin } else { PollMode::Yield },
                 fill: cfg.gateway_fill,
-                uring_recv: cfg.uring_recv,
-                uring_napi_us: cfg.uring_napi_us,
+                uring_recv: cfg.ring.uring_recv,
+                uring_napi_us: cfg.ring.uring_napi_us,
                 ..GatewayConfig::loopback()
             };
-            let g = Gateway::start::<T>(gcfg)
-                .map_err(|e| Error::Incomplete(format!("cannot start the built-in gateway on loopback: {e}")))?;
+            let g = match cfg.gateway_backend {
+                BackendKind::Syscall => Gateway::start::<SyscallTransport>(gcfg),
+                BackendKind::Uring => Gateway::start::<UringTransport>(gcfg),
+            }
+            .map_err(|e| Error::Incomplete(format!("cannot start the built-in gateway on loopback: {e}")))?;
             if !cfg.quiet {
                 eprintln!(
-                    "built-in gateway on {} ({})",
+                    "built-in gateway on {} ({} backend, {})",
                     g.addr(),
+                    cfg.gateway_backend.name(),
                     if spin { "spinning on its own core" } else { "yielding: no core to spare" }
                 );
             }
@@ -562,6 +555,7 @@ fn build_result(
         config: Config {
             target: target.to_string(),
             builtin_gateway: cfg.target.is_none(),
+            gateway_backend: cfg.target.is_none().then(|| cfg.gateway_backend.name().to_string()),
             sessions: cfg.sessions,
             threads: cfg.threads,
             cores: cfg.worker_cores.clone(),

@@ -31,6 +31,10 @@ pub enum Report {
     },
 }
 
+/// How long after the window closes orders already due may still be sent. Beyond it the
+/// worker has fallen behind and the rest are counted as not sent.
+const SEND_GRACE_NS: u64 = 10_000_000;
+
 /// Session messages are small; this is room for the largest one.
 const SCRATCH: usize = 1024;
 
@@ -296,7 +300,9 @@ impl<T: Transport> Worker<T> {
             let mut progress = false;
             match (&mut sched, self.load) {
                 (Some(sched), _) => {
-                    if sched.next_ns() >= measure_end || ns >= measure_end {
+                    // Orders already due still go out (late, which the lag shows) until the
+                    // worker is more than SEND_GRACE behind; past that they are not sent.
+                    if sched.next_ns() >= measure_end || ns >= measure_end + SEND_GRACE_NS {
                         // The window is over. Orders still due in it never left: count them
                         // (the run stays as long as asked, and the shortfall is reported).
                         let warm = sched.remaining_before(self.rec.warmup_end_ns);

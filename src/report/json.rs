@@ -49,6 +49,8 @@ pub struct Status {
 pub struct Config {
     pub target: String,
     pub builtin_gateway: bool,
+    /// The built-in gateway's transport; null with --target.
+    pub gateway_backend: Option<String>,
     pub sessions: u32,
     pub threads: usize,
     pub cores: Vec<usize>,

@@ -26,8 +26,8 @@ pub const QUICK: &[&str] = &["--duration", "1s", "--warmup", "200ms", "--poll", 
 
 /// Backend flags for each copy of a test that `on_every_backend!` expands.
 pub const SYSCALL: &[&str] = &["--backend", "syscall"];
-pub const URING_POLL: &[&str] = &["--backend", "uring", "--uring-recv", "poll"];
-pub const URING_MULTISHOT: &[&str] = &["--backend", "uring", "--uring-recv", "multishot"];
+pub const URING_POLL: &[&str] = &["--backend", "uring", "--uring-recv", "poll", "--gateway-backend", "uring"];
+pub const URING_MULTISHOT: &[&str] = &["--backend", "uring", "--uring-recv", "multishot", "--gateway-backend", "uring"];
 
 /// Expands each named `fn(backend: &[&str])` into a test per backend. The io_uring copies
 /// skip, saying why, where the kernel probe fails (and fail when FIXBLAST_REQUIRE_URING is set).

@@ -57,6 +57,7 @@ fn open_loop_run_acks_every_order_and_writes_the_result_file(backend: &[&str]) {
         assert!(v["latency_ns"]["ack"].get(key).is_some(), "latency_ns.ack lacks {key}");
     }
     assert_eq!(v["config"]["backend"], backend[1]);
+    assert_eq!(v["config"]["gateway_backend"], backend.get(5).copied().unwrap_or("syscall"));
     assert!(v["host"]["cores"].as_u64().unwrap() >= 1);
     let hist = fixblast::report::json::decode_histogram(v["histograms"]["ack"].as_str().unwrap()).unwrap();
     assert_eq!(hist.len(), 2000);
