@@ -75,6 +75,14 @@ impl From<UringRecvArg> for crate::transport::UringRecv {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArrivalArg {
+    /// Evenly spaced, 1/rate apart.
+    Uniform,
+    /// Exponential gaps (a Poisson process), seeded by --seed.
+    Poisson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Poll {
     /// Busy-poll: lowest latency; each worker owns its core.
     Spin,
@@ -115,6 +123,35 @@ pub struct RunArgs {
     /// omission). Default 10k unless --closed-loop.
     #[arg(long, value_name = "ORDERS_PER_S", value_parser = parse_rate, conflicts_with = "closed_loop")]
     pub rate: Option<f64>,
+
+    /// Open-loop load profile over all sessions (instead of --rate). Time counts from the end
+    /// of warm-up, which runs at the profile's first rate:
+    ///   constant:10k                 ────────
+    ///   ramp:1k..50k/30s             ╱‾‾‾‾  (swap FROM and TO to ramp down)
+    ///   step:1k/10s,5k/10s,20k/10s   ▁▃█    (holds the last stage)
+    ///   spike:2k,40k/2s@10s          ▁█▁    (PEAK for DUR, starting AT)
+    ///   burst:2k,20k/1s/10s          █▁▁█▁▁ (PEAK for DUR, every EVERY)
+    ///   volatile:5k,0.5..2.0/1s,seed=7     seeded random walk between multiples of BASE
+    ///   file:rates.csv               rows t_s,rate, interpolated
+    /// Presets over --base-rate and --multiplier: normal, volatile, spike, ramp-up, ramp-down.
+    #[arg(long, value_name = "SPEC", conflicts_with_all = ["rate", "closed_loop"], verbatim_doc_comment)]
+    pub profile: Option<String>,
+
+    /// Base rate for --profile presets.
+    #[arg(long, default_value = "10k", value_name = "ORDERS_PER_S", value_parser = parse_rate)]
+    pub base_rate: f64,
+
+    /// Multiplier for --profile presets (peak = base x multiplier).
+    #[arg(long, default_value_t = 2.0, value_name = "X")]
+    pub multiplier: f64,
+
+    /// How open-loop orders are spaced: evenly, or as a seeded Poisson process.
+    #[arg(long, value_enum, default_value_t = ArrivalArg::Uniform)]
+    pub arrival: ArrivalArg,
+
+    /// Seed for --arrival poisson.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
 
     /// Closed loop: keep --window orders in flight per session, sending the next as soon as
     /// one is acked. Measures service time at the gateway's own pace.

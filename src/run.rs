@@ -2,7 +2,9 @@
 //! gateway when there is no `--target`, connects and hands the sessions to pinned workers,
 //! acts as the reporter thread while they run, and writes the results.
 
-use crate::cli::{Backend, CoreList, RunArgs};
+use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs};
+use crate::engine::profile::Profile;
+use crate::engine::schedule::Arrival;
 use crate::engine::worker::{self, Report};
 use crate::engine::{Load, PollMode, SessionSpec, Shared, Timing, WorkerSpec};
 use crate::error::{Error, usage};
@@ -62,10 +64,35 @@ pub struct RunConfig {
     pub quiet: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RunLoad {
-    Open { rate: f64 },
+    Open { profile: Profile, arrival: Arrival },
     Closed { window: u32 },
+}
+
+impl RunLoad {
+    /// The constant open-loop rate, when there is one.
+    pub fn constant_rate(&self) -> Option<f64> {
+        match self {
+            RunLoad::Open { profile: Profile::Constant(r), .. } => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+/// Expands a preset name over `base` and `mult` into a spec.
+fn preset(name: &str, base: f64, mult: f64, duration_s: f64) -> Option<String> {
+    let peak = base * mult;
+    Some(match name {
+        "normal" => format!("constant:{base}"),
+        "volatile" => format!("volatile:{base},{}..{mult}/1s,seed=1", 1.0 / mult),
+        "spike" => {
+            format!("spike:{base},{peak}/{}ms@{}ms", (duration_s * 100.0).max(1.0) as u64, (duration_s * 500.0) as u64)
+        }
+        "ramp-up" => format!("ramp:{base}..{peak}/{}ms", (duration_s * 1000.0).max(1.0) as u64),
+        "ramp-down" => format!("ramp:{peak}..{base}/{}ms", (duration_s * 1000.0).max(1.0) as u64),
+        _ => return None,
+    })
 }
 
 fn comp_id_ok(flag: &str, id: &str) -> Result<(), Error> {
@@ -132,15 +159,37 @@ impl RunConfig {
         if a.timeout.is_zero() {
             return usage("--timeout 0: orders need time to be answered, e.g. --timeout 1s");
         }
+        let duration_s = a.duration.as_secs_f64();
         let load = if a.closed_loop {
             RunLoad::Closed { window: a.window }
         } else {
-            RunLoad::Open { rate: a.rate.unwrap_or(10_000.0) }
+            let profile = match (&a.profile, a.rate) {
+                (Some(spec), _) => {
+                    if !(a.multiplier > 0.0 && a.multiplier.is_finite()) {
+                        return usage(format!("--multiplier {}: must be more than 0", a.multiplier));
+                    }
+                    let spec = preset(spec, a.base_rate, a.multiplier, duration_s).unwrap_or_else(|| spec.clone());
+                    Profile::parse(&spec, duration_s, |path| {
+                        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+                    })
+                    .map_err(|e| Error::Usage(e.to_string()))?
+                }
+                (None, rate) => Profile::Constant(rate.unwrap_or(10_000.0)),
+            };
+            let arrival = match a.arrival {
+                ArrivalArg::Uniform => Arrival::Uniform,
+                ArrivalArg::Poisson => Arrival::Poisson { seed: a.seed },
+            };
+            RunLoad::Open { profile, arrival }
         };
-        if let RunLoad::Open { rate } = load
-            && rate < 1.0 / a.duration.as_secs_f64()
+        if let RunLoad::Open { profile, .. } = &load
+            && profile.peak(duration_s) < 1.0 / duration_s
         {
-            return usage(format!("--rate {rate}: fewer than one order in --duration {:?}", a.duration));
+            return usage(format!(
+                "--rate/--profile {}: fewer than one order in --duration {:?}",
+                profile.describe(),
+                a.duration
+            ));
         }
         if let Some(cpu) = a.transport.uring_sqpoll
             && !available.contains(&(cpu as usize))
@@ -222,7 +271,8 @@ impl RunConfig {
     fn pending_capacity(&self) -> usize {
         let n = match self.load {
             RunLoad::Closed { window } => 4 * window as usize,
-            RunLoad::Open { rate } => {
+            RunLoad::Open { ref profile, .. } => {
+                let rate = profile.peak(self.timing.duration_ns as f64 / 1e9);
                 let per_session = rate / self.sessions as f64;
                 (per_session * self.timing.timeout_ns as f64 / 1e9 * 2.0).ceil() as usize
             }
@@ -413,11 +463,17 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
     }
     let mut handles = Vec::new();
     for (w, sessions) in per_worker.into_iter().enumerate() {
-        let load = match cfg.load {
-            RunLoad::Closed { window } => Load::Closed { window },
-            RunLoad::Open { rate } => Load::Open {
-                rate: rate * sessions.len() as f64 / cfg.sessions as f64,
+        let load = match &cfg.load {
+            RunLoad::Closed { window } => Load::Closed { window: *window },
+            RunLoad::Open { profile, arrival } => Load::Open {
+                profile: profile.clone(),
+                share: sessions.len() as f64 / cfg.sessions as f64,
                 phase: w as f64 / cfg.threads as f64,
+                arrival: match arrival {
+                    // Each worker draws its own stream from the seed.
+                    Arrival::Poisson { seed } => Arrival::Poisson { seed: seed.wrapping_add(w as u64) },
+                    a => *a,
+                },
             },
         };
         let sessions_len = sessions.len();
@@ -469,8 +525,8 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
 
     // Report until every worker is done.
     let interval_s = cfg.timing.interval_ns as f64 / 1e9;
-    let target = match cfg.load {
-        RunLoad::Open { rate } => Some(rate),
+    let profile = match &cfg.load {
+        RunLoad::Open { profile, .. } => Some(profile.clone()),
         RunLoad::Closed { .. } => None,
     };
     let budget = Duration::from_nanos(cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
@@ -500,6 +556,8 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
         };
         if !cfg.quiet {
             for r in rows {
+                // The target over this interval: the profile's rate at its middle.
+                let target = profile.as_ref().map(|p| p.rate_at((r.index as f64 + 0.5) * interval_s));
                 eprintln!("{}", live_line(&r, interval_s, cfg.timing.warmup_ns as f64 / 1e9, target));
             }
         }
@@ -536,11 +594,21 @@ fn build_result(
         duration_s.max(late)
     });
     let sent_per_s = if send_s > 0.0 { agg.counts.sent as f64 / send_s } else { 0.0 };
+    // What the schedule asked for over the window, whatever its shape.
+    let asked = agg.counts.sent + agg.counts.not_sent;
+    let open = matches!(cfg.load, RunLoad::Open { .. });
+    let target_per_s = (open && duration_s > 0.0).then(|| asked as f64 / duration_s);
     let failure = shared.failure();
     let h = &agg.total;
-    let (rate, closed_loop, profile) = match cfg.load {
-        RunLoad::Open { rate } => (Some(rate), None, format!("constant:{rate}")),
-        RunLoad::Closed { window } => (None, Some(ClosedLoop { window }), format!("closed-loop:{window}")),
+    let (rate, closed_loop, profile) = match &cfg.load {
+        RunLoad::Open { profile, arrival } => {
+            let arrival = match arrival {
+                Arrival::Uniform => String::new(),
+                Arrival::Poisson { seed } => format!(" (poisson, seed {seed})"),
+            };
+            (cfg.load.constant_rate(), None, format!("{}{arrival}", profile.describe()))
+        }
+        RunLoad::Closed { window } => (None, Some(ClosedLoop { window: *window }), format!("closed-loop:{window}")),
     };
     let interval_s = t.interval_ns as f64 / 1e9;
     RunResult {
@@ -578,8 +646,8 @@ fn build_result(
         throughput: Throughput {
             orders_per_s: sent_per_s,
             acks_per_s: per_s(agg.counts.acked),
-            target_orders_per_s: rate,
-            rate_achieved: rate.map(|r| sent_per_s >= 0.99 * r),
+            target_orders_per_s: target_per_s,
+            rate_achieved: target_per_s.map(|r| sent_per_s >= 0.99 * r),
             duration_s,
         },
         latency_ns: Latency {

@@ -7,6 +7,7 @@
 //! measurements leave it once per interval as a [`Snapshot`](crate::metrics::Snapshot).
 
 pub mod pending;
+pub mod profile;
 pub mod schedule;
 pub mod worker;
 
@@ -44,10 +45,11 @@ impl PollMode {
 }
 
 /// How a worker decides to send.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Load {
-    /// This worker's share of an open-loop rate, in orders/s, and its phase (0..1 of a period).
-    Open { rate: f64, phase: f64 },
+    /// This worker's `share` (0..1) of an open-loop profile, its phase (0..1 of a gap), and
+    /// how orders are spaced.
+    Open { profile: profile::Profile, share: f64, phase: f64, arrival: schedule::Arrival },
     /// Keep `window` orders awaiting their first reply on every session.
     Closed { window: u32 },
 }

@@ -3,6 +3,17 @@
 //! run's epoch, computed from the order's index (never accumulated), so the schedule does
 //! not drift however long the run.
 
+use super::profile::Profile;
+
+/// How orders are spaced at a given rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Evenly, 1/rate apart.
+    Uniform,
+    /// Exponential gaps with mean 1/rate (a Poisson process), from a seeded generator.
+    Poisson { seed: u64 },
+}
+
 /// An open-loop schedule for one worker.
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -11,14 +22,80 @@ pub struct Schedule {
     offset_ns: f64,
     n: u64,
     next_ns: u64,
+    /// For profiles other than a constant uniform rate: the profile, this worker's share of
+    /// it, when the profile's clock starts, and the arrival process.
+    varying: Option<Varying>,
 }
 
+#[derive(Debug, Clone)]
+struct Varying {
+    profile: Profile,
+    share: f64,
+    zero_ns: u64,
+    poisson: Option<u64>,
+}
+
+/// With no rate to send at, look again this much later.
+const IDLE_STEP_NS: f64 = 1_000_000.0;
+
 impl Schedule {
+    /// This worker's `share` of `profile`, whose clock starts at `zero_ns` (the end of
+    /// warm-up), sending from `start_ns`.
+    pub fn with_profile(
+        start_ns: u64,
+        zero_ns: u64,
+        profile: &Profile,
+        share: f64,
+        phase: f64,
+        arrival: Arrival,
+    ) -> Schedule {
+        if let (Profile::Constant(rate), Arrival::Uniform) = (profile, arrival) {
+            return Schedule::new(start_ns, rate * share, phase);
+        }
+        let poisson = match arrival {
+            Arrival::Poisson { seed } => Some(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+            Arrival::Uniform => None,
+        };
+        let mut s = Schedule {
+            start_ns,
+            period_ns: 0.0,
+            offset_ns: 0.0,
+            n: 0,
+            next_ns: start_ns,
+            varying: Some(Varying { profile: profile.clone(), share, zero_ns, poisson }),
+        };
+        // Stagger workers by a fraction of the first gap.
+        let first = s.gap_ns(start_ns);
+        s.next_ns = start_ns + (first * phase.clamp(0.0, 1.0)) as u64;
+        s
+    }
+
+    /// The gap after an order due at `at_ns`.
+    fn gap_ns(&mut self, at_ns: u64) -> f64 {
+        let v = self.varying.as_mut().expect("a varying schedule");
+        let t_s = (at_ns as f64 - v.zero_ns as f64) / 1e9;
+        let rate = v.profile.rate_at(t_s) * v.share;
+        if rate <= 0.0 {
+            return IDLE_STEP_NS;
+        }
+        let mean = 1e9 / rate;
+        match &mut v.poisson {
+            None => mean,
+            Some(x) => {
+                *x ^= *x << 13;
+                *x ^= *x >> 7;
+                *x ^= *x << 17;
+                let u = ((*x >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+                -mean * u.ln()
+            }
+        }
+    }
+
     /// `rate` orders per second from `start_ns`, shifted by `phase` (0..1) of a period.
     pub fn new(start_ns: u64, rate: f64, phase: f64) -> Schedule {
         let period_ns = 1e9 / rate;
         let offset_ns = period_ns * phase.clamp(0.0, 1.0);
-        let mut s = Schedule { start_ns, period_ns, offset_ns, n: 0, next_ns: 0 };
+        let mut s = Schedule { start_ns, period_ns, offset_ns, n: 0, next_ns: 0, varying: None };
         s.next_ns = s.at(0);
         s
     }
@@ -38,7 +115,22 @@ impl Schedule {
     #[inline]
     pub fn advance(&mut self) {
         self.n += 1;
-        self.next_ns = self.at(self.n);
+        if self.varying.is_some() {
+            // A zero-rate stretch is not an order: step over it without counting.
+            loop {
+                let at = self.next_ns;
+                let rate_zero = {
+                    let v = self.varying.as_ref().expect("varying");
+                    v.profile.rate_at((at as f64 - v.zero_ns as f64) / 1e9) * v.share <= 0.0
+                };
+                self.next_ns = at + self.gap_ns(at) as u64;
+                if !rate_zero {
+                    break;
+                }
+            }
+        } else {
+            self.next_ns = self.at(self.n);
+        }
     }
 
     /// Orders the schedule has handed out.
@@ -50,6 +142,17 @@ impl Schedule {
     pub fn remaining_before(&self, end_ns: u64) -> u64 {
         if end_ns <= self.next_ns {
             return 0;
+        }
+        if let Some(v) = &self.varying {
+            // Integrate the rate over what is left, a millisecond at a time.
+            let mut n = 0.0;
+            let mut t = self.next_ns;
+            while t < end_ns {
+                let dt = (end_ns - t).min(1_000_000);
+                n += v.profile.rate_at((t as f64 - v.zero_ns as f64) / 1e9) * v.share * dt as f64 / 1e9;
+                t += dt;
+            }
+            return n.round() as u64;
         }
         // First n with at(n) >= end, counted from the current order.
         let span = (end_ns - self.start_ns) as f64 - self.offset_ns;
@@ -99,6 +202,62 @@ mod tests {
         assert_eq!(s.remaining_before(1_000_000_000), 750);
         assert_eq!(s.remaining_before(250_000_000), 0);
         assert_eq!(s.remaining_before(250_000_001), 1);
+    }
+
+    fn count_in(s: &mut Schedule, from_ns: u64, to_ns: u64) -> u64 {
+        let mut n = 0;
+        while s.next_ns() < to_ns {
+            if s.next_ns() >= from_ns {
+                n += 1;
+            }
+            s.advance();
+        }
+        n
+    }
+
+    #[test]
+    fn a_ramp_sends_more_as_it_rises() {
+        let p = Profile::Ramp { from: 1000.0, to: 9000.0, over_s: 4.0 };
+        let mut s = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Uniform);
+        let first = count_in(&mut s, 0, 1_000_000_000);
+        let last = count_in(&mut s, 3_000_000_000, 4_000_000_000);
+        // Mean rate over [0,1) is 2000/s and over [3,4) 8000/s.
+        assert!((1900..=2100).contains(&first), "{first}");
+        assert!((7800..=8200).contains(&last), "{last}");
+    }
+
+    #[test]
+    fn poisson_arrivals_keep_the_mean_rate_and_are_seeded() {
+        let p = Profile::Constant(10_000.0);
+        let mut a = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Poisson { seed: 3 });
+        let mut b = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Poisson { seed: 3 });
+        let n = count_in(&mut a, 0, 10_000_000_000);
+        assert!((99_000..=101_000).contains(&n), "{n}");
+        let times_b: Vec<u64> = (0..100)
+            .map(|_| {
+                let t = b.next_ns();
+                b.advance();
+                t
+            })
+            .collect();
+        let mut c = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Poisson { seed: 3 });
+        let times_c: Vec<u64> = (0..100)
+            .map(|_| {
+                let t = c.next_ns();
+                c.advance();
+                t
+            })
+            .collect();
+        assert_eq!(times_b, times_c);
+        // Not evenly spaced.
+        assert!(times_c.windows(3).any(|w| w[1] - w[0] != w[2] - w[1]));
+    }
+
+    #[test]
+    fn remaining_integrates_a_varying_profile() {
+        let p = Profile::Step(vec![(1000.0, 1.0), (3000.0, 1.0)]);
+        let s = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Uniform);
+        assert_eq!(s.remaining_before(2_000_000_000), 4000);
     }
 
     #[test]

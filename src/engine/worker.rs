@@ -288,9 +288,15 @@ impl<T: Transport> Worker<T> {
     }
 
     fn send_phase(&mut self, start_ns: u64, measure_end: u64) {
-        let mut sched = match self.load {
-            Load::Open { rate, phase } => Some(Schedule::new(start_ns, rate, phase)),
+        let mut sched = match &self.load {
+            Load::Open { profile, share, phase, arrival } => {
+                Some(Schedule::with_profile(start_ns, self.rec.warmup_end_ns, profile, *share, *phase, *arrival))
+            }
             Load::Closed { .. } => None,
+        };
+        let window = match self.load {
+            Load::Closed { window } => window,
+            Load::Open { .. } => 0,
         };
         loop {
             let (raw, ns) = self.now();
@@ -298,8 +304,8 @@ impl<T: Transport> Worker<T> {
                 return;
             }
             let mut progress = false;
-            match (&mut sched, self.load) {
-                (Some(sched), _) => {
+            match &mut sched {
+                Some(sched) => {
                     // Orders already due still go out (late, which the lag shows) until the
                     // worker is more than SEND_GRACE behind; past that they are not sent.
                     if sched.next_ns() >= measure_end || ns >= measure_end + SEND_GRACE_NS {
@@ -320,7 +326,7 @@ impl<T: Transport> Worker<T> {
                         progress = true;
                     }
                 }
-                (None, Load::Closed { window }) => {
+                None => {
                     if ns >= measure_end {
                         return;
                     }
@@ -330,7 +336,6 @@ impl<T: Transport> Worker<T> {
                         }
                     }
                 }
-                (None, Load::Open { .. }) => unreachable!("open loop has a schedule"),
             }
             progress |= self.step(ns);
             if !progress {

@@ -260,3 +260,52 @@ fn a_reachable_rate_is_reported_as_reached() {
 }
 
 const SYSCALL_ONLY: &[&str] = super::SYSCALL;
+
+#[test]
+fn a_ramp_run_sends_more_each_interval_and_exactly_what_it_asked() {
+    let out =
+        run(&["--profile", "ramp:500..4500/3s", "--duration", "3s", "--warmup", "0s", "--poll", "yield", "--quiet"])
+            .unwrap();
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    let rates: Vec<f64> = r.intervals.iter().take(3).map(|i| i.orders_per_s).collect();
+    assert_eq!(rates.len(), 3, "{:?}", r.intervals);
+    assert!(rates[0] < rates[1] && rates[1] < rates[2], "interval rates do not rise: {rates:?}");
+    // The mean of a linear ramp from 500 to 4500 over 3 s is 2500/s: 7500 orders.
+    let asked = r.orders.sent + r.orders.not_sent;
+    assert!((7400..=7600).contains(&asked), "asked {asked}");
+    assert_eq!(r.orders.acked, r.orders.sent);
+    assert_eq!(r.throughput.rate_achieved, Some(true), "{:?}", r.throughput);
+    assert!(r.config.profile.starts_with("ramp:"), "{}", r.config.profile);
+}
+
+#[test]
+fn a_bad_profile_exits_2_pointing_at_the_column() {
+    let out = bin().args(["run", "--profile", "step:1k/10s,5k/ten"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--profile \"step:1k/10s,5k/ten\"") && err.contains("(at column 16)"), "{err}");
+}
+
+#[test]
+fn presets_expand_over_the_base_rate() {
+    let out = run(&[
+        "--profile",
+        "ramp-up",
+        "--base-rate",
+        "1000",
+        "--multiplier",
+        "3",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+        "--poll",
+        "yield",
+        "--quiet",
+    ])
+    .unwrap();
+    let asked = out.result.orders.sent + out.result.orders.not_sent;
+    // Mean of 1000..3000 over the run: 2000 orders in 1 s.
+    assert!((1950..=2050).contains(&asked), "asked {asked}");
+}
