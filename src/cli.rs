@@ -212,6 +212,18 @@ pub struct RunArgs {
     #[arg(long)]
     pub gateway_fill: bool,
 
+    /// Thresholds checked at the end; any FAIL exits 1. Comma-separated
+    /// `[ack.|service.|fill.]METRIC OP VALUE`: latency metrics p50 p90 p99 p99.9 p99.99
+    /// p99.999 min mean max (ack by default), `errors` (% of orders), `rate` (% of target).
+    /// Example: 'p99<50us,p99.9<200us,max<5ms,errors<0.1%,rate>=99%'
+    #[arg(long, value_name = "THRESHOLDS")]
+    pub sla: Option<String>,
+
+    /// Abort (exit 3, results still written) when errors exceed this fraction of the orders
+    /// sent in any interval: `0.05` or `5%`.
+    #[arg(long, value_name = "R", value_parser = parse_fraction)]
+    pub max_error_rate: Option<f64>,
+
     /// Write the result as JSON (schema in README.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -339,6 +351,19 @@ pub fn parse_core_list(s: &str) -> Result<CoreList, String> {
     parse_cores(s).map(CoreList)
 }
 
+/// Parses a fraction `0.05` or a percentage `5%` into 0..=1.
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    };
+    match v {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a fraction between 0 and 1 (or a percentage like 5%)")),
+    }
+}
+
 /// Parses a core list: `2`, `2,3`, `4-7`, `0,2-3`.
 pub fn parse_cores(s: &str) -> Result<Vec<usize>, String> {
     let mut out = Vec::new();
@@ -386,6 +411,15 @@ mod tests {
         assert!(parse_rate("0").is_err());
         assert!(parse_rate("-5").is_err());
         assert!(parse_rate("lots").is_err());
+    }
+
+    #[test]
+    fn fractions() {
+        assert_eq!(parse_fraction("0.05"), Ok(0.05));
+        assert_eq!(parse_fraction("5%"), Ok(0.05));
+        assert!(parse_fraction("150%").is_err());
+        assert!(parse_fraction("-0.1").is_err());
+        assert!(parse_fraction("x").is_err());
     }
 
     #[test]

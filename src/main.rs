@@ -32,6 +32,10 @@ fn main() -> ExitCode {
             eprintln!("fixblast: the run could not complete (exit 3); results were written with what was measured");
             ExitCode::from(3)
         }
+        Ok(1) => {
+            eprintln!("fixblast: an --sla threshold failed (exit 1)");
+            ExitCode::from(1)
+        }
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("fixblast: {e}");

@@ -62,6 +62,8 @@ pub struct RunConfig {
     pub gateway_fill: bool,
     pub json: Option<PathBuf>,
     pub quiet: bool,
+    pub sla: Vec<crate::report::sla::Threshold>,
+    pub max_error_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -255,6 +257,11 @@ impl RunConfig {
             gateway_fill: a.gateway_fill,
             json: a.json.clone(),
             quiet: a.quiet,
+            max_error_rate: a.max_error_rate,
+            sla: match &a.sla {
+                Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
+                None => Vec::new(),
+            },
         })
     }
 
@@ -351,11 +358,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// 3 when the run could not complete, 130 when a signal stopped it, else 0.
+    /// 3 when the run could not complete, 130 when a signal stopped it, 1 when an `--sla`
+    /// threshold failed, else 0.
     pub fn exit_code(&self) -> u8 {
         match &self.result.status {
             s if s.failure.is_some() => 3,
             s if s.interrupted => 130,
+            _ if self.result.sla.iter().any(|c| !c.pass) => 1,
             _ => 0,
         }
     }
@@ -416,7 +425,8 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
         g.stop();
     }
     let interrupted = flag.load(Ordering::Acquire);
-    let result = build_result(cfg, &shared, &agg, host, &target_text, started, interrupted);
+    let mut result = build_result(cfg, &shared, &agg, host, &target_text, started, interrupted);
+    result.sla = crate::report::sla::evaluate(&cfg.sla, &result);
     if let Some(p) = &cfg.json {
         let text = serde_json::to_string_pretty(&result).expect("result serializes");
         std::fs::write(p, text + "\n").map_err(|e| Error::File { path: p.display().to_string(), source: e })?;
@@ -554,6 +564,19 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
         };
+        if let Some(limit) = cfg.max_error_rate {
+            for r in rows.iter().filter(|r| r.index >= 0) {
+                let rate = r.counts.total_errors() as f64 / r.counts.sent.max(1) as f64;
+                if rate > limit {
+                    shared.fail(format!(
+                        "error rate {:.2}% in interval {} exceeded --max-error-rate {:.2}%",
+                        rate * 100.0,
+                        r.index + 1,
+                        limit * 100.0
+                    ));
+                }
+            }
+        }
         if !cfg.quiet {
             for r in rows {
                 // The target over this interval: the profile's rate at its middle.
@@ -670,6 +693,7 @@ fn build_result(
                 in_flight: r.in_flight,
             })
             .collect(),
+        sla: Vec::new(),
         histograms: Histograms {
             ack: encode_histogram(&h.ack),
             ack_service: encode_histogram(&h.ack_service),

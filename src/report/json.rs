@@ -25,6 +25,18 @@ pub struct RunResult {
     pub schedule_lag_ns: Lag,
     pub intervals: Vec<Interval>,
     pub histograms: Histograms,
+    /// `--sla` thresholds and their outcome; empty without `--sla`.
+    #[serde(default)]
+    pub sla: Vec<SlaCheck>,
+}
+
+/// One `--sla` threshold checked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SlaCheck {
+    pub threshold: String,
+    /// The measured value as people read it, or "not measured".
+    pub measured: String,
+    pub pass: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod json;
+pub mod sla;
 pub mod summary;
 
 /// A latency in nanoseconds as people read it: `850ns`, `12.3us`, `4.56ms`, `1.20s`.

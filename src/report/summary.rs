@@ -123,5 +123,17 @@ pub fn summary(r: &RunResult) -> String {
     let lag = &r.schedule_lag_ns;
     let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
     let _ = writeln!(out, "  schedule lag: p50 {} p99 {} max {}", f(lag.p50), f(lag.p99), f(lag.max));
+    if !r.sla.is_empty() {
+        let _ = writeln!(out);
+        for c in &r.sla {
+            let _ = writeln!(
+                out,
+                "SLA {}  {:<24} measured {}",
+                if c.pass { "PASS" } else { "FAIL" },
+                c.threshold,
+                c.measured
+            );
+        }
+    }
     out
 }

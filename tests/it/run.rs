@@ -309,3 +309,66 @@ fn presets_expand_over_the_base_rate() {
     // Mean of 1000..3000 over the run: 2000 orders in 1 s.
     assert!((1950..=2050).contains(&asked), "asked {asked}");
 }
+
+#[test]
+fn a_missed_sla_exits_1_naming_the_threshold_and_a_met_one_exits_0() {
+    let dir = tmp("sla");
+    let json = dir.join("r.json");
+    let base = ["run", "--duration", "500ms", "--warmup", "0s", "--poll", "yield", "--rate", "500"];
+    let out = bin()
+        .args(base)
+        .args(["--sla", "p99<1ns,errors<1%,fill.p99<1s", "--json", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("SLA FAIL  p99<1ns"), "{stdout}");
+    assert!(stdout.contains("SLA PASS  errors<1%"), "{stdout}");
+    // No fills were asked for: a gate on them fails rather than passing on nothing.
+    assert!(stdout.contains("SLA FAIL  fill.p99<1s") && stdout.contains("not measured"), "{stdout}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["sla"][0]["threshold"], "p99<1ns");
+    assert_eq!(v["sla"][0]["pass"], false);
+
+    let out = bin().args(base).args(["--sla", "p99<10s,errors<=0%,rate>=99%"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_bad_sla_exits_2_before_anything_is_sent() {
+    let out = bin().args(["run", "--sla", "p99<50us,p42<1ms"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("unknown metric \"p42\"") && err.contains("(at column 10)"), "{err}");
+}
+
+#[test]
+fn max_error_rate_aborts_with_exit_3_and_writes_the_result() {
+    let g = gateway(SYSCALL_ONLY, GatewayConfig { reject_ratio: 0.5, ..GatewayConfig::loopback() });
+    let target = g.addr().to_string();
+    let dir = tmp("maxerr");
+    let json = dir.join("r.json");
+    let out = run(&[
+        "--target",
+        &target,
+        "--rate",
+        "1000",
+        "--duration",
+        "5s",
+        "--warmup",
+        "0s",
+        "--poll",
+        "yield",
+        "--quiet",
+        "--max-error-rate",
+        "10%",
+        "--json",
+        json.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(out.exit_code(), 3);
+    let f = out.result.status.failure.clone().unwrap();
+    assert!(f.contains("exceeded --max-error-rate 10.00%"), "{f}");
+    assert!(out.result.throughput.duration_s < 4.0, "it did not stop early: {:?}", out.result.throughput);
+    assert!(std::fs::read_to_string(&json).unwrap().contains("max-error-rate"));
+}
