@@ -153,6 +153,10 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
 
+    /// Stop after N measured orders (--duration still bounds the run).
+    #[arg(long, value_name = "N")]
+    pub count: Option<u64>,
+
     /// Closed loop: keep --window orders in flight per session, sending the next as soon as
     /// one is acked. Measures service time at the gateway's own pace.
     #[arg(long)]

@@ -64,6 +64,7 @@ pub struct RunConfig {
     pub quiet: bool,
     pub sla: Vec<crate::report::sla::Threshold>,
     pub max_error_rate: Option<f64>,
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +153,9 @@ impl RunConfig {
             Some(CoreList(c)) => c.clone(),
             None => available.iter().copied().filter(|c| !worker_cores.contains(c)).take(1).collect(),
         };
+        if a.count == Some(0) {
+            return usage("--count 0: at least one order is needed");
+        }
         if a.window == 0 || a.window > 65_536 {
             return usage(format!("--window {}: must be 1 to 65536", a.window));
         }
@@ -258,6 +262,7 @@ impl RunConfig {
             json: a.json.clone(),
             quiet: a.quiet,
             max_error_rate: a.max_error_rate,
+            count: a.count,
             sla: match &a.sla {
                 Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
                 None => Vec::new(),
@@ -496,6 +501,11 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
             poll: cfg.poll,
             pending_capacity: cfg.pending_capacity(),
             transport: cfg.transport(sessions_len),
+            // Each worker's share of --count, the remainder to the first workers.
+            count: cfg.count.map(|n| {
+                let (t, w) = (cfg.threads as u64, w as u64);
+                n / t + u64::from(w < n % t)
+            }),
         };
         let (shared, tx, free_rx) = (shared.clone(), tx.clone(), free_rx.clone());
         let h = std::thread::Builder::new()
@@ -605,7 +615,11 @@ fn build_result(
         None => 0,
         Some(start) => {
             let warmup_end = start + t.warmup_ns;
-            let end = (warmup_end + t.duration_ns).min(shared.stop_ns.load(Ordering::Acquire));
+            let mut end = (warmup_end + t.duration_ns).min(shared.stop_ns.load(Ordering::Acquire));
+            // With --count reached, the measurement ends with the last order sent.
+            if cfg.count.is_some_and(|n| agg.counts.sent >= n) {
+                end = end.min(agg.last_sent_ns.max(warmup_end + 1));
+            }
             end.saturating_sub(warmup_end)
         }
     };

@@ -84,6 +84,8 @@ pub struct WorkerSpec {
     pub poll: PollMode,
     pub pending_capacity: usize,
     pub transport: crate::transport::TransportConfig,
+    /// Stop sending after this many measured orders (this worker's share of `--count`).
+    pub count: Option<u64>,
 }
 
 /// State shared by the workers and the coordinating thread. Workers read it once per loop.

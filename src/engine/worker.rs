@@ -58,6 +58,8 @@ struct Recorder {
     warmup_end_ns: u64,
     /// Actual send time of the latest measured order.
     last_sent_ns: u64,
+    /// Measured orders sent so far (for `--count`).
+    sent_total: u64,
 }
 
 impl Recorder {
@@ -163,6 +165,7 @@ struct Worker<T: Transport> {
     interval_index: i64,
     next_boundary_ns: u64,
     rr: usize,
+    count: Option<u64>,
 }
 
 /// Runs one worker to completion. Failures are reported through `shared`.
@@ -218,6 +221,7 @@ impl<T: Transport> Worker<T> {
                 warm: Counts::default(),
                 warmup_end_ns: u64::MAX,
                 last_sent_ns: 0,
+                sent_total: 0,
             },
             ts: TimestampCache::default(),
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
@@ -226,6 +230,7 @@ impl<T: Transport> Worker<T> {
             interval_index: i64::MIN,
             next_boundary_ns: u64::MAX,
             rr: 0,
+            count: spec.count,
         })
     }
 
@@ -300,7 +305,7 @@ impl<T: Transport> Worker<T> {
         };
         loop {
             let (raw, ns) = self.now();
-            if self.shared.stop.load(Ordering::Relaxed) {
+            if self.shared.stop.load(Ordering::Relaxed) || self.count.is_some_and(|c| self.rec.sent_total >= c) {
                 return;
             }
             let mut progress = false;
@@ -316,7 +321,10 @@ impl<T: Transport> Worker<T> {
                         self.rec.counts.not_sent += sched.remaining_before(measure_end) - warm;
                         return;
                     }
-                    while sched.next_ns() <= ns && sched.next_ns() < measure_end {
+                    while sched.next_ns() <= ns
+                        && sched.next_ns() < measure_end
+                        && self.count.is_none_or(|c| self.rec.sent_total < c)
+                    {
                         let i = self.rr;
                         if !self.send_order(i, sched.next_ns(), raw, ns) {
                             break;
@@ -331,7 +339,10 @@ impl<T: Transport> Worker<T> {
                         return;
                     }
                     for i in 0..self.sessions.len() {
-                        while self.sessions[i].pending.awaiting() < window && self.send_order(i, ns, raw, ns) {
+                        while self.sessions[i].pending.awaiting() < window
+                            && self.count.is_none_or(|c| self.rec.sent_total < c)
+                            && self.send_order(i, ns, raw, ns)
+                        {
                             progress = true;
                         }
                     }
@@ -421,6 +432,7 @@ impl<T: Transport> Worker<T> {
             rec.warm.sent += 1;
         } else {
             rec.counts.sent += 1;
+            rec.sent_total += 1;
             rec.last_sent_ns = ns;
             record(&mut rec.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut rec.counts);
         }

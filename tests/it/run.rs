@@ -372,3 +372,23 @@ fn max_error_rate_aborts_with_exit_3_and_writes_the_result() {
     assert!(out.result.throughput.duration_s < 4.0, "it did not stop early: {:?}", out.result.throughput);
     assert!(std::fs::read_to_string(&json).unwrap().contains("max-error-rate"));
 }
+
+#[test]
+fn count_stops_after_exactly_n_orders_on_every_worker_split() {
+    for (extra, n) in [
+        (&["--rate", "2000"][..], 777u64),
+        (&["--closed-loop", "--window", "3", "--sessions", "3", "--threads", "2"][..], 1001),
+    ] {
+        let n_text = n.to_string();
+        let mut argv = vec!["--duration", "20s", "--warmup", "0s", "--poll", "yield", "--quiet", "--count", &n_text];
+        argv.extend_from_slice(extra);
+        let t0 = std::time::Instant::now();
+        let out = run(&argv).unwrap();
+        let r = &out.result;
+        assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+        assert_eq!(r.orders.sent, n, "{extra:?}");
+        assert_eq!(r.orders.acked, n);
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "did not stop at the count: {:?}", t0.elapsed());
+        assert!(r.throughput.duration_s < 5.0, "{:?}", r.throughput);
+    }
+}
