@@ -153,6 +153,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
 
+    /// Fail the run (exit 3) as soon as one session is lost. Without it, a lost session is
+    /// reported and the run goes on with the others.
+    #[arg(long)]
+    pub fail_fast: bool,
+
     /// Stop after N measured orders (--duration still bounds the run).
     #[arg(long, value_name = "N")]
     pub count: Option<u64>,

@@ -65,6 +65,7 @@ pub struct RunConfig {
     pub sla: Vec<crate::report::sla::Threshold>,
     pub max_error_rate: Option<f64>,
     pub count: Option<u64>,
+    pub fail_fast: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -263,6 +264,7 @@ impl RunConfig {
             quiet: a.quiet,
             max_error_rate: a.max_error_rate,
             count: a.count,
+            fail_fast: a.fail_fast,
             sla: match &a.sla {
                 Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
                 None => Vec::new(),
@@ -392,6 +394,8 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
     let tsc = tsc_hz(&clock, Duration::from_millis(50));
     let host = HostInfo::probe(Path::new("/"), tsc);
     let shared = Arc::new(Shared::new(clock));
+    shared.sessions_alive.store(cfg.sessions as usize, Ordering::Release);
+    shared.fail_fast.store(cfg.fail_fast, Ordering::Release);
 
     let gateway = match cfg.target {
         Some(_) => None,
@@ -655,6 +659,7 @@ fn build_result(
             completed: failure.is_none() && !interrupted && started.is_some(),
             interrupted,
             failure,
+            sessions_lost: shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             started_at_unix_s: started.map_or(0.0, |s| (shared.epoch_utc_ns + s) as f64 / 1e9),
         },
         config: Config {

@@ -106,6 +106,12 @@ pub struct Shared {
     pub workers_logged_on: AtomicUsize,
     /// The first reason the run could not complete.
     pub failure: Mutex<Option<String>>,
+    /// Sessions still logged on; when the last is lost the run fails.
+    pub sessions_alive: AtomicUsize,
+    /// `--fail-fast`: the first lost session fails the run.
+    pub fail_fast: AtomicBool,
+    /// Sessions lost during the run, and why.
+    pub lost: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -125,6 +131,9 @@ impl Shared {
             abort: AtomicBool::new(false),
             workers_logged_on: AtomicUsize::new(0),
             failure: Mutex::new(None),
+            sessions_alive: AtomicUsize::new(usize::MAX),
+            fail_fast: AtomicBool::new(false),
+            lost: Mutex::new(Vec::new()),
         }
     }
 
@@ -150,6 +159,18 @@ impl Shared {
         drop(f);
         self.abort.store(true, Ordering::Release);
         self.request_stop();
+    }
+
+    /// A logged-on session was lost during the run. The run goes on with the others unless
+    /// `--fail-fast` is set or it was the last one.
+    pub fn lose_session(&self, reason: String) {
+        if self.fail_fast.load(Ordering::Acquire) {
+            return self.fail(reason);
+        }
+        self.lost.lock().unwrap_or_else(|e| e.into_inner()).push(reason.clone());
+        if self.sessions_alive.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.fail(format!("every session was lost; the last: {reason}"));
+        }
     }
 
     pub fn failure(&self) -> Option<String> {

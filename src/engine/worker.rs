@@ -325,11 +325,15 @@ impl<T: Transport> Worker<T> {
                         && sched.next_ns() < measure_end
                         && self.count.is_none_or(|c| self.rec.sent_total < c)
                     {
-                        let i = self.rr;
+                        // Round-robin over the sessions still alive.
+                        let n = self.sessions.len();
+                        let Some(i) = (0..n).map(|k| (self.rr + k) % n).find(|&i| !self.sessions[i].done) else {
+                            return;
+                        };
                         if !self.send_order(i, sched.next_ns(), raw, ns) {
                             break;
                         }
-                        self.rr = (i + 1) % self.sessions.len();
+                        self.rr = (i + 1) % n;
                         sched.advance();
                         progress = true;
                     }
@@ -490,9 +494,11 @@ impl<T: Transport> Worker<T> {
                 while let Some(e) = s.session.poll_event() {
                     handle_event(e, s, shared, rec, ns);
                 }
-                if was != State::Closed && was != State::LogoutSent {
+                if was == State::Active && !shared.stop.load(Ordering::Acquire) {
                     rec.error_at(ns, ErrorKind::Disconnected);
-                    shared.fail(format!("{}: the gateway closed the connection ({closed:?})", s.name));
+                    shared.lose_session(format!("{}: the gateway closed the connection ({closed:?})", s.name));
+                } else if was == State::AwaitingLogon {
+                    shared.fail(format!("{}: the gateway closed the connection before Logon ({closed:?})", s.name));
                 }
                 s.done = true;
             }
@@ -559,13 +565,13 @@ fn handle_event(e: Event, s: &mut Sess, shared: &Shared, rec: &mut Recorder, ns:
         Event::LoggedOut { by_peer: true, .. } => {
             if !shared.stop.load(Ordering::Acquire) {
                 rec.error_at(ns, ErrorKind::Disconnected);
-                shared.fail(format!("{}: the gateway logged out during the run{}", s.name, text()));
+                shared.lose_session(format!("{}: the gateway logged out during the run{}", s.name, text()));
             }
         }
         Event::LoggedOut { by_peer: false, .. } => {}
         Event::PeerTimeout => {
             rec.error_at(ns, ErrorKind::Disconnected);
-            shared.fail(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
+            shared.lose_session(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
         }
         Event::Error(pe) => rec.error_at(
             ns,

@@ -53,6 +53,9 @@ pub struct Status {
     pub interrupted: bool,
     /// Why the run could not complete (exit code 3).
     pub failure: Option<String>,
+    /// Sessions lost during the run (the run went on with the others), and why.
+    #[serde(default)]
+    pub sessions_lost: Vec<String>,
     /// UTC Unix seconds when orders started.
     pub started_at_unix_s: f64,
 }

@@ -81,6 +81,9 @@ pub fn summary(r: &RunResult) -> String {
     } else if r.status.interrupted {
         let _ = writeln!(out, "INTERRUPTED: stopped early by a signal; figures cover the time measured");
     }
+    for lost in &r.status.sessions_lost {
+        let _ = writeln!(out, "SESSION LOST: {lost}");
+    }
     let o = &r.orders;
     let _ = writeln!(out);
     let _ = writeln!(

@@ -17,6 +17,8 @@ enum Fault {
     CorruptEvery(u64),
     /// Ack the first `n` orders, then go silent (connection left open).
     StallAfter(u64),
+    /// Ack every order, but drop the connection of this SenderCompID after `n` orders.
+    DropSenderAfter(&'static str, u64),
 }
 
 fn msg(seq: u64, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
@@ -41,6 +43,7 @@ fn serve(mut s: TcpStream, fault: Fault) {
     let mut chunk = [0u8; 4096];
     let mut seq = 1u64;
     let mut orders = 0u64;
+    let mut sender = Vec::new();
     loop {
         let n = match s.read(&mut chunk) {
             Ok(0) | Err(_) => return,
@@ -50,6 +53,15 @@ fn serve(mut s: TcpStream, fault: Fault) {
         while let Frame::Message { len } = frame(&buf) {
             let raw: Vec<u8> = buf.drain(..len).collect();
             let m = parse(&raw).unwrap();
+            if m.msg_type == MsgType::Logon {
+                sender = m.sender.get(&raw).to_vec();
+            }
+            if let Fault::DropSenderAfter(who, n) = fault
+                && sender == who.as_bytes()
+                && orders >= n
+            {
+                return;
+            }
             let mut out = match (m.msg_type, fault) {
                 (MsgType::Logon, Fault::RefuseLogon(text)) => msg(seq, b"5", &[(58, text.as_bytes())]),
                 (MsgType::Logon, _) => msg(seq, b"A", &[(98, b"0"), (108, b"30")]),
@@ -121,6 +133,28 @@ fn args<'a>(backend: &[&'a str], target: &'a str, extra: &[&'a str]) -> Vec<&'a 
     v.extend_from_slice(&["--target", target]);
     v.extend_from_slice(extra);
     v
+}
+
+#[test]
+fn a_lost_session_is_reported_and_the_others_go_on() {
+    let target = fake(Fault::DropSenderAfter("FIXBLAST2", 100));
+    let out = run(&args(super::SYSCALL, &target, &["--sessions", "2", "--rate", "1000"])).unwrap();
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    assert_eq!(r.status.sessions_lost.len(), 1, "{:?}", r.status);
+    assert!(r.status.sessions_lost[0].contains("session 2 (FIXBLAST2)"), "{:?}", r.status.sessions_lost);
+    // Session 1 carried on with the whole rate after session 2 was gone.
+    assert_eq!(r.orders.sent, 1000);
+    assert!(r.orders.acked >= 990, "{:?}", r.orders);
+    assert!(r.errors.by_kind["disconnected"] == 1);
+}
+
+#[test]
+fn fail_fast_makes_a_lost_session_fail_the_run() {
+    let target = fake(Fault::DropSenderAfter("FIXBLAST2", 100));
+    let out = run(&args(super::SYSCALL, &target, &["--sessions", "2", "--rate", "1000", "--fail-fast"])).unwrap();
+    assert_eq!(out.exit_code(), 3);
+    assert!(out.result.status.failure.as_ref().unwrap().contains("FIXBLAST2"), "{:?}", out.result.status);
 }
 
 crate::on_every_backend!(
