@@ -153,6 +153,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
 
+    /// Stagger logons: session k sends Logon k/RATE seconds after the first. Orders start
+    /// once every session is logged on. Default: all at once.
+    #[arg(long, value_name = "PER_S", value_parser = parse_rate)]
+    pub logon_rate: Option<f64>,
+
     /// Fail the run (exit 3) as soon as one session is lost. Without it, a lost session is
     /// reported and the run goes on with the others.
     #[arg(long)]

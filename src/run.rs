@@ -66,6 +66,7 @@ pub struct RunConfig {
     pub max_error_rate: Option<f64>,
     pub count: Option<u64>,
     pub fail_fast: bool,
+    pub logon_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -265,11 +266,17 @@ impl RunConfig {
             max_error_rate: a.max_error_rate,
             count: a.count,
             fail_fast: a.fail_fast,
+            logon_rate: a.logon_rate,
             sla: match &a.sla {
                 Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
                 None => Vec::new(),
             },
         })
+    }
+
+    /// When session `i` (0-based) logs on, after the first.
+    pub fn logon_delay_ns(&self, i: u32) -> u64 {
+        self.logon_rate.map_or(0, |r| (i as f64 * 1e9 / r) as u64)
     }
 
     /// SenderCompID of session `i` (0-based): the ID itself for one session, `ID1`… for more.
@@ -478,6 +485,7 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
             stream,
             template: OrderTemplate::new(&cfg.template, sender.as_bytes(), cfg.target_comp_id.as_bytes()),
             config: sc,
+            logon_delay_ns: cfg.logon_delay_ns(i as u32),
         });
     }
     let mut handles = Vec::new();
@@ -541,7 +549,9 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
         }
         if flag.load(Ordering::Acquire) {
             shared.fail("interrupted before every session had logged on".into());
-        } else if t0.elapsed() > LOGON_TIMEOUT + Duration::from_secs(2) {
+        } else if t0.elapsed()
+            > LOGON_TIMEOUT + Duration::from_nanos(cfg.logon_delay_ns(cfg.sessions)) + Duration::from_secs(2)
+        {
             shared.fail(format!("sessions did not log on within {LOGON_TIMEOUT:?}"));
         }
         std::thread::sleep(Duration::from_millis(1));

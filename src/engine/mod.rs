@@ -72,6 +72,8 @@ pub struct SessionSpec {
     pub stream: TcpStream,
     pub template: OrderTemplate,
     pub config: SessionConfig,
+    /// When to send Logon, after the run's epoch (`--logon-rate` staggering).
+    pub logon_delay_ns: u64,
 }
 
 /// Everything a worker thread needs.

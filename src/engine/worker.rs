@@ -46,6 +46,8 @@ struct Sess {
     template: OrderTemplate,
     pending: Pending,
     counter: u32,
+    /// Nothing happens on this session before this time (ns since the epoch).
+    logon_at_ns: u64,
     /// The session ended (logout, disconnect) and has been accounted for.
     done: bool,
 }
@@ -189,7 +191,7 @@ impl<T: Transport> Worker<T> {
         free: Receiver<Box<HistSet>>,
     ) -> std::io::Result<Self> {
         let mut t = T::new(spec.transport)?;
-        let now = shared.epoch_utc_ns + shared.now_ns();
+        let now_ns = shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
         for s in spec.sessions {
             let conn = t.add(s.stream)?;
@@ -198,7 +200,9 @@ impl<T: Transport> Worker<T> {
                 conn,
                 index: s.index,
                 name,
-                session: Session::new(s.config, now),
+                // The session starts (its Logon and timers) at its staggered logon time.
+                session: Session::new(s.config, shared.epoch_utc_ns + now_ns + s.logon_delay_ns),
+                logon_at_ns: now_ns + s.logon_delay_ns,
                 template: s.template,
                 pending: Pending::new(spec.pending_capacity),
                 // Start each session's counter from the clock so ClOrdIDs differ from run to run.
@@ -450,7 +454,7 @@ impl<T: Transport> Worker<T> {
         let Worker { t, sessions, shared, rec, scratch, timing, .. } = self;
         let mut progress = false;
         for s in sessions.iter_mut() {
-            if s.done {
+            if s.done || ns < s.logon_at_ns {
                 continue;
             }
             let inbox = t.inbox(s.conn);

@@ -392,3 +392,35 @@ fn count_stops_after_exactly_n_orders_on_every_worker_split() {
         assert!(r.throughput.duration_s < 5.0, "{:?}", r.throughput);
     }
 }
+
+#[test]
+fn logon_rate_staggers_logons_before_orders_start() {
+    let start_delay = |extra: &[&str]| {
+        let mut argv = vec![
+            "--sessions",
+            "4",
+            "--threads",
+            "2",
+            "--rate",
+            "400",
+            "--duration",
+            "300ms",
+            "--warmup",
+            "0s",
+            "--poll",
+            "yield",
+            "--quiet",
+        ];
+        argv.extend_from_slice(extra);
+        let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+        let out = run(&argv).unwrap();
+        assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+        assert_eq!(out.result.orders.acked, out.result.orders.sent);
+        out.result.status.started_at_unix_s - before
+    };
+    // Sessions 1..4 log on at 0, 200, 400 and 600 ms: orders cannot start before the last.
+    let staggered = start_delay(&["--logon-rate", "5"]);
+    assert!(staggered >= 0.6, "orders started {staggered:.3}s after launch");
+    let at_once = start_delay(&[]);
+    assert!(at_once < staggered - 0.3, "at once {at_once:.3}s, staggered {staggered:.3}s");
+}
