@@ -64,10 +64,25 @@ impl Schedule {
             next_ns: start_ns,
             varying: Some(Varying { profile: profile.clone(), share, zero_ns, poisson }),
         };
-        // Stagger workers by a fraction of the first gap.
+        // Stagger workers by a fraction of the first gap, then skip any zero-rate stretch.
         let first = s.gap_ns(start_ns);
-        s.next_ns = start_ns + (first * phase.clamp(0.0, 1.0)) as u64;
+        let t = start_ns + (first * phase.clamp(0.0, 1.0)) as u64;
+        s.next_ns = if s.rate_zero(t) { s.next_after(t) } else { t };
         s
+    }
+
+    fn rate_zero(&self, at_ns: u64) -> bool {
+        let v = self.varying.as_ref().expect("a varying schedule");
+        v.profile.rate_at((at_ns as f64 - v.zero_ns as f64) / 1e9) * v.share <= 0.0
+    }
+
+    /// The first order time after `at_ns` where the rate is not zero.
+    fn next_after(&mut self, at_ns: u64) -> u64 {
+        let mut t = at_ns + self.gap_ns(at_ns) as u64;
+        while self.rate_zero(t) {
+            t += IDLE_STEP_NS as u64;
+        }
+        t
     }
 
     /// The gap after an order due at `at_ns`.
@@ -116,18 +131,7 @@ impl Schedule {
     pub fn advance(&mut self) {
         self.n += 1;
         if self.varying.is_some() {
-            // A zero-rate stretch is not an order: step over it without counting.
-            loop {
-                let at = self.next_ns;
-                let rate_zero = {
-                    let v = self.varying.as_ref().expect("varying");
-                    v.profile.rate_at((at as f64 - v.zero_ns as f64) / 1e9) * v.share <= 0.0
-                };
-                self.next_ns = at + self.gap_ns(at) as u64;
-                if !rate_zero {
-                    break;
-                }
-            }
+            self.next_ns = self.next_after(self.next_ns);
         } else {
             self.next_ns = self.at(self.n);
         }
@@ -251,6 +255,20 @@ mod tests {
         assert_eq!(times_b, times_c);
         // Not evenly spaced.
         assert!(times_c.windows(3).any(|w| w[1] - w[0] != w[2] - w[1]));
+    }
+
+    #[test]
+    fn a_zero_rate_stretch_sends_nothing() {
+        let p = Profile::Table(vec![
+            (0.0, 1000.0),
+            (1.0, 1000.0),
+            (1.000001, 0.0),
+            (2.0, 0.0),
+            (2.000001, 1000.0),
+            (3.0, 1000.0),
+        ]);
+        let mut s = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Uniform);
+        assert_eq!(count_in(&mut s, 1_010_000_000, 1_990_000_000), 0);
     }
 
     #[test]

@@ -330,13 +330,22 @@ impl<T: Transport> Worker<T> {
                         && self.count.is_none_or(|c| self.rec.sent_total < c)
                     {
                         // Round-robin over the sessions still alive.
+                        // Round-robin over the sessions still alive; one that cannot take an
+                        // order now (full ring or send buffer) does not hold up the others.
                         let n = self.sessions.len();
-                        let Some(i) = (0..n).map(|k| (self.rr + k) % n).find(|&i| !self.sessions[i].done) else {
+                        if self.sessions.iter().all(|s| s.done) {
                             return;
-                        };
-                        if !self.send_order(i, sched.next_ns(), raw, ns) {
-                            break;
                         }
+                        let due = sched.next_ns();
+                        let rr = self.rr;
+                        let mut sent_on = None;
+                        for i in (0..n).map(|k| (rr + k) % n) {
+                            if !self.sessions[i].done && self.send_order(i, due, raw, ns) {
+                                sent_on = Some(i);
+                                break;
+                            }
+                        }
+                        let Some(i) = sent_on else { break };
                         self.rr = (i + 1) % n;
                         sched.advance();
                         progress = true;
@@ -425,7 +434,11 @@ impl<T: Transport> Worker<T> {
             return false;
         }
         let Some(slot) = s.pending.next_free() else { return false };
+        // A packed ClOrdID of 0 means a free slot: skip the one counter value that makes it.
         s.counter = s.counter.wrapping_add(1);
+        if s.counter == 0 && s.index == 0 && slot == 0 {
+            s.counter = 1;
+        }
         let id = ClOrdId { session: s.index, slot, counter: s.counter };
         let mut text = [0u8; clordid::LEN];
         id.write(&mut text);

@@ -105,8 +105,9 @@ fn resync(buf: &[u8], error: FrameError) -> Frame {
     let skip = match memmem::find(&buf[1..], b"8=FIX") {
         Some(i) => i + 1,
         // Keep a tail that may be the start of the next message.
-        None => match memchr(b'8', &buf[1..]) {
-            Some(i) if buf.len() - (i + 1) < PREFIX.len() => i + 1,
+        // Keep the last '8' if what follows it may be the start of a message.
+        None => match memchr::memrchr(b'8', &buf[1..]) {
+            Some(i) if buf.len() - (i + 1) < PREFIX.len() && PREFIX.starts_with(&buf[i + 1..]) => i + 1,
             _ => buf.len(),
         },
     };
@@ -533,6 +534,13 @@ mod tests {
         let (msgs, errs) = frame_all(&wire, &[wire.len()]);
         assert_eq!(msgs, vec![good]);
         assert_eq!(errs, vec![FrameError::BadBeginString]);
+    }
+
+    #[test]
+    fn a_partial_message_start_after_garbage_is_kept() {
+        // An '8' early in the garbage must not hide the real start at the tail.
+        let wire = readable("x8x garbage 8=FI");
+        assert_eq!(frame(&wire), Frame::Error { error: FrameError::BadBeginString, skip: wire.len() - 4 });
     }
 
     #[test]

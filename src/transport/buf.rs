@@ -58,9 +58,10 @@ impl OutBuf {
         true
     }
 
-    /// Marks `n` bytes as written.
+    /// Marks `n` bytes as written (a readiness transport's short write). Transport-internal:
+    /// never while a completion-based send is in flight.
     #[inline]
-    pub fn advance(&mut self, n: usize) {
+    pub(crate) fn advance(&mut self, n: usize) {
         debug_assert!(n <= self.end - self.start);
         self.start += n.min(self.end - self.start);
         if self.start == self.end {
@@ -96,10 +97,12 @@ impl OutBuf {
         self.advance(n);
     }
 
-    pub fn clear(&mut self) {
+    /// Empties the buffer for a new connection. Transport-internal: the kernel must hold no
+    /// reference to these bytes.
+    pub(crate) fn clear(&mut self) {
+        assert_eq!(self.in_flight, 0, "clearing an OutBuf with a send in flight");
         self.start = 0;
         self.end = 0;
-        self.in_flight = 0;
     }
 }
 

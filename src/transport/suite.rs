@@ -138,6 +138,33 @@ pub fn released_slots_are_reused_cleanly<T: Transport>(cfg: TransportConfig) {
     }
 }
 
+/// A caller that stops consuming is backpressure, not an error: the inbox fills, the
+/// connection stays open, and once consumed every byte arrives in order.
+pub fn a_full_inbox_is_backpressure_not_an_error<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    const TOTAL: usize = 1 << 20;
+    let writer = std::thread::spawn(move || {
+        let data: Vec<u8> = (0..TOTAL).map(|i| (i % 251) as u8).collect();
+        peer.write_all(&data).unwrap();
+        peer
+    });
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(200) {
+        t.poll();
+    }
+    assert_eq!(t.closed(c), None, "a full inbox closed the connection");
+    assert!(!t.inbox(c).is_empty());
+    let mut got = Vec::with_capacity(TOTAL);
+    poll_until(&mut t, |t| {
+        got.extend_from_slice(t.inbox(c).data());
+        let n = t.inbox(c).data().len();
+        t.inbox(c).consume(n);
+        got.len() >= TOTAL
+    });
+    assert!(got.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8), "bytes changed or reordered");
+    drop(writer.join().unwrap());
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -173,4 +200,5 @@ backend_tests!(
     disconnect_mid_send_is_an_error_not_a_crash,
     one_busy_connection_among_many_idle,
     released_slots_are_reused_cleanly,
+    a_full_inbox_is_backpressure_not_an_error,
 );

@@ -26,7 +26,9 @@ use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv
 use io_uring::types::{BufRingEntry, Fixed};
 use io_uring::{IoUring, Probe, cqueue, opcode, squeue};
 use std::alloc::Layout;
+use std::collections::VecDeque;
 use std::io::{self, Write};
+use std::mem::ManuallyDrop;
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -201,18 +203,22 @@ struct Conn {
     cancel_sent: bool,
     /// The caller gave the slot back: reusable once no operation on it is in flight.
     released: bool,
+    /// Received buffers that did not fit in `inbox` yet: (buffer id, length), kept from the
+    /// kernel until the caller consumes (backpressure, as the syscall backend's unread socket).
+    parked: VecDeque<(u16, usize)>,
 }
 
 impl Conn {
     fn idle(&self) -> bool {
-        !self.recv_armed && !self.out.is_sending()
+        !self.recv_armed && !self.out.is_sending() && self.parked.is_empty()
     }
 }
 
 pub struct UringTransport {
     // Field order is drop order: the ring goes first, after `Drop` has drained it.
     ring: IoUring,
-    bufs: BufRing,
+    /// Freed by `Drop` only when no operation is in flight; leaked otherwise.
+    bufs: ManuallyDrop<BufRing>,
     conns: Vec<Conn>,
     cfg: TransportConfig,
     /// Submitted operations whose final completion has not arrived.
@@ -250,7 +256,9 @@ impl UringTransport {
                 }
                 continue;
             }
-            if !c.recv_armed {
+            // Receive only with room for what may arrive: the rest waits in the socket.
+            let room = c.parked.is_empty() && c.inbox.spare().len() >= RECV_BUF as usize;
+            if !c.recv_armed && room {
                 c.recv_armed = true;
                 let e = match self.cfg.uring_recv {
                     UringRecv::Multishot => opcode::RecvMulti::new(fd, BGID).build(),
@@ -263,8 +271,11 @@ impl UringTransport {
                 }
                 .user_data(token::encode(i as u32, Op::Recv));
                 // SAFETY: the receive writes into provided buffers owned by `self.bufs`, which
-                // lives as long as the ring (Drop drains every operation before freeing it).
-                unsafe { self.push(&e)? };
+                // lives as long as the ring (Drop frees it only with nothing in flight).
+                if let Err(err) = unsafe { self.push(&e) } {
+                    self.conns[i].recv_armed = false;
+                    return Err(err);
+                }
             }
             let c = &mut self.conns[i];
             if !c.out.is_sending() && !c.out.is_empty() {
@@ -273,9 +284,13 @@ impl UringTransport {
                     .build()
                     .user_data(token::encode(i as u32, Op::Send));
                 // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by
-                // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse) until
-                // `end_send` on this send's completion, and Drop drains before freeing.
-                unsafe { self.push(&e)? };
+                // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse, no
+                // clear) until `end_send` on this send's completion, and Drop leaks them if
+                // that completion never comes.
+                if let Err(err) = unsafe { self.push(&e) } {
+                    self.conns[i].out.end_send(0);
+                    return Err(err);
+                }
             }
         }
         Ok(())
@@ -299,19 +314,12 @@ impl UringTransport {
                     }
                     if let Some(bid) = cqueue::buffer_select(flags) {
                         if res > 0 {
-                            let data = bufs.get(bid, res as usize);
-                            let spare = c.inbox.spare();
-                            if spare.len() >= data.len() {
-                                spare[..data.len()].copy_from_slice(data);
-                                c.inbox.commit(data.len());
-                                moved = true;
-                            } else if c.closed.is_none() {
-                                // The caller stopped consuming: failing loudly beats dropping bytes.
-                                c.closed = Some(Closed::Error(io::ErrorKind::OutOfMemory));
-                            }
+                            // Keep order: behind anything already parked.
+                            c.parked.push_back((bid, res as usize));
+                        } else {
+                            bufs.give(bid);
+                            returned = true;
                         }
-                        bufs.give(bid);
-                        returned = true;
                     }
                     match res {
                         0 if c.closed.is_none() => c.closed = Some(Closed::ByPeer),
@@ -337,6 +345,21 @@ impl UringTransport {
                     }
                 }
                 Some(Op::Cancel) | None => *in_flight -= 1,
+            }
+        }
+        // Move parked data into the inboxes as room allows, returning each buffer after.
+        for c in conns.iter_mut() {
+            while let Some(&(bid, len)) = c.parked.front() {
+                let spare = c.inbox.spare();
+                if spare.len() < len {
+                    break;
+                }
+                spare[..len].copy_from_slice(bufs.get(bid, len));
+                c.inbox.commit(len);
+                c.parked.pop_front();
+                bufs.give(bid);
+                returned = true;
+                moved = true;
             }
         }
         if returned {
@@ -376,7 +399,7 @@ impl Transport for UringTransport {
         // SAFETY: `bufs` is page-aligned and owned by the transport alongside the ring; Drop
         // drains every operation before either is freed.
         unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, entries, BGID, 0)? };
-        Ok(UringTransport { ring, bufs, conns: Vec::new(), cfg, in_flight: 0 })
+        Ok(UringTransport { ring, bufs: ManuallyDrop::new(bufs), conns: Vec::new(), cfg, in_flight: 0 })
     }
 
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
@@ -396,6 +419,7 @@ impl Transport for UringTransport {
             recv_armed: false,
             cancel_sent: false,
             released: false,
+            parked: VecDeque::with_capacity(64),
         };
         match reuse {
             Some(i) => self.conns[i] = c,
@@ -454,7 +478,13 @@ impl Transport for UringTransport {
 
     fn release(&mut self, conn: ConnId) {
         self.close(conn);
-        self.conns[conn].released = true;
+        let c = &mut self.conns[conn];
+        c.released = true;
+        // Data nobody will read: give its buffers back to the kernel.
+        while let Some((bid, _)) = c.parked.pop_front() {
+            self.bufs.give(bid);
+        }
+        self.bufs.publish();
     }
 }
 
@@ -476,6 +506,16 @@ impl Drop for UringTransport {
             self.reap();
             std::thread::sleep(Duration::from_micros(100));
         }
+        if self.in_flight > 0 {
+            // The kernel may still write into these buffers or read the send buffers: leak
+            // them rather than free memory it can touch.
+            eprintln!("io_uring: {} operations did not complete; leaking their buffers", self.in_flight);
+            std::mem::forget(std::mem::take(&mut self.conns));
+            return;
+        }
         let _ = self.ring.submitter().unregister_buf_ring(BGID);
+        // SAFETY: no operation is in flight and the ring is unregistered: nothing else refers
+        // to the buffers, and this is the only drop.
+        unsafe { ManuallyDrop::drop(&mut self.bufs) };
     }
 }
