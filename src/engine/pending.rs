@@ -46,10 +46,6 @@ impl Pending {
         }
     }
 
-    pub fn capacity(&self) -> usize {
-        self.slots.len()
-    }
-
     /// Orders awaiting their first ExecutionReport.
     #[inline]
     pub fn awaiting(&self) -> u32 {

@@ -137,11 +137,6 @@ impl Schedule {
         }
     }
 
-    /// Orders the schedule has handed out.
-    pub fn count(&self) -> u64 {
-        self.n
-    }
-
     /// Orders still due before `end_ns` that have not been handed out.
     pub fn remaining_before(&self, end_ns: u64) -> u64 {
         if end_ns <= self.next_ns {
