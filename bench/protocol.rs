@@ -44,6 +44,15 @@ impl OrderInputs {
         OrderInputs { now: NOW_UTC_NS, seq: FIRST_SEQ, counter: 0, ts: TimestampCache::default() }
     }
 
+    /// This order's ClOrdID text, written as the worker writes it.
+    #[inline]
+    fn cl_ord_id(&self) -> [u8; clordid::LEN] {
+        let mut text = [0u8; clordid::LEN];
+        ClOrdId { session: black_box(0), slot: black_box(self.counter & 63), counter: black_box(self.counter) }
+            .write(&mut text);
+        text
+    }
+
     #[inline]
     fn advance(&mut self) {
         self.now += STEP_NS;
@@ -60,9 +69,7 @@ fn patched(g: &mut BenchmarkGroup<'_, WallTime>) {
     g.bench_function("patched", |b| {
         b.iter(|| {
             o.advance();
-            let mut text = [0u8; clordid::LEN];
-            ClOrdId { session: black_box(0), slot: black_box(o.counter & 63), counter: black_box(o.counter) }
-                .write(&mut text);
+            let text = o.cl_ord_id();
             let time = o.ts.get(black_box(o.now));
             let msg = t.encode(black_box(o.seq), time, &text);
             black_box(msg.len())
@@ -79,9 +86,7 @@ fn plain(g: &mut BenchmarkGroup<'_, WallTime>) {
     g.bench_function("plain", |b| {
         b.iter(|| {
             o.advance();
-            let mut text = [0u8; clordid::LEN];
-            ClOrdId { session: black_box(0), slot: black_box(o.counter & 63), counter: black_box(o.counter) }
-                .write(&mut text);
+            let text = o.cl_ord_id();
             let time = o.ts.get(black_box(o.now));
             let vars = Vars { sender: SENDER, target: TARGET, seq: black_box(o.seq), time, cl_ord_id: &text };
             black_box(spec.encode_plain(&vars, &mut buf).expect("fits"))
@@ -120,9 +125,7 @@ fn clordid_write(g: &mut BenchmarkGroup<'_, WallTime>) {
     g.bench_function("clordid_write", |b| {
         b.iter(|| {
             o.advance();
-            let mut text = [0u8; clordid::LEN];
-            ClOrdId { session: black_box(0), slot: black_box(o.counter & 63), counter: black_box(o.counter) }
-                .write(&mut text);
+            let text = o.cl_ord_id();
             black_box(text)
         })
     });
