@@ -9,6 +9,7 @@ use fixblast::engine::pending::{Pending, Slot};
 use fixblast::fix::checksum::checksum;
 use fixblast::fix::clordid::{self, ClOrdId};
 use fixblast::fix::encode::Encoder;
+use fixblast::fix::feed::OrderFeed;
 use fixblast::fix::parse::{Frame, frame, parse};
 use fixblast::fix::template::{OrderTemplate, TemplateSpec, Vars};
 use fixblast::fix::time::TimestampCache;
@@ -29,6 +30,24 @@ const FIRST_SEQ: u32 = 1_000_000;
 
 fn spec() -> TemplateSpec {
     TemplateSpec::parse(DEFAULT_TEMPLATE, "new-order-single.fix").expect("the shipped template parses")
+}
+
+/// The template's own order, as a run without `--orders` sends it.
+fn one_order() -> OrderFeed {
+    OrderFeed::from_template(&spec())
+}
+
+/// `rows` feed rows, `distinct` of them different (symbols, quantities and prices of
+/// varying length), as a generated CSV.
+fn feed_csv(rows: usize, distinct: usize) -> String {
+    let mut s = String::with_capacity(rows * 40);
+    s.push_str("symbol,side,qty,price,ord_type,tif\n");
+    for i in 0..rows {
+        let k = i % distinct;
+        let side = ["buy", "sell"][k % 2];
+        s.push_str(&format!("SYM{},{side},{},{}.{:02},limit,day\n", k % 5000, 100 + k % 900, 10 + k % 997, k % 100));
+    }
+    s
 }
 
 /// The per-order state a worker keeps: clock, MsgSeqNum, ClOrdID counter, timestamp cache.
@@ -64,14 +83,36 @@ impl OrderInputs {
 /// The whole per-order encode as the worker does it: timestamp from the cache, ClOrdID
 /// written, template patched.
 fn patched(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET);
+    let feed = one_order();
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
     let mut o = OrderInputs::new();
+    let orig = [b'0'; clordid::LEN];
     g.bench_function("patched", |b| {
         b.iter(|| {
             o.advance();
             let text = o.cl_ord_id();
             let time = o.ts.get(black_box(o.now));
-            let msg = t.encode(black_box(o.seq), time, &text);
+            let part = feed.order(feed.order_of_row(black_box(o.counter as u64)));
+            let msg = t.encode(black_box(o.seq), time, &text, &orig, part);
+            black_box(msg.len())
+        })
+    });
+}
+
+/// The same, cycling through a 10,000-order feed: each order's own fields are copied in
+/// and BodyLength follows their length.
+fn patched_feed(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let feed = OrderFeed::parse(feed_csv(10_000, 10_000).as_bytes(), "bench.csv").expect("generated feed parses");
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
+    let mut o = OrderInputs::new();
+    let orig = [b'0'; clordid::LEN];
+    g.bench_function("patched_feed", |b| {
+        b.iter(|| {
+            o.advance();
+            let text = o.cl_ord_id();
+            let time = o.ts.get(black_box(o.now));
+            let part = feed.order(feed.order_of_row(black_box(o.counter as u64)));
+            let msg = t.encode(black_box(o.seq), time, &text, &orig, part);
             black_box(msg.len())
         })
     });
@@ -81,6 +122,7 @@ fn patched(g: &mut BenchmarkGroup<'_, WallTime>) {
 /// what patching saves.
 fn plain(g: &mut BenchmarkGroup<'_, WallTime>) {
     let spec = spec();
+    let feed = one_order();
     let mut buf = vec![0u8; 1024];
     let mut o = OrderInputs::new();
     g.bench_function("plain", |b| {
@@ -88,7 +130,15 @@ fn plain(g: &mut BenchmarkGroup<'_, WallTime>) {
             o.advance();
             let text = o.cl_ord_id();
             let time = o.ts.get(black_box(o.now));
-            let vars = Vars { sender: SENDER, target: TARGET, seq: black_box(o.seq), time, cl_ord_id: &text };
+            let vars = Vars {
+                sender: SENDER,
+                target: TARGET,
+                seq: black_box(o.seq),
+                time,
+                cl_ord_id: &text,
+                orig_cl_ord_id: &text,
+                part: feed.order(0).bytes,
+            };
             black_box(spec.encode_plain(&vars, &mut buf).expect("fits"))
         })
     });
@@ -97,7 +147,28 @@ fn plain(g: &mut BenchmarkGroup<'_, WallTime>) {
 fn template_patch(c: &mut Criterion) {
     let mut g = c.benchmark_group("template_patch");
     patched(&mut g);
+    patched_feed(&mut g);
     plain(&mut g);
+    g.finish();
+}
+
+/// Loading a 1,000,000-row `--orders` feed (parsed from memory; the file read is apart), all
+/// rows distinct and with 1,000 distinct among them. The goal: under 1 s.
+fn feed_load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("feed_load");
+    g.sample_size(10);
+    for distinct in [1_000_000, 1_000] {
+        let csv = feed_csv(1_000_000, distinct);
+        g.bench_function(format!("1M_rows_{distinct}_distinct"), |b| {
+            b.iter(|| black_box(OrderFeed::parse(black_box(csv.as_bytes()), "bench.csv").expect("parses").rows()))
+        });
+        let feed = OrderFeed::parse(csv.as_bytes(), "bench.csv").expect("parses");
+        println!(
+            "feed_load/1M_rows_{distinct}_distinct: {} bytes held, {:.1} bytes per order",
+            feed.memory_bytes(),
+            feed.memory_bytes() as f64 / feed.rows() as f64
+        );
+    }
     g.finish();
 }
 
@@ -133,14 +204,16 @@ fn clordid_write(g: &mut BenchmarkGroup<'_, WallTime>) {
 
 /// `OrderTemplate::encode` alone, with a ready timestamp and ClOrdID.
 fn template_encode(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET);
+    let feed = one_order();
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
+    let part = feed.order(0);
     let time = *b"20240102-03:04:05.678";
     let text = *b"0000000012345678";
     let mut seq = FIRST_SEQ;
     g.bench_function("template_encode", |b| {
         b.iter(|| {
             seq = seq.wrapping_add(1);
-            black_box(t.encode(black_box(seq), black_box(&time), black_box(&text)).len())
+            black_box(t.encode(black_box(seq), black_box(&time), black_box(&text), &text, black_box(part)).len())
         })
     });
 }
@@ -176,7 +249,7 @@ fn exec_report_frame_parse_match(c: &mut Criterion) {
     let mut pending = Pending::new(64);
     let slot = pending.next_free().expect("an empty ring has room");
     let id = ClOrdId { session: 0, slot, counter: 0x1234_5678 };
-    pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, acked: false, warmup: false });
+    pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, ..Slot::default() });
     let mut text = [0u8; clordid::LEN];
     id.write(&mut text);
     let wire = exec_report(&text);
@@ -218,7 +291,7 @@ fn report_parse(g: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
 /// `ClOrdId::parse` plus `Pending::get_mut`.
 fn report_match(g: &mut BenchmarkGroup<'_, WallTime>, id: ClOrdId) {
     let mut pending = Pending::new(64);
-    pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, acked: false, warmup: false });
+    pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, ..Slot::default() });
     let mut text = [0u8; clordid::LEN];
     id.write(&mut text);
     g.bench_function("clordid_parse_match", |b| {
@@ -254,6 +327,7 @@ fn checksum_200(c: &mut Criterion) {
 criterion_group!(
     benches,
     template_patch,
+    feed_load,
     order_encode_parts,
     exec_report_frame_parse_match,
     exec_report_parts,

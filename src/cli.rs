@@ -35,6 +35,20 @@ pub enum Command {
         #[command(subcommand)]
         command: TemplateCommand,
     },
+    /// Order feeds for `run --orders`.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Check a feed file: every row, then what it holds and how long it took to load.
+    Check {
+        /// CSV rows `symbol,side,qty,price,ord_type,tif` (see `run --help`, --orders).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +206,31 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
 
+    /// Orders to send, cycled in file order: CSV rows `symbol,side,qty,price,ord_type,tif`
+    /// (e.g. `ACME,buy,100,10.25,limit,day`; side/ord_type/tif take FIX codes or names).
+    /// Every row is checked and pre-encoded before the run; a bad row exits 2 naming its
+    /// line and column. Default: the template's own Symbol, Side, OrderQty, OrdType, Price
+    /// and TimeInForce. `fixblast orders check FILE` checks a feed alone.
+    #[arg(long, value_name = "FEED.csv")]
+    pub orders: Option<PathBuf>,
+
+    /// Message mix, as relative weights: `new=90,cancel=8,replace=2`. Cancels (35=F) and
+    /// replaces (35=G) amend the newest order still resting at the gateway (acked, not
+    /// filled); with none, a new order goes instead and the result counts it. Latency of
+    /// each type is measured apart: cancel ack is 150=4 or 35=9, replace ack 150=5 or 35=9.
+    #[arg(long, value_name = "SPEC", default_value = "new=1")]
+    pub mix: String,
+
+    /// OrderCancelRequest template for --mix cancel=N. Default: the built-in copy of
+    /// fix-templates/order-cancel-request.fix.
+    #[arg(long, value_name = "FILE")]
+    pub cancel_template: Option<PathBuf>,
+
+    /// OrderCancelReplaceRequest template for --mix replace=N. Default: the built-in copy of
+    /// fix-templates/order-cancel-replace-request.fix.
+    #[arg(long, value_name = "FILE")]
+    pub replace_template: Option<PathBuf>,
+
     /// SenderCompID (49) of the first session.
     #[arg(long, default_value = "FIXBLAST", value_name = "ID")]
     pub sender_comp_id: String,
@@ -227,8 +266,9 @@ pub struct RunArgs {
     pub gateway_fill: bool,
 
     /// Thresholds checked at the end; any FAIL exits 1. Comma-separated
-    /// `[ack.|service.|fill.]METRIC OP VALUE`: latency metrics p50 p90 p99 p99.9 p99.99
-    /// p99.999 min mean max (ack by default), `errors` (% of orders), `rate` (% of target).
+    /// `[ack.|service.|fill.|cancel.|replace.]METRIC OP VALUE`: latency metrics p50 p90 p99
+    /// p99.9 p99.99 p99.999 min mean max (ack by default), `errors` (% of orders), `rate` (%
+    /// of target; also fails when replies were still missing at the end).
     /// Example: 'p99<50us,p99.9<200us,max<5ms,errors<0.1%,rate>=99%'
     #[arg(long, value_name = "THRESHOLDS")]
     pub sla: Option<String>,
@@ -243,8 +283,14 @@ pub struct RunArgs {
     pub json: Option<PathBuf>,
 
     /// Print only the final summary, no live lines.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "tui")]
     pub quiet: bool,
+
+    /// Full-screen live view on stderr instead of the live line: target and achieved rate,
+    /// interval and cumulative percentiles, errors by kind, in-flight orders, schedule lag
+    /// and a p99 sparkline. The summary is printed when the run ends.
+    #[arg(long)]
+    pub tui: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,11 @@
-//! The smaller subcommands: `gateway` and `template check`.
+//! The smaller subcommands: `gateway`, `template check` and `orders check`.
 
 use crate::cli::GatewayArgs;
 use crate::error::{Error, usage};
 use crate::fix::clordid::ClOrdId;
+use crate::fix::feed::OrderFeed;
 use crate::fix::printable;
-use crate::fix::template::{OrderTemplate, TemplateSpec};
+use crate::fix::template::{Kind, OrderTemplate, TemplateSpec};
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::run::BackendKind;
 use crate::transport::syscall::SyscallTransport;
@@ -63,12 +64,41 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `fixblast template check FILE`: validates and prints a sample order.
+/// `fixblast template check FILE`: validates and prints a sample message.
 pub fn template_check(path: &Path) -> Result<String, Error> {
     let spec = TemplateSpec::load(path)?;
-    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY");
-    let mut id = [0u8; 16];
-    ClOrdId { session: 0, slot: 0, counter: 1 }.write(&mut id);
-    let sample = printable(t.encode(2, b"20240102-03:04:05.678", &id));
-    Ok(format!("{}: ok, {} fields\nsample order: {sample}\n", path.display(), spec.fields.len()))
+    let feed = match spec.kind {
+        Kind::New => OrderFeed::from_template(&spec),
+        _ => OrderFeed::from_template(&TemplateSpec::parse(crate::run::DEFAULT_TEMPLATE, "built-in")?),
+    };
+    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", feed.max_len());
+    let (mut id, mut orig) = ([0u8; 16], [0u8; 16]);
+    ClOrdId { session: 0, slot: 1, counter: 2 }.write(&mut id);
+    ClOrdId { session: 0, slot: 0, counter: 1 }.write(&mut orig);
+    let part = if spec.kind == Kind::Cancel { feed.cancel(0) } else { feed.order(0) };
+    let sample = printable(t.encode(2, b"20240102-03:04:05.678", &id, &orig, part));
+    Ok(format!(
+        "{}: ok, {} ({}), {} fields\nsample: {sample}\n",
+        path.display(),
+        spec.kind.fix_name(),
+        String::from_utf8_lossy(spec.kind.msg_type()),
+        spec.fields.len()
+    ))
+}
+
+/// `fixblast orders check FILE`: loads a feed as `run --orders` would and says what it holds.
+pub fn orders_check(path: &Path) -> Result<String, Error> {
+    let t0 = std::time::Instant::now();
+    let feed = OrderFeed::load(path)?;
+    let took = t0.elapsed();
+    Ok(format!(
+        "{}: ok, {} orders ({} distinct) loaded in {:.0} ms, {} bytes held ({:.1} per order), longest {} bytes\n",
+        path.display(),
+        feed.rows(),
+        feed.distinct(),
+        took.as_secs_f64() * 1e3,
+        feed.memory_bytes(),
+        feed.memory_bytes() as f64 / feed.rows() as f64,
+        feed.max_len()
+    ))
 }

@@ -2,7 +2,7 @@
 //! codes in DESIGN.md (0 ok, 1 SLA failed, 2 bad input, 3 run incomplete).
 
 use clap::Parser;
-use fixblast::cli::{Cli, Command, TemplateCommand};
+use fixblast::cli::{Cli, Command, OrdersCommand, TemplateCommand};
 use fixblast::error::Error;
 use std::process::ExitCode;
 
@@ -25,6 +25,10 @@ fn main() -> ExitCode {
                 0
             })
         }
+        Command::Orders { command: OrdersCommand::Check { file } } => fixblast::commands::orders_check(file).map(|s| {
+            print!("{s}");
+            0
+        }),
     };
     match result {
         Ok(0) => ExitCode::SUCCESS,

@@ -6,17 +6,19 @@
 //! handful of atomics in [`Shared`] (start time, stop flag) read once per loop, and its
 //! measurements leave it once per interval as a [`Snapshot`](crate::metrics::Snapshot).
 
+pub mod mix;
 pub mod pending;
 pub mod profile;
 pub mod schedule;
 pub mod worker;
 
+use crate::fix::feed::OrderFeed;
 use crate::fix::session::SessionConfig;
 use crate::fix::template::OrderTemplate;
 use quanta::Clock;
 use std::net::TcpStream;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// How a worker spends a loop iteration that found nothing to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +72,9 @@ pub struct SessionSpec {
     /// Global session number (0-based): goes into every ClOrdID.
     pub index: u16,
     pub stream: TcpStream,
-    pub template: OrderTemplate,
+    /// One pre-encoded template per message type the mix sends, indexed by [`Kind`](crate::fix::template::Kind): the
+    /// new-order template is always there.
+    pub templates: [Option<OrderTemplate>; 3],
     pub config: SessionConfig,
     /// When to send Logon, after the run's epoch (`--logon-rate` staggering).
     pub logon_delay_ns: u64,
@@ -88,6 +92,10 @@ pub struct WorkerSpec {
     pub transport: crate::transport::TransportConfig,
     /// Stop sending after this many measured orders (this worker's share of `--count`).
     pub count: Option<u64>,
+    /// The orders to cycle through, and the row this worker starts at.
+    pub feed: Arc<OrderFeed>,
+    pub first_row: u64,
+    pub mix: Arc<mix::Mix>,
 }
 
 /// State shared by the workers and the coordinating thread. Workers read it once per loop.

@@ -6,6 +6,12 @@
 //! is acked (a fill may still arrive and is matched while the slot is not reused) or
 //! finished. A full ring means more orders await their first reply than the ring holds: the
 //! caller waits, and the wait shows up as schedule lag.
+//!
+//! [`Live`] keeps the orders known to rest at the gateway (acked, not filled or cancelled),
+//! for `--mix` cancels and replaces to amend.
+
+use crate::fix::clordid::ClOrdId;
+use crate::fix::template::Kind;
 
 /// One order in flight.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +25,10 @@ pub struct Slot {
     pub acked: bool,
     /// Sent during warm-up: counted apart, never recorded in results.
     pub warmup: bool,
+    /// What was sent: a new order, a cancel or a replace.
+    pub kind: Kind,
+    /// The feed order it carries (for a cancel or replace, that of the order it amends).
+    pub order: u32,
 }
 
 #[derive(Debug)]
@@ -118,6 +128,14 @@ impl Pending {
         self.settle();
     }
 
+    /// True while the order with packed ClOrdID `id` still holds its slot, acked and not
+    /// finished: it is known to be live.
+    #[inline]
+    pub fn is_live(&self, id: u64) -> bool {
+        let slot = ClOrdId::unpack(id).slot as usize;
+        self.slots.get(slot).is_some_and(|s| s.id == id && s.acked)
+    }
+
     /// Expires orders at the tail that have awaited their first reply since before `cutoff_ns`
     /// (intended time). Calls `on_expired` for each; returns how many.
     #[inline]
@@ -138,6 +156,49 @@ impl Pending {
             self.tail += 1;
         }
         n
+    }
+}
+
+/// Orders resting at the gateway, newest on top, for cancels and replaces to amend. Bounded:
+/// when full, the oldest is forgotten.
+#[derive(Debug)]
+pub struct Live {
+    /// (packed ClOrdID, feed order).
+    entries: Box<[(u64, u32)]>,
+    top: usize,
+    len: usize,
+}
+
+impl Live {
+    pub fn new(capacity: usize) -> Live {
+        Live { entries: vec![(0, 0); capacity].into_boxed_slice(), top: 0, len: 0 }
+    }
+
+    #[inline]
+    pub fn push(&mut self, id: u64, order: u32) {
+        let cap = self.entries.len();
+        if cap == 0 {
+            return;
+        }
+        self.entries[self.top] = (id, order);
+        self.top = (self.top + 1) % cap;
+        self.len = (self.len + 1).min(cap);
+    }
+
+    /// The newest order that `pending` still knows to be live. Entries for orders that
+    /// finished (or whose slot was reused, so their state is unknown) are dropped.
+    #[inline]
+    pub fn pop(&mut self, pending: &Pending) -> Option<(u64, u32)> {
+        let cap = self.entries.len();
+        while self.len > 0 {
+            self.top = (self.top + cap - 1) % cap;
+            self.len -= 1;
+            let e = self.entries[self.top];
+            if pending.is_live(e.0) {
+                return Some(e);
+            }
+        }
+        None
     }
 }
 
@@ -191,6 +252,45 @@ mod tests {
         assert_eq!(p.expire(25, |_| {}), 0);
         assert_eq!(p.expire(u64::MAX, |_| {}), 1);
         assert_eq!(p.awaiting(), 0);
+    }
+
+    fn packed(slot: u32, counter: u32) -> u64 {
+        ClOrdId { session: 0, slot, counter }.pack()
+    }
+
+    #[test]
+    fn live_orders_come_back_newest_first_and_only_while_live() {
+        let mut p = Pending::new(8);
+        let mut live = Live::new(8);
+        let mut ids = Vec::new();
+        for i in 0..3u32 {
+            let id = packed(p.next_free().unwrap(), i + 1);
+            p.insert(Slot { id, ..Slot::default() });
+            p.ack(ClOrdId::unpack(id).slot);
+            live.push(id, i);
+            ids.push(id);
+        }
+        // The newest has been filled since: skipped.
+        p.finish(ClOrdId::unpack(ids[2]).slot);
+        assert_eq!(live.pop(&p), Some((ids[1], 1)));
+        assert_eq!(live.pop(&p), Some((ids[0], 0)));
+        assert_eq!(live.pop(&p), None);
+    }
+
+    #[test]
+    fn a_full_live_list_forgets_the_oldest() {
+        let mut p = Pending::new(8);
+        let mut live = Live::new(2);
+        for i in 0..3u32 {
+            let id = packed(p.next_free().unwrap(), i + 1);
+            p.insert(Slot { id, ..Slot::default() });
+            p.ack(ClOrdId::unpack(id).slot);
+            live.push(id, i);
+        }
+        assert_eq!(live.pop(&p).map(|e| e.1), Some(2));
+        assert_eq!(live.pop(&p).map(|e| e.1), Some(1));
+        assert_eq!(live.pop(&p), None);
+        assert_eq!(Live::new(0).pop(&p), None);
     }
 
     #[test]

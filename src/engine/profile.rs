@@ -14,8 +14,6 @@
 //! Time `t` counts from the end of warm-up; warm-up runs at the profile's first rate. Rates
 //! accept `k` and `m` suffixes, durations `ms`, `s`, `m`, `h`.
 
-use std::fmt;
-
 /// A target rate over time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Profile {
@@ -48,30 +46,7 @@ pub enum Profile {
     Table(Vec<(f64, f64)>),
 }
 
-/// A spec that does not parse: where and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpecError {
-    pub spec: String,
-    /// 0-based byte offset of the offending part.
-    pub at: usize,
-    pub message: String,
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "--profile {:?}: {} (at column {})\n  {}\n  {}^",
-            self.spec,
-            self.message,
-            self.at + 1,
-            self.spec,
-            " ".repeat(self.at)
-        )
-    }
-}
-
-impl std::error::Error for SpecError {}
+pub use crate::error::SpecError;
 
 impl Profile {
     /// The target rate (orders/s) at `t_s` seconds after warm-up (negative: warm-up).
@@ -142,7 +117,7 @@ impl Profile {
         duration_s: f64,
         read: impl Fn(&str) -> Result<String, String>,
     ) -> Result<Profile, SpecError> {
-        let err = |at: usize, message: String| SpecError { spec: spec.to_string(), at, message };
+        let err = |at: usize, message: String| SpecError { flag: "--profile", spec: spec.to_string(), at, message };
         let Some((kind, args)) = spec.split_once(':') else {
             return Err(err(0, "expected KIND:ARGS (constant, ramp, step, spike, burst, volatile, file)".into()));
         };

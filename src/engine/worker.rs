@@ -5,13 +5,15 @@
 //! queued and reads what arrived). Phases (logon, waiting for the start, run, drain, logout)
 //! share that loop and differ only in whether orders are sent.
 
-use super::pending::{Pending, Slot};
+use super::mix::Mix;
+use super::pending::{Live, Pending, Slot};
 use super::schedule::Schedule;
 use super::{Load, PollMode, Shared, Timing, WorkerSpec, pin};
 use crate::fix::clordid::{self, ClOrdId};
+use crate::fix::feed::OrderFeed;
 use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Event, ProtocolError, Session, State};
-use crate::fix::template::OrderTemplate;
+use crate::fix::template::{Kind, OrderTemplate};
 use crate::fix::time::TimestampCache;
 use crate::metrics::{Counts, ErrorKind, HistSet, Snapshot, record};
 use crate::transport::{ConnId, Transport};
@@ -43,8 +45,13 @@ struct Sess {
     index: u16,
     name: String,
     session: Session,
-    template: OrderTemplate,
+    /// Indexed by [`Kind`]; `None` for a type the mix does not send.
+    templates: [Option<OrderTemplate>; 3],
+    /// Room a message needs in the send buffer: the longest of the templates.
+    max_len: usize,
     pending: Pending,
+    /// Acked orders still resting at the gateway, for cancels and replaces.
+    live: Live,
     counter: u32,
     /// Nothing happens on this session before this time (ns since the epoch).
     logon_at_ns: u64,
@@ -62,6 +69,8 @@ struct Recorder {
     last_sent_ns: u64,
     /// Measured orders sent so far (for `--count`).
     sent_total: u64,
+    /// Sending has stopped: an order that times out now is a reply missing at the end.
+    draining: bool,
 }
 
 impl Recorder {
@@ -70,18 +79,28 @@ impl Recorder {
         if warmup { &mut self.warm } else { &mut self.counts }
     }
 
+    /// An order got no reply within `--timeout`.
+    #[inline]
+    fn timed_out(&mut self, slot: &Slot) {
+        let draining = self.draining;
+        let c = self.phase(slot.warmup);
+        c.error(ErrorKind::TimedOut);
+        c.missing += draining as u64;
+    }
+
     #[inline]
     fn error_at(&mut self, ns: u64, kind: ErrorKind) {
         let warm = ns < self.warmup_end_ns;
         self.phase(warm).error(kind);
     }
 
-    /// An application message arrived on session `index` at `now_ns` (TSC `now_raw`).
+    /// An application message arrived on session `index`.
     #[inline]
-    fn on_app(&mut self, shared: &Shared, pending: &mut Pending, index: u16, msg: &Msg, raw: &[u8]) {
+    fn on_app(&mut self, shared: &Shared, pending: &mut Pending, live: &mut Live, index: u16, msg: &Msg, raw: &[u8]) {
         let now_raw = shared.clock.raw();
         let now_ns = shared.clock.delta_as_nanos(shared.epoch_raw, now_raw);
-        if msg.msg_type != MsgType::ExecutionReport {
+        let cancel_reject = msg.msg_type == MsgType::OrderCancelReject;
+        if msg.msg_type != MsgType::ExecutionReport && !cancel_reject {
             self.error_at(now_ns, ErrorKind::UnexpectedMessage);
             return;
         }
@@ -94,27 +113,56 @@ impl Recorder {
         };
         let s = *slot;
         let filled = msg.exec_type == b'2' || msg.ord_status == b'2';
-        let rejected = msg.exec_type == b'8';
+        let rejected = msg.exec_type == b'8' || cancel_reject;
         let terminal = filled || rejected || matches!(msg.exec_type, b'3' | b'4' | b'C');
-        if !s.acked {
-            if rejected {
-                self.phase(s.warmup).error(ErrorKind::Rejected);
-                pending.finish(id.slot);
-                return;
+        if s.acked {
+            // A later report for an order already answered: a fill, or the end of it.
+            if filled {
+                self.latency(&s, now_raw, now_ns, shared, Lat::Fill);
             }
-            self.latency(&s, now_raw, now_ns, shared, Kind::Ack);
+            if terminal {
+                pending.finish(id.slot);
+            }
+            return;
+        }
+        let answer = match s.kind {
+            Kind::New if cancel_reject => return self.error_at(now_ns, ErrorKind::UnexpectedMessage),
+            Kind::New => Lat::Ack,
+            // Only the answer to the request counts; a pending-cancel (150=6) or
+            // pending-replace (150=E) is not one.
+            Kind::Cancel if rejected || msg.exec_type == b'4' => Lat::Cancel,
+            Kind::Replace if rejected || msg.exec_type == b'5' => Lat::Replace,
+            Kind::Cancel | Kind::Replace => return,
+        };
+        let kc = &mut self.phase(s.warmup).by_kind[s.kind as usize];
+        kc.answered += 1;
+        kc.rejected += rejected as u64;
+        if rejected && s.kind == Kind::New {
+            self.phase(s.warmup).error(ErrorKind::Rejected);
+            pending.finish(id.slot);
+            return;
+        }
+        self.latency(&s, now_raw, now_ns, shared, answer);
+        let resting = match s.kind {
+            Kind::New => !terminal,
+            Kind::Replace => !rejected,
+            Kind::Cancel => false,
+        };
+        if resting {
+            // At the gateway under this ClOrdID: a cancel or replace may amend it, and its
+            // fill still matches until the slot is reused.
             pending.ack(id.slot);
+            live.push(s.id, s.order);
+        } else {
+            pending.finish(id.slot);
         }
         if filled {
-            self.latency(&s, now_raw, now_ns, shared, Kind::Fill);
-        }
-        if terminal {
-            pending.finish(id.slot);
+            self.latency(&s, now_raw, now_ns, shared, Lat::Fill);
         }
     }
 
     #[inline]
-    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, shared: &Shared, kind: Kind) {
+    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, shared: &Shared, kind: Lat) {
         let counts = if s.warmup { &mut self.warm } else { &mut self.counts };
         // quanta gives 0 when end <= start: an anomaly, never a 0 ns latency.
         let from_intended = now_ns.checked_sub(s.intended_ns).filter(|&d| d > 0);
@@ -122,33 +170,44 @@ impl Recorder {
             counts.error(ErrorKind::ClockAnomaly);
             return;
         };
+        let h = &mut self.hists;
         match kind {
-            Kind::Ack => {
+            Lat::Ack => {
                 counts.acked += 1;
                 if s.warmup {
-                    record(&mut self.hists.warmup_ack, lat, counts);
+                    record(&mut h.warmup_ack, lat, counts);
                     return;
                 }
-                record(&mut self.hists.ack, lat, counts);
+                record(&mut h.ack, lat, counts);
                 match shared.clock.delta_as_nanos(s.sent_raw, now_raw) {
                     0 => counts.error(ErrorKind::ClockAnomaly),
-                    svc => record(&mut self.hists.ack_service, svc, counts),
+                    svc => record(&mut h.ack_service, svc, counts),
                 }
             }
-            Kind::Fill => {
+            Lat::Fill => {
                 counts.filled += 1;
+                // A fill's latency runs from its new order; one after a replace has none.
+                if !s.warmup && s.kind == Kind::New {
+                    record(&mut h.fill, lat, counts);
+                }
+            }
+            Lat::Cancel | Lat::Replace => {
+                counts.acked += 1;
                 if !s.warmup {
-                    record(&mut self.hists.fill, lat, counts);
+                    record(if matches!(kind, Lat::Cancel) { &mut h.cancel } else { &mut h.replace }, lat, counts);
                 }
             }
         }
     }
 }
 
+/// Which latency a reply completes.
 #[derive(Clone, Copy)]
-enum Kind {
+enum Lat {
     Ack,
     Fill,
+    Cancel,
+    Replace,
 }
 
 struct Worker<T: Transport> {
@@ -168,6 +227,12 @@ struct Worker<T: Transport> {
     next_boundary_ns: u64,
     rr: usize,
     count: Option<u64>,
+    feed: Arc<OrderFeed>,
+    /// The feed row of the next new order.
+    row: u64,
+    mix: Arc<Mix>,
+    /// Messages sent so far: the position in the mix's cycle.
+    mixed: u64,
 }
 
 /// Runs one worker to completion. Failures are reported through `shared`.
@@ -193,6 +258,7 @@ impl<T: Transport> Worker<T> {
         let mut t = T::new(spec.transport)?;
         let now_ns = shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
+        let live_capacity = if spec.mix.is_new_only() { 0 } else { spec.pending_capacity };
         for s in spec.sessions {
             let conn = t.add(s.stream)?;
             let name = format!("session {} ({})", s.index + 1, String::from_utf8_lossy(&s.config.sender));
@@ -203,8 +269,10 @@ impl<T: Transport> Worker<T> {
                 // The session starts (its Logon and timers) at its staggered logon time.
                 session: Session::new(s.config, shared.epoch_utc_ns + now_ns + s.logon_delay_ns),
                 logon_at_ns: now_ns + s.logon_delay_ns,
-                template: s.template,
+                max_len: s.templates.iter().flatten().map(OrderTemplate::max_len).max().unwrap_or(0),
+                templates: s.templates,
                 pending: Pending::new(spec.pending_capacity),
+                live: Live::new(live_capacity),
                 // Start each session's counter from the clock so ClOrdIDs differ from run to run.
                 counter: (shared.epoch_utc_ns / 1_000_000) as u32 ^ ((s.index as u32) << 24),
                 done: false,
@@ -226,6 +294,7 @@ impl<T: Transport> Worker<T> {
                 warmup_end_ns: u64::MAX,
                 last_sent_ns: 0,
                 sent_total: 0,
+                draining: false,
             },
             ts: TimestampCache::default(),
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
@@ -235,6 +304,10 @@ impl<T: Transport> Worker<T> {
             next_boundary_ns: u64::MAX,
             rr: 0,
             count: spec.count,
+            feed: spec.feed,
+            row: spec.first_row,
+            mix: spec.mix,
+            mixed: 0,
         })
     }
 
@@ -372,8 +445,10 @@ impl<T: Transport> Worker<T> {
         }
     }
 
-    /// Waits for the replies still due, up to `--timeout` after sending stopped.
+    /// Waits for the replies still due, up to `--timeout` after sending stopped. Those that
+    /// never come are the replies missing at the end.
     fn drain(&mut self, measure_end: u64) {
+        self.rec.draining = true;
         let stopped = self.shared.stop_ns.load(Ordering::Acquire).min(measure_end).min(self.now().1);
         let deadline = stopped + self.timing.timeout_ns;
         loop {
@@ -390,7 +465,7 @@ impl<T: Transport> Worker<T> {
         // Whatever is still unanswered has had its full timeout.
         for s in &mut self.sessions {
             let rec = &mut self.rec;
-            s.pending.expire(u64::MAX, |slot| rec.phase(slot.warmup).error(ErrorKind::TimedOut));
+            s.pending.expire(u64::MAX, |slot| rec.timed_out(slot));
         }
     }
 
@@ -420,20 +495,35 @@ impl<T: Transport> Worker<T> {
         }
     }
 
-    /// Queues one order on session `i`. False when it cannot go now (buffer or ring full,
-    /// session not logged on): the caller retries on the next loop and the delay shows up as
-    /// schedule lag.
+    /// Queues one message of the mix on session `i`. False when it cannot go now (buffer or
+    /// ring full, session not logged on): the caller retries on the next loop and the delay
+    /// shows up as schedule lag.
     #[inline]
     fn send_order(&mut self, i: usize, intended_ns: u64, raw: u64, ns: u64) -> bool {
-        let s = &mut self.sessions[i];
+        let Worker { t, sessions, shared, rec, ts, feed, mix, .. } = self;
+        let s = &mut sessions[i];
         if !s.session.is_active() {
             return false;
         }
-        let out = self.t.out(s.conn);
-        if out.room() < s.template.max_len() {
+        let out = t.out(s.conn);
+        if out.room() < s.max_len {
             return false;
         }
         let Some(slot) = s.pending.next_free() else { return false };
+        let warmup = intended_ns < rec.warmup_end_ns;
+        // A cancel or replace amends the newest live order; with none, a new order goes
+        // instead, and the result counts it.
+        let mut kind = mix.kind_at(self.mixed);
+        let mut amend = None;
+        if kind != Kind::New && s.templates[kind as usize].is_some() {
+            amend = s.live.pop(&s.pending);
+        }
+        if amend.is_none() && kind != Kind::New {
+            rec.phase(warmup).substituted += 1;
+            kind = Kind::New;
+        }
+        let (orig, order) = amend.unwrap_or_else(|| (0, feed.order_of_row(self.row)));
+        let Some(template) = s.templates[kind as usize].as_mut() else { return false };
         // A packed ClOrdID of 0 means a free slot: skip the one counter value that makes it.
         s.counter = s.counter.wrapping_add(1);
         if s.counter == 0 && s.index == 0 && slot == 0 {
@@ -442,17 +532,21 @@ impl<T: Transport> Worker<T> {
         let id = ClOrdId { session: s.index, slot, counter: s.counter };
         let mut text = [0u8; clordid::LEN];
         id.write(&mut text);
-        let utc = self.shared.epoch_utc_ns + ns;
+        let mut orig_text = [0u8; clordid::LEN];
+        if orig != 0 {
+            ClOrdId::unpack(orig).write(&mut orig_text);
+        }
+        let part = if kind == Kind::Cancel { feed.cancel(order) } else { feed.order(order) };
+        let utc = shared.epoch_utc_ns + ns;
         let seq = s.session.take_app_seq(utc);
-        let bytes = s.template.encode(seq, self.ts.get(utc), &text);
-        out.push(bytes);
-        let warmup = intended_ns < self.rec.warmup_end_ns;
-        s.pending.insert(Slot { id: id.pack(), intended_ns, sent_raw: raw, acked: false, warmup });
-        let rec = &mut self.rec;
-        if warmup {
-            rec.warm.sent += 1;
-        } else {
-            rec.counts.sent += 1;
+        out.push(template.encode(seq, ts.get(utc), &text, &orig_text, part));
+        s.pending.insert(Slot { id: id.pack(), intended_ns, sent_raw: raw, acked: false, warmup, kind, order });
+        self.mixed += 1;
+        self.row += (kind == Kind::New) as u64;
+        let counts = rec.phase(warmup);
+        counts.sent += 1;
+        counts.by_kind[kind as usize].sent += 1;
+        if !warmup {
             rec.sent_total += 1;
             rec.last_sent_ns = ns;
             record(&mut rec.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut rec.counts);
@@ -472,9 +566,10 @@ impl<T: Transport> Worker<T> {
             }
             let inbox = t.inbox(s.conn);
             if !inbox.is_empty() {
-                let (pending, index) = (&mut s.pending, s.index);
-                let used =
-                    s.session.on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, index, msg, raw));
+                let (pending, live, index) = (&mut s.pending, &mut s.live, s.index);
+                let used = s
+                    .session
+                    .on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, live, index, msg, raw));
                 inbox.consume(used);
                 progress = true;
             }
@@ -524,7 +619,7 @@ impl<T: Transport> Worker<T> {
             }
             if timing.timeout_ns > 0 {
                 let cutoff = ns.saturating_sub(timing.timeout_ns);
-                s.pending.expire(cutoff, |slot| rec.phase(slot.warmup).error(ErrorKind::TimedOut));
+                s.pending.expire(cutoff, |slot| rec.timed_out(slot));
             }
         }
         if ns >= self.next_boundary_ns {

@@ -66,6 +66,11 @@ impl<'a> Encoder<'a> {
         self.put(&[SOH]);
     }
 
+    /// Appends fields already encoded (`tag=value|…`).
+    pub fn raw(&mut self, fields: &[u8]) {
+        self.put(fields);
+    }
+
     /// Appends an integer field, written without leading zeros.
     pub fn field_u64(&mut self, tag: u32, value: u64) {
         let mut digits = [0u8; 20];

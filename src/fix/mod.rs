@@ -10,6 +10,7 @@
 pub mod checksum;
 pub mod clordid;
 pub mod encode;
+pub mod feed;
 pub mod parse;
 pub mod session;
 pub mod template;
@@ -80,6 +81,10 @@ pub mod tag {
     pub const ORDER_QTY: u32 = 38;
     pub const ORD_TYPE: u32 = 40;
     pub const PRICE: u32 = 44;
+    pub const TIME_IN_FORCE: u32 = 59;
+    pub const ORIG_CL_ORD_ID: u32 = 41;
+    pub const CXL_REJ_RESPONSE_TO: u32 = 434;
+    pub const CXL_REJ_REASON: u32 = 102;
     pub const LAST_SHARES: u32 = 32;
     pub const LAST_PX: u32 = 31;
     pub const LEAVES_QTY: u32 = 151;

@@ -224,6 +224,8 @@ pub struct Msg {
     pub sender: Span,
     pub target: Span,
     pub cl_ord_id: Span,
+    /// OrigClOrdID (41): the order a cancel or replace amends.
+    pub orig_cl_ord_id: Span,
     pub order_id: Span,
     /// ExecType (150), 0 when absent.
     pub exec_type: u8,
@@ -263,6 +265,7 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
         sender: Span::default(),
         target: Span::default(),
         cl_ord_id: Span::default(),
+        orig_cl_ord_id: Span::default(),
         order_id: Span::default(),
         exec_type: 0,
         ord_status: 0,
@@ -318,6 +321,7 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
             tag::SENDER_COMP_ID => msg.sender = span,
             tag::TARGET_COMP_ID => msg.target = span,
             tag::CL_ORD_ID => msg.cl_ord_id = span,
+            tag::ORIG_CL_ORD_ID => msg.orig_cl_ord_id = span,
             tag::ORDER_ID => msg.order_id = span,
             tag::EXEC_TYPE => msg.exec_type = single_char(value).ok_or(ParseError::BadValue(tag))?,
             tag::ORD_STATUS => msg.ord_status = single_char(value).ok_or(ParseError::BadValue(tag))?,

@@ -90,9 +90,12 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                 let data = inbox.data();
                 let take = data.len().min(out.room() / ANSWER_RATIO);
                 let used = c.session.on_bytes(now, &data[..take], |session, msg, raw| {
-                    if msg.msg_type != MsgType::NewOrderSingle {
-                        return;
-                    }
+                    let request = match msg.msg_type {
+                        MsgType::NewOrderSingle => Request::New,
+                        MsgType::Other([b'F', 0]) => Request::Cancel,
+                        MsgType::Other([b'G', 0]) => Request::Replace,
+                        _ => return,
+                    };
                     // Exactly N answered orders, however many arrived in one read.
                     if cfg.disconnect_after.is_some_and(|n| *orders >= n) {
                         return;
@@ -100,12 +103,15 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                     *orders += 1;
                     let reject = cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio;
                     let time = ts.get(now);
-                    let kinds: &[ExecKind] = if reject {
-                        &[ExecKind::Rejected]
-                    } else if cfg.fill {
-                        &[ExecKind::New, ExecKind::Fill]
-                    } else {
-                        &[ExecKind::New]
+                    // Stateless: every cancel and replace is taken to name a live order.
+                    let kinds: &[ExecKind] = match (request, reject) {
+                        (Request::New, true) => &[ExecKind::Rejected],
+                        (Request::New, false) if cfg.fill => &[ExecKind::New, ExecKind::Fill],
+                        (Request::New, false) => &[ExecKind::New],
+                        (Request::Cancel, false) => &[ExecKind::Canceled],
+                        (Request::Replace, false) => &[ExecKind::Replaced],
+                        (Request::Cancel, true) => &[ExecKind::CancelRejected],
+                        (Request::Replace, true) => &[ExecKind::ReplaceRejected],
                     };
                     for &kind in kinds {
                         *exec_ids += 1;
@@ -159,13 +165,28 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
+enum Request {
+    New,
+    Cancel,
+    Replace,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum ExecKind {
     New,
     Fill,
     Rejected,
+    /// 150=4 for an OrderCancelRequest.
+    Canceled,
+    /// 150=5 for an OrderCancelReplaceRequest.
+    Replaced,
+    /// OrderCancelReject (35=9), CxlRejResponseTo 1 or 2.
+    CancelRejected,
+    ReplaceRejected,
 }
 
-/// An ExecutionReport for the order in `msg`, with what FIX 4.2 requires of one.
+/// The answer to the order, cancel or replace in `msg`: an ExecutionReport, or an
+/// OrderCancelReject, with what FIX 4.2 requires of each.
 #[allow(clippy::too_many_arguments)]
 fn exec_report(
     session: &Session,
@@ -180,20 +201,39 @@ fn exec_report(
 ) -> Result<usize, crate::fix::encode::Overflow> {
     let qty = nonempty(msg.order_qty.get(raw), b"0");
     let price = nonempty(msg.price.get(raw), b"0");
+    let mut e = Encoder::new(buf);
+    let header = |e: &mut Encoder<'_>, msg_type: &[u8]| {
+        e.field(tag::MSG_TYPE, msg_type);
+        e.field(tag::SENDER_COMP_ID, session.sender());
+        e.field(tag::TARGET_COMP_ID, session.target());
+        e.field_u64(tag::MSG_SEQ_NUM, seq as u64);
+        e.field(tag::SENDING_TIME, time);
+    };
+    let mut d = [0u8; 20];
+    if let ExecKind::CancelRejected | ExecKind::ReplaceRejected = kind {
+        header(&mut e, b"9");
+        e.field(tag::ORDER_ID, write_u64(order_id, &mut d));
+        e.field(tag::CL_ORD_ID, msg.cl_ord_id.get(raw));
+        e.field(tag::ORIG_CL_ORD_ID, nonempty(msg.orig_cl_ord_id.get(raw), b"NONE"));
+        e.field(tag::ORD_STATUS, b"0");
+        e.field(tag::CXL_REJ_RESPONSE_TO, if kind == ExecKind::CancelRejected { b"1" } else { b"2" });
+        e.field(tag::CXL_REJ_REASON, b"0");
+        return e.finish();
+    }
     let [exec_type, status, leaves, cum, avg]: [&[u8]; 5] = match kind {
         ExecKind::New => [b"0", b"0", qty, b"0", b"0"],
         ExecKind::Fill => [b"2", b"2", b"0", qty, price],
         ExecKind::Rejected => [b"8", b"8", b"0", b"0", b"0"],
+        ExecKind::Canceled => [b"4", b"4", b"0", b"0", b"0"],
+        ExecKind::Replaced => [b"5", b"5", qty, b"0", b"0"],
+        ExecKind::CancelRejected | ExecKind::ReplaceRejected => unreachable!("answered above"),
     };
-    let mut e = Encoder::new(buf);
-    e.field(tag::MSG_TYPE, b"8");
-    e.field(tag::SENDER_COMP_ID, session.sender());
-    e.field(tag::TARGET_COMP_ID, session.target());
-    e.field_u64(tag::MSG_SEQ_NUM, seq as u64);
-    e.field(tag::SENDING_TIME, time);
-    let mut d = [0u8; 20];
+    header(&mut e, b"8");
     e.field(tag::ORDER_ID, write_u64(order_id, &mut d));
     e.field(tag::CL_ORD_ID, msg.cl_ord_id.get(raw));
+    if matches!(kind, ExecKind::Canceled | ExecKind::Replaced) {
+        e.field(tag::ORIG_CL_ORD_ID, msg.orig_cl_ord_id.get(raw));
+    }
     e.field(tag::EXEC_ID, write_u64(exec_id, &mut d));
     e.field(tag::EXEC_TRANS_TYPE, b"0");
     e.field(tag::EXEC_TYPE, exec_type);

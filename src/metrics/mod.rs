@@ -90,9 +90,28 @@ impl ErrorKind {
     }
 }
 
+/// Counters for one message type of the mix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindCounts {
+    pub sent: u64,
+    /// Answered: acked (new), cancelled (150=4), replaced (150=5), or refused (35=9, 150=8).
+    pub answered: u64,
+    /// Refused: 150=8 for a new order, OrderCancelReject (35=9) for a cancel or replace.
+    pub rejected: u64,
+}
+
+impl KindCounts {
+    fn add(&mut self, o: &KindCounts) {
+        self.sent += o.sent;
+        self.answered += o.answered;
+        self.rejected += o.rejected;
+    }
+}
+
 /// Order and error counters. `Copy`, fixed size: cheap to add up and to send.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Messages sent, of every type in the mix.
     pub sent: u64,
     /// Orders the schedule asked for that had not left when the window closed (the harness
     /// could not keep up): reported, never hidden.
@@ -100,6 +119,13 @@ pub struct Counts {
     pub acked: u64,
     pub filled: u64,
     pub errors: [u64; ErrorKind::COUNT],
+    /// Per message type, indexed by [`Kind`](crate::fix::template::Kind).
+    pub by_kind: [KindCounts; 3],
+    /// Cancels and replaces that found no live order to amend and went out as new orders.
+    pub substituted: u64,
+    /// Orders that timed out after sending stopped: replies still missing when the drain
+    /// after the run ended (also counted as timed out).
+    pub missing: u64,
 }
 
 impl Counts {
@@ -124,6 +150,11 @@ impl Counts {
         for (a, b) in self.errors.iter_mut().zip(o.errors.iter()) {
             *a += b;
         }
+        for (a, b) in self.by_kind.iter_mut().zip(o.by_kind.iter()) {
+            a.add(b);
+        }
+        self.substituted += o.substituted;
+        self.missing += o.missing;
     }
 }
 
@@ -136,6 +167,10 @@ pub struct HistSet {
     pub ack_service: Histogram<u64>,
     /// Fill (150=2 or 39=2), from the intended send time.
     pub fill: Histogram<u64>,
+    /// Cancel answered (150=4 or 35=9), from the cancel's intended send time.
+    pub cancel: Histogram<u64>,
+    /// Replace answered (150=5 or 35=9), from the replace's intended send time.
+    pub replace: Histogram<u64>,
     /// How late the generator sent: actual minus intended send time.
     pub schedule_lag: Histogram<u64>,
     /// Acks of warm-up orders: shown live, never in results.
@@ -148,6 +183,8 @@ impl Default for HistSet {
             ack: histogram(),
             ack_service: histogram(),
             fill: histogram(),
+            cancel: histogram(),
+            replace: histogram(),
             schedule_lag: histogram(),
             warmup_ack: histogram(),
         }
@@ -159,6 +196,8 @@ impl HistSet {
         self.ack.reset();
         self.ack_service.reset();
         self.fill.reset();
+        self.cancel.reset();
+        self.replace.reset();
         self.schedule_lag.reset();
         self.warmup_ack.reset();
     }
@@ -169,6 +208,8 @@ impl HistSet {
             (&mut self.ack, &o.ack),
             (&mut self.ack_service, &o.ack_service),
             (&mut self.fill, &o.fill),
+            (&mut self.cancel, &o.cancel),
+            (&mut self.replace, &o.replace),
             (&mut self.schedule_lag, &o.schedule_lag),
             (&mut self.warmup_ack, &o.warmup_ack),
         ] {

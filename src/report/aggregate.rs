@@ -12,6 +12,10 @@ pub struct IntervalRow {
     pub index: i64,
     pub ack: Histogram<u64>,
     pub warmup_ack: Histogram<u64>,
+    pub cancel: Histogram<u64>,
+    pub replace: Histogram<u64>,
+    /// Schedule lag of the interval's measured orders.
+    pub lag: Histogram<u64>,
     pub counts: Counts,
     pub warmup: Counts,
     pub in_flight: u64,
@@ -77,7 +81,13 @@ impl Aggregate {
     pub fn add(&mut self, s: &Snapshot) -> Vec<IntervalRow> {
         // Totals hold measured orders only: every histogram but the warm-up one.
         let (t, h) = (&mut self.total, &s.hists);
-        for (a, b) in [(&mut t.ack, &h.ack), (&mut t.ack_service, &h.ack_service), (&mut t.fill, &h.fill)] {
+        for (a, b) in [
+            (&mut t.ack, &h.ack),
+            (&mut t.ack_service, &h.ack_service),
+            (&mut t.fill, &h.fill),
+            (&mut t.cancel, &h.cancel),
+            (&mut t.replace, &h.replace),
+        ] {
             a.add(b).expect("same bounds");
         }
         t.schedule_lag.add(&h.schedule_lag).expect("same bounds");
@@ -88,12 +98,22 @@ impl Aggregate {
             index: s.index,
             ack: histogram(),
             warmup_ack: histogram(),
+            cancel: histogram(),
+            replace: histogram(),
+            lag: histogram(),
             counts: Counts::default(),
             warmup: Counts::default(),
             in_flight: 0,
         });
         row.ack.add(&s.hists.ack).expect("same bounds");
-        row.warmup_ack.add(&s.hists.warmup_ack).expect("same bounds");
+        for (a, b) in [
+            (&mut row.warmup_ack, &s.hists.warmup_ack),
+            (&mut row.cancel, &s.hists.cancel),
+            (&mut row.replace, &s.hists.replace),
+            (&mut row.lag, &s.hists.schedule_lag),
+        ] {
+            a.add(b).expect("same bounds");
+        }
         row.counts.add(&s.counts);
         row.warmup.add(&s.warmup);
         row.in_flight += s.in_flight;

@@ -19,6 +19,8 @@ pub struct RunResult {
     pub config: Config,
     pub host: HostInfo,
     pub orders: Orders,
+    /// Per message type of `--mix`.
+    pub messages: Messages,
     pub errors: Errors,
     pub throughput: Throughput,
     pub latency_ns: Latency,
@@ -82,6 +84,15 @@ pub struct Config {
     pub warmup_s: f64,
     pub timeout_s: f64,
     pub template: String,
+    /// `--orders` feed file; null when orders come from the template.
+    #[serde(default)]
+    pub orders: Option<String>,
+    /// Orders in the feed (1 without `--orders`).
+    #[serde(default)]
+    pub orders_rows: usize,
+    /// `--mix`, as relative weights: `new=90,cancel=8,replace=2`.
+    #[serde(default)]
+    pub mix: String,
     pub sender_comp_id: String,
     pub target_comp_id: String,
 }
@@ -93,14 +104,53 @@ pub struct ClosedLoop {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Orders {
+    /// Messages sent, every type of the mix.
     pub sent: u64,
     /// Due in the measurement window but never sent: the harness fell behind.
     pub not_sent: u64,
+    /// First replies that were not errors: new orders acked, cancels and replaces answered.
     pub acked: u64,
     pub filled: u64,
     pub rejected: u64,
     pub timed_out: u64,
     pub unmatched: u64,
+    /// Sent but never answered by the end of the drain after sending stopped (also in
+    /// `timed_out`). Above 0, the rate was not achieved.
+    #[serde(default)]
+    pub missing_replies: u64,
+}
+
+/// Per message type of the mix.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Messages {
+    pub new: MessageCounts,
+    pub cancel: MessageCounts,
+    pub replace: MessageCounts,
+    /// Cancels and replaces that found no live order to amend and went out as new orders
+    /// (counted in `new`). Many of them mean the gateway fills or ends orders at once.
+    pub substituted: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MessageCounts {
+    pub sent: u64,
+    /// Answered: acked (new), cancelled 150=4 (cancel), replaced 150=5 (replace), or refused.
+    pub answered: u64,
+    /// Refused: 150=8 for a new order, OrderCancelReject (35=9) for a cancel or replace.
+    pub rejected: u64,
+}
+
+impl Messages {
+    pub fn of(c: &Counts) -> Messages {
+        let m =
+            |k: &crate::metrics::KindCounts| MessageCounts { sent: k.sent, answered: k.answered, rejected: k.rejected };
+        Messages {
+            new: m(&c.by_kind[0]),
+            cancel: m(&c.by_kind[1]),
+            replace: m(&c.by_kind[2]),
+            substituted: c.substituted,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -165,6 +215,13 @@ pub struct Latency {
     pub ack_service: Stats,
     /// Fill, from the intended send time; null when nothing was filled.
     pub fill: Option<Stats>,
+    /// Cancel answered (150=4 or 35=9), from the cancel's intended send time; null when the
+    /// mix sends none.
+    #[serde(default)]
+    pub cancel: Option<Stats>,
+    /// Replace answered (150=5 or 35=9); null when the mix sends none.
+    #[serde(default)]
+    pub replace: Option<Stats>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -200,6 +257,10 @@ pub struct Histograms {
     pub ack_service: String,
     pub fill: String,
     pub schedule_lag: String,
+    #[serde(default)]
+    pub cancel: String,
+    #[serde(default)]
+    pub replace: String,
 }
 
 impl Orders {
@@ -212,6 +273,7 @@ impl Orders {
             rejected: c.get(ErrorKind::Rejected),
             timed_out: c.get(ErrorKind::TimedOut),
             unmatched: c.get(ErrorKind::Unmatched),
+            missing_replies: c.missing,
         }
     }
 }

@@ -5,24 +5,67 @@ pub mod aggregate;
 pub mod json;
 pub mod sla;
 pub mod summary;
+pub mod tui;
 
-/// A latency in nanoseconds as people read it: `850ns`, `12.3us`, `4.56ms`, `1.20s`.
+/// A latency in nanoseconds as people read it, to 3 significant figures: `850ns`, `1.23us`, `12.3us`, `123us`,
+/// `4.56ms`, `1.20s` (seconds keep all their integer digits: `12345s`).
 pub fn fmt_ns(ns: u64) -> String {
-    match ns {
-        0..=999 => format!("{ns}ns"),
-        1_000..=999_999 => format!("{:.1}us", ns as f64 / 1e3),
-        1_000_000..=999_999_999 => format!("{:.2}ms", ns as f64 / 1e6),
-        _ => format!("{:.2}s", ns as f64 / 1e9),
+    if ns < 1_000 {
+        return format!("{ns}ns");
     }
+    const UNITS: [(u64, &str); 3] = [(1_000, "us"), (1_000_000, "ms"), (1_000_000_000, "s")];
+    let n = u128::from(ns);
+    for (i, (unit, name)) in UNITS.into_iter().enumerate() {
+        let unit = u128::from(unit);
+        let last = i + 1 == UNITS.len();
+        // Round half up at the digit the value needs; a value that rounds up to the next
+        // decade (9.995 → 10.0, 999.5 → 1.00 of the next unit) takes the next branch.
+        if n < 10 * unit {
+            let hundredths = (n * 100 + unit / 2) / unit;
+            if hundredths < 1_000 {
+                return format!("{}.{:02}{name}", hundredths / 100, hundredths % 100);
+            }
+        }
+        if n < 100 * unit {
+            let tenths = (n * 10 + unit / 2) / unit;
+            if tenths < 1_000 {
+                return format!("{}.{}{name}", tenths / 10, tenths % 10);
+            }
+        }
+        let whole = (n + unit / 2) / unit;
+        if whole < 1_000 || last {
+            return format!("{whole}{name}");
+        }
+    }
+    unreachable!("the last unit always returns")
 }
 
 #[cfg(test)]
 mod tests {
+    use super::fmt_ns;
+
     #[test]
-    fn latencies_read_naturally() {
-        assert_eq!(super::fmt_ns(850), "850ns");
-        assert_eq!(super::fmt_ns(12_345), "12.3us");
-        assert_eq!(super::fmt_ns(4_560_000), "4.56ms");
-        assert_eq!(super::fmt_ns(1_200_000_000), "1.20s");
+    fn fmt_ns_has_three_significant_figures() {
+        let cases = [
+            (0, "0ns"),
+            (850, "850ns"),
+            (999, "999ns"),
+            (1_000, "1.00us"),
+            (1_234, "1.23us"),
+            (1_235, "1.24us"),
+            (9_994, "9.99us"),
+            (9_995, "10.0us"),
+            (12_345, "12.3us"),
+            (123_456, "123us"),
+            (999_499, "999us"),
+            (999_500, "1.00ms"),
+            (4_560_000, "4.56ms"),
+            (1_200_000_000, "1.20s"),
+            (12_345_000_000_000, "12345s"),
+            (u64::MAX, "18446744074s"),
+        ];
+        for (ns, want) in cases {
+            assert_eq!(fmt_ns(ns), want, "fmt_ns({ns})");
+        }
     }
 }

@@ -4,22 +4,24 @@
 //! Grammar: comma-separated `[PREFIX.]METRIC OP VALUE`, e.g.
 //! `p99<50us,p99.9<200us,max<5ms,errors<0.1%,rate>=99%,fill.p99<1ms`.
 //! - PREFIX (latency metrics only): `ack` (default, from the intended send time),
-//!   `service` (ack from the actual send time), `fill`.
+//!   `service` (ack from the actual send time), `fill`, `cancel`, `replace`.
 //! - METRIC: `min`, `mean`, `p50`, `p90`, `p99`, `p99.9`, `p99.99`, `p99.999`, `max` (VALUE a
 //!   duration); `errors` (errors as a percentage of orders sent); `rate` (orders sent per
-//!   second as a percentage of the target; open loop only).
+//!   second as a percentage of the target; open loop only; fails when replies were still
+//!   missing after the drain).
 //! - OP: `<`, `<=`, `>`, `>=`.
 //!
 //! A metric that was not measured (no fills, no target) fails: a gate never passes on nothing.
 
 use super::json::{RunResult, SlaCheck, Stats};
-use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
     Ack,
     Service,
     Fill,
+    Cancel,
+    Replace,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,33 +57,11 @@ pub struct Threshold {
     value: f64,
 }
 
-/// A spec that does not parse: where and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlaError {
-    pub spec: String,
-    pub at: usize,
-    pub message: String,
-}
-
-impl fmt::Display for SlaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "--sla {:?}: {} (at column {})\n  {}\n  {}^",
-            self.spec,
-            self.message,
-            self.at + 1,
-            self.spec,
-            " ".repeat(self.at)
-        )
-    }
-}
-
-impl std::error::Error for SlaError {}
+pub use crate::error::SpecError;
 
 /// Parses a whole `--sla` value.
-pub fn parse(spec: &str) -> Result<Vec<Threshold>, SlaError> {
-    let err = |at: usize, message: String| SlaError { spec: spec.to_string(), at, message };
+pub fn parse(spec: &str) -> Result<Vec<Threshold>, SpecError> {
+    let err = |at: usize, message: String| SpecError { flag: "--sla", spec: spec.to_string(), at, message };
     let mut out = Vec::new();
     let mut pos = 0;
     for part in spec.split(',') {
@@ -103,7 +83,7 @@ pub fn parse(spec: &str) -> Result<Vec<Threshold>, SlaError> {
         let value_at = at + t.len() - value.len();
         let name = name.trim();
         let (source, stat) = match name.split_once('.') {
-            Some((p @ ("ack" | "service" | "fill"), s)) => (Some(p), s),
+            Some((p @ ("ack" | "service" | "fill" | "cancel" | "replace"), s)) => (Some(p), s),
             _ => (None, name),
         };
         let metric = match (source, stat) {
@@ -124,7 +104,8 @@ pub fn parse(spec: &str) -> Result<Vec<Threshold>, SlaError> {
                         return Err(err(
                             at,
                             format!(
-                                "unknown metric {name:?}; use p50..p99.999, min, mean, max (with ack., service. or fill.), errors or rate"
+                                "unknown metric {name:?}; use p50..p99.999, min, mean, max (after ack., service., fill., \
+                                 cancel. or replace.), errors or rate"
                             ),
                         ));
                     }
@@ -132,6 +113,8 @@ pub fn parse(spec: &str) -> Result<Vec<Threshold>, SlaError> {
                 let src = match src {
                     Some("service") => Source::Service,
                     Some("fill") => Source::Fill,
+                    Some("cancel") => Source::Cancel,
+                    Some("replace") => Source::Replace,
                     _ => Source::Ack,
                 };
                 Metric::Latency(src, stat)
@@ -175,6 +158,8 @@ pub fn evaluate(thresholds: &[Threshold], r: &RunResult) -> Vec<SlaCheck> {
                 Metric::Latency(Source::Ack, s) => stat(&r.latency_ns.ack, s),
                 Metric::Latency(Source::Service, s) => stat(&r.latency_ns.ack_service, s),
                 Metric::Latency(Source::Fill, s) => r.latency_ns.fill.as_ref().and_then(|f| stat(f, s)),
+                Metric::Latency(Source::Cancel, s) => r.latency_ns.cancel.as_ref().and_then(|f| stat(f, s)),
+                Metric::Latency(Source::Replace, s) => r.latency_ns.replace.as_ref().and_then(|f| stat(f, s)),
                 Metric::ErrorsPct => {
                     let asked = r.orders.sent.max(1) as f64;
                     Some(100.0 * r.errors.total as f64 / asked)
@@ -183,6 +168,9 @@ pub fn evaluate(thresholds: &[Threshold], r: &RunResult) -> Vec<SlaCheck> {
                     r.throughput.target_orders_per_s.filter(|t| *t > 0.0).map(|t| 100.0 * r.throughput.orders_per_s / t)
                 }
             };
+            // Replies still missing after the drain: the rate was not achieved, whatever was sent.
+            let missing = matches!(t.metric, Metric::RatePct) && r.orders.missing_replies > 0;
+            let measured = if missing { measured.map(|_| f64::NAN) } else { measured };
             let pass = measured.is_some_and(|m| match t.op {
                 Op::Lt => m < t.value,
                 Op::Le => m <= t.value,
@@ -191,6 +179,9 @@ pub fn evaluate(thresholds: &[Threshold], r: &RunResult) -> Vec<SlaCheck> {
             });
             let shown = match (measured, t.metric) {
                 (None, _) => "not measured".to_string(),
+                (Some(_), _) if missing => {
+                    format!("{} replies still missing at the end", r.orders.missing_replies)
+                }
                 (Some(m), Metric::Latency(..)) => super::fmt_ns(m.round() as u64),
                 (Some(m), _) => format!("{m:.3}%"),
             };
@@ -214,6 +205,14 @@ mod tests {
         assert_eq!((t[4].metric, t[4].op), (Metric::RatePct, Op::Ge));
         assert_eq!(t[5].metric, Metric::Latency(Source::Fill, Stat::P(990_000)));
         assert_eq!(t[6].op, Op::Gt);
+    }
+
+    #[test]
+    fn cancel_and_replace_latencies_have_their_prefixes() {
+        let t = parse("cancel.p99<1ms,replace.max<=5ms").unwrap();
+        assert_eq!(t[0].metric, Metric::Latency(Source::Cancel, Stat::P(990_000)));
+        assert_eq!(t[1].metric, Metric::Latency(Source::Replace, Stat::Max));
+        assert!(parse("amend.p99<1ms").unwrap_err().message.contains("unknown metric \"amend.p99\""));
     }
 
     #[test]

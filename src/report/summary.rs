@@ -14,6 +14,10 @@ pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Opti
     let rate = counts.sent as f64 / interval_s;
     let mut s = if warm { format!("{elapsed:>6.1}s warm-up ") } else { format!("{elapsed:>6.1}s measuring") };
     match target {
+        // Falling behind is said on the line it happens, not only at the end.
+        Some(target) if rate < 0.99 * target => {
+            let _ = write!(s, " | rate {rate:>9.0}/s of {target:.0} BEHIND");
+        }
         Some(target) => {
             let _ = write!(s, " | rate {rate:>9.0}/s of {target:.0}");
         }
@@ -31,6 +35,9 @@ pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Opti
             fmt_ns(ack.value_at_quantile(0.99)),
             fmt_ns(ack.max())
         );
+    }
+    if !row.lag.is_empty() {
+        let _ = write!(s, " | lag p99 {:>8}", fmt_ns(row.lag.value_at_quantile(0.99)));
     }
     let _ = write!(s, " | errors {} | in-flight {}", counts.total_errors(), row.in_flight);
     s
@@ -91,13 +98,43 @@ pub fn summary(r: &RunResult) -> String {
         "orders   sent {}  acked {}  filled {}  rejected {}  timed out {}  unmatched {}",
         o.sent, o.acked, o.filled, o.rejected, o.timed_out, o.unmatched
     );
+    let m = &r.messages;
+    if m.cancel.sent + m.replace.sent + m.substituted > 0 {
+        let _ = writeln!(
+            out,
+            "messages new {} ({} rejected) | cancel {} answered {} ({} refused) | replace {} answered {} ({} refused)",
+            m.new.sent,
+            m.new.rejected,
+            m.cancel.sent,
+            m.cancel.answered,
+            m.cancel.rejected,
+            m.replace.sent,
+            m.replace.answered,
+            m.replace.rejected
+        );
+    }
+    if m.substituted > 0 {
+        let _ = writeln!(
+            out,
+            "MIX NOT MET: {} cancels/replaces found no resting order to amend and went out as new orders \
+             (does the gateway fill or end every order at once?)",
+            m.substituted
+        );
+    }
+    if o.missing_replies > 0 {
+        let _ = writeln!(
+            out,
+            "MISSING REPLIES: {} orders still had no ExecutionReport when the drain ended (counted as timed out)",
+            o.missing_replies
+        );
+    }
     if o.not_sent > 0 {
         let _ = writeln!(out, "NOT SENT: {} orders due in the window never left (the harness fell behind)", o.not_sent);
     }
     let t = &r.throughput;
     let target = t.target_orders_per_s.map_or(String::new(), |x| format!(" (target {x:.0})"));
     let _ = writeln!(out, "rate     {:.1} orders/s sent{target}, {:.1} acks/s", t.orders_per_s, t.acks_per_s);
-    if t.rate_achieved == Some(false) {
+    if t.rate_achieved == Some(false) && t.orders_per_s < 0.99 * t.target_orders_per_s.unwrap_or(0.0) {
         let _ = writeln!(
             out,
             "TARGET RATE NOT REACHED: {:.1}% of the target; the harness or a full send buffer held orders back (see schedule lag)",
@@ -122,6 +159,12 @@ pub fn summary(r: &RunResult) -> String {
     row(&mut out, "ack (actual send)", &r.latency_ns.ack_service);
     if let Some(fill) = &r.latency_ns.fill {
         row(&mut out, "fill (intended send)", fill);
+    }
+    if let Some(cancel) = &r.latency_ns.cancel {
+        row(&mut out, "cancel (intended send)", cancel);
+    }
+    if let Some(replace) = &r.latency_ns.replace {
+        row(&mut out, "replace (intended send)", replace);
     }
     let lag = &r.schedule_lag_ns;
     let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);

@@ -1,6 +1,8 @@
 //! Integration tests over loopback. One binary for all of them (see STYLE.md).
 
+mod fake;
 mod faults;
+mod flow;
 mod golden;
 mod quickfix;
 mod run;

@@ -156,11 +156,17 @@ fn bad_flags_exit_2_with_the_flag_named() {
 }
 
 #[test]
-fn template_check_prints_a_valid_sample() {
-    let out = bin().args(["template", "check", "fix-templates/new-order-single.fix"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("sample order: 8=FIX.4.2|9="), "{text}");
+fn template_check_prints_a_valid_sample_of_each_shipped_template() {
+    for (file, want) in [
+        ("new-order-single.fix", "|35=D|"),
+        ("order-cancel-request.fix", "|41=0000000000000001|"),
+        ("order-cancel-replace-request.fix", "|35=G|"),
+    ] {
+        let out = bin().args(["template", "check", &format!("fix-templates/{file}")]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("sample: 8=FIX.4.2|9=") && text.contains(want), "{text}");
+    }
 }
 
 #[test]

@@ -1,0 +1,499 @@
+//! Message templates: a readable file loaded once at start-up ([`TemplateSpec`], see
+//! [`spec`] for the file format), pre-encoded, then patched in place for every message
+//! ([`OrderTemplate`]).
+//!
+//! # Patching
+//!
+//! [`OrderTemplate`] keeps everything after MsgSeqNum at a fixed offset and right-aligns the
+//! header against it, so a new message only rewrites the sequence digits, the two timestamps,
+//! the ClOrdID (and OrigClOrdID) and, when the order differs from the last one, the order's
+//! own fields, which come pre-encoded from the [feed](crate::fix::feed) and go in front of
+//! `10=`. The header moves (and BodyLength changes width) only when MsgSeqNum gains a digit or
+//! the body crosses a power of ten. The checksum is the precomputed sum of the fixed bytes
+//! plus the sums of the bytes patched in: the message is never re-summed.
+
+pub mod spec;
+
+pub use spec::{Field, Kind, Placeholder, TemplateError, TemplateSpec, Value};
+
+use super::checksum::{checksum, write_digits};
+use super::clordid;
+use super::encode::{decimal_width, write_u64};
+use super::feed::{FEED_TAGS, Part};
+use super::time::TIMESTAMP_LEN;
+use super::{BEGIN_STRING, SOH};
+
+/// The values of a message's placeholders, for [`TemplateSpec::encode_plain`].
+#[derive(Debug, Clone, Copy)]
+pub struct Vars<'a> {
+    pub sender: &'a [u8],
+    pub target: &'a [u8],
+    pub seq: u32,
+    pub time: &'a [u8; TIMESTAMP_LEN],
+    pub cl_ord_id: &'a [u8; clordid::LEN],
+    /// Ignored unless the template has `{orig_clordid}`.
+    pub orig_cl_ord_id: &'a [u8; clordid::LEN],
+    /// The order's own fields, pre-encoded.
+    pub part: &'a [u8],
+}
+
+/// A message pre-encoded for one session, patched in place per message.
+#[derive(Debug, Clone)]
+pub struct OrderTemplate {
+    buf: Box<[u8]>,
+    /// `8=FIX.4.2|9=`
+    head: Vec<u8>,
+    /// `|35=D|49=…|56=…|34=`: from the SOH that ends BodyLength to the `=` of MsgSeqNum.
+    mid: Vec<u8>,
+    /// Where the current message starts.
+    start: usize,
+    /// One past the last MsgSeqNum digit: everything from here on never moves.
+    seq_end: usize,
+    seq_width: usize,
+    /// Bytes from `seq_end` to the order's own fields.
+    tail_len: usize,
+    time_pos: [usize; 2],
+    cl_ord_id_pos: usize,
+    orig_pos: Option<usize>,
+    /// Sum of the fixed tail bytes (excluding the patched ranges).
+    tail_sum: u8,
+    /// Sum of the head, BodyLength digits and mid for the current layout.
+    head_sum: u8,
+    /// Where the BodyLength digits are, how many, and their sum.
+    bl_pos: usize,
+    bl_width: usize,
+    bl_sum: u8,
+    /// The MsgSeqNum now in the buffer and the sum of its digits: the next one is usually
+    /// this plus one, which is an in-place increment.
+    seq: u32,
+    seq_sum: u8,
+    /// The order's fields now in the buffer (`u32::MAX`: none yet), their length and sum.
+    part_id: u32,
+    part_len: usize,
+    part_sum: u8,
+    max_part: usize,
+}
+
+impl OrderTemplate {
+    /// Pre-encodes `spec` for a session with these CompIDs. `max_part` is the longest order
+    /// part ([`OrderFeed::max_len`](crate::fix::feed::OrderFeed::max_len)) it will be given.
+    pub fn new(spec: &TemplateSpec, sender: &[u8], target: &[u8], max_part: usize) -> OrderTemplate {
+        let mut head = Vec::new();
+        head.extend_from_slice(b"8=");
+        head.extend_from_slice(BEGIN_STRING);
+        head.push(SOH);
+        head.extend_from_slice(b"9=");
+
+        let mut mid = vec![SOH];
+        let mut tail = Vec::new();
+        let mut time_pos = Vec::new();
+        let mut cl_ord_id_pos = 0;
+        let mut orig_pos = None;
+        let mut in_tail = false;
+        let mut digits = [0u8; 20];
+        for f in spec.fields.iter().filter(|f| !FEED_TAGS.contains(&f.tag)) {
+            let out = if in_tail { &mut tail } else { &mut mid };
+            out.extend_from_slice(write_u64(f.tag as u64, &mut digits));
+            out.push(b'=');
+            match &f.value {
+                Value::Literal(v) => out.extend_from_slice(v),
+                Value::Placeholder(Placeholder::SenderCompId) => out.extend_from_slice(sender),
+                Value::Placeholder(Placeholder::TargetCompId) => out.extend_from_slice(target),
+                Value::Placeholder(Placeholder::Seq) => {
+                    // The digits go between `mid` and `tail`.
+                    in_tail = true;
+                    tail.push(SOH);
+                    continue;
+                }
+                Value::Placeholder(Placeholder::SendingTime | Placeholder::TransactTime) => {
+                    time_pos.push(out.len());
+                    out.extend_from_slice(&[b'0'; TIMESTAMP_LEN]);
+                }
+                Value::Placeholder(Placeholder::ClOrdId) => {
+                    cl_ord_id_pos = out.len();
+                    out.extend_from_slice(&[b'0'; clordid::LEN]);
+                }
+                Value::Placeholder(Placeholder::OrigClOrdId) => {
+                    orig_pos = Some(out.len());
+                    out.extend_from_slice(&[b'0'; clordid::LEN]);
+                }
+            }
+            out.push(SOH);
+        }
+        // Sum of the tail without its patched ranges (which hold '0's now).
+        let zeros = 2 * TIMESTAMP_LEN + clordid::LEN * (1 + orig_pos.is_some() as usize);
+        let tail_sum = checksum(&tail).wrapping_sub(b'0'.wrapping_mul(zeros as u8));
+        let tail_len = tail.len();
+
+        // Room for the longest head (7 BodyLength digits and 10 MsgSeqNum digits), the
+        // longest order part and `10=NNN|`.
+        let seq_end = head.len() + 7 + mid.len() + 10;
+        let mut buf = vec![0u8; seq_end + tail_len + max_part + 7].into_boxed_slice();
+        buf[seq_end..seq_end + tail_len].copy_from_slice(&tail);
+        let mut t = OrderTemplate {
+            buf,
+            head,
+            mid,
+            start: 0,
+            seq_end,
+            seq_width: 0,
+            tail_len,
+            time_pos: [seq_end + time_pos[0], seq_end + time_pos[1]],
+            cl_ord_id_pos: seq_end + cl_ord_id_pos,
+            orig_pos: orig_pos.map(|p| seq_end + p),
+            tail_sum,
+            head_sum: 0,
+            bl_pos: 0,
+            bl_width: 0,
+            bl_sum: 0,
+            seq: 0,
+            seq_sum: 0,
+            part_id: u32::MAX,
+            part_len: 0,
+            part_sum: 0,
+            max_part,
+        };
+        t.relayout(1);
+        t.write_seq(0);
+        t
+    }
+
+    /// Writes `seq`'s digits (its width must be `seq_width`) and their sum.
+    fn write_seq(&mut self, seq: u32) {
+        let mut v = seq;
+        let mut sum = 0u8;
+        for b in self.buf[self.seq_end - self.seq_width..self.seq_end].iter_mut().rev() {
+            *b = b'0' + (v % 10) as u8;
+            sum = sum.wrapping_add(*b);
+            v /= 10;
+        }
+        self.seq = seq;
+        self.seq_sum = sum;
+    }
+
+    /// Moves the MsgSeqNum in the buffer to `seq`: an ASCII increment with carry when it is
+    /// the next number, else a rewrite (and a new layout when its width changes).
+    #[inline]
+    fn set_seq(&mut self, seq: u32) {
+        if seq == self.seq.wrapping_add(1) && seq != 0 {
+            let mut i = self.seq_end;
+            while i > self.seq_end - self.seq_width {
+                i -= 1;
+                if self.buf[i] != b'9' {
+                    self.buf[i] += 1;
+                    self.seq_sum = self.seq_sum.wrapping_add(1);
+                    self.seq = seq;
+                    return;
+                }
+                // 9 -> 0 and carry.
+                self.buf[i] = b'0';
+                self.seq_sum = self.seq_sum.wrapping_sub(9);
+            }
+            // Every digit was 9: one more digit.
+        }
+        let w = decimal_width(seq as u64);
+        if w != self.seq_width {
+            self.relayout(w);
+        }
+        self.write_seq(seq);
+    }
+
+    fn body_len(&self, seq_width: usize) -> u64 {
+        ((self.mid.len() - 1) + seq_width + self.tail_len + self.part_len) as u64
+    }
+
+    /// Rewrites the part before MsgSeqNum's digits for a new digit count or BodyLength
+    /// width. Rare: once per power of ten.
+    fn relayout(&mut self, seq_width: usize) {
+        let mut digits = [0u8; 20];
+        let bl = write_u64(self.body_len(seq_width), &mut digits);
+        let mid_start = self.seq_end - seq_width - self.mid.len();
+        let bl_start = mid_start - bl.len();
+        let start = bl_start - self.head.len();
+        self.buf[mid_start..mid_start + self.mid.len()].copy_from_slice(&self.mid);
+        self.buf[bl_start..mid_start].copy_from_slice(bl);
+        self.buf[start..bl_start].copy_from_slice(&self.head);
+        self.head_sum = checksum(&self.buf[start..self.seq_end - seq_width]);
+        self.bl_pos = bl_start;
+        self.bl_width = bl.len();
+        self.bl_sum = checksum(bl);
+        self.start = start;
+        self.seq_width = seq_width;
+    }
+
+    /// Puts the order's own fields in front of `10=` unless they are there already, and
+    /// keeps BodyLength right.
+    #[inline]
+    fn set_part(&mut self, part: Part<'_>) {
+        if part.id == self.part_id {
+            return;
+        }
+        assert!(part.bytes.len() <= self.max_part, "order part longer than the template's room");
+        let pos = self.seq_end + self.tail_len;
+        self.buf[pos..pos + part.bytes.len()].copy_from_slice(part.bytes);
+        let changed = part.bytes.len() != self.part_len;
+        self.part_id = part.id;
+        self.part_len = part.bytes.len();
+        self.part_sum = part.sum;
+        if !changed {
+            return;
+        }
+        let body_len = self.body_len(self.seq_width);
+        if decimal_width(body_len) != self.bl_width {
+            self.relayout(self.seq_width);
+            return;
+        }
+        // Same width: new digits in place, and the head's sum follows them.
+        let mut digits = [0u8; 20];
+        let bl = write_u64(body_len, &mut digits);
+        self.buf[self.bl_pos..self.bl_pos + bl.len()].copy_from_slice(bl);
+        let sum = checksum(bl);
+        self.head_sum = self.head_sum.wrapping_sub(self.bl_sum).wrapping_add(sum);
+        self.bl_sum = sum;
+    }
+
+    /// Patches in one message's MsgSeqNum, timestamp (52 and 60), ClOrdID, OrigClOrdID (for
+    /// templates that have one) and the order's own fields, and returns the complete
+    /// message. No allocation, no formatting.
+    #[inline]
+    pub fn encode(
+        &mut self,
+        seq: u32,
+        time: &[u8; TIMESTAMP_LEN],
+        cl_ord_id: &[u8; clordid::LEN],
+        orig_cl_ord_id: &[u8; clordid::LEN],
+        part: Part<'_>,
+    ) -> &[u8] {
+        self.set_seq(seq);
+        self.set_part(part);
+        let mut sum = self.head_sum.wrapping_add(self.tail_sum).wrapping_add(self.seq_sum).wrapping_add(self.part_sum);
+        for p in self.time_pos {
+            self.buf[p..p + TIMESTAMP_LEN].copy_from_slice(time);
+        }
+        sum = sum.wrapping_add(checksum(time).wrapping_mul(2));
+        self.buf[self.cl_ord_id_pos..self.cl_ord_id_pos + clordid::LEN].copy_from_slice(cl_ord_id);
+        sum = sum.wrapping_add(checksum(cl_ord_id));
+        if let Some(p) = self.orig_pos {
+            self.buf[p..p + clordid::LEN].copy_from_slice(orig_cl_ord_id);
+            sum = sum.wrapping_add(checksum(orig_cl_ord_id));
+        }
+        let cs_pos = self.seq_end + self.tail_len + self.part_len;
+        let mut cs = [0u8; 3];
+        write_digits(sum, &mut cs);
+        let trailer = [b'1', b'0', b'=', cs[0], cs[1], cs[2], SOH];
+        self.buf[cs_pos..cs_pos + 7].copy_from_slice(&trailer);
+        &self.buf[self.start..cs_pos + 7]
+    }
+
+    /// The longest message this template can produce (MsgSeqNum of 10 digits, the longest
+    /// order part).
+    pub fn max_len(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::feed::OrderFeed;
+    use crate::fix::parse::{Frame, frame};
+    use crate::fix::printable;
+    use proptest::prelude::*;
+
+    pub(crate) const DEFAULT: &str = include_str!("../../../fix-templates/new-order-single.fix");
+    const CANCEL: &str = include_str!("../../../fix-templates/order-cancel-request.fix");
+    const REPLACE: &str = include_str!("../../../fix-templates/order-cancel-replace-request.fix");
+
+    fn spec() -> TemplateSpec {
+        TemplateSpec::parse(DEFAULT, "new-order-single.fix").unwrap()
+    }
+
+    fn err(text: &str) -> String {
+        TemplateSpec::parse(text, "t.fix").unwrap_err().to_string()
+    }
+
+    const HEAD: &str = "35=D\n49={sender_comp_id}\n56={target_comp_id}\n34={seq}\n52={sending_time}\n";
+    const TIME: [u8; TIMESTAMP_LEN] = *b"20240102-03:04:05.678";
+    const ID: [u8; clordid::LEN] = *b"0000000000000001";
+    const ORIG: [u8; clordid::LEN] = *b"00000000000000ff";
+
+    #[test]
+    fn the_shipped_templates_are_complete() {
+        let s = spec();
+        assert_eq!(s.kind, Kind::New);
+        let tags: Vec<u32> = s.fields.iter().map(|f| f.tag).collect();
+        for t in [35, 49, 56, 34, 52, 11, 21, 55, 54, 60, 38, 40, 44] {
+            assert!(tags.contains(&t), "tag {t} missing from the shipped template");
+        }
+        assert_eq!(TemplateSpec::parse(CANCEL, "c.fix").unwrap().kind, Kind::Cancel);
+        assert_eq!(TemplateSpec::parse(REPLACE, "r.fix").unwrap().kind, Kind::Replace);
+    }
+
+    #[test]
+    fn patched_message_frames_and_has_the_fields_patched_in() {
+        let spec = spec();
+        let feed = OrderFeed::from_template(&spec);
+        let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", feed.max_len());
+        let m = t.encode(7, &TIME, &ID, &ORIG, feed.order(0)).to_vec();
+        assert_eq!(frame(&m), Frame::Message { len: m.len() }, "{}", printable(&m));
+        let text = printable(&m);
+        assert!(text.starts_with("8=FIX.4.2|9="), "{text}");
+        assert!(text.contains("|35=D|49=FIXBLAST|56=GATEWAY|34=7|52=20240102-03:04:05.678|"), "{text}");
+        assert!(text.contains("|11=0000000000000001|"), "{text}");
+        assert!(text.contains("|60=20240102-03:04:05.678|"), "{text}");
+        assert!(text.contains("|55=ACME|54=1|38=100|40=2|44=10.25|59=0|10="), "{text}");
+        assert!(!text.contains("|41="), "{text}");
+    }
+
+    #[test]
+    fn a_cancel_names_the_order_it_cancels_and_repeats_its_symbol_side_and_qty() {
+        let spec = TemplateSpec::parse(CANCEL, "c.fix").unwrap();
+        let feed = OrderFeed::parse(b"XYZ,sell,250,9.5,limit,ioc\n", "f.csv").unwrap();
+        let mut t = OrderTemplate::new(&spec, b"S", b"T", feed.max_len());
+        let m = t.encode(3, &TIME, &ID, &ORIG, feed.cancel(0)).to_vec();
+        assert_eq!(frame(&m), Frame::Message { len: m.len() }, "{}", printable(&m));
+        let text = printable(&m);
+        assert!(text.contains("|35=F|"), "{text}");
+        assert!(text.contains("|41=00000000000000ff|"), "{text}");
+        assert!(text.contains("|55=XYZ|54=2|38=250|10="), "{text}");
+        assert!(!text.contains("|40="), "{text}");
+    }
+
+    #[test]
+    fn consecutive_sequence_numbers_across_digit_boundaries_match_a_plain_encode() {
+        let spec = spec();
+        let feed = OrderFeed::from_template(&spec);
+        let mut t = OrderTemplate::new(&spec, b"S", b"T", feed.max_len());
+        let mut plain = vec![0u8; 1024];
+        let part = feed.order(0);
+        for seq in (1..=1100).chain(99_990..100_010).chain(u32::MAX - 3..=u32::MAX).chain(0..3) {
+            let patched = t.encode(seq, &TIME, &ID, &ORIG, part).to_vec();
+            let vars = Vars {
+                sender: b"S",
+                target: b"T",
+                seq,
+                time: &TIME,
+                cl_ord_id: &ID,
+                orig_cl_ord_id: &ORIG,
+                part: part.bytes,
+            };
+            let n = spec.encode_plain(&vars, &mut plain).unwrap();
+            assert_eq!(printable(&patched), printable(&plain[..n]), "seq {seq}");
+        }
+    }
+
+    #[test]
+    fn errors_name_file_line_and_tag() {
+        assert_eq!(err(&format!("{HEAD}11={{clordid}}\nbogus\n")), "t.fix:7: expected TAG=VALUE, found \"bogus\"");
+        assert_eq!(err(&format!("{HEAD}x1=2\n")), "t.fix:6: \"x1\" is not a tag number");
+        assert_eq!(err(&format!("{HEAD}55=\n")), "t.fix:6: tag 55: empty value; FIX does not allow empty fields");
+        assert_eq!(
+            err(&format!("{HEAD}9=100\n")),
+            "t.fix:6: tag 9: is framing that fixblast writes itself; remove this line"
+        );
+        assert_eq!(err(&format!("{HEAD}55=A\n55=B\n")), "t.fix:7: tag 55: appears twice (first on line 6)");
+        assert_eq!(err(&format!("{HEAD}55={{seq}}\n")), "t.fix:6: tag 55: placeholder {seq} belongs to tag 34");
+        assert!(err(&format!("{HEAD}55={{sym}}\n")).starts_with("t.fix:6: tag 55: unknown placeholder {sym}"));
+        assert_eq!(
+            err("35=D\n56={target_comp_id}\n"),
+            "t.fix:2: tag 56: found where tag 49 belongs; the header is 35, 49, 56, 34, 52 in that order"
+        );
+        assert_eq!(err(&format!("{HEAD}11=ABC\n")), "t.fix:6: tag 11: must be {clordid}; fixblast fills it in");
+        assert!(
+            err(&HEAD.replace("35=D", "35=8")).starts_with("t.fix:1: tag 35: is \"8\"; templates are NewOrderSingle")
+        );
+        assert_eq!(
+            err(&format!("{HEAD}11={{clordid}}\n55=X\n54=1\n60={{transact_time}}\n38=100\n40=2\n")),
+            "t.fix: tag 21: missing; FIX 4.2 requires HandlInst (21) on a NewOrderSingle"
+        );
+        assert_eq!(
+            err(&format!("{HEAD}11={{clordid}}\n21=1\n55=X\n54=1\n60={{transact_time}}\n38=100\n40=2\n")),
+            "t.fix:12: tag 44: missing; FIX 4.2 requires Price (44) when OrdType (40) is limit"
+        );
+        assert_eq!(
+            err(&format!("{HEAD}11={{clordid}}\n21=1\n55=X\n54=1\n60={{transact_time}}\n38=1x0\n40=1\n")),
+            "t.fix:11: tag 38: \"1x0\" is not a decimal number"
+        );
+        let cancel = HEAD.replace("35=D", "35=F");
+        assert_eq!(
+            err(&format!("{cancel}11={{clordid}}\n60={{transact_time}}\n")),
+            "t.fix: tag 41: missing; FIX 4.2 requires OrigClOrdID (41) on an OrderCancelRequest"
+        );
+        assert_eq!(
+            err(&format!("{cancel}41={{orig_clordid}}\n11={{clordid}}\n60={{transact_time}}\n55=X\n")),
+            "t.fix:9: tag 55: comes from the order being amended (or the order feed); remove this line"
+        );
+    }
+
+    #[test]
+    fn market_orders_need_no_price() {
+        let text = format!("{HEAD}11={{clordid}}\n21=1\n55=X\n54=1\n60={{transact_time}}\n38=100\n40=1\n");
+        assert!(TemplateSpec::parse(&text, "t.fix").is_ok());
+    }
+
+    /// Feed rows of every length from a few bytes to the 255 a part may have: the body
+    /// crosses 100 and 1000 bytes with short CompIDs.
+    fn feed_rows() -> impl Strategy<Value = Vec<String>> {
+        let row = ("[A-Z]{1,64}", 1u32..100_000_000, proptest::option::of(1u32..1_000_000), 0usize..3).prop_map(
+            |(sym, qty, px, tif)| {
+                let px = px.map_or(String::new(), |p| format!("{}.{:02}", p / 100, p % 100));
+                let ord_type = if px.is_empty() { "market" } else { "limit" };
+                format!("{sym},buy,{qty},{px},{ord_type},{}", ["", "day", "ioc"][tif])
+            },
+        );
+        proptest::collection::vec(row, 1..8)
+    }
+
+    proptest! {
+        /// The patched template equals a fresh plain encode, for all three message types,
+        /// across MsgSeqNum digit boundaries, after moving back to fewer digits, and as the
+        /// order's fields change length (and BodyLength with them).
+        #[test]
+        fn patched_bytes_equal_a_plain_encode(
+            sender in "[A-Z0-9]{1,12}",
+            target in "[A-Z0-9]{1,12}",
+            kind in 0usize..3,
+            rows in feed_rows(),
+            orders in proptest::collection::vec((any::<u32>(), 0u64..4_102_444_800_000_000_000, any::<u64>()), 1..20),
+            run_len in 0u32..300,
+        ) {
+            let spec = TemplateSpec::parse([DEFAULT, CANCEL, REPLACE][kind], "t.fix").unwrap();
+            let feed = OrderFeed::parse(rows.join("\n").as_bytes(), "f.csv").unwrap();
+            let mut t = OrderTemplate::new(&spec, sender.as_bytes(), target.as_bytes(), feed.max_len());
+            let mut plain = vec![0u8; 1024];
+            // Random MsgSeqNums, each followed by a run of consecutive ones (the in-place
+            // increment, its carries and its digit-count changes).
+            let orders = orders.into_iter().flat_map(|(seq, ns, id)| {
+                (0..=run_len).map(move |k| (seq.wrapping_add(k), ns + k as u64 * 1_000_000, id ^ k as u64))
+            });
+            for (n, (seq, ns, id)) in orders.enumerate() {
+                let mut time = [0u8; TIMESTAMP_LEN];
+                crate::fix::time::write_timestamp(ns, &mut time);
+                let mut cl = [0u8; clordid::LEN];
+                crate::fix::clordid::ClOrdId::unpack(id).write(&mut cl);
+                let mut orig = [0u8; clordid::LEN];
+                crate::fix::clordid::ClOrdId::unpack(!id).write(&mut orig);
+                let order = feed.order_of_row(n as u64 / 3);
+                let part = if spec.kind == Kind::Cancel { feed.cancel(order) } else { feed.order(order) };
+                let patched = t.encode(seq, &time, &cl, &orig, part).to_vec();
+                let vars = Vars {
+                    sender: sender.as_bytes(),
+                    target: target.as_bytes(),
+                    seq,
+                    time: &time,
+                    cl_ord_id: &cl,
+                    orig_cl_ord_id: &orig,
+                    part: part.bytes,
+                };
+                let len = spec.encode_plain(&vars, &mut plain).unwrap();
+                prop_assert_eq!(printable(&patched), printable(&plain[..len]));
+                prop_assert!(patched.len() <= t.max_len());
+                // And 10= equals a full recompute.
+                let body_end = patched.len() - 7;
+                let mut cs = [0u8; 3];
+                write_digits(checksum(&patched[..body_end]), &mut cs);
+                prop_assert_eq!(&patched[body_end + 3..body_end + 6], &cs);
+            }
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! `fixblast run`'s options, validated once into a [`RunConfig`]: every flag and every
+//! combination is checked here, before a connection is made, and errors name the flag, the
+//! value and what is allowed.
+
+use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs};
+use crate::engine::mix::Mix;
+use crate::engine::profile::Profile;
+use crate::engine::schedule::Arrival;
+use crate::engine::{PollMode, Timing};
+use crate::error::{Error, usage};
+use crate::fix::clordid;
+use crate::fix::feed::OrderFeed;
+use crate::fix::template::Kind;
+use crate::fix::template::TemplateSpec;
+use crate::transport::syscall::SyscallTransport;
+use crate::transport::uring::UringTransport;
+use crate::transport::{Transport, TransportConfig};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+const INTERVAL: Duration = Duration::from_secs(1);
+
+/// The template shipped in `fix-templates/`, built in so the binary works from anywhere.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../fix-templates/new-order-single.fix");
+const DEFAULT_CANCEL: &str = include_str!("../../fix-templates/order-cancel-request.fix");
+const DEFAULT_REPLACE: &str = include_str!("../../fix-templates/order-cancel-replace-request.fix");
+
+/// Validated options for one run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub target: Option<SocketAddr>,
+    pub target_text: String,
+    pub sessions: u32,
+    pub threads: usize,
+    pub worker_cores: Vec<usize>,
+    pub gateway_cores: Vec<usize>,
+    pub backend: BackendKind,
+    /// The built-in gateway's transport.
+    pub gateway_backend: BackendKind,
+    /// Transport options for one connection; [`RunConfig::transport`] sizes them per worker.
+    pub ring: TransportConfig,
+    pub poll: PollMode,
+    pub load: RunLoad,
+    pub timing: Timing,
+    pub template: TemplateSpec,
+    pub template_name: String,
+    /// Templates for cancels and replaces, when the mix sends them.
+    pub cancel_template: Option<TemplateSpec>,
+    pub replace_template: Option<TemplateSpec>,
+    /// The orders cycled through: `--orders`, or the template's one order.
+    pub feed: Arc<OrderFeed>,
+    pub feed_name: Option<String>,
+    pub mix: Arc<Mix>,
+    pub sender_comp_id: String,
+    pub target_comp_id: String,
+    pub heartbeat_s: u32,
+    pub reset_seq: bool,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub gateway_fill: bool,
+    pub json: Option<PathBuf>,
+    pub quiet: bool,
+    pub tui: bool,
+    pub sla: Vec<crate::report::sla::Threshold>,
+    pub max_error_rate: Option<f64>,
+    pub count: Option<u64>,
+    pub fail_fast: bool,
+    pub logon_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunLoad {
+    Open { profile: Profile, arrival: Arrival },
+    Closed { window: u32 },
+}
+
+impl RunLoad {
+    /// The constant open-loop rate, when there is one.
+    pub fn constant_rate(&self) -> Option<f64> {
+        match self {
+            RunLoad::Open { profile: Profile::Constant(r), .. } => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+/// Expands a preset name over `base` and `mult` into a spec.
+fn preset(name: &str, base: f64, mult: f64, duration_s: f64) -> Option<String> {
+    let peak = base * mult;
+    Some(match name {
+        "normal" => format!("constant:{base}"),
+        "volatile" => format!("volatile:{base},{}..{mult}/1s,seed=1", 1.0 / mult),
+        "spike" => {
+            format!("spike:{base},{peak}/{}ms@{}ms", (duration_s * 100.0).max(1.0) as u64, (duration_s * 500.0) as u64)
+        }
+        "ramp-up" => format!("ramp:{base}..{peak}/{}ms", (duration_s * 1000.0).max(1.0) as u64),
+        "ramp-down" => format!("ramp:{peak}..{base}/{}ms", (duration_s * 1000.0).max(1.0) as u64),
+        _ => return None,
+    })
+}
+
+fn comp_id_ok(flag: &str, id: &str) -> Result<(), Error> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic() && b != b'|') {
+        return usage(format!("{flag} {id:?}: a CompID must be non-empty printable ASCII without spaces or '|'"));
+    }
+    Ok(())
+}
+
+impl RunConfig {
+    /// Checks every option and combination; errors name the flag, the value and what is
+    /// allowed.
+    pub fn from_args(a: &RunArgs) -> Result<RunConfig, Error> {
+        let available: Vec<usize> =
+            core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
+        let available_text = || {
+            let list: Vec<String> = available.iter().map(|c| c.to_string()).collect();
+            list.join(",")
+        };
+        if a.sessions == 0 || a.sessions as usize > clordid::MAX_SESSIONS {
+            return usage(format!("--sessions {}: must be 1 to {}", a.sessions, clordid::MAX_SESSIONS));
+        }
+        if a.threads == 0 {
+            return usage("--threads 0: at least one worker thread is needed");
+        }
+        if a.threads > a.sessions as usize {
+            return usage(format!(
+                "--threads {} is more than --sessions {}: each worker thread needs at least one session",
+                a.threads, a.sessions
+            ));
+        }
+        for (flag, cores) in [("--cores", &a.cores), ("--gateway-cores", &a.gateway_cores)] {
+            if let Some(CoreList(cores)) = cores
+                && let Some(bad) = cores.iter().find(|c| !available.contains(c))
+            {
+                return usage(format!(
+                    "{flag}: core {bad} does not exist or is not allowed here; this process may use cores {}",
+                    available_text()
+                ));
+            }
+        }
+        let worker_cores = match &a.cores {
+            Some(CoreList(c)) if c.len() < a.threads => {
+                return usage(format!(
+                    "--cores lists {} core(s) for --threads {}: give one core per worker thread",
+                    c.len(),
+                    a.threads
+                ));
+            }
+            Some(CoreList(c)) => c[..a.threads].to_vec(),
+            // Default: the highest-numbered cores, away from core 0's housekeeping.
+            None => available.iter().rev().take(a.threads).copied().collect(),
+        };
+        let gateway_cores = match &a.gateway_cores {
+            Some(CoreList(c)) => c.clone(),
+            None => available.iter().copied().filter(|c| !worker_cores.contains(c)).take(1).collect(),
+        };
+        if a.count == Some(0) {
+            return usage("--count 0: at least one order is needed");
+        }
+        if a.window == 0 || a.window > 65_536 {
+            return usage(format!("--window {}: must be 1 to 65536", a.window));
+        }
+        if a.duration.is_zero() {
+            return usage("--duration 0: the run must measure for some time, e.g. --duration 10s");
+        }
+        if a.timeout.is_zero() {
+            return usage("--timeout 0: orders need time to be answered, e.g. --timeout 1s");
+        }
+        let duration_s = a.duration.as_secs_f64();
+        let load = if a.closed_loop {
+            RunLoad::Closed { window: a.window }
+        } else {
+            let profile = match (&a.profile, a.rate) {
+                (Some(spec), _) => {
+                    if !(a.multiplier > 0.0 && a.multiplier.is_finite()) {
+                        return usage(format!("--multiplier {}: must be more than 0", a.multiplier));
+                    }
+                    let spec = preset(spec, a.base_rate, a.multiplier, duration_s).unwrap_or_else(|| spec.clone());
+                    Profile::parse(&spec, duration_s, |path| {
+                        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+                    })
+                    .map_err(|e| Error::Usage(e.to_string()))?
+                }
+                (None, rate) => Profile::Constant(rate.unwrap_or(10_000.0)),
+            };
+            let arrival = match a.arrival {
+                ArrivalArg::Uniform => Arrival::Uniform,
+                ArrivalArg::Poisson => Arrival::Poisson { seed: a.seed },
+            };
+            RunLoad::Open { profile, arrival }
+        };
+        if let RunLoad::Open { profile, .. } = &load
+            && profile.peak(duration_s) < 1.0 / duration_s
+        {
+            return usage(format!(
+                "--rate/--profile {}: fewer than one order in --duration {:?}",
+                profile.describe(),
+                a.duration
+            ));
+        }
+        if let Some(cpu) = a.transport.uring_sqpoll
+            && !available.contains(&(cpu as usize))
+        {
+            return usage(format!(
+                "--uring-sqpoll: core {cpu} does not exist here; this process may use cores {}",
+                available_text()
+            ));
+        }
+        let ring = a.transport.config(1);
+        let backend = choose_backend(a.transport.backend, &ring, a.quiet)?;
+        let gateway_backend =
+            if a.target.is_none() { choose_backend(a.gateway_backend, &ring, true)? } else { backend };
+        comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
+        comp_id_ok("--target-comp-id", &a.target_comp_id)?;
+        let (target, target_text) = match &a.target {
+            None => (None, String::new()),
+            Some(t) => {
+                let addr = t
+                    .to_socket_addrs()
+                    .map_err(|e| Error::Usage(format!("--target {t:?}: not a reachable HOST:PORT ({e})")))?
+                    .next()
+                    .ok_or_else(|| Error::Usage(format!("--target {t:?}: resolves to no address")))?;
+                (Some(addr), t.clone())
+            }
+        };
+        let (template, template_name) = match &a.template {
+            Some(p) => (TemplateSpec::load(p)?, p.display().to_string()),
+            None => (
+                TemplateSpec::parse(DEFAULT_TEMPLATE, "fix-templates/new-order-single.fix")?,
+                "built-in new-order-single.fix".into(),
+            ),
+        };
+        let mix = Mix::parse(&a.mix)?;
+        let extra = |kind: Kind, flag: &str, path: &Option<PathBuf>, builtin: &str| -> Result<_, Error> {
+            if !mix.has(kind) {
+                if path.is_some() {
+                    return usage(format!("{flag} is used only with --mix {}=N", kind.name()));
+                }
+                return Ok(None);
+            }
+            let spec = match path {
+                Some(p) => TemplateSpec::load(p)?,
+                None => TemplateSpec::parse(builtin, &format!("built-in {}", kind.fix_name()))?,
+            };
+            if spec.kind != kind {
+                return usage(format!(
+                    "{flag} {}: is {} (35={}); this flag takes {} (35={})",
+                    spec.file,
+                    spec.kind.a_fix_name(),
+                    String::from_utf8_lossy(spec.kind.msg_type()),
+                    kind.a_fix_name(),
+                    String::from_utf8_lossy(kind.msg_type())
+                ));
+            }
+            Ok(Some(spec))
+        };
+        let cancel_template = extra(Kind::Cancel, "--cancel-template", &a.cancel_template, DEFAULT_CANCEL)?;
+        let replace_template = extra(Kind::Replace, "--replace-template", &a.replace_template, DEFAULT_REPLACE)?;
+        if template.kind != Kind::New {
+            return usage(format!(
+                "--template {}: is {}; the order template must be a NewOrderSingle (35=D). Use \
+                 --cancel-template/--replace-template with --mix for the others",
+                template_name,
+                template.kind.a_fix_name()
+            ));
+        }
+        let (feed, feed_name) = match &a.orders {
+            Some(p) => (OrderFeed::load(p)?, Some(p.display().to_string())),
+            None => (OrderFeed::from_template(&template), None),
+        };
+        if let Some(p) = &a.json {
+            check_writable(p)?;
+        }
+        Ok(RunConfig {
+            target,
+            target_text,
+            sessions: a.sessions,
+            threads: a.threads,
+            worker_cores,
+            gateway_cores,
+            backend,
+            gateway_backend,
+            ring,
+            poll: a.transport.poll_mode(),
+            load,
+            timing: Timing {
+                warmup_ns: a.warmup.as_nanos() as u64,
+                duration_ns: a.duration.as_nanos() as u64,
+                timeout_ns: a.timeout.as_nanos() as u64,
+                interval_ns: INTERVAL.as_nanos() as u64,
+            },
+            template,
+            template_name,
+            cancel_template,
+            replace_template,
+            feed: Arc::new(feed),
+            feed_name,
+            mix: Arc::new(mix),
+            sender_comp_id: a.sender_comp_id.clone(),
+            target_comp_id: a.target_comp_id.clone(),
+            heartbeat_s: a.heartbeat,
+            reset_seq: a.reset_seq,
+            username: a.username.clone(),
+            password: a.password.clone(),
+            gateway_fill: a.gateway_fill,
+            json: a.json.clone(),
+            quiet: a.quiet,
+            tui: a.tui,
+            max_error_rate: a.max_error_rate,
+            count: a.count,
+            fail_fast: a.fail_fast,
+            logon_rate: a.logon_rate,
+            sla: match &a.sla {
+                Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
+                None => Vec::new(),
+            },
+        })
+    }
+
+    /// When session `i` (0-based) logs on, after the first.
+    pub fn logon_delay_ns(&self, i: u32) -> u64 {
+        self.logon_rate.map_or(0, |r| (i as f64 * 1e9 / r) as u64)
+    }
+
+    /// SenderCompID of session `i` (0-based): the ID itself for one session, `ID1`… for more.
+    pub fn sender_of(&self, i: u32) -> String {
+        if self.sessions == 1 { self.sender_comp_id.clone() } else { format!("{}{}", self.sender_comp_id, i + 1) }
+    }
+
+    /// The transport's sizes and options for a worker with `conns` sessions.
+    pub fn transport(&self, conns: usize) -> TransportConfig {
+        TransportConfig { max_conns: conns.max(1), ..self.ring }
+    }
+
+    pub(crate) fn pending_capacity(&self) -> usize {
+        let n = match self.load {
+            RunLoad::Closed { window } => 4 * window as usize,
+            RunLoad::Open { ref profile, .. } => {
+                let rate = profile.peak(self.timing.duration_ns as f64 / 1e9);
+                let per_session = rate / self.sessions as f64;
+                (per_session * self.timing.timeout_ns as f64 / 1e9 * 2.0).ceil() as usize
+            }
+        };
+        n.clamp(64, clordid::MAX_SLOTS)
+    }
+}
+
+/// The transport a run or gateway uses, chosen once at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Syscall,
+    Uring,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Syscall => SyscallTransport::NAME,
+            BackendKind::Uring => UringTransport::NAME,
+        }
+    }
+
+    /// The options in use, for the result file.
+    pub fn describe(self, cfg: &TransportConfig) -> String {
+        match self {
+            BackendKind::Syscall => "non-blocking read/write, one read per connection per loop".into(),
+            BackendKind::Uring => crate::transport::uring::describe(cfg),
+        }
+    }
+}
+
+/// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
+/// `uring` fails (exit 2) naming the cause.
+pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result<BackendKind, Error> {
+    match b {
+        Backend::Syscall => Ok(BackendKind::Syscall),
+        Backend::Uring => match crate::transport::uring::probe_with(ring) {
+            Ok(()) => Ok(BackendKind::Uring),
+            Err(why) => usage(format!("--backend uring: {why}; use --backend syscall")),
+        },
+        Backend::Auto => match crate::transport::uring::probe_with(ring) {
+            Ok(()) => Ok(BackendKind::Uring),
+            Err(why) => {
+                if !quiet {
+                    eprintln!("io_uring unavailable ({why}); using the syscall backend");
+                }
+                Ok(BackendKind::Syscall)
+            }
+        },
+    }
+}
+
+/// Opens (creating or truncating) `path` now, so a run never ends unable to save its result.
+pub(crate) fn check_writable(path: &Path) -> Result<(), Error> {
+    std::fs::File::create(path).map(drop).map_err(|e| Error::File { path: path.display().to_string(), source: e })
+}

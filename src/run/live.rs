@@ -1,0 +1,134 @@
+//! The reporter's live output while a run goes: nothing (`--quiet`), one line per interval
+//! (the default), or the full-screen view (`--tui`). Reporter thread only: it reads the
+//! aggregated intervals, never a worker.
+
+use super::RunConfig;
+use crate::engine::Shared;
+use crate::fix::template::Kind;
+use crate::metrics::ErrorKind;
+use crate::report::aggregate::{Aggregate, IntervalRow};
+use crate::report::summary::live_line;
+use crate::report::tui::{Lat, Tui, TuiFrame};
+use hdrhistogram::Histogram;
+
+pub(super) enum Live {
+    Quiet,
+    Line,
+    Screen { tui: Box<Tui>, title: String, p99_history: Vec<u64> },
+}
+
+fn lat(h: &Histogram<u64>) -> Lat {
+    let n = h.len();
+    let q = |q: f64| (n > 0).then(|| h.value_at_quantile(q));
+    Lat { count: n, p50: q(0.5), p99: q(0.99), p99_9: q(0.999), max: (n > 0).then(|| h.max()) }
+}
+
+fn errors(c: &crate::metrics::Counts) -> Vec<(&'static str, u64)> {
+    ErrorKind::ALL.iter().map(|k| (k.name(), c.get(*k))).filter(|(_, n)| *n > 0).collect()
+}
+
+impl Live {
+    /// The output `cfg` asks for. Without a terminal, `--tui` falls back to the live line
+    /// and says so.
+    pub(super) fn new(cfg: &RunConfig, target: &str) -> Live {
+        if cfg.quiet {
+            return Live::Quiet;
+        }
+        if !cfg.tui {
+            return Live::Line;
+        }
+        match Tui::start() {
+            Ok(tui) => {
+                let title = format!(
+                    "fixblast -> {target}{}, {} session(s), {} thread(s), {} backend, mix {}",
+                    if cfg.target.is_none() { " (built-in gateway)" } else { "" },
+                    cfg.sessions,
+                    cfg.threads,
+                    cfg.backend.name(),
+                    cfg.mix.describe()
+                );
+                Live::Screen { tui: Box::new(tui), title, p99_history: Vec::new() }
+            }
+            Err(e) => {
+                eprintln!("--tui: no full-screen view ({e}); showing the live line instead");
+                Live::Line
+            }
+        }
+    }
+
+    /// Shows one completed interval; `target` is the profile's rate over it.
+    pub(super) fn interval(
+        &mut self,
+        cfg: &RunConfig,
+        shared: &Shared,
+        agg: &Aggregate,
+        row: &IntervalRow,
+        target: Option<f64>,
+    ) {
+        let interval_s = cfg.timing.interval_ns as f64 / 1e9;
+        let warmup_s = cfg.timing.warmup_ns as f64 / 1e9;
+        let (tui, title, p99_history) = match self {
+            Live::Quiet => return,
+            Live::Line => return eprintln!("{}", live_line(row, interval_s, warmup_s, target)),
+            Live::Screen { tui, title, p99_history } => (tui, title, p99_history),
+        };
+        let warm = row.index < 0;
+        let (counts, ack) = if warm { (&row.warmup, &row.warmup_ack) } else { (&row.counts, &row.ack) };
+        let rate = counts.sent as f64 / interval_s;
+        let measured_s = (row.index + 1).max(1) as f64 * interval_s;
+        if !warm && !ack.is_empty() {
+            p99_history.push(ack.value_at_quantile(0.99));
+        }
+        let mut warnings: Vec<String> = shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(t) = target
+            && rate < 0.99 * t
+        {
+            warnings.insert(0, format!("BEHIND: {rate:.0} orders/s of {t:.0} this interval (see schedule lag)"));
+        }
+        if agg.counts.substituted > 0 {
+            warnings.push(format!("MIX NOT MET: {} cancels/replaces found no resting order", agg.counts.substituted));
+        }
+        let by_type = [Kind::Cancel, Kind::Replace]
+            .into_iter()
+            .filter(|k| cfg.mix.has(*k))
+            .map(|k| {
+                let (i, c) = match k {
+                    Kind::Cancel => (&row.cancel, &agg.total.cancel),
+                    _ => (&row.replace, &agg.total.replace),
+                };
+                (k.name(), lat(i), lat(c))
+            })
+            .collect();
+        let frame = TuiFrame {
+            title: title.clone(),
+            phase: if warm { "warm-up" } else { "measuring" },
+            elapsed_s: (warmup_s + (row.index + 1) as f64 * interval_s).max(0.0),
+            total_s: warmup_s + cfg.timing.duration_ns as f64 / 1e9,
+            target_rate: target,
+            rate,
+            rate_cumulative: if warm { rate } else { agg.counts.sent as f64 / measured_s },
+            interval: lat(ack),
+            cumulative: lat(&agg.total.ack),
+            by_type,
+            errors_interval: errors(counts),
+            errors_total: errors(&agg.counts),
+            sent_total: agg.counts.sent,
+            acked_total: agg.counts.acked,
+            in_flight: row.in_flight,
+            lag: lat(&row.lag),
+            p99_history: p99_history.clone(),
+            warnings,
+        };
+        if let Err(e) = tui.draw(&frame) {
+            eprintln!("--tui: the full-screen view failed ({e}); showing the live line instead");
+            *self = Live::Line;
+        }
+    }
+
+    /// Puts the terminal back before the summary is printed.
+    pub(super) fn finish(self) {
+        if let Live::Screen { tui, .. } = self {
+            let _ = (*tui).finish();
+        }
+    }
+}

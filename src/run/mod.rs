@@ -1,0 +1,304 @@
+//! `fixblast run`: validates the options into a [`RunConfig`] once, starts the built-in
+//! gateway when there is no `--target`, connects and hands the sessions to pinned workers,
+//! acts as the reporter thread while they run, and writes the results.
+
+mod config;
+mod live;
+mod result;
+
+pub use config::*;
+use result::build_result;
+
+use crate::engine::schedule::Arrival;
+use crate::engine::worker::{self, Report};
+use crate::engine::{Load, PollMode, SessionSpec, Shared, WorkerSpec};
+use crate::error::Error;
+use crate::fix::session::SessionConfig;
+use crate::fix::template::OrderTemplate;
+use crate::gateway::{Gateway, GatewayConfig};
+use crate::host::{HostInfo, tsc_hz};
+use crate::metrics::HistSet;
+use crate::report::aggregate::Aggregate;
+use crate::report::json::*;
+use crate::report::summary::summary;
+use crate::transport::Transport;
+use crate::transport::syscall::SyscallTransport;
+use crate::transport::uring::UringTransport;
+use crossbeam_channel::{bounded, unbounded};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const LOGON_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Set by SIGINT/SIGTERM; a second signal exits at once.
+fn interrupted() -> &'static Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, flag.clone());
+            let _ = signal_hook::flag::register(sig, flag.clone());
+        }
+        flag
+    })
+}
+
+/// What a run produced. The exit code is 3 when it could not complete.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: RunResult,
+}
+
+impl Outcome {
+    /// 3 when the run could not complete, 130 when a signal stopped it, 1 when an `--sla`
+    /// threshold failed, else 0.
+    pub fn exit_code(&self) -> u8 {
+        match &self.result.status {
+            s if s.failure.is_some() => 3,
+            s if s.interrupted => 130,
+            _ if self.result.sla.iter().any(|c| !c.pass) => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// Runs a measurement: the whole of `fixblast run`.
+pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
+    // The one place the transport is chosen: everything below is monomorphised per backend.
+    match cfg.backend {
+        BackendKind::Syscall => run_with::<SyscallTransport>(cfg),
+        BackendKind::Uring => run_with::<UringTransport>(cfg),
+    }
+}
+
+fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
+    let flag = interrupted();
+    flag.store(false, Ordering::Release);
+    // Calibrate the TSC before any thread is pinned (quanta calibrates for up to 200 ms).
+    let clock = quanta::Clock::new();
+    let tsc = tsc_hz(&clock, Duration::from_millis(50));
+    let host = HostInfo::probe(Path::new("/"), tsc);
+    let shared = Arc::new(Shared::new(clock));
+    shared.sessions_alive.store(cfg.sessions as usize, Ordering::Release);
+    shared.fail_fast.store(cfg.fail_fast, Ordering::Release);
+
+    let gateway = match cfg.target {
+        Some(_) => None,
+        None => {
+            let spin = cfg.poll == PollMode::Spin && !cfg.gateway_cores.is_empty();
+            let gcfg = GatewayConfig {
+                cores: cfg.gateway_cores.clone(),
+                poll: if spin { PollMode::Spin } else { PollMode::Yield },
+                fill: cfg.gateway_fill,
+                uring_recv: cfg.ring.uring_recv,
+                uring_napi_us: cfg.ring.uring_napi_us,
+                ..GatewayConfig::loopback()
+            };
+            let g = match cfg.gateway_backend {
+                BackendKind::Syscall => Gateway::start::<SyscallTransport>(gcfg),
+                BackendKind::Uring => Gateway::start::<UringTransport>(gcfg),
+            }
+            .map_err(|e| Error::Incomplete(format!("cannot start the built-in gateway on loopback: {e}")))?;
+            if !cfg.quiet {
+                eprintln!(
+                    "built-in gateway on {} ({} backend, {})",
+                    g.addr(),
+                    cfg.gateway_backend.name(),
+                    if spin { "spinning on its own core" } else { "yielding: no core to spare" }
+                );
+            }
+            Some(g)
+        }
+    };
+    let addr = cfg.target.or(gateway.as_ref().map(Gateway::addr)).expect("a target or a gateway");
+    let target_text = if cfg.target.is_some() { cfg.target_text.clone() } else { addr.to_string() };
+
+    let mut agg = Aggregate::new(cfg.threads);
+    let started = measure::<T>(cfg, &shared, addr, &mut agg);
+    if let Some(g) = gateway {
+        g.stop();
+    }
+    let interrupted = flag.load(Ordering::Acquire);
+    let mut result = build_result(cfg, &shared, &agg, host, &target_text, started, interrupted);
+    result.sla = crate::report::sla::evaluate(&cfg.sla, &result);
+    if let Some(p) = &cfg.json {
+        let text = serde_json::to_string_pretty(&result).expect("result serializes");
+        std::fs::write(p, text + "\n").map_err(|e| Error::File { path: p.display().to_string(), source: e })?;
+    }
+    print!("{}", summary(&result));
+    Ok(Outcome { result })
+}
+
+/// Connects, runs the workers and collects their reports. Returns the start time (ns since
+/// the epoch) when orders started. Failures are recorded in `shared`.
+fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Aggregate) -> Option<u64> {
+    let mut streams = Vec::with_capacity(cfg.sessions as usize);
+    for i in 0..cfg.sessions {
+        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
+            Ok(s) => streams.push(s),
+            Err(e) => {
+                shared.fail(format!(
+                    "cannot connect session {} to {addr}: {e}. Is the gateway running and listening there?",
+                    i + 1
+                ));
+                return None;
+            }
+        }
+    }
+    let (tx, rx) = unbounded::<Report>();
+    let (free_tx, free_rx) = bounded::<Box<HistSet>>(cfg.threads * 4);
+    for _ in 0..cfg.threads * 3 {
+        let _ = free_tx.send(Box::default());
+    }
+    let mut per_worker: Vec<Vec<SessionSpec>> = (0..cfg.threads).map(|_| Vec::new()).collect();
+    for (i, stream) in streams.into_iter().enumerate() {
+        let sender = cfg.sender_of(i as u32);
+        let mut sc = SessionConfig::initiator(sender.as_bytes(), cfg.target_comp_id.as_bytes(), cfg.heartbeat_s);
+        sc.reset_seq = cfg.reset_seq;
+        sc.username = cfg.username.as_ref().map(|s| s.as_bytes().to_vec());
+        sc.password = cfg.password.as_ref().map(|s| s.as_bytes().to_vec());
+        sc.logon_timeout_ns = LOGON_TIMEOUT.as_nanos() as u64;
+        per_worker[i % cfg.threads].push(SessionSpec {
+            index: i as u16,
+            stream,
+            templates: [Some(&cfg.template), cfg.cancel_template.as_ref(), cfg.replace_template.as_ref()].map(|t| {
+                t.map(|t| OrderTemplate::new(t, sender.as_bytes(), cfg.target_comp_id.as_bytes(), cfg.feed.max_len()))
+            }),
+            config: sc,
+            logon_delay_ns: cfg.logon_delay_ns(i as u32),
+        });
+    }
+    let mut handles = Vec::new();
+    for (w, sessions) in per_worker.into_iter().enumerate() {
+        let load = match &cfg.load {
+            RunLoad::Closed { window } => Load::Closed { window: *window },
+            RunLoad::Open { profile, arrival } => Load::Open {
+                profile: profile.clone(),
+                share: sessions.len() as f64 / cfg.sessions as f64,
+                phase: w as f64 / cfg.threads as f64,
+                arrival: match arrival {
+                    // Each worker draws its own stream from the seed.
+                    Arrival::Poisson { seed } => Arrival::Poisson { seed: seed.wrapping_add(w as u64) },
+                    a => *a,
+                },
+            },
+        };
+        let sessions_len = sessions.len();
+        let spec = WorkerSpec {
+            index: w,
+            core: cfg.worker_cores.get(w).copied(),
+            sessions,
+            load,
+            timing: cfg.timing,
+            poll: cfg.poll,
+            pending_capacity: cfg.pending_capacity(),
+            transport: cfg.transport(sessions_len),
+            // Each worker's share of --count, the remainder to the first workers.
+            count: cfg.count.map(|n| {
+                let (t, w) = (cfg.threads as u64, w as u64);
+                n / t + u64::from(w < n % t)
+            }),
+            feed: cfg.feed.clone(),
+            // Workers start at evenly spaced rows, so they do not all send the same orders.
+            first_row: (cfg.feed.rows() * w / cfg.threads) as u64,
+            mix: cfg.mix.clone(),
+        };
+        let (shared, tx, free_rx) = (shared.clone(), tx.clone(), free_rx.clone());
+        let h = std::thread::Builder::new()
+            .name(format!("worker-{w}"))
+            .spawn(move || worker::run::<T>(spec, shared, tx, free_rx))
+            .expect("spawn worker thread");
+        handles.push(h);
+    }
+    drop(tx);
+
+    // Wait for every session to log on.
+    let t0 = Instant::now();
+    let flag = interrupted();
+    let mut started = None;
+    while !shared.abort.load(Ordering::Acquire) {
+        if shared.workers_logged_on.load(Ordering::Acquire) == cfg.threads {
+            let start = shared.now_ns() + 1_000_000;
+            shared.start_ns.store(start, Ordering::Release);
+            started = Some(start);
+            if !cfg.quiet {
+                eprintln!(
+                    "{} session(s) logged on to {addr}; warming up for {:.1}s, then measuring for {:.1}s",
+                    cfg.sessions,
+                    cfg.timing.warmup_ns as f64 / 1e9,
+                    cfg.timing.duration_ns as f64 / 1e9
+                );
+            }
+            break;
+        }
+        if flag.load(Ordering::Acquire) {
+            shared.fail("interrupted before every session had logged on".into());
+        } else if t0.elapsed()
+            > LOGON_TIMEOUT + Duration::from_nanos(cfg.logon_delay_ns(cfg.sessions)) + Duration::from_secs(2)
+        {
+            shared.fail(format!("sessions did not log on within {LOGON_TIMEOUT:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+
+    // Report until every worker is done.
+    let interval_s = cfg.timing.interval_ns as f64 / 1e9;
+    let profile = match &cfg.load {
+        RunLoad::Open { profile, .. } => Some(profile.clone()),
+        RunLoad::Closed { .. } => None,
+    };
+    let budget = Duration::from_nanos(cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
+        + Duration::from_secs(30);
+    let mut done = 0;
+    let mut live = live::Live::new(cfg, &addr.to_string());
+    while done < cfg.threads {
+        if flag.load(Ordering::Acquire) {
+            shared.request_stop();
+        }
+        if t0.elapsed() > LOGON_TIMEOUT + budget {
+            shared.fail("workers did not finish in time; results cover what was reported".into());
+            break;
+        }
+        let rows = match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Report::Interval(mut s)) => {
+                let rows = agg.add(&s);
+                s.hists.reset();
+                let _ = free_tx.try_send(std::mem::take(&mut s.hists));
+                rows
+            }
+            Ok(Report::Done { worker }) => {
+                done += 1;
+                agg.worker_done(worker)
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
+        if let Some(limit) = cfg.max_error_rate {
+            for r in rows.iter().filter(|r| r.index >= 0) {
+                let rate = r.counts.total_errors() as f64 / r.counts.sent.max(1) as f64;
+                if rate > limit {
+                    shared.fail(format!(
+                        "error rate {:.2}% in interval {} exceeded --max-error-rate {:.2}%",
+                        rate * 100.0,
+                        r.index + 1,
+                        limit * 100.0
+                    ));
+                }
+            }
+        }
+        for r in rows {
+            // The target over this interval: the profile's rate at its middle.
+            let target = profile.as_ref().map(|p| p.rate_at((r.index as f64 + 0.5) * interval_s));
+            live.interval(cfg, shared, agg, &r, target);
+        }
+    }
+    live.finish();
+    for h in handles {
+        let _ = h.join();
+    }
+    started
+}

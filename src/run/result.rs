@@ -1,0 +1,136 @@
+//! Turns what the reporter aggregated into the result file's [`RunResult`].
+
+use super::{RunConfig, RunLoad};
+use crate::engine::Shared;
+use crate::engine::schedule::Arrival;
+use crate::fix::template::Kind;
+use crate::host::HostInfo;
+use crate::report::aggregate::Aggregate;
+use crate::report::json::*;
+use std::sync::atomic::Ordering;
+
+pub(super) fn build_result(
+    cfg: &RunConfig,
+    shared: &Shared,
+    agg: &Aggregate,
+    host: HostInfo,
+    target: &str,
+    started: Option<u64>,
+    interrupted: bool,
+) -> RunResult {
+    let t = &cfg.timing;
+    let measured_ns = match started {
+        None => 0,
+        Some(start) => {
+            let warmup_end = start + t.warmup_ns;
+            let mut end = (warmup_end + t.duration_ns).min(shared.stop_ns.load(Ordering::Acquire));
+            // With --count reached, the measurement ends with the last order sent.
+            if cfg.count.is_some_and(|n| agg.counts.sent >= n) {
+                end = end.min(agg.last_sent_ns.max(warmup_end + 1));
+            }
+            end.saturating_sub(warmup_end)
+        }
+    };
+    let duration_s = measured_ns as f64 / 1e9;
+    let per_s = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
+    // Sending stops with the window; a straggler sent just after it stretches the time.
+    let send_s = started.map_or(0.0, |s| {
+        let late = agg.last_sent_ns.saturating_sub(s + t.warmup_ns) as f64 / 1e9;
+        duration_s.max(late)
+    });
+    let sent_per_s = if send_s > 0.0 { agg.counts.sent as f64 / send_s } else { 0.0 };
+    // What the schedule asked for over the window, whatever its shape.
+    let asked = agg.counts.sent + agg.counts.not_sent;
+    let open = matches!(cfg.load, RunLoad::Open { .. });
+    let target_per_s = (open && duration_s > 0.0).then(|| asked as f64 / duration_s);
+    let failure = shared.failure();
+    let h = &agg.total;
+    let (rate, closed_loop, profile) = match &cfg.load {
+        RunLoad::Open { profile, arrival } => {
+            let arrival = match arrival {
+                Arrival::Uniform => String::new(),
+                Arrival::Poisson { seed } => format!(" (poisson, seed {seed})"),
+            };
+            (cfg.load.constant_rate(), None, format!("{}{arrival}", profile.describe()))
+        }
+        RunLoad::Closed { window } => (None, Some(ClosedLoop { window: *window }), format!("closed-loop:{window}")),
+    };
+    let interval_s = t.interval_ns as f64 / 1e9;
+    RunResult {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "fixblast".into(), version: env!("CARGO_PKG_VERSION").into() },
+        status: Status {
+            completed: failure.is_none() && !interrupted && started.is_some(),
+            interrupted,
+            failure,
+            sessions_lost: shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            started_at_unix_s: started.map_or(0.0, |s| (shared.epoch_utc_ns + s) as f64 / 1e9),
+        },
+        config: Config {
+            target: target.to_string(),
+            builtin_gateway: cfg.target.is_none(),
+            gateway_backend: cfg.target.is_none().then(|| cfg.gateway_backend.name().to_string()),
+            sessions: cfg.sessions,
+            threads: cfg.threads,
+            cores: cfg.worker_cores.clone(),
+            backend: cfg.backend.name().to_string(),
+            backend_options: cfg.backend.describe(&cfg.transport(cfg.sessions.div_ceil(cfg.threads as u32) as usize)),
+            poll: cfg.poll.name().into(),
+            rate,
+            closed_loop,
+            profile,
+            duration_s: t.duration_ns as f64 / 1e9,
+            warmup_s: t.warmup_ns as f64 / 1e9,
+            timeout_s: t.timeout_ns as f64 / 1e9,
+            template: cfg.template_name.clone(),
+            orders: cfg.feed_name.clone(),
+            orders_rows: cfg.feed.rows(),
+            mix: cfg.mix.describe(),
+            sender_comp_id: cfg.sender_comp_id.clone(),
+            target_comp_id: cfg.target_comp_id.clone(),
+        },
+        host,
+        orders: Orders::of(&agg.counts),
+        messages: Messages::of(&agg.counts),
+        errors: Errors::of(&agg.counts),
+        throughput: Throughput {
+            orders_per_s: sent_per_s,
+            acks_per_s: per_s(agg.counts.acked),
+            target_orders_per_s: target_per_s,
+            // Short of 99% of the target, or replies still missing at the end: not achieved.
+            rate_achieved: target_per_s.map(|r| sent_per_s >= 0.99 * r && agg.counts.missing == 0),
+            duration_s,
+        },
+        latency_ns: Latency {
+            ack: Stats::of(&h.ack),
+            ack_service: Stats::of(&h.ack_service),
+            fill: (!h.fill.is_empty()).then(|| Stats::of(&h.fill)),
+            cancel: cfg.mix.has(Kind::Cancel).then(|| Stats::of(&h.cancel)),
+            replace: cfg.mix.has(Kind::Replace).then(|| Stats::of(&h.replace)),
+        },
+        schedule_lag_ns: {
+            let l = Stats::of(&h.schedule_lag);
+            Lag { p50: l.p50, p99: l.p99, max: l.max }
+        },
+        intervals: agg
+            .intervals
+            .iter()
+            .map(|r| Interval {
+                t_s: (r.index + 1) as f64 * interval_s,
+                orders_per_s: r.counts.sent as f64 / interval_s,
+                ack: IntervalAck { count: r.ack_count, p50: r.ack_p50, p99: r.ack_p99, max: r.ack_max },
+                errors: r.counts.total_errors(),
+                in_flight: r.in_flight,
+            })
+            .collect(),
+        sla: Vec::new(),
+        histograms: Histograms {
+            ack: encode_histogram(&h.ack),
+            ack_service: encode_histogram(&h.ack_service),
+            fill: encode_histogram(&h.fill),
+            schedule_lag: encode_histogram(&h.schedule_lag),
+            cancel: encode_histogram(&h.cancel),
+            replace: encode_histogram(&h.replace),
+        },
+    }
+}
