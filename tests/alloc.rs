@@ -37,8 +37,10 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-fn allocations_for(rate: &str) -> (u64, u64) {
-    let argv = ["fixblast", "run", "--rate", rate, "--duration", "1s", "--warmup", "0s", "--poll", "yield", "--quiet"];
+fn allocations_for(rate: &str, extra: &[&str]) -> (u64, u64) {
+    let mut argv = vec!["fixblast", "run", "--rate", rate, "--duration", "1s", "--warmup", "0s", "--poll", "yield"];
+    argv.extend_from_slice(&["--quiet"]);
+    argv.extend_from_slice(extra);
     let Command::Run(a) = Cli::try_parse_from(argv).unwrap().command else { unreachable!() };
     let cfg = RunConfig::from_args(&a).unwrap();
     let before = ALLOCS.load(Ordering::Relaxed);
@@ -49,14 +51,28 @@ fn allocations_for(rate: &str) -> (u64, u64) {
     (n, out.result.orders.sent)
 }
 
-#[test]
-fn orders_do_not_allocate() {
-    let (low, low_orders) = allocations_for("500");
-    let (high, high_orders) = allocations_for("5000");
+/// Both runs of one test take the same extra flags.
+fn check(extra: &[&str]) {
+    let (low, low_orders) = allocations_for("500", extra);
+    let (high, high_orders) = allocations_for("5000", extra);
     assert_eq!((low_orders, high_orders), (500, 5000));
     let extra = high.saturating_sub(low);
     eprintln!("allocations: {low} for {low_orders} orders, {high} for {high_orders} orders");
     // 4500 more orders (and 4500 more ExecutionReports) must not mean 4500 more allocations.
     // Allow a little slack for timing-dependent start-up and interval work.
     assert!(extra < 450, "{extra} more allocations for 4500 more orders: something allocates per order");
+}
+
+#[test]
+fn orders_do_not_allocate() {
+    check(&[]);
+}
+
+#[test]
+fn feed_orders_cancels_and_replaces_do_not_allocate() {
+    let feed = std::env::temp_dir().join(format!("fixblast-alloc-{}.csv", std::process::id()));
+    let rows: String = (0..1000).map(|i| format!("S{},buy,{},{}.5,limit,day\n", i % 7, 100 + i, 10 + i % 13)).collect();
+    std::fs::write(&feed, rows).unwrap();
+    check(&["--orders", feed.to_str().unwrap(), "--mix", "new=90,cancel=8,replace=2"]);
+    let _ = std::fs::remove_file(&feed);
 }

@@ -118,7 +118,8 @@ impl OrderFeed {
 
     /// Parses feed text; `file` names it in errors.
     pub fn parse(text: &[u8], file: &str) -> Result<OrderFeed, FeedError> {
-        let mut b = Builder::new(text.len() / 40);
+        // About 40 bytes a row: room for every row being distinct, so nothing grows twice.
+        let mut b = Builder::new(text.len() / 32);
         let mut first = true;
         for (i, line) in text.split(|&c| c == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -214,9 +215,10 @@ impl OrderFeed {
 /// Encodes rows into a feed, storing each distinct order once.
 struct Builder {
     feed: OrderFeed,
-    /// Distinct orders by their bytes: indices into `feed.entries`.
-    seen: hashbrown::HashTable<u32>,
-    hasher: std::hash::RandomState,
+    /// Distinct orders by their bytes: (hash, index into `feed.entries`). The hash is kept
+    /// so that growing the table never hashes an order again.
+    seen: hashbrown::HashTable<(u64, u32)>,
+    hasher: hashbrown::DefaultHashBuilder,
     scratch: Vec<u8>,
 }
 
@@ -224,8 +226,8 @@ impl Builder {
     fn new(rows_hint: usize) -> Builder {
         Builder {
             feed: OrderFeed { arena: Vec::new(), entries: Vec::new(), rows: Vec::with_capacity(rows_hint), max_len: 0 },
-            seen: hashbrown::HashTable::new(),
-            hasher: std::hash::RandomState::new(),
+            seen: hashbrown::HashTable::with_capacity(rows_hint),
+            hasher: hashbrown::DefaultHashBuilder::default(),
             scratch: Vec::with_capacity(256),
         }
     }
@@ -253,9 +255,9 @@ impl Builder {
         let bytes = &self.scratch[..];
         let hash = self.hasher.hash_one(bytes);
         let entry_bytes = |e: &Entry| &feed.arena[e.offset as usize..e.offset as usize + e.len as usize];
-        let found = self.seen.find(hash, |&i| entry_bytes(&feed.entries[i as usize]) == bytes).copied();
+        let found = self.seen.find(hash, |&(h, i)| h == hash && entry_bytes(&feed.entries[i as usize]) == bytes);
         let index = match found {
-            Some(i) => i,
+            Some(&(_, i)) => i,
             None => {
                 let i = feed.entries.len() as u32;
                 feed.entries.push(Entry {
@@ -267,11 +269,7 @@ impl Builder {
                 });
                 feed.arena.extend_from_slice(bytes);
                 feed.max_len = feed.max_len.max(bytes.len());
-                let (entries, arena, hasher) = (&feed.entries, &feed.arena, &self.hasher);
-                self.seen.insert_unique(hash, i, |&j| {
-                    let e = entries[j as usize];
-                    hasher.hash_one(&arena[e.offset as usize..e.offset as usize + e.len as usize])
-                });
+                self.seen.insert_unique(hash, (hash, i), |&(h, _)| h);
                 i
             }
         };
