@@ -236,6 +236,10 @@ pub struct Interval {
     /// End of the interval, seconds after warm-up ended.
     pub t_s: f64,
     pub orders_per_s: f64,
+    /// What the load profile asked for over the interval (its rate at the middle); null in
+    /// closed loop.
+    #[serde(default)]
+    pub target_per_s: Option<f64>,
     pub ack: IntervalAck,
     pub errors: u64,
     pub in_flight: u64,

@@ -118,6 +118,10 @@ pub(super) fn build_result(
             .map(|r| Interval {
                 t_s: (r.index + 1) as f64 * interval_s,
                 orders_per_s: r.counts.sent as f64 / interval_s,
+                target_per_s: match &cfg.load {
+                    RunLoad::Open { profile, .. } => Some(profile.rate_at((r.index as f64 + 0.5) * interval_s)),
+                    RunLoad::Closed { .. } => None,
+                },
                 ack: IntervalAck { count: r.ack_count, p50: r.ack_p50, p99: r.ack_p99, max: r.ack_max },
                 errors: r.counts.total_errors(),
                 in_flight: r.in_flight,
