@@ -40,6 +40,64 @@ pub enum Command {
         #[command(subcommand)]
         command: OrdersCommand,
     },
+    /// Render a result file: an HTML report with charts, the .hgrm percentiles, the CSV.
+    Report(ReportArgs),
+    /// Compare two builds: per-percentile deltas, and a verdict with several runs per side.
+    Compare(CompareArgs),
+    /// Add up the results of processes or hosts that ran together (histograms add, lossless).
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A result file written by `run --json`.
+    pub result: PathBuf,
+    /// Write a self-contained HTML report with charts (no network fetches).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the ack latency percentile distribution (.hgrm layout, microseconds).
+    #[arg(long, value_name = "FILE")]
+    pub percentiles: Option<PathBuf>,
+    /// Write the time series as CSV, one row per interval.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+}
+
+/// `fixblast compare BASE.json NEW.json`, or several runs a side with --base/--new.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// BASE.json NEW.json: one result a side (deltas only; no verdict from one run each).
+    #[arg(value_name = "FILE", num_args = 0..=2, conflicts_with_all = ["base", "new"])]
+    pub files: Vec<PathBuf>,
+    /// Results of the base build, one per run (use with --new).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "new")]
+    pub base: Vec<PathBuf>,
+    /// Results of the new build, one per run (use with --base).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "base")]
+    pub new: Vec<PathBuf>,
+    /// Exit 1 when a latency percentile is worse by more than this (`5%` or `0.05`); with
+    /// several runs a side, only when the verdict is also "worse".
+    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    pub fail_if_worse: Option<f64>,
+    /// Confidence of the bootstrap interval behind each verdict.
+    #[arg(long, default_value_t = 0.95, value_name = "P")]
+    pub confidence: f64,
+    /// Seed of the bootstrap resampling (the verdict is reproducible).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+    /// Also write the comparison as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Result files of processes or hosts that ran at the same time.
+    #[arg(value_name = "FILE", num_args = 2.., required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the merged result.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -278,9 +336,40 @@ pub struct RunArgs {
     #[arg(long, value_name = "R", value_parser = parse_fraction)]
     pub max_error_rate: Option<f64>,
 
-    /// Write the result as JSON (schema in README.md).
+    /// Write the result as JSON (schema in README.md). Every output path may hold
+    /// `{config_hash}` (8 hex digits naming the run's configuration) and `{run}` (the run's
+    /// number with --runs; `all` for the runs combined), so a sweep never overwrites a file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Write an HdrHistogram interval log: one compressed histogram per interval and message
+    /// type (tags ack, ack_service, fill, cancel, replace), readable by HdrHistogram tools.
+    #[arg(long, value_name = "FILE")]
+    pub hlog: Option<PathBuf>,
+
+    /// Write the ack latency percentile distribution in the classic .hgrm text layout
+    /// (microseconds), for HdrHistogram's plotter.
+    #[arg(long, value_name = "FILE")]
+    pub percentiles: Option<PathBuf>,
+
+    /// Write the time series as CSV, one row per interval.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// Write a self-contained HTML report with charts (also `fixblast report RESULT.json`).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Repeat the run N times (one host says little alone). Each run is reported and writes
+    /// its own files (put `{run}` in the paths); then the runs combined (`{run}` = all), with
+    /// the run-to-run variation of each percentile.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub runs: u32,
+
+    /// Start sending at this time, to start several processes or hosts together: Unix
+    /// seconds (`1767225600`, fractions allowed) or an offset (`+5s`). Sessions log on first.
+    #[arg(long, value_name = "WHEN", value_parser = parse_start_at)]
+    pub start_at: Option<StartAt>,
 
     /// Print only the final summary, no live lines.
     #[arg(long, short, conflicts_with = "tui")]
@@ -386,6 +475,27 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("{s:?}: unknown unit {unit:?}; use ns, us, ms, s, m or h")),
     };
     Ok(Duration::from_nanos((v * ns_per).round() as u64))
+}
+
+/// When `--start-at` starts the orders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StartAt {
+    /// Unix seconds, UTC.
+    Unix(f64),
+    /// This long after the command started.
+    In(Duration),
+}
+
+/// Parses `1767225600.5` (Unix seconds) or `+5s` (an offset from now).
+pub fn parse_start_at(s: &str) -> Result<StartAt, String> {
+    let t = s.trim();
+    if let Some(d) = t.strip_prefix('+') {
+        return parse_duration(d).map(StartAt::In);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(StartAt::Unix(v)),
+        _ => Err(format!("{s:?} is not a start time; use Unix seconds (1767225600) or an offset (+5s)")),
+    }
 }
 
 /// Parses `2500`, `10k`, `1.5m` (orders per second), which must be more than 0.

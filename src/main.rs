@@ -25,6 +25,9 @@ fn main() -> ExitCode {
                 0
             })
         }
+        Command::Report(args) => fixblast::commands::report(args).map(|()| 0),
+        Command::Compare(args) => fixblast::commands::compare(args),
+        Command::Merge(args) => fixblast::commands::merge(args).map(|()| 0),
         Command::Orders { command: OrdersCommand::Check { file } } => fixblast::commands::orders_check(file).map(|s| {
             print!("{s}");
             0

@@ -2,7 +2,8 @@
 //! combination is checked here, before a connection is made, and errors name the flag, the
 //! value and what is allowed.
 
-use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs};
+use super::outputs::{Outputs, config_hash};
+use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, StartAt};
 use crate::engine::mix::Mix;
 use crate::engine::profile::Profile;
 use crate::engine::schedule::Arrival;
@@ -16,7 +17,7 @@ use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use crate::transport::{Transport, TransportConfig};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +61,12 @@ pub struct RunConfig {
     pub username: Option<String>,
     pub password: Option<String>,
     pub gateway_fill: bool,
-    pub json: Option<PathBuf>,
+    /// Output files, with `{config_hash}`/`{run}` placeholders.
+    pub outputs: Outputs,
+    /// `--runs`: how many times to repeat the run.
+    pub runs: u32,
+    /// `--start-at`: when orders start, UTC ns since the Unix epoch.
+    pub start_at_utc_ns: Option<u64>,
     pub quiet: bool,
     pub tui: bool,
     pub sla: Vec<crate::report::sla::Threshold>,
@@ -270,10 +276,28 @@ impl RunConfig {
             Some(p) => (OrderFeed::load(p)?, Some(p.display().to_string())),
             None => (OrderFeed::from_template(&template), None),
         };
-        if let Some(p) = &a.json {
-            check_writable(p)?;
+        if a.runs == 0 || a.runs > 1000 {
+            return usage(format!("--runs {}: must be 1 to 1000", a.runs));
         }
-        Ok(RunConfig {
+        let now_utc_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let start_at_utc_ns = match a.start_at {
+            None => None,
+            Some(StartAt::In(d)) => Some(((now_utc_s + d.as_secs_f64()) * 1e9) as u64),
+            Some(StartAt::Unix(t)) if t < now_utc_s => {
+                return usage(format!(
+                    "--start-at {t}: that is {:.1}s in the past (now is {now_utc_s:.1}); give a later time or +DURATION",
+                    now_utc_s - t
+                ));
+            }
+            Some(StartAt::Unix(t)) if t > now_utc_s + 86_400.0 => {
+                return usage(format!("--start-at {t}: more than a day ahead (now is {now_utc_s:.1})"));
+            }
+            Some(StartAt::Unix(t)) => Some((t * 1e9) as u64),
+        };
+        if a.runs > 1 && start_at_utc_ns.is_some() {
+            return usage("--start-at starts one run; it cannot be combined with --runs");
+        }
+        let mut cfg = RunConfig {
             target,
             target_text,
             sessions: a.sessions,
@@ -305,7 +329,9 @@ impl RunConfig {
             username: a.username.clone(),
             password: a.password.clone(),
             gateway_fill: a.gateway_fill,
-            json: a.json.clone(),
+            outputs: Outputs::default(),
+            runs: a.runs,
+            start_at_utc_ns,
             quiet: a.quiet,
             tui: a.tui,
             max_error_rate: a.max_error_rate,
@@ -316,7 +342,44 @@ impl RunConfig {
                 Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
                 None => Vec::new(),
             },
-        })
+        };
+        let to_string = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        cfg.outputs = Outputs {
+            json: to_string(&a.json),
+            hlog: to_string(&a.hlog),
+            percentiles: to_string(&a.percentiles),
+            csv: to_string(&a.csv),
+            html: to_string(&a.html),
+            config_hash: config_hash(&cfg.describe()),
+        };
+        cfg.outputs.check(cfg.runs)?;
+        Ok(cfg)
+    }
+
+    /// What defines the experiment, as text: what `{config_hash}` hashes. Not the built-in
+    /// gateway's port, which changes every run.
+    pub fn describe(&self) -> String {
+        let load = match &self.load {
+            RunLoad::Open { profile, arrival } => format!("{} {arrival:?}", profile.describe()),
+            RunLoad::Closed { window } => format!("closed-loop:{window}"),
+        };
+        format!(
+            "target={} sessions={} threads={} cores={:?} backend={} poll={} load={load} duration={} warmup={} \
+             timeout={} template={} orders={:?} mix={} count={:?}",
+            self.target_text,
+            self.sessions,
+            self.threads,
+            self.worker_cores,
+            self.backend.name(),
+            self.poll.name(),
+            self.timing.duration_ns,
+            self.timing.warmup_ns,
+            self.timing.timeout_ns,
+            self.template_name,
+            self.feed_name,
+            self.mix.describe(),
+            self.count
+        )
     }
 
     /// When session `i` (0-based) logs on, after the first.
@@ -392,7 +455,3 @@ pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result
     }
 }
 
-/// Opens (creating or truncating) `path` now, so a run never ends unable to save its result.
-pub(crate) fn check_writable(path: &Path) -> Result<(), Error> {
-    std::fs::File::create(path).map(drop).map_err(|e| Error::File { path: path.display().to_string(), source: e })
-}

@@ -4,9 +4,12 @@
 
 mod config;
 mod live;
+pub mod outputs;
 mod result;
+mod runs;
 
 pub use config::*;
+use outputs::Which;
 use result::build_result;
 
 use crate::engine::schedule::Arrival;
@@ -68,11 +71,33 @@ impl Outcome {
 
 /// Runs a measurement: the whole of `fixblast run`.
 pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
+    if cfg.runs > 1 {
+        return runs::run_several(cfg);
+    }
+    run_once(cfg, Which::Run(1))
+}
+
+/// One run, writing its files for `which`.
+fn run_once(cfg: &RunConfig, which: Which) -> Result<Outcome, Error> {
     // The one place the transport is chosen: everything below is monomorphised per backend.
-    match cfg.backend {
+    let outcome = match cfg.backend {
         BackendKind::Syscall => run_with::<SyscallTransport>(cfg),
         BackendKind::Uring => run_with::<UringTransport>(cfg),
+    }?;
+    write_outputs(cfg, &outcome.result, which)?;
+    print!("{}", summary(&outcome.result));
+    Ok(outcome)
+}
+
+/// Writes the files asked for (all but the interval log, written as the run goes).
+fn write_outputs(cfg: &RunConfig, r: &RunResult, which: Which) -> Result<(), Error> {
+    let o = &cfg.outputs;
+    let file_err = |p: &Path, e: std::io::Error| Error::File { path: p.display().to_string(), source: e };
+    if let Some(p) = o.path(&o.json, which) {
+        let text = serde_json::to_string_pretty(r).expect("result serializes");
+        std::fs::write(&p, text + "\n").map_err(|e| file_err(&p, e))?;
     }
+    Ok(())
 }
 
 fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
@@ -125,11 +150,6 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
     let interrupted = flag.load(Ordering::Acquire);
     let mut result = build_result(cfg, &shared, &agg, host, &target_text, started, interrupted);
     result.sla = crate::report::sla::evaluate(&cfg.sla, &result);
-    if let Some(p) = &cfg.json {
-        let text = serde_json::to_string_pretty(&result).expect("result serializes");
-        std::fs::write(p, text + "\n").map_err(|e| Error::File { path: p.display().to_string(), source: e })?;
-    }
-    print!("{}", summary(&result));
     Ok(Outcome { result })
 }
 
@@ -222,7 +242,23 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
     let mut started = None;
     while !shared.abort.load(Ordering::Acquire) {
         if shared.workers_logged_on.load(Ordering::Acquire) == cfg.threads {
-            let start = shared.now_ns() + 1_000_000;
+            let soon = shared.now_ns() + 1_000_000;
+            // --start-at: every process and host starts its warm-up at the same instant.
+            let start = match cfg.start_at_utc_ns {
+                Some(at) => {
+                    let at = at.saturating_sub(shared.epoch_utc_ns);
+                    if at < soon && !cfg.quiet {
+                        eprintln!(
+                            "warning: sessions logged on {:.3}s after --start-at; starting now",
+                            (soon - at) as f64 / 1e9
+                        );
+                    } else if !cfg.quiet {
+                        eprintln!("waiting {:.3}s for --start-at", (at - soon) as f64 / 1e9);
+                    }
+                    at.max(soon)
+                }
+                None => soon,
+            };
             shared.start_ns.store(start, Ordering::Release);
             started = Some(start);
             if !cfg.quiet {
@@ -251,8 +287,10 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
         RunLoad::Open { profile, .. } => Some(profile.clone()),
         RunLoad::Closed { .. } => None,
     };
-    let budget = Duration::from_nanos(cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
-        + Duration::from_secs(30);
+    let wait_ns = started.map_or(0, |s| s.saturating_sub(shared.now_ns()));
+    let budget =
+        Duration::from_nanos(wait_ns + cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
+            + Duration::from_secs(30);
     let mut done = 0;
     let mut live = live::Live::new(cfg, &addr.to_string());
     while done < cfg.threads {
