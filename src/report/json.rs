@@ -30,6 +30,47 @@ pub struct RunResult {
     /// `--sla` thresholds and their outcome; empty without `--sla`.
     #[serde(default)]
     pub sla: Vec<SlaCheck>,
+    /// With `--runs N`, in the combined result only: each run's ack percentiles and how much
+    /// they vary from run to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<Runs>,
+}
+
+/// How the ack latency varied over `--runs`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Runs {
+    pub count: usize,
+    /// Per statistic (`p50` … `p99_999`, `max`): every run's value and their spread.
+    pub ack: BTreeMap<String, Variation>,
+}
+
+/// One statistic over several runs, in nanoseconds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Variation {
+    /// In run order; null for a run that measured nothing.
+    pub values: Vec<Option<u64>>,
+    pub min: Option<u64>,
+    pub median: Option<u64>,
+    pub max: Option<u64>,
+    /// Standard deviation over the mean, in percent.
+    pub cv_pct: Option<f64>,
+}
+
+impl Variation {
+    pub fn of(values: Vec<Option<u64>>) -> Variation {
+        let mut v: Vec<u64> = values.iter().flatten().copied().collect();
+        v.sort_unstable();
+        let n = v.len();
+        let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n.max(1) as f64;
+        let sd = (v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n.max(1) as f64).sqrt();
+        Variation {
+            min: v.first().copied(),
+            median: (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 }),
+            max: v.last().copied(),
+            cv_pct: (n > 1 && mean > 0.0).then(|| 100.0 * sd / mean),
+            values,
+        }
+    }
 }
 
 /// One `--sla` threshold checked.
@@ -321,6 +362,16 @@ mod tests {
         assert_eq!(back.len(), 5);
         assert_eq!(back.max(), h.max());
         assert_eq!(back.value_at_quantile(0.5), h.value_at_quantile(0.5));
+    }
+
+    #[test]
+    fn variation_over_runs() {
+        let v = Variation::of(vec![Some(100), None, Some(300), Some(200)]);
+        assert_eq!((v.min, v.median, v.max), (Some(100), Some(200), Some(300)));
+        let cv = v.cv_pct.unwrap();
+        assert!((cv - 40.82).abs() < 0.01, "{cv}");
+        assert_eq!(Variation::of(vec![None]).median, None);
+        assert_eq!(Variation::of(vec![Some(5), Some(7)]).median, Some(6));
     }
 
     #[test]

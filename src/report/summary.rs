@@ -43,21 +43,44 @@ pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Opti
     s
 }
 
-fn row(out: &mut String, name: &str, s: &Stats) {
-    let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
-    let _ = writeln!(
-        out,
-        "  {name:<24}{:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        s.count,
-        f(s.min),
-        f(s.p50),
-        f(s.p90),
-        f(s.p99),
-        f(s.p99_9),
-        f(s.p99_99),
-        f(s.p99_999),
-        f(s.max)
-    );
+/// Observations beyond percentile `p` (0..1) of `count`: fewer than [`FEW`] and the
+/// percentile says little.
+pub fn beyond(count: u64, p: f64) -> u64 {
+    // In parts per million, in integers: 10,000 × (1 − 0.9) is 999.99… in floating point.
+    let ppm = (p * 1e6).round() as u128;
+    count - (count as u128 * ppm).div_ceil(1_000_000) as u64
+}
+
+/// Below this many observations beyond it, a percentile is marked `*` as not meaningful.
+pub const FEW: u64 = 10;
+
+/// One row of the latency table; returns whether a percentile was marked `*`.
+fn row(out: &mut String, name: &str, s: &Stats) -> bool {
+    let mut marked = false;
+    let mut f = |v: Option<u64>, p: Option<f64>| match v {
+        None => "-".to_string(),
+        Some(v) if p.is_some_and(|p| beyond(s.count, p) < FEW) => {
+            marked = true;
+            format!("{}*", fmt_ns(v))
+        }
+        Some(v) => fmt_ns(v),
+    };
+    let cells = [
+        f(s.min, None),
+        f(s.p50, Some(0.5)),
+        f(s.p90, Some(0.9)),
+        f(s.p99, Some(0.99)),
+        f(s.p99_9, Some(0.999)),
+        f(s.p99_99, Some(0.9999)),
+        f(s.p99_999, Some(0.99999)),
+        f(s.max, None),
+    ];
+    let _ = write!(out, "  {name:<24}{:>10}", s.count);
+    for c in cells {
+        let _ = write!(out, " {c:>9}");
+    }
+    let _ = writeln!(out);
+    marked
 }
 
 /// The summary printed at the end of `run`.
@@ -155,16 +178,31 @@ pub fn summary(r: &RunResult) -> String {
         "  {:<24}{:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "round trip", "count", "min", "p50", "p90", "p99", "p99.9", "p99.99", "p99.999", "max"
     );
-    row(&mut out, "ack (intended send)", &r.latency_ns.ack);
-    row(&mut out, "ack (actual send)", &r.latency_ns.ack_service);
-    if let Some(fill) = &r.latency_ns.fill {
-        row(&mut out, "fill (intended send)", fill);
+    let l = &r.latency_ns;
+    let mut marked = row(&mut out, "ack (intended send)", &l.ack);
+    marked |= row(&mut out, "ack (actual send)", &l.ack_service);
+    for (name, s) in [
+        ("fill (intended send)", &l.fill),
+        ("cancel (intended send)", &l.cancel),
+        ("replace (intended send)", &l.replace),
+    ] {
+        if let Some(s) = s {
+            marked |= row(&mut out, name, s);
+        }
     }
-    if let Some(cancel) = &r.latency_ns.cancel {
-        row(&mut out, "cancel (intended send)", cancel);
-    }
-    if let Some(replace) = &r.latency_ns.replace {
-        row(&mut out, "replace (intended send)", replace);
+    let n = l.ack.count;
+    let _ = writeln!(
+        out,
+        "  ack observations beyond:  p90 {}, p99 {}, p99.9 {}, p99.99 {}, p99.999 {}",
+        beyond(n, 0.9),
+        beyond(n, 0.99),
+        beyond(n, 0.999),
+        beyond(n, 0.9999),
+        beyond(n, 0.99999)
+    );
+    if marked {
+        let _ =
+            writeln!(out, "  * fewer than {FEW} observations beyond this percentile: too few to mean much; run longer");
     }
     let lag = &r.schedule_lag_ns;
     let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
@@ -182,4 +220,16 @@ pub fn summary(r: &RunResult) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn observations_beyond_a_percentile_are_counted_exactly() {
+        assert_eq!(super::beyond(10_000, 0.9), 1_000);
+        assert_eq!(super::beyond(10_000, 0.999), 10);
+        assert_eq!(super::beyond(10_000, 0.99999), 0);
+        assert_eq!(super::beyond(0, 0.5), 0);
+        assert_eq!(super::beyond(3, 0.5), 1);
+    }
 }

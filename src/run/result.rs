@@ -128,6 +128,7 @@ pub(super) fn build_result(
             })
             .collect(),
         sla: Vec::new(),
+        runs: None,
         histograms: Histograms {
             ack: encode_histogram(&h.ack),
             ack_service: encode_histogram(&h.ack_service),
