@@ -7,11 +7,14 @@ use crate::fix::feed::OrderFeed;
 use crate::fix::printable;
 use crate::fix::template::{Kind, OrderTemplate, TemplateSpec};
 use crate::gateway::{Gateway, GatewayConfig};
+use crate::report::compare::CompareOptions;
+use crate::report::json::RunResult;
+use crate::report::load::load_result;
 use crate::run::BackendKind;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use std::net::ToSocketAddrs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -104,16 +107,90 @@ pub fn orders_check(path: &Path) -> Result<String, Error> {
 }
 
 /// `fixblast report RESULT.json`: renders a result file.
-pub fn report(_a: &crate::cli::ReportArgs) -> Result<(), Error> {
-    usage("fixblast report: being wired in this change")
+pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
+    let r = load_result(&a.result).map_err(|e| Error::Usage(e.to_string()))?;
+    if a.html.is_none() && a.percentiles.is_none() && a.csv.is_none() {
+        return usage("fixblast report: nothing to write; give --html, --percentiles or --csv");
+    }
+    render_files(&r, a.percentiles.clone(), a.csv.clone(), a.html.clone())
+}
+
+/// Writes the files rendered from a result: `.hgrm` percentiles (microseconds), the interval
+/// CSV and the HTML report. Shared by `run` and `report`.
+pub fn render_files(
+    r: &RunResult,
+    percentiles: Option<PathBuf>,
+    csv: Option<PathBuf>,
+    html: Option<PathBuf>,
+) -> Result<(), Error> {
+    let file_err = |p: &Path, e: std::io::Error| Error::File { path: p.display().to_string(), source: e };
+    if let Some(p) = percentiles {
+        let h = crate::report::json::decode_histogram(&r.histograms.ack)
+            .map_err(|e| Error::Usage(format!("the result's ack histogram: {e}")))?;
+        let mut out = Vec::new();
+        crate::report::hgrm::write_percentiles(&mut out, &h, 1000.0).map_err(|e| file_err(&p, e))?;
+        std::fs::write(&p, out).map_err(|e| file_err(&p, e))?;
+    }
+    if let Some(p) = csv {
+        let mut out = Vec::new();
+        crate::report::csv::write_intervals(&mut out, r).map_err(|e| file_err(&p, e))?;
+        std::fs::write(&p, out).map_err(|e| file_err(&p, e))?;
+    }
+    if let Some(p) = html {
+        let _ = r;
+        return usage(format!("--html {}: the HTML report is being wired in this change", p.display()));
+    }
+    Ok(())
+}
+
+/// Loads result files; the first that is not a usable result is a usage error (exit 2)
+/// naming it and the problem.
+fn load_all(paths: &[PathBuf]) -> Result<Vec<(String, RunResult)>, Error> {
+    paths
+        .iter()
+        .map(|p| load_result(p).map(|r| (p.display().to_string(), r)).map_err(|e| Error::Usage(e.to_string())))
+        .collect()
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, then a rename.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let file_err = |e: std::io::Error| Error::File { path: path.display().to_string(), source: e };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes).map_err(file_err)?;
+    std::fs::rename(&tmp, path).map_err(file_err)
 }
 
 /// `fixblast compare`: returns the exit code (1 when --fail-if-worse is exceeded).
-pub fn compare(_a: &crate::cli::CompareArgs) -> Result<u8, Error> {
-    usage("fixblast compare: being wired in this change")
+pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
+    let (base, new) = match (a.files.as_slice(), a.base.is_empty()) {
+        ([b, n], true) => (load_all(std::slice::from_ref(b))?, load_all(std::slice::from_ref(n))?),
+        ([], false) => (load_all(&a.base)?, load_all(&a.new)?),
+        _ => return usage("fixblast compare: give BASE.json NEW.json, or --base FILE… --new FILE…"),
+    };
+    let opts =
+        CompareOptions { fail_if_worse: a.fail_if_worse, confidence: a.confidence, seed: a.seed, ..Default::default() };
+    opts.validate().map_err(|e| Error::Usage(format!("fixblast compare: {e}")))?;
+    let c = crate::report::compare::compare(&base, &new, &opts);
+    print!("{}", c.render());
+    if let Some(p) = &a.json {
+        write_whole(p, (serde_json::to_string_pretty(&c).expect("comparison serializes") + "\n").as_bytes())?;
+    }
+    Ok(if c.failed() { 1 } else { 0 })
 }
 
-/// `fixblast merge A.json B.json … -o ALL.json`.
-pub fn merge(_a: &crate::cli::MergeArgs) -> Result<(), Error> {
-    usage("fixblast merge: being wired in this change")
+/// `fixblast merge A.json B.json … -o ALL.json`: all inputs are checked before anything is
+/// written, and the output is written whole or not at all.
+pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
+    let results = load_all(&a.files)?;
+    let merged = crate::report::merge::merge(&results).map_err(|e| Error::Usage(format!("fixblast merge: {e}")))?;
+    write_whole(&a.output, (serde_json::to_string_pretty(&merged).expect("result serializes") + "\n").as_bytes())?;
+    eprintln!(
+        "merged {} results into {}: {} orders sent, ack p99 {}",
+        results.len(),
+        a.output.display(),
+        merged.orders.sent,
+        merged.latency_ns.ack.p99.map_or("-".into(), crate::report::fmt_ns)
+    );
+    Ok(())
 }

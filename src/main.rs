@@ -40,7 +40,12 @@ fn main() -> ExitCode {
             ExitCode::from(3)
         }
         Ok(1) => {
-            eprintln!("fixblast: an --sla threshold failed (exit 1)");
+            match cli.command {
+                Command::Compare(_) => {
+                    eprintln!("fixblast: the new results are worse than --fail-if-worse allows (exit 1)")
+                }
+                _ => eprintln!("fixblast: an --sla threshold failed (exit 1)"),
+            }
             ExitCode::from(1)
         }
         Ok(code) => ExitCode::from(code),

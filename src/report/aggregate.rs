@@ -11,6 +11,8 @@ pub struct IntervalRow {
     /// Interval number: 0 is the first after warm-up.
     pub index: i64,
     pub ack: Histogram<u64>,
+    pub ack_service: Histogram<u64>,
+    pub fill: Histogram<u64>,
     pub warmup_ack: Histogram<u64>,
     pub cancel: Histogram<u64>,
     pub replace: Histogram<u64>,
@@ -97,6 +99,8 @@ impl Aggregate {
         let row = self.open.entry(s.index).or_insert_with(|| IntervalRow {
             index: s.index,
             ack: histogram(),
+            ack_service: histogram(),
+            fill: histogram(),
             warmup_ack: histogram(),
             cancel: histogram(),
             replace: histogram(),
@@ -107,6 +111,8 @@ impl Aggregate {
         });
         row.ack.add(&s.hists.ack).expect("same bounds");
         for (a, b) in [
+            (&mut row.ack_service, &s.hists.ack_service),
+            (&mut row.fill, &s.hists.fill),
             (&mut row.warmup_ack, &s.hists.warmup_ack),
             (&mut row.cancel, &s.hists.cancel),
             (&mut row.replace, &s.hists.replace),

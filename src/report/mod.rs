@@ -2,7 +2,13 @@
 //! what workers sent (snapshots); they never reach into a worker.
 
 pub mod aggregate;
+pub mod compare;
+pub mod csv;
+pub mod hgrm;
+pub mod hlog;
 pub mod json;
+pub mod load;
+pub mod merge;
 pub mod sla;
 pub mod summary;
 pub mod tui;

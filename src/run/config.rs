@@ -279,7 +279,8 @@ impl RunConfig {
         if a.runs == 0 || a.runs > 1000 {
             return usage(format!("--runs {}: must be 1 to 1000", a.runs));
         }
-        let now_utc_s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+        let now_utc_s =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         let start_at_utc_ns = match a.start_at {
             None => None,
             Some(StartAt::In(d)) => Some(((now_utc_s + d.as_secs_f64()) * 1e9) as u64),
@@ -454,4 +455,3 @@ pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result
         },
     }
 }
-

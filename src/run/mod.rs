@@ -22,6 +22,7 @@ use crate::gateway::{Gateway, GatewayConfig};
 use crate::host::{HostInfo, tsc_hz};
 use crate::metrics::HistSet;
 use crate::report::aggregate::Aggregate;
+use crate::report::hlog::HlogWriter;
 use crate::report::json::*;
 use crate::report::summary::summary;
 use crate::transport::Transport;
@@ -29,7 +30,7 @@ use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use crossbeam_channel::{bounded, unbounded};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -80,9 +81,10 @@ pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
 /// One run, writing its files for `which`.
 fn run_once(cfg: &RunConfig, which: Which) -> Result<Outcome, Error> {
     // The one place the transport is chosen: everything below is monomorphised per backend.
+    let hlog = cfg.outputs.path(&cfg.outputs.hlog, which);
     let outcome = match cfg.backend {
-        BackendKind::Syscall => run_with::<SyscallTransport>(cfg),
-        BackendKind::Uring => run_with::<UringTransport>(cfg),
+        BackendKind::Syscall => run_with::<SyscallTransport>(cfg, hlog),
+        BackendKind::Uring => run_with::<UringTransport>(cfg, hlog),
     }?;
     write_outputs(cfg, &outcome.result, which)?;
     print!("{}", summary(&outcome.result));
@@ -97,10 +99,10 @@ fn write_outputs(cfg: &RunConfig, r: &RunResult, which: Which) -> Result<(), Err
         let text = serde_json::to_string_pretty(r).expect("result serializes");
         std::fs::write(&p, text + "\n").map_err(|e| file_err(&p, e))?;
     }
-    Ok(())
+    crate::commands::render_files(r, o.path(&o.percentiles, which), o.path(&o.csv, which), o.path(&o.html, which))
 }
 
-fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
+fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outcome, Error> {
     let flag = interrupted();
     flag.store(false, Ordering::Release);
     // Calibrate the TSC before any thread is pinned (quanta calibrates for up to 200 ms).
@@ -143,7 +145,7 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
     let target_text = if cfg.target.is_some() { cfg.target_text.clone() } else { addr.to_string() };
 
     let mut agg = Aggregate::new(cfg.threads);
-    let started = measure::<T>(cfg, &shared, addr, &mut agg);
+    let started = measure::<T>(cfg, &shared, addr, &mut agg, hlog);
     if let Some(g) = gateway {
         g.stop();
     }
@@ -155,7 +157,13 @@ fn run_with<T: Transport>(cfg: &RunConfig) -> Result<Outcome, Error> {
 
 /// Connects, runs the workers and collects their reports. Returns the start time (ns since
 /// the epoch) when orders started. Failures are recorded in `shared`.
-fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr, agg: &mut Aggregate) -> Option<u64> {
+fn measure<T: Transport>(
+    cfg: &RunConfig,
+    shared: &Arc<Shared>,
+    addr: SocketAddr,
+    agg: &mut Aggregate,
+    hlog: Option<PathBuf>,
+) -> Option<u64> {
     let mut streams = Vec::with_capacity(cfg.sessions as usize);
     for i in 0..cfg.sessions {
         match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
@@ -293,6 +301,17 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
             + Duration::from_secs(30);
     let mut done = 0;
     let mut live = live::Live::new(cfg, &addr.to_string());
+    // The interval log is written as the run goes; its time zero is the end of warm-up.
+    let mut hlog = match (hlog, started) {
+        (Some(p), Some(start)) => {
+            let t0 = (shared.epoch_utc_ns + start + cfg.timing.warmup_ns) as f64 / 1e9;
+            HlogWriter::create(&p, t0)
+                .inspect_err(|e| eprintln!("warning: --hlog {}: {e}; no interval log", p.display()))
+                .ok()
+                .map(|w| (p, w))
+        }
+        _ => None,
+    };
     while done < cfg.threads {
         if flag.load(Ordering::Acquire) {
             shared.request_stop();
@@ -332,9 +351,29 @@ fn measure<T: Transport>(cfg: &RunConfig, shared: &Arc<Shared>, addr: SocketAddr
             // The target over this interval: the profile's rate at its middle.
             let target = profile.as_ref().map(|p| p.rate_at((r.index as f64 + 0.5) * interval_s));
             live.interval(cfg, shared, agg, &r, target);
+            if let Some((p, w)) = &mut hlog
+                && r.index >= 0
+            {
+                let hists = [
+                    ("ack", &r.ack),
+                    ("ack_service", &r.ack_service),
+                    ("fill", &r.fill),
+                    ("cancel", &r.cancel),
+                    ("replace", &r.replace),
+                ];
+                if let Err(e) = w.interval(r.index as f64 * interval_s, interval_s, &hists) {
+                    eprintln!("warning: --hlog {}: {e}; the interval log stops here", p.display());
+                    hlog = None;
+                }
+            }
         }
     }
     live.finish();
+    if let Some((p, w)) = hlog
+        && let Err(e) = w.finish()
+    {
+        eprintln!("warning: --hlog {}: {e}", p.display());
+    }
     for h in handles {
         let _ = h.join();
     }

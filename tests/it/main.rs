@@ -4,7 +4,9 @@ mod fake;
 mod faults;
 mod flow;
 mod golden;
+mod multi;
 mod quickfix;
+mod results;
 mod run;
 
 use clap::Parser;

@@ -1,0 +1,148 @@
+//! The per-interval time series as CSV (`--csv`): one header line and one row per interval of
+//! a [`RunResult`], for spreadsheets and shell scripts.
+//!
+//! This module owns the column set and how cells are written; the numbers come from the result
+//! file's `intervals` unchanged. Latencies are integer nanoseconds, full round trips from the
+//! intended send time. A null in the result (no ack in the interval, no target in closed loop)
+//! is an empty cell, never 0. No cell needs quoting: every one is a number or empty.
+
+use crate::report::json::{Interval, RunResult};
+use std::fmt::Display;
+use std::io::{self, Write};
+
+/// The header line, without its newline. Column names are a contract with users' scripts:
+/// add columns at the end, never rename them.
+pub const HEADER: &str = "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack_p99_ns,ack_max_ns,errors,in_flight";
+
+/// Writes the header and one row per interval of `r`, in order.
+pub fn write_intervals(out: &mut impl Write, r: &RunResult) -> io::Result<()> {
+    writeln!(out, "{HEADER}")?;
+    for i in &r.intervals {
+        write_row(out, i)?;
+    }
+    Ok(())
+}
+
+fn write_row(out: &mut impl Write, i: &Interval) -> io::Result<()> {
+    writeln!(
+        out,
+        "{},{},{},{},{},{},{},{},{}",
+        Cell(finite(i.t_s)),
+        Cell(finite(i.orders_per_s)),
+        Cell(i.target_per_s.and_then(finite)),
+        i.ack.count,
+        Cell(i.ack.p50),
+        Cell(i.ack.p99),
+        Cell(i.ack.max),
+        i.errors,
+        i.in_flight,
+    )
+}
+
+/// A float as a cell, or `None` when it is NaN or infinite (JSON has no such numbers).
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// An optional value: the value's shortest exact form (`Display`: `1.5`, `10000`, no
+/// exponent), or nothing.
+struct Cell<T>(Option<T>);
+
+impl<T: Display> Display for Cell<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::json::IntervalAck;
+
+    fn interval(t_s: f64, target: Option<f64>, ack: IntervalAck) -> Interval {
+        Interval { t_s, orders_per_s: 10_000.0, target_per_s: target, ack, errors: 2, in_flight: 1 }
+    }
+
+    fn write(intervals: Vec<Interval>) -> String {
+        let mut out = Vec::new();
+        for i in &intervals {
+            write_row(&mut out, i).unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A result file with the given intervals, built from JSON so that fields added later with
+    /// `#[serde(default)]` leave this test alone.
+    fn result_with(intervals: &[Interval]) -> RunResult {
+        let stats = serde_json::json!({ "count": 0 });
+        let v = serde_json::json!({
+            "schema_version": 1,
+            "tool": { "name": "fixblast", "version": "0.1.0" },
+            "status": { "completed": true, "interrupted": false, "started_at_unix_s": 1.7e9 },
+            "config": {
+                "target": "127.0.0.1:9878", "builtin_gateway": true, "sessions": 1, "threads": 1, "cores": [],
+                "backend": "syscall", "backend_options": "", "poll": "spin", "profile": "constant:10000",
+                "duration_s": 7.0, "warmup_s": 0.0, "timeout_s": 5.0, "template": "nos",
+                "sender_comp_id": "BLAST", "target_comp_id": "EXCH"
+            },
+            "host": { "cores": 2 },
+            "orders": { "sent": 0, "not_sent": 0, "acked": 0, "filled": 0, "rejected": 0, "timed_out": 0, "unmatched": 0 },
+            "messages": {
+                "new": { "sent": 0, "answered": 0, "rejected": 0 },
+                "cancel": { "sent": 0, "answered": 0, "rejected": 0 },
+                "replace": { "sent": 0, "answered": 0, "rejected": 0 },
+                "substituted": 0
+            },
+            "errors": { "total": 0, "by_kind": {} },
+            "throughput": { "orders_per_s": 0.0, "acks_per_s": 0.0, "duration_s": 7.0 },
+            "latency_ns": { "ack": stats, "ack_service": stats },
+            "schedule_lag_ns": {},
+            "intervals": intervals,
+            "histograms": { "ack": "", "ack_service": "", "fill": "", "schedule_lag": "" }
+        });
+        serde_json::from_value(v).expect("a minimal result file")
+    }
+
+    #[test]
+    fn header_is_exact() {
+        assert_eq!(HEADER, "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack_p99_ns,ack_max_ns,errors,in_flight");
+    }
+
+    #[test]
+    fn rows_hold_the_interval_numbers() {
+        let ack = IntervalAck { count: 9_990, p50: Some(21_903), p99: Some(70_143), max: Some(1_710_079) };
+        assert_eq!(write(vec![interval(1.0, Some(10_000.0), ack)]), "1,10000,10000,9990,21903,70143,1710079,2,1\n");
+        let ack = IntervalAck { count: 3, p50: Some(1), p99: Some(2), max: Some(3) };
+        assert_eq!(write(vec![interval(2.5, Some(12_500.5), ack)]), "2.5,10000,12500.5,3,1,2,3,2,1\n");
+    }
+
+    #[test]
+    fn nulls_are_empty_cells() {
+        let none = IntervalAck { count: 0, p50: None, p99: None, max: None };
+        let text = write(vec![interval(3.0, None, none.clone()), interval(f64::NAN, Some(f64::INFINITY), none)]);
+        assert_eq!(text, "3,10000,,0,,,,2,1\n,10000,,0,,,,2,1\n");
+        for line in text.lines() {
+            assert_eq!(line.split(',').count(), HEADER.split(',').count());
+        }
+    }
+
+    #[test]
+    fn one_row_per_interval_after_the_header() {
+        let ack = IntervalAck { count: 1, p50: Some(5), p99: Some(5), max: Some(5) };
+        let intervals: Vec<Interval> = (1..=7).map(|s| interval(f64::from(s), None, ack.clone())).collect();
+        let mut out = Vec::new();
+        write_intervals(&mut out, &result_with(&intervals)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], HEADER);
+        assert_eq!(lines.len(), 1 + intervals.len());
+        assert_eq!(lines[7], "7,10000,,1,5,5,5,2,1");
+
+        let mut out = Vec::new();
+        write_intervals(&mut out, &result_with(&[])).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{HEADER}\n"));
+    }
+}

@@ -1,0 +1,356 @@
+//! `fixblast merge`: one result from the results of several processes or hosts that ran at
+//! the same time against the same gateway. Owns what may be merged and how each field
+//! combines. Latency is merged losslessly by adding the HdrHistograms and recomputing the
+//! statistics from the sum; it never averages percentiles.
+//!
+//! Field by field:
+//! - `histograms`: decoded and added; counts are exact, max is the max of the maxima.
+//! - `latency_ns`, `schedule_lag_ns`: recomputed from the merged histograms ([`Stats::of`]).
+//!   `fill` is null when nothing was filled; `cancel`/`replace` are present when the inputs
+//!   have them.
+//! - `orders`, `messages`, `errors` (total and each `by_kind`): summed.
+//! - `throughput`: `orders_per_s`, `acks_per_s` and `target_orders_per_s` summed (the
+//!   processes ran concurrently); `rate_achieved` true only if every input achieved its rate
+//!   (null if any input has null); `duration_s` the longest.
+//! - `intervals`: matched by `t_s` (seconds after each process's own warm-up ended: start the
+//!   processes together, e.g. with `--start-at`). Rates, `errors`, `in_flight` and `ack.count`
+//!   summed, `ack.max` the max of the maxima, `target_per_s` summed over the inputs that have
+//!   it. `ack.p50` and `ack.p99` are **null**: the result file keeps no per-interval
+//!   histogram, and percentiles cannot be combined exactly from percentiles.
+//! - `status`: completed only if all completed; interrupted if any was; each `failure` and
+//!   `sessions_lost` entry prefixed with its source's name; started at the earliest start.
+//! - `config`: the first input's, with `sessions` and `threads` summed, `cores` concatenated in
+//!   input order, and `target` replaced by
+//!   `merged from N results: a.json (target HOST:PORT), b.json (target HOST:PORT)`, followed by
+//!   `; host block from a.json, hosts differ` when they do. That is where the sources are
+//!   recorded.
+//! - `host`, `tool`, `schema_version`: the first input's.
+//! - `sla`: empty (thresholds were checked per input; check them again on the merged result).
+//! - `runs`: null (run-to-run variation of different processes does not combine).
+//!
+//! Refused, naming the file: a different `schema_version`, `tool.name` or `tool.version`, or a
+//! difference in what shapes the latency: `config.template`, `config.orders`,
+//! `config.orders_rows`, `config.mix`, `config.profile`, `config.rate`, `config.closed_loop.window`.
+
+use super::json::*;
+use crate::metrics::histogram;
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+
+/// Merges `results`, each with the name used in errors and in `config.target` (its path).
+pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, String> {
+    let Some(((first_name, first), _)) = results.split_first() else {
+        return Err("nothing to merge: no result files given".into());
+    };
+    for (name, r) in results {
+        check_mergeable(first_name, first, name, r)?;
+    }
+    let mut sum = Sums::default();
+    for (name, r) in results {
+        sum.add(name, r)?;
+    }
+    let h = &sum.hist;
+    let any = |f: fn(&Latency) -> bool| results.iter().any(|(_, r)| f(&r.latency_ns));
+    let lag = Stats::of(&h.schedule_lag);
+    Ok(RunResult {
+        schema_version: first.schema_version,
+        tool: first.tool.clone(),
+        status: merge_status(results),
+        config: merge_config(results)?,
+        host: first.host.clone(),
+        orders: sum.orders,
+        messages: sum.messages,
+        errors: sum.errors,
+        throughput: merge_throughput(results),
+        latency_ns: Latency {
+            ack: Stats::of(&h.ack),
+            ack_service: Stats::of(&h.ack_service),
+            fill: (!h.fill.is_empty()).then(|| Stats::of(&h.fill)),
+            cancel: any(|l| l.cancel.is_some()).then(|| Stats::of(&h.cancel)),
+            replace: any(|l| l.replace.is_some()).then(|| Stats::of(&h.replace)),
+        },
+        schedule_lag_ns: Lag { p50: lag.p50, p99: lag.p99, max: lag.max },
+        intervals: merge_intervals(results),
+        histograms: Histograms {
+            ack: encode_histogram(&h.ack),
+            ack_service: encode_histogram(&h.ack_service),
+            fill: encode_histogram(&h.fill),
+            schedule_lag: encode_histogram(&h.schedule_lag),
+            cancel: encode_histogram(&h.cancel),
+            replace: encode_histogram(&h.replace),
+        },
+        sla: Vec::new(),
+        runs: None,
+    })
+}
+
+/// Refuses `r` unless it matches `first` in schema, tool and the latency-shaping config.
+fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResult) -> Result<(), String> {
+    let (a, b) = (&first.config, &r.config);
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    let window = |c: &Config| opt(c.closed_loop.as_ref().map(|c| c.window.to_string()));
+    let checks: [(&str, String, String); 10] = [
+        ("schema_version", first.schema_version.to_string(), r.schema_version.to_string()),
+        ("tool.name", first.tool.name.clone(), r.tool.name.clone()),
+        ("tool.version", first.tool.version.clone(), r.tool.version.clone()),
+        ("config.template", a.template.clone(), b.template.clone()),
+        ("config.orders", opt(a.orders.clone()), opt(b.orders.clone())),
+        ("config.orders_rows", a.orders_rows.to_string(), b.orders_rows.to_string()),
+        ("config.mix", a.mix.clone(), b.mix.clone()),
+        ("config.profile", a.profile.clone(), b.profile.clone()),
+        ("config.rate", opt(a.rate.map(|r| r.to_string())), opt(b.rate.map(|r| r.to_string()))),
+        ("config.closed_loop.window", window(a), window(b)),
+    ];
+    for (field, want, got) in checks {
+        if want != got {
+            return Err(format!(
+                "{name}: {field} is {got} but {first_name} has {want}; merge needs the same schema_version, \
+                 tool name and version, template, orders feed, mix, profile, rate and closed-loop window"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The merged histograms and counters.
+struct Sums {
+    hist: Hists,
+    orders: Orders,
+    messages: Messages,
+    errors: Errors,
+}
+
+struct Hists {
+    ack: Histogram<u64>,
+    ack_service: Histogram<u64>,
+    fill: Histogram<u64>,
+    schedule_lag: Histogram<u64>,
+    cancel: Histogram<u64>,
+    replace: Histogram<u64>,
+}
+
+impl Default for Hists {
+    fn default() -> Hists {
+        Hists {
+            ack: histogram(),
+            ack_service: histogram(),
+            fill: histogram(),
+            schedule_lag: histogram(),
+            cancel: histogram(),
+            replace: histogram(),
+        }
+    }
+}
+
+impl Default for Sums {
+    fn default() -> Sums {
+        let zero = MessageCounts { sent: 0, answered: 0, rejected: 0 };
+        Sums {
+            hist: Hists::default(),
+            orders: Orders {
+                sent: 0,
+                not_sent: 0,
+                acked: 0,
+                filled: 0,
+                rejected: 0,
+                timed_out: 0,
+                unmatched: 0,
+                missing_replies: 0,
+            },
+            messages: Messages { new: zero.clone(), cancel: zero.clone(), replace: zero, substituted: 0 },
+            errors: Errors { total: 0, by_kind: BTreeMap::new() },
+        }
+    }
+}
+
+impl Sums {
+    fn add(&mut self, name: &str, r: &RunResult) -> Result<(), String> {
+        let (h, s) = (&r.histograms, &mut self.hist);
+        for (field, text, into) in [
+            ("ack", &h.ack, &mut s.ack),
+            ("ack_service", &h.ack_service, &mut s.ack_service),
+            ("fill", &h.fill, &mut s.fill),
+            ("schedule_lag", &h.schedule_lag, &mut s.schedule_lag),
+            ("cancel", &h.cancel, &mut s.cancel),
+            ("replace", &h.replace, &mut s.replace),
+        ] {
+            // Files from before cancel/replace existed have none: nothing to add.
+            if text.is_empty() {
+                continue;
+            }
+            let one = decode_histogram(text).map_err(|e| format!("{name}: histograms.{field} does not decode: {e}"))?;
+            into.add(&one).map_err(|e| format!("{name}: histograms.{field} does not fit 1 ns..60 s: {e:?}"))?;
+        }
+        let (o, m, e) = (&mut self.orders, &mut self.messages, &mut self.errors);
+        let ro = &r.orders;
+        o.sent += ro.sent;
+        o.not_sent += ro.not_sent;
+        o.acked += ro.acked;
+        o.filled += ro.filled;
+        o.rejected += ro.rejected;
+        o.timed_out += ro.timed_out;
+        o.unmatched += ro.unmatched;
+        o.missing_replies += ro.missing_replies;
+        for (into, from) in
+            [(&mut m.new, &r.messages.new), (&mut m.cancel, &r.messages.cancel), (&mut m.replace, &r.messages.replace)]
+        {
+            into.sent += from.sent;
+            into.answered += from.answered;
+            into.rejected += from.rejected;
+        }
+        m.substituted += r.messages.substituted;
+        e.total += r.errors.total;
+        for (kind, n) in &r.errors.by_kind {
+            *e.by_kind.entry(kind.clone()).or_default() += n;
+        }
+        Ok(())
+    }
+}
+
+fn merge_status(results: &[(String, RunResult)]) -> Status {
+    let failures: Vec<String> =
+        results.iter().filter_map(|(n, r)| r.status.failure.as_ref().map(|f| format!("{n}: {f}"))).collect();
+    let starts = results.iter().map(|(_, r)| r.status.started_at_unix_s).filter(|&s| s > 0.0);
+    Status {
+        completed: results.iter().all(|(_, r)| r.status.completed),
+        interrupted: results.iter().any(|(_, r)| r.status.interrupted),
+        failure: (!failures.is_empty()).then(|| failures.join("; ")),
+        sessions_lost: results
+            .iter()
+            .flat_map(|(n, r)| r.status.sessions_lost.iter().map(move |s| format!("{n}: {s}")))
+            .collect(),
+        // 0 means "never started" in a run's result; keep it only when no input started.
+        started_at_unix_s: starts.reduce(f64::min).unwrap_or(0.0),
+    }
+}
+
+fn merge_config(results: &[(String, RunResult)]) -> Result<Config, String> {
+    let (first_name, first) = &results[0];
+    let mut c = first.config.clone();
+    c.sessions = 0;
+    c.threads = 0;
+    c.cores.clear();
+    for (name, r) in results {
+        let overflow = || format!("{name}: config.sessions or config.threads overflows when summed");
+        c.sessions = c.sessions.checked_add(r.config.sessions).ok_or_else(overflow)?;
+        c.threads = c.threads.checked_add(r.config.threads).ok_or_else(overflow)?;
+        c.cores.extend_from_slice(&r.config.cores);
+    }
+    let sources: Vec<String> = results.iter().map(|(n, r)| format!("{n} (target {})", r.config.target)).collect();
+    c.target = format!("merged from {} results: {}", results.len(), sources.join(", "));
+    if results.iter().any(|(_, r)| r.host != first.host) {
+        c.target.push_str(&format!("; host block from {first_name}, hosts differ"));
+    }
+    Ok(c)
+}
+
+fn merge_throughput(results: &[(String, RunResult)]) -> Throughput {
+    let all = |f: fn(&Throughput) -> Option<f64>| results.iter().map(|(_, r)| f(&r.throughput)).sum::<Option<f64>>();
+    let achieved = results.iter().map(|(_, r)| r.throughput.rate_achieved).collect::<Option<Vec<bool>>>();
+    Throughput {
+        orders_per_s: results.iter().map(|(_, r)| r.throughput.orders_per_s).sum(),
+        acks_per_s: results.iter().map(|(_, r)| r.throughput.acks_per_s).sum(),
+        target_orders_per_s: all(|t| t.target_orders_per_s),
+        rate_achieved: achieved.map(|a| a.iter().all(|&x| x)),
+        duration_s: results.iter().map(|(_, r)| r.throughput.duration_s).fold(0.0, f64::max),
+    }
+}
+
+/// Intervals matched by `t_s` (to the microsecond); see the module doc for each field.
+fn merge_intervals(results: &[(String, RunResult)]) -> Vec<Interval> {
+    let mut by_t: BTreeMap<i64, Interval> = BTreeMap::new();
+    for (_, r) in results {
+        for i in &r.intervals {
+            let key = (i.t_s * 1e6).round() as i64;
+            let m = by_t.entry(key).or_insert_with(|| Interval {
+                t_s: i.t_s,
+                orders_per_s: 0.0,
+                target_per_s: None,
+                ack: IntervalAck { count: 0, p50: None, p99: None, max: None },
+                errors: 0,
+                in_flight: 0,
+            });
+            m.orders_per_s += i.orders_per_s;
+            m.target_per_s = match (m.target_per_s, i.target_per_s) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
+            m.ack.count += i.ack.count;
+            m.ack.max = m.ack.max.max(i.ack.max);
+            m.errors += i.errors;
+            m.in_flight += i.in_flight;
+        }
+    }
+    by_t.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::load::tests::sample;
+
+    fn named(rs: Vec<RunResult>) -> Vec<(String, RunResult)> {
+        rs.into_iter().enumerate().map(|(i, r)| (format!("r{i}.json"), r)).collect()
+    }
+
+    #[test]
+    fn counts_add_exactly_and_stats_come_from_the_summed_histogram() {
+        let a: Vec<u64> = (1..=1000).map(|i| i * 1_000).collect();
+        let b: Vec<u64> = (1..=3000).map(|i| i * 777 + 13).collect();
+        let m = merge(&named(vec![sample(&a, 3), sample(&b, 5)])).expect("merges");
+        let all: Vec<u64> = a.iter().chain(&b).copied().collect();
+        let want = sample(&all, 1).latency_ns.ack;
+        assert_eq!(m.latency_ns.ack, want);
+        assert_eq!(m.latency_ns.ack.count, 4000);
+        assert_eq!(m.orders.sent, 4000);
+        assert_eq!(m.messages.new.answered, 4000);
+        assert_eq!(decode_histogram(&m.histograms.ack).expect("decodes").len(), 4000);
+        assert_eq!(m.latency_ns.ack.max, sample(&a, 1).latency_ns.ack.max.max(sample(&b, 1).latency_ns.ack.max));
+    }
+
+    #[test]
+    fn intervals_match_by_time_and_percentiles_become_null() {
+        let m = merge(&named(vec![sample(&[1_000], 2), sample(&[1_000], 3)])).expect("merges");
+        assert_eq!(m.intervals.len(), 3);
+        let i = &m.intervals[1];
+        assert_eq!((i.t_s, i.ack.count, i.orders_per_s, i.in_flight), (2.0, 20, 20.0, 2));
+        assert_eq!((i.ack.p50, i.ack.p99, i.ack.max), (None, None, Some(301)));
+        assert_eq!(m.intervals[2].ack.count, 10);
+    }
+
+    #[test]
+    fn config_sums_sessions_and_records_the_sources() {
+        let mut b = sample(&[1_000], 1);
+        b.config.sessions = 3;
+        b.status.completed = false;
+        b.status.failure = Some("logon refused".into());
+        b.host.kernel = Some("5.15".into());
+        let m = merge(&named(vec![sample(&[1_000], 1), b])).expect("merges");
+        assert_eq!((m.config.sessions, m.config.threads, m.config.cores.len()), (4, 2, 2));
+        assert_eq!(
+            m.config.target,
+            "merged from 2 results: r0.json (target 127.0.0.1:9878), r1.json (target 127.0.0.1:9878); \
+             host block from r0.json, hosts differ"
+        );
+        assert!(!m.status.completed);
+        assert_eq!(m.status.failure.as_deref(), Some("r1.json: logon refused"));
+        assert_eq!(m.throughput.orders_per_s, 2.0);
+    }
+
+    #[test]
+    fn latency_shaping_differences_are_refused_naming_the_file() {
+        let mut b = sample(&[1_000], 1);
+        b.config.mix = "new=90,cancel=10".into();
+        let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
+        assert!(e.starts_with("r1.json: config.mix is new=90,cancel=10 but r0.json has new=100"), "{e}");
+        let mut b = sample(&[1_000], 1);
+        b.tool.version = "0.2.0".into();
+        let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
+        assert!(e.starts_with("r1.json: tool.version is 0.2.0"), "{e}");
+        let mut b = sample(&[1_000], 1);
+        b.config.rate = None;
+        let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
+        assert!(e.starts_with("r1.json: config.rate is none but r0.json has 10000"), "{e}");
+        assert!(merge(&[]).is_err());
+    }
+}

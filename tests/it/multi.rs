@@ -1,0 +1,79 @@
+//! Several fixblast processes started together with `--start-at`, then merged: the
+//! multi-host path, on loopback. Also `--runs` and the output placeholders.
+
+use super::{QUICK, SYSCALL, bin, gateway, run, tmp};
+use fixblast::gateway::GatewayConfig;
+use fixblast::report::json::{RunResult, decode_histogram};
+
+fn load(path: &std::path::Path) -> RunResult {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn processes_started_together_merge_into_one_result() {
+    let g = gateway(SYSCALL, GatewayConfig::loopback());
+    let addr = g.addr().to_string();
+    let dir = tmp("multi");
+    let files: Vec<_> = (0..3).map(|i| dir.join(format!("p{i}.json"))).collect();
+    let children: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            bin()
+                .args(["run", "--target", &addr, "--rate", "1000", "--start-at", "+3s", "--backend", "syscall"])
+                .args(["--sender-comp-id", &format!("PROC{i}_"), "--json", f.to_str().unwrap()])
+                .args(QUICK)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let parts: Vec<RunResult> = files.iter().map(|f| load(f)).collect();
+    // --start-at: the three started their orders within a few milliseconds of each other.
+    let starts: Vec<f64> = parts.iter().map(|r| r.status.started_at_unix_s).collect();
+    let spread = starts.iter().cloned().fold(f64::MIN, f64::max) - starts.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread < 0.05, "{starts:?}");
+
+    let all = dir.join("all.json");
+    let mut args = vec!["merge".to_string()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    args.extend(["-o".into(), all.display().to_string()]);
+    let out = bin().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = load(&all);
+    assert_eq!(m.orders.sent, parts.iter().map(|r| r.orders.sent).sum::<u64>());
+    assert_eq!(m.orders.acked, parts.iter().map(|r| r.orders.acked).sum::<u64>());
+    let counts: u64 = parts.iter().map(|r| decode_histogram(&r.histograms.ack).unwrap().len()).sum();
+    assert_eq!(decode_histogram(&m.histograms.ack).unwrap().len(), counts);
+    assert_eq!(m.latency_ns.ack.max, parts.iter().filter_map(|r| r.latency_ns.ack.max).max());
+}
+
+#[test]
+fn runs_write_each_run_and_the_runs_combined() {
+    let dir = tmp("runs");
+    let json = format!("{}/r-{{config_hash}}-{{run}}.json", dir.display());
+    let mut a = QUICK.to_vec();
+    a.extend_from_slice(&["--rate", "1000", "--runs", "2", "--json", &json]);
+    let out = run(&a).unwrap();
+    assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let hash = &names[0][2..10];
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()), "{names:?}");
+    for (n, run) in names.iter().zip(["1", "2", "all"]) {
+        assert_eq!(n, &format!("r-{hash}-{run}.json"));
+    }
+    let one = load(&dir.join(&names[0]));
+    let all = load(&dir.join(&names[2]));
+    assert_eq!(all.orders.sent, 2 * one.orders.sent);
+    let runs = all.runs.expect("the combined result has the runs' variation");
+    assert_eq!(runs.count, 2);
+    assert_eq!(runs.ack["p50"].values.len(), 2);
+    assert_eq!(runs.ack["p50"].values[0], one.latency_ns.ack.p50);
+}
