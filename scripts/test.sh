@@ -3,8 +3,8 @@
 # every test: unit, property, doc and the loopback integration tests, including the ones
 # against QuickFIX's executor with a strict FIX 4.2 dictionary.
 #
-# Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17
-# and libquickfix-doc; pip, for FIX42.xml from the quickfix source distribution.
+# Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
+# libquickfix-doc and chromium; pip, for FIX42.xml from the quickfix source distribution.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,6 +12,23 @@ echo "== setting up the QuickFIX executor (third-party acceptor for the tests)"
 tests/quickfix/setup.sh
 # With the executor in place, its tests must run: a missing executor is a failure, not a skip.
 export FIXBLAST_REQUIRE_QUICKFIX=1
+
+echo "== headless chromium (loads the HTML report in a browser test)"
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+  if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
+    echo "test.sh: not root and no sudo: cannot install chromium" >&2
+    exit 1
+  fi
+  # Update the package lists only if chromium has no install candidate.
+  if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  fi
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+# With chromium in place, the browser check must run: a missing browser is a failure, not a skip.
+export FIXBLAST_REQUIRE_CHROMIUM=1
 
 # Where the kernel allows io_uring, its copy of every transport test must run, not skip.
 if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo unknown)" = 0 ]; then

@@ -51,7 +51,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A result file written by `run --json`.
-    pub result: PathBuf,
+    #[arg(required_unless_present = "sweep")]
+    pub result: Option<PathBuf>,
+    /// Instead of a result: the summary.csv of scripts/sweep.sh, drawn with --html as p50/p99
+    /// and achieved rate across the sweep.
+    #[arg(long, value_name = "SUMMARY.csv", conflicts_with_all = ["result", "percentiles", "csv"], requires = "html")]
+    pub sweep: Option<PathBuf>,
     /// Write a self-contained HTML report with charts (no network fetches).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,

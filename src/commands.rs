@@ -108,7 +108,15 @@ pub fn orders_check(path: &Path) -> Result<String, Error> {
 
 /// `fixblast report RESULT.json`: renders a result file.
 pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
-    let r = load_result(&a.result).map_err(|e| Error::Usage(e.to_string()))?;
+    if let (Some(csv), Some(html)) = (&a.sweep, &a.html) {
+        use crate::report::html::sweep;
+        let name = csv.display().to_string();
+        let text = std::fs::read_to_string(csv).map_err(|e| Error::File { path: name.clone(), source: e })?;
+        let points = sweep::parse_csv(&text, &name).map_err(Error::Usage)?;
+        return write_whole(html, sweep::render_sweep_html(&points, &name).as_bytes());
+    }
+    let Some(path) = &a.result else { return usage("fixblast report: give RESULT.json or --sweep SUMMARY.csv") };
+    let r = load_result(path).map_err(|e| Error::Usage(e.to_string()))?;
     if a.html.is_none() && a.percentiles.is_none() && a.csv.is_none() {
         return usage("fixblast report: nothing to write; give --html, --percentiles or --csv");
     }
@@ -137,8 +145,7 @@ pub fn render_files(
         std::fs::write(&p, out).map_err(|e| file_err(&p, e))?;
     }
     if let Some(p) = html {
-        let _ = r;
-        return usage(format!("--html {}: the HTML report is being wired in this change", p.display()));
+        std::fs::write(&p, crate::report::html::render_html(r)).map_err(|e| file_err(&p, e))?;
     }
     Ok(())
 }

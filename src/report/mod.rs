@@ -6,6 +6,7 @@ pub mod compare;
 pub mod csv;
 pub mod hgrm;
 pub mod hlog;
+pub mod html;
 pub mod json;
 pub mod load;
 pub mod merge;

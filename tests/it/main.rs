@@ -4,6 +4,7 @@ mod fake;
 mod faults;
 mod flow;
 mod golden;
+mod html;
 mod multi;
 mod quickfix;
 mod results;

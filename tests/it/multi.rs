@@ -77,3 +77,39 @@ fn runs_write_each_run_and_the_runs_combined() {
     assert_eq!(runs.ack["p50"].values.len(), 2);
     assert_eq!(runs.ack["p50"].values[0], one.latency_ns.ack.p50);
 }
+
+#[test]
+fn a_sweep_writes_every_point_a_summary_and_a_chart_and_stops_a_rate_sweep_that_falls_behind() {
+    let dir = tmp("sweep");
+    let sweep = |out: &str, target: &[&str], rates: &str| {
+        let mut c = std::process::Command::new("scripts/sweep.sh");
+        c.args(["--fixblast", env!("CARGO_BIN_EXE_fixblast"), "--out", out, "--sessions", "1,2", "--rates", rates])
+            .args(["--", "--duration", "300ms", "--warmup", "0s", "--poll", "yield", "--timeout", "200ms"])
+            .args(target);
+        c.output().unwrap()
+    };
+    let ok = dir.join("ok");
+    let out = sweep(ok.to_str().unwrap(), &[], "1k..2k/1k");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = std::fs::read_to_string(ok.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 4, "{summary}");
+    assert_eq!(
+        std::fs::read_dir(&ok)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension() == Some("json".as_ref()))
+            .count(),
+        4
+    );
+    let html = std::fs::read_to_string(ok.join("sweep.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 2);
+
+    // A gateway that goes silent: the first rate misses its replies, so each rate sweep stops
+    // there instead of trying higher rates.
+    let target = super::fake::fake(super::fake::Fault::StallAfter(50));
+    let behind = dir.join("behind");
+    let out = sweep(behind.to_str().unwrap(), &["--target", &target], "1k,2k,3k");
+    let summary = std::fs::read_to_string(behind.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 2, "one point per session count: {summary}");
+    assert!(summary.lines().skip(1).all(|l| l.contains(",false,")), "{summary}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the rate sweep stops here"));
+}

@@ -1,0 +1,207 @@
+//! Unit tests of the HTML report: self-contained, escaped, and complete for results with
+//! nothing in them and with an hour of intervals.
+
+use super::render_html;
+use crate::metrics::histogram;
+use crate::report::json::{
+    ClosedLoop, Interval, IntervalAck, RunResult, SlaCheck, Stats, decode_histogram, encode_histogram,
+};
+
+/// A result file with nothing measured, built from JSON so that fields added later with
+/// `#[serde(default)]` leave these tests alone.
+fn empty() -> RunResult {
+    let stats = serde_json::json!({ "count": 0 });
+    let v = serde_json::json!({
+        "schema_version": 1,
+        "tool": { "name": "fixblast", "version": "0.1.0" },
+        "status": { "completed": true, "interrupted": false, "started_at_unix_s": 1.7e9 },
+        "config": {
+            "target": "127.0.0.1:9878", "builtin_gateway": true, "sessions": 1, "threads": 1, "cores": [],
+            "backend": "syscall", "backend_options": "", "poll": "spin", "profile": "constant:10000",
+            "duration_s": 10.0, "warmup_s": 2.0, "timeout_s": 5.0, "template": "nos",
+            "sender_comp_id": "BLAST", "target_comp_id": "EXCH", "rate": 10000.0
+        },
+        "host": { "cores": 2 },
+        "orders": { "sent": 0, "not_sent": 0, "acked": 0, "filled": 0, "rejected": 0, "timed_out": 0, "unmatched": 0 },
+        "messages": {
+            "new": { "sent": 0, "answered": 0, "rejected": 0 },
+            "cancel": { "sent": 0, "answered": 0, "rejected": 0 },
+            "replace": { "sent": 0, "answered": 0, "rejected": 0 },
+            "substituted": 0
+        },
+        "errors": { "total": 0, "by_kind": {} },
+        "throughput": { "orders_per_s": 0.0, "acks_per_s": 0.0, "target_orders_per_s": 10000.0, "duration_s": 10.0 },
+        "latency_ns": { "ack": stats, "ack_service": stats },
+        "schedule_lag_ns": {},
+        "intervals": [],
+        "histograms": { "ack": "", "ack_service": "", "fill": "", "schedule_lag": "" }
+    });
+    serde_json::from_value(v).expect("a minimal result file")
+}
+
+/// A result with `n` observations of ack latency and `intervals` one-second intervals, a
+/// 50 ms stall in the middle one.
+fn measured(n: u64, intervals: usize) -> RunResult {
+    let mut r = empty();
+    let mut h = histogram();
+    for i in 0..n {
+        h.record(20_000 + (i * 7_919) % 80_000).unwrap();
+    }
+    r.histograms.ack = encode_histogram(&h);
+    r.histograms.ack_service = encode_histogram(&h);
+    r.histograms.fill = encode_histogram(&histogram());
+    r.latency_ns.ack = Stats::of(&h);
+    r.latency_ns.ack_service = Stats::of(&h);
+    r.orders.sent = n;
+    r.orders.acked = n;
+    r.intervals = (0..intervals)
+        .map(|i| {
+            let stall = i == intervals / 2;
+            Interval {
+                t_s: (i + 1) as f64,
+                orders_per_s: 10_000.0 - (i % 7) as f64,
+                target_per_s: Some(10_000.0),
+                ack: IntervalAck {
+                    count: 10_000,
+                    p50: Some(21_000 + (i as u64 % 13) * 100),
+                    p99: Some(70_000 + (i as u64 % 17) * 1_000),
+                    max: Some(if stall { 50_000_000 } else { 1_500_000 }),
+                },
+                errors: (i % 5 == 0) as u64,
+                in_flight: 1,
+            }
+        })
+        .collect();
+    r
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[test]
+fn draws_four_inline_svg_charts() {
+    let html = render_html(&measured(100_000, 60));
+    assert_eq!(count(&html, "<svg"), 4, "one <svg per chart");
+    for id in ["chart-spectrum", "chart-latency", "chart-throughput", "chart-errors"] {
+        assert!(html.contains(&format!(r#"id="{id}""#)), "{id}");
+    }
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(html.contains("ack from intended send (n=100000)"), "the spectrum has a line for acks");
+    assert!(!html.contains("fill from intended send (n="), "an empty fill histogram draws no line");
+}
+
+#[test]
+fn fetches_nothing_from_the_network() {
+    let html = render_html(&measured(10_000, 10)).to_lowercase();
+    for fetch in ["src=", "href=", "@import", "url(", "<script", "<link", "<img", "<iframe"] {
+        assert_eq!(count(&html, fetch), 0, "{fetch} must not appear");
+    }
+    // The only URLs are the SVG namespace names, which no browser fetches.
+    let urls = count(&html, "http://") + count(&html, "https://");
+    assert_eq!(urls, count(&html, r#"xmlns="http://www.w3.org/2000/svg""#), "every URL is an xmlns attribute");
+}
+
+#[test]
+fn escapes_text_from_the_result() {
+    let mut r = measured(1_000, 3);
+    r.config.template = "<script>alert('x')</script>".into();
+    r.config.target = "gw&co\"<b>".into();
+    r.status.sessions_lost = vec!["BLAST2: <img src=x onerror=alert(1)>".into()];
+    r.sla = vec![SlaCheck { threshold: "p99<50us".into(), measured: "<1us".into(), pass: true }];
+    let html = render_html(&r);
+    assert!(!html.contains("<script>"), "a config string must not become markup");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    assert!(html.contains("gw&amp;co&quot;&lt;b&gt;"));
+    assert!(!html.contains("<img"));
+    assert!(html.contains("p99&lt;50us"));
+}
+
+#[test]
+fn renders_a_result_with_nothing_in_it() {
+    let mut r = empty();
+    r.config.closed_loop = Some(ClosedLoop { window: 4 });
+    r.config.rate = None;
+    r.throughput.target_orders_per_s = None;
+    let html = render_html(&r);
+    assert_eq!(count(&html, "<svg"), 4);
+    assert!(html.contains("no latency recorded"));
+    assert!(html.contains("no intervals measured"));
+    assert!(html.contains("closed loop, 4 in flight per session"));
+    assert!(html.contains("none (closed loop)"));
+    assert!(html.contains("no --sla thresholds were given"));
+}
+
+#[test]
+fn a_bad_histogram_is_reported_not_fatal() {
+    let mut r = measured(1_000, 3);
+    r.histograms.fill = "not base64!".into();
+    assert!(decode_histogram(&r.histograms.fill).is_err());
+    let html = render_html(&r);
+    assert_eq!(count(&html, "<svg"), 4);
+    assert!(html.contains("the fill from intended send histogram is left out of the spectrum"));
+}
+
+#[test]
+fn intervals_without_acks_break_the_lines() {
+    let mut r = measured(1_000, 20);
+    for i in &mut r.intervals[5..9] {
+        i.ack = IntervalAck { count: 0, p50: None, p99: None, max: None };
+        i.target_per_s = None;
+    }
+    let html = render_html(&r);
+    assert_eq!(count(&html, "<svg"), 4);
+}
+
+#[test]
+fn status_and_lost_sessions_are_shown_prominently() {
+    let mut r = measured(1_000, 3);
+    r.status.completed = false;
+    r.status.failure = Some("logon refused: MsgSeqNum too low".into());
+    r.status.sessions_lost = vec!["BLAST2: connection reset".into()];
+    let html = render_html(&r);
+    assert!(html.contains(r#"<div class="status bad" id="status"><strong>RUN INCOMPLETE</strong> logon refused"#));
+    assert!(html.contains(r#"<div class="status bad">SESSION LOST: BLAST2: connection reset</div>"#));
+
+    let mut r = measured(1_000, 3);
+    r.status.interrupted = true;
+    assert!(render_html(&r).contains("<strong>INTERRUPTED</strong>"));
+    assert!(render_html(&measured(1_000, 3)).contains(r#"<div class="status ok" id="status"><strong>COMPLETED"#));
+}
+
+#[test]
+fn sla_results_are_coloured() {
+    let mut r = measured(1_000, 3);
+    r.sla = vec![
+        SlaCheck { threshold: "p99<50us".into(), measured: "99.1us".into(), pass: false },
+        SlaCheck { threshold: "errors<0.1%".into(), measured: "0%".into(), pass: true },
+    ];
+    let html = render_html(&r);
+    assert!(html.contains(r#"<td class="fail">FAIL</td>"#));
+    assert!(html.contains(r#"<td class="pass">PASS</td>"#));
+    assert!(html.contains("1 of 2 thresholds met"));
+}
+
+#[test]
+fn percentiles_with_few_observations_beyond_are_greyed() {
+    // 10,000 observations: 10 beyond p99.9, 1 beyond p99.99, 0 beyond p99.999.
+    let html = render_html(&measured(10_000, 3));
+    assert!(html.contains("<small>10 beyond</small>"));
+    assert_eq!(count(&html, r#"<td class="num few""#), 2 * 2, "p99.99 and p99.999 of ack and ack service time");
+    assert!(html.contains(r#"id="few-footnote""#));
+    // Labelled as round trips, never halved.
+    assert!(html.contains("round trip"));
+    assert!(!html.to_lowercase().contains("one-way"));
+}
+
+#[test]
+fn renders_an_hour_of_intervals_quickly() {
+    let r = measured(1_000_000, 3_600);
+    let start = std::time::Instant::now();
+    let html = render_html(&r);
+    let took = start.elapsed();
+    assert_eq!(count(&html, "<svg"), 4);
+    // Generous for unoptimised test builds on a shared machine; release builds take a few ms.
+    assert!(took < std::time::Duration::from_secs(2), "rendering 3,600 intervals took {took:?}");
+    assert!(html.len() < 2 * 1024 * 1024, "the page stays small: {} bytes", html.len());
+}
