@@ -12,8 +12,8 @@
 //! - `tables`: the status banner and the tables.
 
 mod charts;
-pub mod sweep;
 mod series;
+pub mod sweep;
 mod tables;
 #[cfg(test)]
 mod tests;
