@@ -46,6 +46,19 @@ pub enum Command {
     Compare(CompareArgs),
     /// Add up the results of processes or hosts that ran together (histograms add, lossless).
     Merge(MergeArgs),
+    /// Is this host tuned? One line per check (ok, warn, FAIL, unknown): what was found, why it
+    /// matters and the exact fix. Exit 1 when a check fails.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The cores `run --cores` will use (default: what run picks, the highest-numbered core).
+    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    pub cores: Option<CoreList>,
+    /// Machine-readable output: {exit_code, summary, checks: [{name, level, found, why, fix}]}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -379,6 +392,11 @@ pub struct RunArgs {
     /// Print only the final summary, no live lines.
     #[arg(long, short, conflicts_with = "tui")]
     pub quiet: bool,
+
+    /// Hold /dev/cpu_dma_latency at this many microseconds for the run (0: no deep C-states
+    /// while fixblast runs). Needs root or write access to the device.
+    #[arg(long, value_name = "US")]
+    pub cpu_dma_latency: Option<u32>,
 
     /// Full-screen live view on stderr instead of the live line: target and achieved rate,
     /// interval and cumulative percentiles, errors by kind, in-flight orders, schedule lag

@@ -201,3 +201,15 @@ pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
     );
     Ok(())
 }
+
+/// `fixblast doctor`: prints the checks; returns the exit code (1 when one fails).
+pub fn doctor(a: &crate::cli::DoctorArgs) -> u8 {
+    use crate::host::doctor;
+    let checks = doctor::check_host(a.cores.as_ref().map(|c| c.0.as_slice()));
+    if a.json {
+        println!("{}", doctor::to_json(&checks));
+    } else {
+        print!("{}", doctor::render(&checks));
+    }
+    doctor::exit_code(&checks)
+}

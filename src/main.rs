@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Report(args) => fixblast::commands::report(args).map(|()| 0),
         Command::Compare(args) => fixblast::commands::compare(args),
         Command::Merge(args) => fixblast::commands::merge(args).map(|()| 0),
+        Command::Doctor(args) => Ok(fixblast::commands::doctor(args)),
         Command::Orders { command: OrdersCommand::Check { file } } => fixblast::commands::orders_check(file).map(|s| {
             print!("{s}");
             0
@@ -43,6 +44,9 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Compare(_) => {
                     eprintln!("fixblast: the new results are worse than --fail-if-worse allows (exit 1)")
+                }
+                Command::Doctor(_) => {
+                    eprintln!("fixblast doctor: a check failed (exit 1); each FAIL line says the fix")
                 }
                 _ => eprintln!("fixblast: an --sla threshold failed (exit 1)"),
             }

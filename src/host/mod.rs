@@ -1,13 +1,32 @@
-//! Facts about the host that change what a latency number means: kernel, CPU, core count,
-//! TSC rate, clocksource, isolated cores, frequency governor, io_uring availability.
+//! Facts about the host that change what a latency number means, and `fixblast doctor`,
+//! which judges them.
 //!
-//! Everything is read from files under a root directory (`/` on a real host), so tests can
-//! point it at a fake `/proc` and `/sys`. A file that is missing or unreadable gives `None`
-//! (recorded as null): never a guess.
+//! - `read` and `read_irq` read one fact each from `/proc` and `/sys` under a root directory
+//!   (`/` on a real host, a fake tree in tests). A missing or unreadable file is an error that
+//!   names it: never a guess.
+//! - [`HostInfo`] is the result file's `host` block, filled by [`HostInfo::probe`] through the
+//!   same readers as the doctor's checks.
+//! - [`doctor`] runs the checks and renders them; `checks/` holds one function per check.
+//! - [`hold_cpu_dma_latency`] holds a PM QoS latency request for `run --cpu-dma-latency`.
+//!
+//! This module reads the host and never changes it: fixes are printed (`tuning/` scripts do
+//! the changing), and the only write is the PM QoS request a caller asks for.
+#![forbid(unsafe_code)]
+
+mod checks;
+mod dma;
+pub mod doctor;
+mod read;
+mod read_irq;
+
+pub use dma::{CPU_DMA_LATENCY, CpuDmaLatencyError, hold_cpu_dma_latency};
+pub use read::{Unreadable, format_cpu_list};
 
 use serde::Serialize;
 use std::path::Path;
 
+/// The result file's `host` block: what was true of the host that produced a result.
+/// `compare` flags results whose blocks differ. `None` (null) means the fact was unreadable.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct HostInfo {
     pub kernel: Option<String>,
@@ -16,39 +35,35 @@ pub struct HostInfo {
     /// TSC ticks per second as calibrated by quanta against the monotonic clock.
     pub tsc_hz: Option<u64>,
     pub clocksource: Option<String>,
-    /// The kernel's isolated cores list (`/sys/devices/system/cpu/isolated`), e.g. "2-7".
+    /// The isolated cores as a kernel CPU list, e.g. "2-7" (`isolcpus=` and isolated cpuset
+    /// partitions); "" when none are.
     pub isolated_cores: Option<String>,
+    /// The cpufreq governor: one name when every online core has it, else each name with its
+    /// cores, e.g. "performance (2-3), powersave (0-1)".
     pub governor: Option<String>,
     /// "enabled", "disabled" (sysctl kernel.io_uring_disabled=2), "restricted" (=1).
     pub io_uring: Option<String>,
 }
 
-fn read(root: &Path, rel: &str) -> Option<String> {
-    std::fs::read_to_string(root.join(rel)).ok().map(|s| s.trim().to_string())
-}
-
 impl HostInfo {
     /// Reads the host under `root`. `tsc_hz` is measured separately (see [`tsc_hz`]).
     pub fn probe(root: &Path, tsc_hz: Option<u64>) -> HostInfo {
-        let cpu_model = read(root, "proc/cpuinfo").and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        });
-        let cores = read(root, "sys/devices/system/cpu/online")
-            .and_then(|s| crate::cli::parse_cores(&s).ok())
-            .map(|c| c.len())
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        let online = read::online_cores(root);
+        let cores = match &online {
+            Ok(c) => c.len(),
+            Err(_) => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        };
         HostInfo {
-            kernel: read(root, "proc/sys/kernel/osrelease"),
-            cpu_model,
+            kernel: read::kernel_release(root).ok(),
+            cpu_model: read::cpuinfo(root).ok().and_then(|c| c.model),
             cores,
             tsc_hz,
-            clocksource: read(root, "sys/devices/system/clocksource/clocksource0/current_clocksource"),
-            isolated_cores: read(root, "sys/devices/system/cpu/isolated"),
-            governor: read(root, "sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
-            io_uring: read(root, "proc/sys/kernel/io_uring_disabled").map(|v| {
+            clocksource: read::clocksource(root).ok().map(|(cur, _)| cur),
+            isolated_cores: read::isolated_cores(root)
+                .ok()
+                .map(|c| if c.is_empty() { String::new() } else { format_cpu_list(&c) }),
+            governor: online.ok().and_then(|c| governor_summary(root, &c)),
+            io_uring: read::sysctl(root, "kernel.io_uring_disabled").ok().map(|v| {
                 match v.as_str() {
                     "0" => "enabled",
                     "1" => "restricted",
@@ -58,6 +73,24 @@ impl HostInfo {
                 .to_string()
             }),
         }
+    }
+}
+
+/// The governors of `cores`: one name when all readable ones agree, else each with its
+/// cores; `None` when none is readable.
+fn governor_summary(root: &Path, cores: &[usize]) -> Option<String> {
+    let mut by: Vec<(String, Vec<usize>)> = Vec::new();
+    for (cpu, g) in checks::power::governors(root, cores) {
+        let Ok(g) = g else { continue };
+        match by.iter_mut().find(|(name, _)| *name == g) {
+            Some((_, cs)) => cs.push(cpu),
+            None => by.push((g, vec![cpu])),
+        }
+    }
+    match by.len() {
+        0 => None,
+        1 => Some(by.remove(0).0),
+        _ => Some(by.iter().map(|(g, cs)| format!("{g} ({})", format_cpu_list(cs))).collect::<Vec<_>>().join(", ")),
     }
 }
 
@@ -78,22 +111,17 @@ pub fn tsc_hz(clock: &quanta::Clock, window: std::time::Duration) -> Option<u64>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use checks::fake::FakeHost;
 
     #[test]
     fn reads_a_fake_host_and_reports_missing_files_as_unknown() {
-        let dir = std::env::temp_dir().join(format!("fixblast-host-{}", std::process::id()));
-        let w = |rel: &str, text: &str| {
-            let p = dir.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
-        w("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU @ 3.0GHz\n");
-        w("proc/sys/kernel/osrelease", "6.1.0-test\n");
-        w("proc/sys/kernel/io_uring_disabled", "2\n");
-        w("sys/devices/system/cpu/online", "0-3,6\n");
-        w("sys/devices/system/cpu/isolated", "2-3\n");
-        let h = HostInfo::probe(&dir, Some(3_000_000_000));
-        std::fs::remove_dir_all(&dir).unwrap();
+        let h = FakeHost::new()
+            .file("proc/cpuinfo", "processor\t: 0\nmodel name\t: Test CPU @ 3.0GHz\n")
+            .file("proc/sys/kernel/osrelease", "6.1.0-test\n")
+            .file("proc/sys/kernel/io_uring_disabled", "2\n")
+            .file("sys/devices/system/cpu/online", "0-3,6\n")
+            .file("sys/devices/system/cpu/isolated", "2-3\n");
+        let h = HostInfo::probe(h.root(), Some(3_000_000_000));
         assert_eq!(h.cpu_model.as_deref(), Some("Test CPU @ 3.0GHz"));
         assert_eq!(h.kernel.as_deref(), Some("6.1.0-test"));
         assert_eq!(h.cores, 5);
@@ -101,5 +129,24 @@ mod tests {
         assert_eq!(h.io_uring.as_deref(), Some("disabled"));
         assert_eq!(h.governor, None);
         assert_eq!(h.clocksource, None);
+    }
+
+    #[test]
+    fn governor_is_one_name_or_each_with_its_cores() {
+        let gov = |h: FakeHost, cpu: usize, g: &str| {
+            h.file(&format!("sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor"), g)
+        };
+        let same = gov(gov(FakeHost::new().cpus(2), 0, "performance\n"), 1, "performance\n");
+        assert_eq!(HostInfo::probe(same.root(), None).governor.as_deref(), Some("performance"));
+        let mixed = gov(gov(gov(FakeHost::new().cpus(3), 0, "powersave"), 1, "performance"), 2, "performance");
+        assert_eq!(HostInfo::probe(mixed.root(), None).governor.as_deref(), Some("powersave (0), performance (1-2)"));
+    }
+
+    #[test]
+    fn no_isolated_cores_is_an_empty_string_and_a_missing_file_null() {
+        let none = FakeHost::new().cpus(2).file("sys/devices/system/cpu/isolated", "\n");
+        assert_eq!(HostInfo::probe(none.root(), None).isolated_cores.as_deref(), Some(""));
+        let missing = FakeHost::new().cpus(2);
+        assert_eq!(HostInfo::probe(missing.root(), None).isolated_cores, None);
     }
 }

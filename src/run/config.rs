@@ -67,6 +67,8 @@ pub struct RunConfig {
     pub runs: u32,
     /// `--start-at`: when orders start, UTC ns since the Unix epoch.
     pub start_at_utc_ns: Option<u64>,
+    /// `--cpu-dma-latency`: microseconds to hold /dev/cpu_dma_latency at during the run.
+    pub cpu_dma_latency: Option<u32>,
     pub quiet: bool,
     pub tui: bool,
     pub sla: Vec<crate::report::sla::Threshold>,
@@ -333,6 +335,7 @@ impl RunConfig {
             outputs: Outputs::default(),
             runs: a.runs,
             start_at_utc_ns,
+            cpu_dma_latency: a.cpu_dma_latency,
             quiet: a.quiet,
             tui: a.tui,
             max_error_rate: a.max_error_rate,

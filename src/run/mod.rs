@@ -72,6 +72,16 @@ impl Outcome {
 
 /// Runs a measurement: the whole of `fixblast run`.
 pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
+    // Held open for the whole run: the C-state limit lasts while the file is open.
+    let _qos = match cfg.cpu_dma_latency {
+        Some(us) => Some(crate::host::hold_cpu_dma_latency(us).map_err(|e| Error::Usage(e.to_string()))?),
+        None => None,
+    };
+    if !cfg.quiet
+        && let Some(w) = crate::host::doctor::run_warning(Path::new("/"), &cfg.worker_cores)
+    {
+        eprintln!("{w}");
+    }
     if cfg.runs > 1 {
         return runs::run_several(cfg);
     }
