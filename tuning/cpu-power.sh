@@ -49,11 +49,7 @@ while (($#)); do
     shift
 done
 
-need_root
-if ((REVERT)); then
-    do_revert
-    exit 0
-fi
+revert_or_continue
 
 cpus=$(online_cpus)
 sys=/sys/devices/system/cpu

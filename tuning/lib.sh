@@ -161,6 +161,16 @@ do_revert() {
     fi
 }
 
+# After the options: real changes need root, and --revert restores what the last run saved
+# and exits.
+revert_or_continue() {
+    need_root
+    if ((REVERT)); then
+        do_revert
+        exit 0
+    fi
+}
+
 # CPU lists, as the kernel writes them ("0-3,6").
 valid_list() { [[ $1 =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]]; }
 

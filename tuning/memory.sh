@@ -50,11 +50,7 @@ while (($#)); do
     shift
 done
 
-need_root
-if ((REVERT)); then
-    do_revert
-    exit 0
-fi
+revert_or_continue
 
 thp=/sys/kernel/mm/transparent_hugepage
 if [[ $THP == keep ]]; then

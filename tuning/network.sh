@@ -67,11 +67,7 @@ while (($#)); do
     shift
 done
 
-need_root
-if ((REVERT)); then
-    do_revert
-    exit 0
-fi
+revert_or_continue
 [[ -n $IFACE ]] || {
     usage >&2
     exit 2

@@ -308,6 +308,20 @@ pub struct Histograms {
     pub replace: String,
 }
 
+impl Histograms {
+    /// Every histogram of `h`, encoded.
+    pub fn of(h: &crate::metrics::HistSet) -> Histograms {
+        Histograms {
+            ack: encode_histogram(&h.ack),
+            ack_service: encode_histogram(&h.ack_service),
+            fill: encode_histogram(&h.fill),
+            schedule_lag: encode_histogram(&h.schedule_lag),
+            cancel: encode_histogram(&h.cancel),
+            replace: encode_histogram(&h.replace),
+        }
+    }
+}
+
 impl Orders {
     pub fn of(c: &Counts) -> Orders {
         Orders {

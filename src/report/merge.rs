@@ -33,8 +33,7 @@
 //! `config.orders_rows`, `config.mix`, `config.profile`, `config.rate`, `config.closed_loop.window`.
 
 use super::json::*;
-use crate::metrics::histogram;
-use hdrhistogram::Histogram;
+use crate::metrics::HistSet;
 use std::collections::BTreeMap;
 
 /// Merges `results`, each with the name used in errors and in `config.target` (its path).
@@ -71,14 +70,7 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, String> {
         },
         schedule_lag_ns: Lag { p50: lag.p50, p99: lag.p99, max: lag.max },
         intervals: merge_intervals(results),
-        histograms: Histograms {
-            ack: encode_histogram(&h.ack),
-            ack_service: encode_histogram(&h.ack_service),
-            fill: encode_histogram(&h.fill),
-            schedule_lag: encode_histogram(&h.schedule_lag),
-            cancel: encode_histogram(&h.cancel),
-            replace: encode_histogram(&h.replace),
-        },
+        histograms: Histograms::of(h),
         sla: Vec::new(),
         runs: None,
     })
@@ -114,39 +106,18 @@ fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResul
 
 /// The merged histograms and counters.
 struct Sums {
-    hist: Hists,
+    hist: HistSet,
     orders: Orders,
     messages: Messages,
     errors: Errors,
 }
 
-struct Hists {
-    ack: Histogram<u64>,
-    ack_service: Histogram<u64>,
-    fill: Histogram<u64>,
-    schedule_lag: Histogram<u64>,
-    cancel: Histogram<u64>,
-    replace: Histogram<u64>,
-}
-
-impl Default for Hists {
-    fn default() -> Hists {
-        Hists {
-            ack: histogram(),
-            ack_service: histogram(),
-            fill: histogram(),
-            schedule_lag: histogram(),
-            cancel: histogram(),
-            replace: histogram(),
-        }
-    }
-}
 
 impl Default for Sums {
     fn default() -> Sums {
         let zero = MessageCounts { sent: 0, answered: 0, rejected: 0 };
         Sums {
-            hist: Hists::default(),
+            hist: HistSet::default(),
             orders: Orders {
                 sent: 0,
                 not_sent: 0,

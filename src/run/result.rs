@@ -129,13 +129,6 @@ pub(super) fn build_result(
             .collect(),
         sla: Vec::new(),
         runs: None,
-        histograms: Histograms {
-            ack: encode_histogram(&h.ack),
-            ack_service: encode_histogram(&h.ack_service),
-            fill: encode_histogram(&h.fill),
-            schedule_lag: encode_histogram(&h.schedule_lag),
-            cancel: encode_histogram(&h.cancel),
-            replace: encode_histogram(&h.replace),
-        },
+        histograms: Histograms::of(h),
     }
 }
