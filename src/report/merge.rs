@@ -112,7 +112,6 @@ struct Sums {
     errors: Errors,
 }
 
-
 impl Default for Sums {
     fn default() -> Sums {
         let zero = MessageCounts { sent: 0, answered: 0, rejected: 0 };
