@@ -112,7 +112,8 @@ impl Recorder {
             return self.error_at(now_ns, ErrorKind::Unmatched);
         };
         let s = *slot;
-        let filled = msg.exec_type == b'2' || msg.ord_status == b'2';
+        // A 35=9 often carries 39=2 ("too late: filled"): that is not a fill.
+        let filled = !cancel_reject && (msg.exec_type == b'2' || msg.ord_status == b'2');
         let rejected = msg.exec_type == b'8' || cancel_reject;
         let terminal = filled || rejected || matches!(msg.exec_type, b'3' | b'4' | b'C');
         if s.acked {
@@ -137,6 +138,14 @@ impl Recorder {
         let kc = &mut self.phase(s.warmup).by_kind[s.kind as usize];
         kc.answered += 1;
         kc.rejected += rejected as u64;
+        if rejected
+            && s.kind != Kind::New
+            && let Some(orig) = ClOrdId::parse(msg.orig_cl_ord_id.get(raw)).filter(|o| o.session == index)
+        {
+            // The amend was refused: the order it named may still rest. It goes back on the
+            // list, which keeps it only while its slot says it is live.
+            live.push(orig.pack(), s.order);
+        }
         if rejected && s.kind == Kind::New {
             self.phase(s.warmup).error(ErrorKind::Rejected);
             pending.finish(id.slot);

@@ -127,7 +127,8 @@ impl OrderFeed {
             if trimmed.is_empty() || trimmed[0] == b'#' {
                 continue;
             }
-            if std::mem::take(&mut first) && trimmed.len() >= 6 && trimmed[..6].eq_ignore_ascii_case(b"symbol") {
+            let first_field = trimmed.split(|&c| c == b',').next().unwrap_or_default().trim_ascii();
+            if std::mem::take(&mut first) && first_field.eq_ignore_ascii_case(b"symbol") {
                 continue;
             }
             let fields = parse_row(line).map_err(|(column, message)| FeedError {
@@ -458,6 +459,13 @@ mod tests {
             err("symbol,side,qty,price,ord_type,tif\n# none\n"),
             "f.csv: has no orders; expected CSV rows of symbol,side,qty,price,ord_type,tif"
         );
+    }
+
+    #[test]
+    fn a_symbol_that_starts_with_symbol_is_an_order_not_a_header() {
+        let f = feed("SYMBOLICS,buy,100,1,limit,day\n");
+        assert_eq!(f.rows(), 1);
+        assert_eq!(order(&f, 0), "55=SYMBOLICS|54=1|38=100|40=2|44=1|59=0|");
     }
 
     #[test]

@@ -232,7 +232,7 @@ fn exec_report(
     e.field(tag::ORDER_ID, write_u64(order_id, &mut d));
     e.field(tag::CL_ORD_ID, msg.cl_ord_id.get(raw));
     if matches!(kind, ExecKind::Canceled | ExecKind::Replaced) {
-        e.field(tag::ORIG_CL_ORD_ID, msg.orig_cl_ord_id.get(raw));
+        e.field(tag::ORIG_CL_ORD_ID, nonempty(msg.orig_cl_ord_id.get(raw), b"NONE"));
     }
     e.field(tag::EXEC_ID, write_u64(exec_id, &mut d));
     e.field(tag::EXEC_TRANS_TYPE, b"0");

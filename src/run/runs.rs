@@ -12,11 +12,23 @@ use std::fmt::Write;
 /// combined outcome.
 pub(super) fn run_several(cfg: &RunConfig) -> Result<Outcome, Error> {
     let mut results = Vec::new();
+    let mut failure = None;
     for k in 1..=cfg.runs {
         if !cfg.quiet {
             eprintln!("== run {k} of {}", cfg.runs);
         }
-        let o = run_once(cfg, Which::Run(k))?;
+        let o = match run_once(cfg, Which::Run(k)) {
+            Ok(o) => o,
+            // Nothing measured yet: nothing to combine.
+            Err(e) if results.is_empty() => return Err(e),
+            // The runs already measured are still combined and written; the combined result
+            // says why it stopped (exit 3).
+            Err(e) => {
+                eprintln!("fixblast: run {k} of {}: {e}; combining the {} run(s) measured", cfg.runs, results.len());
+                failure = Some(format!("run {k} of {} could not run: {e}", cfg.runs));
+                break;
+            }
+        };
         let stop = o.result.status.interrupted || o.result.status.failure.is_some();
         results.push((format!("run {k}"), o.result));
         if stop {
@@ -24,6 +36,10 @@ pub(super) fn run_several(cfg: &RunConfig) -> Result<Outcome, Error> {
         }
     }
     let mut all = combine(&results).map_err(Error::Incomplete)?;
+    if let Some(f) = failure {
+        all.status.completed = false;
+        all.status.failure.get_or_insert(f);
+    }
     all.sla = crate::report::sla::evaluate(&cfg.sla, &all);
     write_outputs(cfg, &all, Which::All)?;
     print!("{}", variation_table(&all));
@@ -35,12 +51,15 @@ pub(super) fn run_several(cfg: &RunConfig) -> Result<Outcome, Error> {
 /// sequence: rates are averaged over the total time, intervals follow one another.
 pub fn combine(results: &[(String, RunResult)]) -> Result<RunResult, String> {
     let mut all = crate::report::merge::merge(results)?;
-    let n = results.len() as f64;
     let duration: f64 = results.iter().map(|(_, r)| r.throughput.duration_s).sum();
+    // Over the total time: a short (interrupted) run weighs as little as it measured.
+    let mean = |f: fn(&RunResult) -> f64| {
+        results.iter().map(|(_, r)| f(r) * r.throughput.duration_s).sum::<f64>() / duration.max(f64::MIN_POSITIVE)
+    };
     let t = &mut all.throughput;
-    t.orders_per_s /= n;
-    t.acks_per_s /= n;
-    t.target_orders_per_s = t.target_orders_per_s.map(|x| x / n);
+    t.orders_per_s = mean(|r| r.throughput.orders_per_s);
+    t.acks_per_s = mean(|r| r.throughput.acks_per_s);
+    t.target_orders_per_s = t.target_orders_per_s.map(|_| mean(|r| r.throughput.target_orders_per_s.unwrap_or(0.0)));
     t.duration_s = duration;
     all.config.sessions = results[0].1.config.sessions;
     all.config.threads = results[0].1.config.threads;

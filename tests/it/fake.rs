@@ -19,8 +19,8 @@ pub enum Fault {
     StallAfter(u64),
     /// Ack every order, but drop the connection of this SenderCompID after `n` orders.
     DropSenderAfter(&'static str, u64),
-    /// Behave: ack orders, answer cancels (150=4, and every other one refused with 35=9)
-    /// and replaces (150=5).
+    /// Behave: ack orders, answer cancels (150=4, and every other one refused with a 35=9
+    /// that says the order is filled, 39=2) and replaces (150=5).
     None,
 }
 
@@ -108,7 +108,7 @@ fn serve(mut s: TcpStream, fault: Fault, received: Received) {
                     let oid = orders.to_string();
                     cancels += (t == b'F') as u64;
                     if t == b'F' && cancels.is_multiple_of(2) {
-                        msg(seq, b"9", &[(37, oid.as_bytes()), (11, &id), (41, &orig), (39, b"0"), (434, b"1")])
+                        msg(seq, b"9", &[(37, oid.as_bytes()), (11, &id), (41, &orig), (39, b"2"), (434, b"1")])
                     } else {
                         let done: &[u8] = if t == b'F' { b"4" } else { b"5" };
                         msg(
