@@ -83,30 +83,22 @@ impl OrderInputs {
 /// The whole per-order encode as the worker does it: timestamp from the cache, ClOrdID
 /// written, template patched.
 fn patched(g: &mut BenchmarkGroup<'_, WallTime>) {
-    let feed = one_order();
-    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
-    let mut o = OrderInputs::new();
-    let orig = [b'0'; clordid::LEN];
-    g.bench_function("patched", |b| {
-        b.iter(|| {
-            o.advance();
-            let text = o.cl_ord_id();
-            let time = o.ts.get(black_box(o.now));
-            let part = feed.order(feed.order_of_row(black_box(o.counter as u64)));
-            let msg = t.encode(black_box(o.seq), time, &text, &orig, part);
-            black_box(msg.len())
-        })
-    });
+    patched_from(g, "patched", one_order());
 }
 
 /// The same, cycling through a 10,000-order feed: each order's own fields are copied in
 /// and BodyLength follows their length.
 fn patched_feed(g: &mut BenchmarkGroup<'_, WallTime>) {
     let feed = OrderFeed::parse(feed_csv(10_000, 10_000).as_bytes(), "bench.csv").expect("generated feed parses");
+    patched_from(g, "patched_feed", feed);
+}
+
+/// The per-order encode, taking each order from `feed` in turn.
+fn patched_from(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, feed: OrderFeed) {
     let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
     let mut o = OrderInputs::new();
     let orig = [b'0'; clordid::LEN];
-    g.bench_function("patched_feed", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             o.advance();
             let text = o.cl_ord_id();

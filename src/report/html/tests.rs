@@ -7,36 +7,8 @@ use crate::report::json::{
     ClosedLoop, Interval, IntervalAck, RunResult, SlaCheck, Stats, decode_histogram, encode_histogram,
 };
 
-/// A result file with nothing measured, built from JSON so that fields added later with
-/// `#[serde(default)]` leave these tests alone.
 fn empty() -> RunResult {
-    let stats = serde_json::json!({ "count": 0 });
-    let v = serde_json::json!({
-        "schema_version": 1,
-        "tool": { "name": "fixblast", "version": "0.1.0" },
-        "status": { "completed": true, "interrupted": false, "started_at_unix_s": 1.7e9 },
-        "config": {
-            "target": "127.0.0.1:9878", "builtin_gateway": true, "sessions": 1, "threads": 1, "cores": [],
-            "backend": "syscall", "backend_options": "", "poll": "spin", "profile": "constant:10000",
-            "duration_s": 10.0, "warmup_s": 2.0, "timeout_s": 5.0, "template": "nos",
-            "sender_comp_id": "BLAST", "target_comp_id": "EXCH", "rate": 10000.0
-        },
-        "host": { "cores": 2 },
-        "orders": { "sent": 0, "not_sent": 0, "acked": 0, "filled": 0, "rejected": 0, "timed_out": 0, "unmatched": 0 },
-        "messages": {
-            "new": { "sent": 0, "answered": 0, "rejected": 0 },
-            "cancel": { "sent": 0, "answered": 0, "rejected": 0 },
-            "replace": { "sent": 0, "answered": 0, "rejected": 0 },
-            "substituted": 0
-        },
-        "errors": { "total": 0, "by_kind": {} },
-        "throughput": { "orders_per_s": 0.0, "acks_per_s": 0.0, "target_orders_per_s": 10000.0, "duration_s": 10.0 },
-        "latency_ns": { "ack": stats, "ack_service": stats },
-        "schedule_lag_ns": {},
-        "intervals": [],
-        "histograms": { "ack": "", "ack_service": "", "fill": "", "schedule_lag": "" }
-    });
-    serde_json::from_value(v).expect("a minimal result file")
+    crate::report::json::tests::empty_result()
 }
 
 /// A result with `n` observations of ack latency and `intervals` one-second intervals, a
