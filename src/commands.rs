@@ -8,6 +8,7 @@ use crate::fix::printable;
 use crate::fix::template::{Kind, OrderTemplate, TemplateSpec};
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::report::compare::CompareOptions;
+use crate::report::files::{Files, result_json, write_whole};
 use crate::report::json::RunResult;
 use crate::report::load::load_result;
 use crate::run::BackendKind;
@@ -120,34 +121,8 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
     if a.html.is_none() && a.percentiles.is_none() && a.csv.is_none() {
         return usage("fixblast report: nothing to write; give --html, --percentiles or --csv");
     }
-    render_files(&r, a.percentiles.clone(), a.csv.clone(), a.html.clone())
-}
-
-/// Writes the files rendered from a result: `.hgrm` percentiles (microseconds), the interval
-/// CSV and the HTML report. Shared by `run` and `report`.
-pub fn render_files(
-    r: &RunResult,
-    percentiles: Option<PathBuf>,
-    csv: Option<PathBuf>,
-    html: Option<PathBuf>,
-) -> Result<(), Error> {
-    let file_err = |p: &Path, e: std::io::Error| Error::File { path: p.display().to_string(), source: e };
-    if let Some(p) = percentiles {
-        let h = crate::report::json::decode_histogram(&r.histograms.ack)
-            .map_err(|e| Error::Usage(format!("the result's ack histogram: {e}")))?;
-        let mut out = Vec::new();
-        crate::report::hgrm::write_percentiles(&mut out, &h, 1000.0).map_err(|e| file_err(&p, e))?;
-        std::fs::write(&p, out).map_err(|e| file_err(&p, e))?;
-    }
-    if let Some(p) = csv {
-        let mut out = Vec::new();
-        crate::report::csv::write_intervals(&mut out, r).map_err(|e| file_err(&p, e))?;
-        std::fs::write(&p, out).map_err(|e| file_err(&p, e))?;
-    }
-    if let Some(p) = html {
-        std::fs::write(&p, crate::report::html::render_html(r)).map_err(|e| file_err(&p, e))?;
-    }
-    Ok(())
+    let files = Files { json: None, percentiles: a.percentiles.clone(), csv: a.csv.clone(), html: a.html.clone() };
+    crate::report::files::write(&r, &files)
 }
 
 /// Loads result files; the first that is not a usable result is a usage error (exit 2)
@@ -157,15 +132,6 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<(String, RunResult)>, Error> {
         .iter()
         .map(|p| load_result(p).map(|r| (p.display().to_string(), r)).map_err(|e| Error::Usage(e.to_string())))
         .collect()
-}
-
-/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, then a rename.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let file_err = |e: std::io::Error| Error::File { path: path.display().to_string(), source: e };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, bytes).map_err(file_err)?;
-    std::fs::rename(&tmp, path).map_err(file_err)
 }
 
 /// `fixblast compare`: returns the exit code (1 when --fail-if-worse is exceeded).
@@ -191,13 +157,13 @@ pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
 pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
     let results = load_all(&a.files)?;
     let merged = crate::report::merge::merge(&results).map_err(|e| Error::Usage(format!("fixblast merge: {e}")))?;
-    write_whole(&a.output, (serde_json::to_string_pretty(&merged).expect("result serializes") + "\n").as_bytes())?;
+    write_whole(&a.output, result_json(&merged).as_bytes())?;
     eprintln!(
         "merged {} results into {}: {} orders sent, ack p99 {}",
         results.len(),
         a.output.display(),
         merged.orders.sent,
-        merged.latency_ns.ack.p99.map_or("-".into(), crate::report::fmt_ns)
+        merged.latency_ns.ack().p99.map_or("-".into(), crate::report::fmt_ns)
     );
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Event, ProtocolError, Session, State};
 use crate::fix::template::{Kind, OrderTemplate};
 use crate::fix::time::TimestampCache;
-use crate::metrics::{Counts, ErrorKind, HistSet, Snapshot, record};
+use crate::metrics::{Counts, ErrorKind, Histograms, LatencyKind, Snapshot, record};
 use crate::transport::{ConnId, Transport};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
@@ -61,7 +61,7 @@ struct Sess {
 
 /// Measurements in progress: the part of the worker that the reply handler writes to.
 struct Recorder {
-    hists: Box<HistSet>,
+    hists: Box<Histograms>,
     counts: Counts,
     warm: Counts,
     warmup_end_ns: u64,
@@ -119,7 +119,7 @@ impl Recorder {
         if s.acked {
             // A later report for an order already answered: a fill, or the end of it.
             if filled {
-                self.latency(&s, now_raw, now_ns, shared, Lat::Fill);
+                self.latency(&s, now_raw, now_ns, shared, LatencyKind::Fill);
             }
             if terminal {
                 pending.finish(id.slot);
@@ -128,11 +128,11 @@ impl Recorder {
         }
         let answer = match s.kind {
             Kind::New if cancel_reject => return self.error_at(now_ns, ErrorKind::UnexpectedMessage),
-            Kind::New => Lat::Ack,
+            Kind::New => LatencyKind::Ack,
             // Only the answer to the request counts; a pending-cancel (150=6) or
             // pending-replace (150=E) is not one.
-            Kind::Cancel if rejected || msg.exec_type == b'4' => Lat::Cancel,
-            Kind::Replace if rejected || msg.exec_type == b'5' => Lat::Replace,
+            Kind::Cancel if rejected || msg.exec_type == b'4' => LatencyKind::Cancel,
+            Kind::Replace if rejected || msg.exec_type == b'5' => LatencyKind::Replace,
             Kind::Cancel | Kind::Replace => return,
         };
         let kc = &mut self.phase(s.warmup).by_kind[s.kind as usize];
@@ -166,12 +166,12 @@ impl Recorder {
             pending.finish(id.slot);
         }
         if filled {
-            self.latency(&s, now_raw, now_ns, shared, Lat::Fill);
+            self.latency(&s, now_raw, now_ns, shared, LatencyKind::Fill);
         }
     }
 
     #[inline]
-    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, shared: &Shared, kind: Lat) {
+    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, shared: &Shared, kind: LatencyKind) {
         let counts = if s.warmup { &mut self.warm } else { &mut self.counts };
         // quanta gives 0 when end <= start: an anomaly, never a 0 ns latency.
         let from_intended = now_ns.checked_sub(s.intended_ns).filter(|&d| d > 0);
@@ -181,42 +181,36 @@ impl Recorder {
         };
         let h = &mut self.hists;
         match kind {
-            Lat::Ack => {
+            LatencyKind::Ack => {
                 counts.acked += 1;
                 if s.warmup {
-                    record(&mut h.warmup_ack, lat, counts);
+                    record(&mut h[LatencyKind::WarmupAck], lat, counts);
                     return;
                 }
-                record(&mut h.ack, lat, counts);
+                record(&mut h[LatencyKind::Ack], lat, counts);
                 match shared.clock.delta_as_nanos(s.sent_raw, now_raw) {
                     0 => counts.error(ErrorKind::ClockAnomaly),
-                    svc => record(&mut h.ack_service, svc, counts),
+                    svc => record(&mut h[LatencyKind::AckService], svc, counts),
                 }
             }
-            Lat::Fill => {
+            LatencyKind::Fill => {
                 counts.filled += 1;
                 // A fill's latency runs from its new order; one after a replace has none.
                 if !s.warmup && s.kind == Kind::New {
-                    record(&mut h.fill, lat, counts);
+                    record(&mut h[LatencyKind::Fill], lat, counts);
                 }
             }
-            Lat::Cancel | Lat::Replace => {
+            LatencyKind::Cancel | LatencyKind::Replace => {
                 counts.acked += 1;
                 if !s.warmup {
-                    record(if matches!(kind, Lat::Cancel) { &mut h.cancel } else { &mut h.replace }, lat, counts);
+                    record(&mut h[kind], lat, counts);
                 }
+            }
+            LatencyKind::AckService | LatencyKind::ScheduleLag | LatencyKind::WarmupAck => {
+                unreachable!("a reply completes an ack, fill, cancel or replace")
             }
         }
     }
-}
-
-/// Which latency a reply completes.
-#[derive(Clone, Copy)]
-enum Lat {
-    Ack,
-    Fill,
-    Cancel,
-    Replace,
 }
 
 struct Worker<T: Transport> {
@@ -231,7 +225,7 @@ struct Worker<T: Transport> {
     ts: TimestampCache,
     scratch: Box<[u8]>,
     tx: Sender<Report>,
-    free: Receiver<Box<HistSet>>,
+    free: Receiver<Box<Histograms>>,
     interval_index: i64,
     next_boundary_ns: u64,
     rr: usize,
@@ -245,7 +239,7 @@ struct Worker<T: Transport> {
 }
 
 /// Runs one worker to completion. Failures are reported through `shared`.
-pub fn run<T: Transport>(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<HistSet>>) {
+pub fn run<T: Transport>(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<Histograms>>) {
     let id = spec.index;
     if let Some(w) = pin(spec.core, &format!("worker {id}")) {
         eprintln!("{w}");
@@ -262,7 +256,7 @@ impl<T: Transport> Worker<T> {
         spec: WorkerSpec,
         shared: Arc<Shared>,
         tx: Sender<Report>,
-        free: Receiver<Box<HistSet>>,
+        free: Receiver<Box<Histograms>>,
     ) -> std::io::Result<Self> {
         let mut t = T::new(spec.transport)?;
         let now_ns = shared.now_ns();
@@ -558,7 +552,7 @@ impl<T: Transport> Worker<T> {
         if !warmup {
             rec.sent_total += 1;
             rec.last_sent_ns = ns;
-            record(&mut rec.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut rec.counts);
+            record(&mut rec.hists[LatencyKind::ScheduleLag], ns.saturating_sub(intended_ns), &mut rec.counts);
         }
         true
     }

@@ -3,8 +3,12 @@
 //!
 //! Every histogram is created up front with fixed bounds (1 ns to 60 s, 3 significant
 //! digits), so `record` never allocates. Workers own theirs; at each interval boundary a
-//! worker sends its filled [`HistSet`] in a [`Snapshot`] over a crossbeam channel and carries
+//! worker sends its filled [`Histograms`] in a [`Snapshot`] over a crossbeam channel and carries
 //! on with an empty one the reporter sent back. Nothing here is shared between threads.
+
+mod kind;
+
+pub use kind::{About, LatencyKind, PerKind};
 
 use hdrhistogram::Histogram;
 
@@ -158,63 +162,34 @@ impl Counts {
     }
 }
 
-/// The histograms a worker fills during one interval.
-#[derive(Debug, Clone)]
-pub struct HistSet {
-    /// First ExecutionReport, from the order's intended send time (coordinated-omission free).
-    pub ack: Histogram<u64>,
-    /// First ExecutionReport, from the actual send time.
-    pub ack_service: Histogram<u64>,
-    /// Fill (150=2 or 39=2), from the intended send time.
-    pub fill: Histogram<u64>,
-    /// Cancel answered (150=4 or 35=9), from the cancel's intended send time.
-    pub cancel: Histogram<u64>,
-    /// Replace answered (150=5 or 35=9), from the replace's intended send time.
-    pub replace: Histogram<u64>,
-    /// How late the generator sent: actual minus intended send time.
-    pub schedule_lag: Histogram<u64>,
-    /// Acks of warm-up orders: shown live, never in results.
-    pub warmup_ack: Histogram<u64>,
-}
+/// One histogram per [`LatencyKind`]: what a worker fills during one interval, and what the
+/// reporter adds up.
+pub type Histograms = PerKind<Histogram<u64>>;
 
-impl Default for HistSet {
+impl Default for Histograms {
     fn default() -> Self {
-        HistSet {
-            ack: histogram(),
-            ack_service: histogram(),
-            fill: histogram(),
-            cancel: histogram(),
-            replace: histogram(),
-            schedule_lag: histogram(),
-            warmup_ack: histogram(),
-        }
+        PerKind::from_fn(|_| histogram())
     }
 }
 
-impl HistSet {
+impl Histograms {
     pub fn reset(&mut self) {
-        self.ack.reset();
-        self.ack_service.reset();
-        self.fill.reset();
-        self.cancel.reset();
-        self.replace.reset();
-        self.schedule_lag.reset();
-        self.warmup_ack.reset();
+        self.0.iter_mut().for_each(Histogram::reset);
     }
 
-    /// Adds `o` (same bounds, so this never fails or allocates).
-    pub fn add(&mut self, o: &HistSet) {
-        for (a, b) in [
-            (&mut self.ack, &o.ack),
-            (&mut self.ack_service, &o.ack_service),
-            (&mut self.fill, &o.fill),
-            (&mut self.cancel, &o.cancel),
-            (&mut self.replace, &o.replace),
-            (&mut self.schedule_lag, &o.schedule_lag),
-            (&mut self.warmup_ack, &o.warmup_ack),
-        ] {
-            a.add(b).expect("histograms share bounds");
+    /// Adds every kind of `o` for which `which` is true (same bounds, so this never fails or
+    /// allocates).
+    pub fn add_where(&mut self, o: &Histograms, which: impl Fn(LatencyKind) -> bool) {
+        for (k, h) in self.iter_mut() {
+            if which(k) {
+                h.add(&o[k]).expect("histograms share bounds");
+            }
         }
+    }
+
+    /// Adds every kind of `o`.
+    pub fn add(&mut self, o: &Histograms) {
+        self.add_where(o, |_| true);
     }
 }
 
@@ -224,7 +199,7 @@ pub struct Snapshot {
     pub worker: usize,
     /// Interval number: 0 is the first second after warm-up, negative numbers are warm-up.
     pub index: i64,
-    pub hists: Box<HistSet>,
+    pub hists: Box<Histograms>,
     /// Orders whose intended send time was in the measurement window.
     pub counts: Counts,
     /// Warm-up orders, and errors seen during warm-up.

@@ -1,8 +1,7 @@
 //! The reporter's view of a run: merges worker snapshots into totals and per-interval rows,
 //! and emits each interval once every worker has reported it.
 
-use crate::metrics::{Counts, HistSet, Snapshot, histogram};
-use hdrhistogram::Histogram;
+use crate::metrics::{Counts, Histograms, LatencyKind, Snapshot};
 use std::collections::BTreeMap;
 
 /// One reporting interval, all workers merged.
@@ -10,14 +9,8 @@ use std::collections::BTreeMap;
 pub struct IntervalRow {
     /// Interval number: 0 is the first after warm-up.
     pub index: i64,
-    pub ack: Histogram<u64>,
-    pub ack_service: Histogram<u64>,
-    pub fill: Histogram<u64>,
-    pub warmup_ack: Histogram<u64>,
-    pub cancel: Histogram<u64>,
-    pub replace: Histogram<u64>,
-    /// Schedule lag of the interval's measured orders.
-    pub lag: Histogram<u64>,
+    /// Every kind, warm-up acks included.
+    pub hists: Histograms,
     pub counts: Counts,
     pub warmup: Counts,
     pub in_flight: u64,
@@ -38,14 +31,15 @@ pub struct IntervalSummary {
 
 impl IntervalSummary {
     fn of(r: &IntervalRow) -> IntervalSummary {
-        let n = r.ack.len();
-        let q = |q: f64| (n > 0).then(|| r.ack.value_at_quantile(q));
+        let ack = &r.hists[LatencyKind::Ack];
+        let n = ack.len();
+        let q = |q: f64| (n > 0).then(|| ack.value_at_quantile(q));
         IntervalSummary {
             index: r.index,
             ack_count: n,
             ack_p50: q(0.5),
             ack_p99: q(0.99),
-            ack_max: (n > 0).then(|| r.ack.max()),
+            ack_max: (n > 0).then(|| ack.max()),
             counts: r.counts,
             in_flight: r.in_flight,
         }
@@ -55,7 +49,7 @@ impl IntervalSummary {
 #[derive(Debug)]
 pub struct Aggregate {
     /// Measured orders only.
-    pub total: HistSet,
+    pub total: Histograms,
     pub counts: Counts,
     pub warmup: Counts,
     /// When the last measured order actually left, over all workers.
@@ -69,7 +63,7 @@ pub struct Aggregate {
 impl Aggregate {
     pub fn new(workers: usize) -> Aggregate {
         Aggregate {
-            total: HistSet::default(),
+            total: Histograms::default(),
             counts: Counts::default(),
             warmup: Counts::default(),
             last_sent_ns: 0,
@@ -82,44 +76,18 @@ impl Aggregate {
     /// Adds a snapshot; returns the intervals it completed, oldest first.
     pub fn add(&mut self, s: &Snapshot) -> Vec<IntervalRow> {
         // Totals hold measured orders only: every histogram but the warm-up one.
-        let (t, h) = (&mut self.total, &s.hists);
-        for (a, b) in [
-            (&mut t.ack, &h.ack),
-            (&mut t.ack_service, &h.ack_service),
-            (&mut t.fill, &h.fill),
-            (&mut t.cancel, &h.cancel),
-            (&mut t.replace, &h.replace),
-        ] {
-            a.add(b).expect("same bounds");
-        }
-        t.schedule_lag.add(&h.schedule_lag).expect("same bounds");
+        self.total.add_where(&s.hists, LatencyKind::measured);
         self.counts.add(&s.counts);
         self.warmup.add(&s.warmup);
         self.last_sent_ns = self.last_sent_ns.max(s.last_sent_ns);
         let row = self.open.entry(s.index).or_insert_with(|| IntervalRow {
             index: s.index,
-            ack: histogram(),
-            ack_service: histogram(),
-            fill: histogram(),
-            warmup_ack: histogram(),
-            cancel: histogram(),
-            replace: histogram(),
-            lag: histogram(),
+            hists: Histograms::default(),
             counts: Counts::default(),
             warmup: Counts::default(),
             in_flight: 0,
         });
-        row.ack.add(&s.hists.ack).expect("same bounds");
-        for (a, b) in [
-            (&mut row.ack_service, &s.hists.ack_service),
-            (&mut row.fill, &s.hists.fill),
-            (&mut row.warmup_ack, &s.hists.warmup_ack),
-            (&mut row.cancel, &s.hists.cancel),
-            (&mut row.replace, &s.hists.replace),
-            (&mut row.lag, &s.hists.schedule_lag),
-        ] {
-            a.add(b).expect("same bounds");
-        }
+        row.hists.add(&s.hists);
         row.counts.add(&s.counts);
         row.warmup.add(&s.warmup);
         row.in_flight += s.in_flight;
@@ -153,16 +121,13 @@ impl Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{ErrorKind, HistSet};
+    use crate::metrics::ErrorKind;
 
     fn snap(worker: usize, index: i64, ack: &[u64], sent: u64) -> Snapshot {
-        let mut hists = Box::<HistSet>::default();
+        let mut hists = Box::<Histograms>::default();
+        let kind = if index < 0 { LatencyKind::WarmupAck } else { LatencyKind::Ack };
         for &v in ack {
-            if index < 0 {
-                hists.warmup_ack.record(v).unwrap();
-            } else {
-                hists.ack.record(v).unwrap();
-            }
+            hists[kind].record(v).unwrap();
         }
         let c = Counts { sent, ..Counts::default() };
         let (counts, warmup) = if index < 0 { (Counts::default(), c) } else { (c, Counts::default()) };
@@ -175,7 +140,7 @@ mod tests {
         assert!(a.add(&snap(0, 0, &[100], 1)).is_empty());
         let done = a.add(&snap(1, 0, &[300], 1));
         assert_eq!(done.len(), 1);
-        assert_eq!(done[0].ack.len(), 2);
+        assert_eq!(done[0].hists[LatencyKind::Ack].len(), 2);
         assert_eq!(done[0].in_flight, 2);
         assert_eq!(a.intervals[0].ack_count, 2);
         assert_eq!(a.intervals[0].ack_max, Some(300));
@@ -196,10 +161,11 @@ mod tests {
     fn warm_up_is_shown_but_never_counted_in_totals() {
         let mut a = Aggregate::new(1);
         let done = a.add(&snap(0, -1, &[5_000], 10));
-        assert_eq!(done[0].warmup_ack.len(), 1);
+        assert_eq!(done[0].hists[LatencyKind::WarmupAck].len(), 1);
         a.add(&snap(0, 0, &[1_000], 3));
         a.worker_done(0);
-        assert_eq!(a.total.ack.len(), 1);
+        assert_eq!(a.total[LatencyKind::Ack].len(), 1);
+        assert_eq!(a.total[LatencyKind::WarmupAck].len(), 0);
         assert_eq!(a.counts.sent, 3);
         assert_eq!(a.warmup.sent, 10);
         assert_eq!(a.intervals.len(), 1, "warm-up intervals are not result intervals");

@@ -30,6 +30,7 @@
 
 use super::fmt_ns;
 use super::json::{RunResult, Stats, decode_histogram};
+use crate::metrics::LatencyKind;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write;
@@ -161,14 +162,6 @@ pub struct Comparison {
     pub failures: Vec<String>,
 }
 
-/// Latency metrics: JSON name and printed label.
-const METRICS: [(&str, &str); 5] = [
-    ("ack", "ack (intended send)"),
-    ("ack_service", "ack (actual send)"),
-    ("fill", "fill (intended send)"),
-    ("cancel", "cancel (intended send)"),
-    ("replace", "replace (intended send)"),
-];
 /// Statistics of the table: JSON name, printed label, quantile (None: max).
 const STATS: [(&str, &str, Option<f64>); 5] = [
     ("p50", "p50", Some(0.5)),
@@ -184,9 +177,10 @@ pub fn compare(base: &[(String, RunResult)], new: &[(String, RunResult)], opts: 
     let not_comparable = comparability(base, new, &mut notes);
     let method = method(base.len(), new.len(), opts, &mut notes);
     let mut rows = Vec::new();
-    for (m, (metric, label)) in METRICS.into_iter().enumerate() {
-        let b: Vec<_> = base.iter().map(|(n, r)| run_values(n, r, m, &mut notes)).collect();
-        let nw: Vec<_> = new.iter().map(|(n, r)| run_values(n, r, m, &mut notes)).collect();
+    for kind in LatencyKind::ROUND_TRIPS {
+        let (metric, label) = (kind.name(), kind.about().label);
+        let b: Vec<_> = base.iter().map(|(n, r)| run_values(n, r, kind, &mut notes)).collect();
+        let nw: Vec<_> = new.iter().map(|(n, r)| run_values(n, r, kind, &mut notes)).collect();
         let (bn, nn) = (b.iter().flatten().count(), nw.iter().flatten().count());
         if bn < b.len() || nn < nw.len() || b.is_empty() || nw.is_empty() {
             if bn + nn > 0 {
@@ -260,7 +254,7 @@ impl Comparison {
         for r in &self.rows {
             if r.metric != last {
                 last = r.metric;
-                let label = METRICS.iter().find(|m| m.0 == r.metric).map_or("throughput", |m| m.1);
+                let label = LatencyKind::from_name(r.metric).map_or("throughput", |k| k.about().label);
                 let _ = writeln!(out, "  {label}");
             }
             let f = |v: f64| fmt_value(v, r.unit, false);
@@ -361,24 +355,17 @@ fn row(
     Row { metric, stat, unit, base_runs, new_runs, base, new, delta, delta_pct, verdict, ci, fails }
 }
 
-/// One run's table values (p50, p90, p99, p99.9, max) for metric `m`, from its histogram
+/// One run's table values (p50, p90, p99, p99.9, max) for `kind`, from its histogram
 /// (from `latency_ns` when a histogram is absent or does not decode); None when it measured
 /// nothing.
-fn run_values(name: &str, r: &RunResult, m: usize, notes: &mut Vec<String>) -> Option<[f64; 5]> {
-    let (h, l) = (&r.histograms, &r.latency_ns);
-    let (text, stats) = match m {
-        0 => (&h.ack, Some(&l.ack)),
-        1 => (&h.ack_service, Some(&l.ack_service)),
-        2 => (&h.fill, l.fill.as_ref()),
-        3 => (&h.cancel, l.cancel.as_ref()),
-        _ => (&h.replace, l.replace.as_ref()),
-    };
+fn run_values(name: &str, r: &RunResult, kind: LatencyKind, notes: &mut Vec<String>) -> Option<[f64; 5]> {
+    let (text, stats) = (&r.histograms[kind], r.latency_ns.get(kind));
     match decode_histogram(text) {
         Ok(h) if h.is_empty() => None,
         Ok(h) => Some(STATS.map(|(_, _, q)| q.map_or(h.max(), |q| h.value_at_quantile(q)) as f64)),
         Err(e) => {
             if !text.is_empty() {
-                notes.push(format!("{name}: histograms.{} does not decode ({e}); using latency_ns", METRICS[m].0));
+                notes.push(format!("{name}: histograms.{} does not decode ({e}); using latency_ns", kind.name()));
             }
             stats.and_then(from_stats)
         }

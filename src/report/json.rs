@@ -2,12 +2,14 @@
 //! names are a contract with users' scripts; add fields, never rename them.
 
 use crate::host::HostInfo;
-use crate::metrics::{Counts, ErrorKind};
+use crate::metrics::{Counts, ErrorKind, Histograms, LatencyKind, PerKind};
 use base64::Engine;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::{Index, IndexMut};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -26,7 +28,7 @@ pub struct RunResult {
     pub latency_ns: Latency,
     pub schedule_lag_ns: Lag,
     pub intervals: Vec<Interval>,
-    pub histograms: Histograms,
+    pub histograms: EncodedHistograms,
     /// `--sla` thresholds and their outcome; empty without `--sla`.
     #[serde(default)]
     pub sla: Vec<SlaCheck>,
@@ -248,21 +250,69 @@ impl Stats {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Latency {
-    /// First ExecutionReport, from the intended send time.
-    pub ack: Stats,
-    /// First ExecutionReport, from the actual send time.
-    pub ack_service: Stats,
-    /// Fill, from the intended send time; null when nothing was filled.
-    pub fill: Option<Stats>,
-    /// Cancel answered (150=4 or 35=9), from the cancel's intended send time; null when the
-    /// mix sends none.
-    #[serde(default)]
-    pub cancel: Option<Stats>,
-    /// Replace answered (150=5 or 35=9); null when the mix sends none.
-    #[serde(default)]
-    pub replace: Option<Stats>,
+/// `latency_ns`: one distribution per round trip ([`LatencyKind::ROUND_TRIPS`], in that
+/// order), each measured from the intended send time but `ack_service` (from the actual send).
+/// `ack` and `ack_service` are always there; the others are null when the run measured none
+/// of the kind (`fill` when nothing was filled, `cancel` and `replace` when the mix sends none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Latency(pub PerKind<Option<Stats>>);
+
+impl Latency {
+    /// The distributions of `h`: those of kinds that are always there, and of the kinds for
+    /// which `present` is true.
+    pub fn of(h: &Histograms, present: impl Fn(LatencyKind) -> bool) -> Latency {
+        Latency(PerKind::from_fn(|k| {
+            (LatencyKind::ROUND_TRIPS.contains(&k) && (k.about().always || present(k))).then(|| Stats::of(&h[k]))
+        }))
+    }
+
+    /// The kind's distribution, if the result has one.
+    pub fn get(&self, k: LatencyKind) -> Option<&Stats> {
+        self.0[k].as_ref()
+    }
+
+    /// The ack round trip from the intended send time: always there.
+    pub fn ack(&self) -> &Stats {
+        self.get(LatencyKind::Ack).expect("a result always has latency_ns.ack")
+    }
+}
+
+impl Index<LatencyKind> for Latency {
+    type Output = Option<Stats>;
+    fn index(&self, k: LatencyKind) -> &Option<Stats> {
+        &self.0[k]
+    }
+}
+
+impl IndexMut<LatencyKind> for Latency {
+    fn index_mut(&mut self, k: LatencyKind) -> &mut Option<Stats> {
+        &mut self.0[k]
+    }
+}
+
+impl Serialize for Latency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("Latency", LatencyKind::ROUND_TRIPS.len())?;
+        for k in LatencyKind::ROUND_TRIPS {
+            m.serialize_field(k.name(), &self.0[k])?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Latency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut fields = BTreeMap::<String, Option<Stats>>::deserialize(d)?;
+        let mut out = PerKind::from_fn(|_| None);
+        for k in LatencyKind::ROUND_TRIPS {
+            out[k] = match fields.remove(k.name()) {
+                Some(Some(stats)) => Some(stats),
+                _ if k.about().always => return Err(serde::de::Error::missing_field(k.name())),
+                _ => None,
+            };
+        }
+        Ok(Latency(out))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -270,6 +320,13 @@ pub struct Lag {
     pub p50: Option<u64>,
     pub p99: Option<u64>,
     pub max: Option<u64>,
+}
+
+impl Lag {
+    pub fn of(h: &Histogram<u64>) -> Lag {
+        let s = Stats::of(h);
+        Lag { p50: s.p50, p99: s.p99, max: s.max }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -294,31 +351,57 @@ pub struct IntervalAck {
     pub max: Option<u64>,
 }
 
-/// Base64 of HdrHistogram V2 compressed (deflate) encodings, readable by any HdrHistogram
-/// implementation, so results merge and compare without loss.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Histograms {
-    pub ack: String,
-    pub ack_service: String,
-    pub fill: String,
-    pub schedule_lag: String,
-    #[serde(default)]
-    pub cancel: String,
-    #[serde(default)]
-    pub replace: String,
+/// `histograms`: base64 of HdrHistogram V2 compressed (deflate) encodings, readable by any
+/// HdrHistogram implementation, so results merge and compare without loss. One per kind of
+/// [`LatencyKind::KEPT`], in that order; a kind [added later](crate::metrics::About::added_later)
+/// is an empty string in files from before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedHistograms(pub PerKind<String>);
+
+impl EncodedHistograms {
+    /// Every kept histogram of `h`, encoded.
+    pub fn of(h: &Histograms) -> EncodedHistograms {
+        EncodedHistograms(
+            h.map(|k, h| if LatencyKind::KEPT.contains(&k) { encode_histogram(h) } else { String::new() }),
+        )
+    }
 }
 
-impl Histograms {
-    /// Every histogram of `h`, encoded.
-    pub fn of(h: &crate::metrics::HistSet) -> Histograms {
-        Histograms {
-            ack: encode_histogram(&h.ack),
-            ack_service: encode_histogram(&h.ack_service),
-            fill: encode_histogram(&h.fill),
-            schedule_lag: encode_histogram(&h.schedule_lag),
-            cancel: encode_histogram(&h.cancel),
-            replace: encode_histogram(&h.replace),
+impl Index<LatencyKind> for EncodedHistograms {
+    type Output = String;
+    fn index(&self, k: LatencyKind) -> &String {
+        &self.0[k]
+    }
+}
+
+impl IndexMut<LatencyKind> for EncodedHistograms {
+    fn index_mut(&mut self, k: LatencyKind) -> &mut String {
+        &mut self.0[k]
+    }
+}
+
+impl Serialize for EncodedHistograms {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("Histograms", LatencyKind::KEPT.len())?;
+        for k in LatencyKind::KEPT {
+            m.serialize_field(k.name(), &self.0[k])?;
         }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for EncodedHistograms {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut fields = BTreeMap::<String, serde_json::Value>::deserialize(d)?;
+        let mut out = PerKind::from_fn(|_| String::new());
+        for k in LatencyKind::KEPT {
+            out[k] = match fields.remove(k.name()) {
+                Some(v) => String::deserialize(v).map_err(serde::de::Error::custom)?,
+                None if k.about().added_later => String::new(),
+                None => return Err(serde::de::Error::missing_field(k.name())),
+            };
+        }
+        Ok(EncodedHistograms(out))
     }
 }
 

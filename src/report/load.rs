@@ -4,6 +4,7 @@
 //! either every field parsed and every histogram decodes, or an error.
 
 use super::json::{RunResult, SCHEMA_VERSION, decode_histogram};
+use crate::metrics::LatencyKind;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::error::Category;
@@ -131,19 +132,11 @@ fn check_identity(v: &Value) -> Result<(), Identity> {
     Ok(())
 }
 
-/// Every histogram decodes. `cancel` and `replace` may be empty: files written before
-/// they existed have none (serde default).
+/// Every histogram decodes. Those of kinds added to the schema later (`cancel`, `replace`)
+/// may be empty: files written before they existed have none.
 fn check_histograms(r: &RunResult) -> Result<(), (&'static str, String)> {
-    let h = &r.histograms;
-    let fields: [(&'static str, &str, bool); 6] = [
-        ("ack", &h.ack, false),
-        ("ack_service", &h.ack_service, false),
-        ("fill", &h.fill, false),
-        ("schedule_lag", &h.schedule_lag, false),
-        ("cancel", &h.cancel, true),
-        ("replace", &h.replace, true),
-    ];
-    for (field, text, may_be_empty) in fields {
+    for k in LatencyKind::KEPT {
+        let (field, text, may_be_empty) = (k.name(), &r.histograms[k], k.about().added_later);
         if text.is_empty() && may_be_empty {
             continue;
         }
@@ -159,7 +152,7 @@ fn check_histograms(r: &RunResult) -> Result<(), (&'static str, String)> {
 pub(crate) mod tests {
     use super::*;
     use crate::host::HostInfo;
-    use crate::metrics::histogram;
+    use crate::metrics::{PerKind, histogram};
     use crate::report::json::*;
     use std::collections::BTreeMap;
 
@@ -240,12 +233,11 @@ pub(crate) mod tests {
                 rate_achieved: Some(true),
                 duration_s,
             },
-            latency_ns: Latency {
-                ack: Stats::of(&h),
-                ack_service: Stats::of(&h),
-                fill: None,
-                cancel: None,
-                replace: None,
+            latency_ns: {
+                let mut l = Latency(PerKind::from_fn(|_| None));
+                l[LatencyKind::Ack] = Some(Stats::of(&h));
+                l[LatencyKind::AckService] = Some(Stats::of(&h));
+                l
             },
             schedule_lag_ns: Lag { p50: None, p99: None, max: None },
             intervals: (0..intervals)
@@ -258,14 +250,11 @@ pub(crate) mod tests {
                     in_flight: 1,
                 })
                 .collect(),
-            histograms: Histograms {
-                ack: encode_histogram(&h),
-                ack_service: encode_histogram(&h),
-                fill: empty.clone(),
-                schedule_lag: empty,
-                cancel: String::new(),
-                replace: String::new(),
-            },
+            histograms: EncodedHistograms(PerKind::from_fn(|k| match k {
+                LatencyKind::Ack | LatencyKind::AckService => encode_histogram(&h),
+                LatencyKind::Fill | LatencyKind::ScheduleLag => empty.clone(),
+                _ => String::new(),
+            })),
             sla: vec![],
             runs: None,
         }
@@ -286,12 +275,8 @@ pub(crate) mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("r.json");
         std::fs::write(&path, json(&r)).expect("write");
-        let mut back = load_result(&path).expect("loads");
-        // serde_json parses floats to within 1 ulp, not exactly (no `float_roundtrip`).
-        let (m0, m1) = (r.latency_ns.ack.mean.unwrap_or(0.0), back.latency_ns.ack.mean.unwrap_or(1.0));
-        assert!((m0 - m1).abs() <= m0 * 1e-12, "{m0} {m1}");
-        back.latency_ns.ack.mean = r.latency_ns.ack.mean;
-        back.latency_ns.ack_service.mean = r.latency_ns.ack_service.mean;
+        let back = load_result(&path).expect("loads");
+        // Exactly, floats included (serde_json's `float_roundtrip`).
         assert_eq!(back, r);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -360,19 +345,19 @@ pub(crate) mod tests {
     #[test]
     fn histogram_that_does_not_decode_is_named() {
         let mut r = sample(&[1_000], 1);
-        r.histograms.fill = "not base64!".into();
+        r.histograms[LatencyKind::Fill] = "not base64!".into();
         let e = err(&json(&r));
         assert!(matches!(e, LoadError::BadHistogram { field: "fill", .. }), "{e:?}");
         assert!(e.to_string().starts_with("r.json: histograms.fill does not decode: bad base64"), "{e}");
 
         let mut r = sample(&[1_000], 1);
-        r.histograms.ack = "aGVsbG8=".into(); // base64 of "hello"
+        r.histograms[LatencyKind::Ack] = "aGVsbG8=".into(); // base64 of "hello"
         let e = err(&json(&r));
         assert!(matches!(e, LoadError::BadHistogram { field: "ack", .. }), "{e:?}");
 
         // Older files have no cancel/replace histograms: that is fine.
         let mut r = sample(&[1_000], 1);
-        r.histograms.cancel = String::new();
+        r.histograms[LatencyKind::Cancel] = String::new();
         assert!(parse_result("r.json", json(&r).as_bytes()).is_ok());
     }
 }

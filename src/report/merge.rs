@@ -33,7 +33,7 @@
 //! `config.orders_rows`, `config.mix`, `config.profile`, `config.rate`, `config.closed_loop.window`.
 
 use super::json::*;
-use crate::metrics::HistSet;
+use crate::metrics::{Histograms, LatencyKind};
 use std::collections::BTreeMap;
 
 /// Merges `results`, each with the name used in errors and in `config.target` (its path).
@@ -49,8 +49,7 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, String> {
         sum.add(name, r)?;
     }
     let h = &sum.hist;
-    let any = |f: fn(&Latency) -> bool| results.iter().any(|(_, r)| f(&r.latency_ns));
-    let lag = Stats::of(&h.schedule_lag);
+
     Ok(RunResult {
         schema_version: first.schema_version,
         tool: first.tool.clone(),
@@ -61,16 +60,14 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, String> {
         messages: sum.messages,
         errors: sum.errors,
         throughput: merge_throughput(results),
-        latency_ns: Latency {
-            ack: Stats::of(&h.ack),
-            ack_service: Stats::of(&h.ack_service),
-            fill: (!h.fill.is_empty()).then(|| Stats::of(&h.fill)),
-            cancel: any(|l| l.cancel.is_some()).then(|| Stats::of(&h.cancel)),
-            replace: any(|l| l.replace.is_some()).then(|| Stats::of(&h.replace)),
-        },
-        schedule_lag_ns: Lag { p50: lag.p50, p99: lag.p99, max: lag.max },
+        // Fill when anything was filled; the others when any input measured them.
+        latency_ns: Latency::of(h, |k| match k {
+            LatencyKind::Fill => !h[k].is_empty(),
+            k => results.iter().any(|(_, r)| r.latency_ns[k].is_some()),
+        }),
+        schedule_lag_ns: Lag::of(&h[LatencyKind::ScheduleLag]),
         intervals: merge_intervals(results),
-        histograms: Histograms::of(h),
+        histograms: EncodedHistograms::of(h),
         sla: Vec::new(),
         runs: None,
     })
@@ -106,7 +103,7 @@ fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResul
 
 /// The merged histograms and counters.
 struct Sums {
-    hist: HistSet,
+    hist: Histograms,
     orders: Orders,
     messages: Messages,
     errors: Errors,
@@ -116,7 +113,7 @@ impl Default for Sums {
     fn default() -> Sums {
         let zero = MessageCounts { sent: 0, answered: 0, rejected: 0 };
         Sums {
-            hist: HistSet::default(),
+            hist: Histograms::default(),
             orders: Orders {
                 sent: 0,
                 not_sent: 0,
@@ -135,15 +132,8 @@ impl Default for Sums {
 
 impl Sums {
     fn add(&mut self, name: &str, r: &RunResult) -> Result<(), String> {
-        let (h, s) = (&r.histograms, &mut self.hist);
-        for (field, text, into) in [
-            ("ack", &h.ack, &mut s.ack),
-            ("ack_service", &h.ack_service, &mut s.ack_service),
-            ("fill", &h.fill, &mut s.fill),
-            ("schedule_lag", &h.schedule_lag, &mut s.schedule_lag),
-            ("cancel", &h.cancel, &mut s.cancel),
-            ("replace", &h.replace, &mut s.replace),
-        ] {
+        for k in LatencyKind::KEPT {
+            let (field, text, into) = (k.name(), &r.histograms[k], &mut self.hist[k]);
             // Files from before cancel/replace existed have none: nothing to add.
             if text.is_empty() {
                 continue;
@@ -269,13 +259,13 @@ mod tests {
         let b: Vec<u64> = (1..=3000).map(|i| i * 777 + 13).collect();
         let m = merge(&named(vec![sample(&a, 3), sample(&b, 5)])).expect("merges");
         let all: Vec<u64> = a.iter().chain(&b).copied().collect();
-        let want = sample(&all, 1).latency_ns.ack;
-        assert_eq!(m.latency_ns.ack, want);
-        assert_eq!(m.latency_ns.ack.count, 4000);
+        let want = sample(&all, 1);
+        assert_eq!(m.latency_ns.ack(), want.latency_ns.ack());
+        assert_eq!(m.latency_ns.ack().count, 4000);
         assert_eq!(m.orders.sent, 4000);
         assert_eq!(m.messages.new.answered, 4000);
-        assert_eq!(decode_histogram(&m.histograms.ack).expect("decodes").len(), 4000);
-        assert_eq!(m.latency_ns.ack.max, sample(&a, 1).latency_ns.ack.max.max(sample(&b, 1).latency_ns.ack.max));
+        assert_eq!(decode_histogram(&m.histograms[LatencyKind::Ack]).expect("decodes").len(), 4000);
+        assert_eq!(m.latency_ns.ack().max, sample(&a, 1).latency_ns.ack().max.max(sample(&b, 1).latency_ns.ack().max));
     }
 
     #[test]

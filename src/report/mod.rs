@@ -1,9 +1,11 @@
-//! Reports: the live line, the end-of-run summary and the JSON result file. Reports read
-//! what workers sent (snapshots); they never reach into a worker.
+//! Reports: the live line, the end-of-run summary, the JSON result file and what is rendered
+//! from it (percentiles, CSV, interval log, HTML), and reading results back to compare and
+//! merge them. Reports read what workers sent (snapshots); they never reach into a worker.
 
 pub mod aggregate;
 pub mod compare;
 pub mod csv;
+pub mod files;
 pub mod hgrm;
 pub mod hlog;
 pub mod html;

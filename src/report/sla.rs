@@ -14,19 +14,11 @@
 //! A metric that was not measured (no fills, no target) fails: a gate never passes on nothing.
 
 use super::json::{RunResult, SlaCheck, Stats};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    Ack,
-    Service,
-    Fill,
-    Cancel,
-    Replace,
-}
+use crate::metrics::LatencyKind;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Metric {
-    Latency(Source, Stat),
+    Latency(LatencyKind, Stat),
     ErrorsPct,
     RatePct,
 }
@@ -59,6 +51,22 @@ pub struct Threshold {
 
 pub use crate::error::SpecError;
 
+/// The kind an `--sla` prefix names.
+fn sla_kind(prefix: &str) -> Option<LatencyKind> {
+    LatencyKind::ROUND_TRIPS.into_iter().find(|k| k.about().sla == Some(prefix))
+}
+
+/// The prefixes as the error lists them: `ack., service., fill., cancel. or replace.`.
+fn prefixes() -> String {
+    let p: Vec<String> =
+        LatencyKind::ROUND_TRIPS.iter().filter_map(|k| k.about().sla).map(|p| format!("{p}.")).collect();
+    match p.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Parses a whole `--sla` value.
 pub fn parse(spec: &str) -> Result<Vec<Threshold>, SpecError> {
     let err = |at: usize, message: String| SpecError { flag: "--sla", spec: spec.to_string(), at, message };
@@ -82,9 +90,9 @@ pub fn parse(spec: &str) -> Result<Vec<Threshold>, SpecError> {
         };
         let value_at = at + t.len() - value.len();
         let name = name.trim();
-        let (source, stat) = match name.split_once('.') {
-            Some((p @ ("ack" | "service" | "fill" | "cancel" | "replace"), s)) => (Some(p), s),
-            _ => (None, name),
+        let (source, stat) = match name.split_once('.').and_then(|(p, s)| Some((sla_kind(p)?, s))) {
+            Some((kind, s)) => (Some(kind), s),
+            None => (None, name),
         };
         let metric = match (source, stat) {
             (None, "errors") => Metric::ErrorsPct,
@@ -104,20 +112,13 @@ pub fn parse(spec: &str) -> Result<Vec<Threshold>, SpecError> {
                         return Err(err(
                             at,
                             format!(
-                                "unknown metric {name:?}; use p50..p99.999, min, mean, max (after ack., service., fill., \
-                                 cancel. or replace.), errors or rate"
+                                "unknown metric {name:?}; use p50..p99.999, min, mean, max (after {}), errors or rate",
+                                prefixes()
                             ),
                         ));
                     }
                 };
-                let src = match src {
-                    Some("service") => Source::Service,
-                    Some("fill") => Source::Fill,
-                    Some("cancel") => Source::Cancel,
-                    Some("replace") => Source::Replace,
-                    _ => Source::Ack,
-                };
-                Metric::Latency(src, stat)
+                Metric::Latency(src.unwrap_or(LatencyKind::Ack), stat)
             }
         };
         let value = value.trim();
@@ -155,11 +156,7 @@ pub fn evaluate(thresholds: &[Threshold], r: &RunResult) -> Vec<SlaCheck> {
         .iter()
         .map(|t| {
             let measured = match t.metric {
-                Metric::Latency(Source::Ack, s) => stat(&r.latency_ns.ack, s),
-                Metric::Latency(Source::Service, s) => stat(&r.latency_ns.ack_service, s),
-                Metric::Latency(Source::Fill, s) => r.latency_ns.fill.as_ref().and_then(|f| stat(f, s)),
-                Metric::Latency(Source::Cancel, s) => r.latency_ns.cancel.as_ref().and_then(|f| stat(f, s)),
-                Metric::Latency(Source::Replace, s) => r.latency_ns.replace.as_ref().and_then(|f| stat(f, s)),
+                Metric::Latency(kind, s) => r.latency_ns.get(kind).and_then(|l| stat(l, s)),
                 Metric::ErrorsPct => {
                     let asked = r.orders.sent.max(1) as f64;
                     Some(100.0 * r.errors.total as f64 / asked)
@@ -198,20 +195,20 @@ mod tests {
     fn parses_the_documented_example() {
         let t = parse("p99<50us,p99.9<200us,max<5ms,errors<0.1%,rate>=99%,fill.p99<=1ms,service.p50>1ns").unwrap();
         assert_eq!(t.len(), 7);
-        assert_eq!(t[0].metric, Metric::Latency(Source::Ack, Stat::P(990_000)));
+        assert_eq!(t[0].metric, Metric::Latency(LatencyKind::Ack, Stat::P(990_000)));
         assert_eq!(t[0].value, 50_000.0);
         assert_eq!(t[3].metric, Metric::ErrorsPct);
         assert_eq!(t[3].value, 0.1);
         assert_eq!((t[4].metric, t[4].op), (Metric::RatePct, Op::Ge));
-        assert_eq!(t[5].metric, Metric::Latency(Source::Fill, Stat::P(990_000)));
+        assert_eq!(t[5].metric, Metric::Latency(LatencyKind::Fill, Stat::P(990_000)));
         assert_eq!(t[6].op, Op::Gt);
     }
 
     #[test]
     fn cancel_and_replace_latencies_have_their_prefixes() {
         let t = parse("cancel.p99<1ms,replace.max<=5ms").unwrap();
-        assert_eq!(t[0].metric, Metric::Latency(Source::Cancel, Stat::P(990_000)));
-        assert_eq!(t[1].metric, Metric::Latency(Source::Replace, Stat::Max));
+        assert_eq!(t[0].metric, Metric::Latency(LatencyKind::Cancel, Stat::P(990_000)));
+        assert_eq!(t[1].metric, Metric::Latency(LatencyKind::Replace, Stat::Max));
         assert!(parse("amend.p99<1ms").unwrap_err().message.contains("unknown metric \"amend.p99\""));
     }
 

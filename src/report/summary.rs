@@ -3,12 +3,17 @@
 use super::aggregate::IntervalRow;
 use super::fmt_ns;
 use super::json::{RunResult, Stats};
+use crate::metrics::LatencyKind;
 use std::fmt::Write;
 
 /// One live line for a completed interval (printed on stderr by the reporter thread).
 pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Option<f64>) -> String {
     let warm = row.index < 0;
-    let (counts, ack) = if warm { (&row.warmup, &row.warmup_ack) } else { (&row.counts, &row.ack) };
+    let (counts, ack) = if warm {
+        (&row.warmup, &row.hists[LatencyKind::WarmupAck])
+    } else {
+        (&row.counts, &row.hists[LatencyKind::Ack])
+    };
     // Seconds since orders started; the measurement's clock starts after warm-up.
     let elapsed = (warmup_s + (row.index + 1) as f64 * interval_s).max(0.0);
     let rate = counts.sent as f64 / interval_s;
@@ -36,8 +41,9 @@ pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Opti
             fmt_ns(ack.max())
         );
     }
-    if !row.lag.is_empty() {
-        let _ = write!(s, " | lag p99 {:>8}", fmt_ns(row.lag.value_at_quantile(0.99)));
+    let lag = &row.hists[LatencyKind::ScheduleLag];
+    if !lag.is_empty() {
+        let _ = write!(s, " | lag p99 {:>8}", fmt_ns(lag.value_at_quantile(0.99)));
     }
     let _ = write!(s, " | errors {} | in-flight {}", counts.total_errors(), row.in_flight);
     s
@@ -179,18 +185,13 @@ pub fn summary(r: &RunResult) -> String {
         "round trip", "count", "min", "p50", "p90", "p99", "p99.9", "p99.99", "p99.999", "max"
     );
     let l = &r.latency_ns;
-    let mut marked = row(&mut out, "ack (intended send)", &l.ack);
-    marked |= row(&mut out, "ack (actual send)", &l.ack_service);
-    for (name, s) in [
-        ("fill (intended send)", &l.fill),
-        ("cancel (intended send)", &l.cancel),
-        ("replace (intended send)", &l.replace),
-    ] {
-        if let Some(s) = s {
-            marked |= row(&mut out, name, s);
+    let mut marked = false;
+    for k in LatencyKind::ROUND_TRIPS {
+        if let Some(s) = l.get(k) {
+            marked |= row(&mut out, k.about().label, s);
         }
     }
-    let n = l.ack.count;
+    let n = l.ack().count;
     let _ = writeln!(
         out,
         "  ack observations beyond:  p90 {}, p99 {}, p99.9 {}, p99.99 {}, p99.999 {}",

@@ -85,6 +85,14 @@ pub enum RunLoad {
 }
 
 impl RunLoad {
+    /// The open-loop profile; none in closed loop.
+    pub fn profile(&self) -> Option<&Profile> {
+        match self {
+            RunLoad::Open { profile, .. } => Some(profile),
+            RunLoad::Closed { .. } => None,
+        }
+    }
+
     /// The constant open-loop rate, when there is one.
     pub fn constant_rate(&self) -> Option<f64> {
         match self {

@@ -1,16 +1,16 @@
 //! `fixblast run`: validates the options into a [`RunConfig`] once, starts the built-in
-//! gateway when there is no `--target`, connects and hands the sessions to pinned workers,
-//! acts as the reporter thread while they run, and writes the results.
+//! gateway when there is no `--target`, connects, hands the sessions to pinned workers and
+//! waits for them to log on; then the [`reporter`] takes over until they are done, and the
+//! result files are written (by [`crate::report::files`]).
 
 mod config;
-mod live;
 pub mod outputs;
-mod result;
+mod reporter;
 mod runs;
 
 pub use config::*;
 use outputs::Which;
-use result::build_result;
+use reporter::Reporter;
 
 use crate::engine::schedule::Arrival;
 use crate::engine::worker::{self, Report};
@@ -20,10 +20,8 @@ use crate::fix::session::SessionConfig;
 use crate::fix::template::OrderTemplate;
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::host::{HostInfo, tsc_hz};
-use crate::metrics::HistSet;
-use crate::report::aggregate::Aggregate;
-use crate::report::hlog::HlogWriter;
-use crate::report::json::*;
+use crate::metrics::Histograms;
+use crate::report::json::RunResult;
 use crate::report::summary::summary;
 use crate::transport::Transport;
 use crate::transport::syscall::SyscallTransport;
@@ -104,12 +102,15 @@ fn run_once(cfg: &RunConfig, which: Which) -> Result<Outcome, Error> {
 /// Writes the files asked for (all but the interval log, written as the run goes).
 fn write_outputs(cfg: &RunConfig, r: &RunResult, which: Which) -> Result<(), Error> {
     let o = &cfg.outputs;
-    let file_err = |p: &Path, e: std::io::Error| Error::File { path: p.display().to_string(), source: e };
-    if let Some(p) = o.path(&o.json, which) {
-        let text = serde_json::to_string_pretty(r).expect("result serializes");
-        std::fs::write(&p, text + "\n").map_err(|e| file_err(&p, e))?;
-    }
-    crate::commands::render_files(r, o.path(&o.percentiles, which), o.path(&o.csv, which), o.path(&o.html, which))
+    crate::report::files::write(
+        r,
+        &crate::report::files::Files {
+            json: o.path(&o.json, which),
+            percentiles: o.path(&o.percentiles, which),
+            csv: o.path(&o.csv, which),
+            html: o.path(&o.html, which),
+        },
+    )
 }
 
 fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outcome, Error> {
@@ -154,24 +155,23 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
     let addr = cfg.target.or(gateway.as_ref().map(Gateway::addr)).expect("a target or a gateway");
     let target_text = if cfg.target.is_some() { cfg.target_text.clone() } else { addr.to_string() };
 
-    let mut agg = Aggregate::new(cfg.threads);
-    let started = measure::<T>(cfg, &shared, addr, &mut agg, hlog);
+    let mut reporter = Reporter::new(cfg, &shared);
+    let started = measure::<T>(cfg, &shared, addr, &mut reporter, hlog);
     if let Some(g) = gateway {
         g.stop();
     }
     let interrupted = flag.load(Ordering::Acquire);
-    let mut result = build_result(cfg, &shared, &agg, host, &target_text, started, interrupted);
-    result.sla = crate::report::sla::evaluate(&cfg.sla, &result);
-    Ok(Outcome { result })
+    Ok(Outcome { result: reporter.finish(host, &target_text, started, interrupted) })
 }
 
-/// Connects, runs the workers and collects their reports. Returns the start time (ns since
-/// the epoch) when orders started. Failures are recorded in `shared`.
+/// Connects, starts the workers, waits for every session to log on, then lets `reporter`
+/// collect until the workers are done. Returns when orders started (ns since the epoch), if
+/// they did. Failures are recorded in `shared`.
 fn measure<T: Transport>(
     cfg: &RunConfig,
     shared: &Arc<Shared>,
     addr: SocketAddr,
-    agg: &mut Aggregate,
+    reporter: &mut Reporter,
     hlog: Option<PathBuf>,
 ) -> Option<u64> {
     let mut streams = Vec::with_capacity(cfg.sessions as usize);
@@ -188,7 +188,7 @@ fn measure<T: Transport>(
         }
     }
     let (tx, rx) = unbounded::<Report>();
-    let (free_tx, free_rx) = bounded::<Box<HistSet>>(cfg.threads * 4);
+    let (free_tx, free_rx) = bounded::<Box<Histograms>>(cfg.threads * 4);
     for _ in 0..cfg.threads * 3 {
         let _ = free_tx.send(Box::default());
     }
@@ -300,90 +300,14 @@ fn measure<T: Transport>(
     }
 
     // Report until every worker is done.
-    let interval_s = cfg.timing.interval_ns as f64 / 1e9;
-    let profile = match &cfg.load {
-        RunLoad::Open { profile, .. } => Some(profile.clone()),
-        RunLoad::Closed { .. } => None,
-    };
+    if let Some(start) = started {
+        reporter.start(&addr.to_string(), start, hlog);
+    }
     let wait_ns = started.map_or(0, |s| s.saturating_sub(shared.now_ns()));
     let budget =
         Duration::from_nanos(wait_ns + cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
             + Duration::from_secs(30);
-    let mut done = 0;
-    let mut live = live::Live::new(cfg, &addr.to_string());
-    // The interval log is written as the run goes; its time zero is the end of warm-up.
-    let mut hlog = match (hlog, started) {
-        (Some(p), Some(start)) => {
-            let t0 = (shared.epoch_utc_ns + start + cfg.timing.warmup_ns) as f64 / 1e9;
-            HlogWriter::create(&p, t0)
-                .inspect_err(|e| eprintln!("warning: --hlog {}: {e}; no interval log", p.display()))
-                .ok()
-                .map(|w| (p, w))
-        }
-        _ => None,
-    };
-    while done < cfg.threads {
-        if flag.load(Ordering::Acquire) {
-            shared.request_stop();
-        }
-        if t0.elapsed() > LOGON_TIMEOUT + budget {
-            shared.fail("workers did not finish in time; results cover what was reported".into());
-            break;
-        }
-        let rows = match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(Report::Interval(mut s)) => {
-                let rows = agg.add(&s);
-                s.hists.reset();
-                let _ = free_tx.try_send(std::mem::take(&mut s.hists));
-                rows
-            }
-            Ok(Report::Done { worker }) => {
-                done += 1;
-                agg.worker_done(worker)
-            }
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
-        };
-        if let Some(limit) = cfg.max_error_rate {
-            for r in rows.iter().filter(|r| r.index >= 0) {
-                let rate = r.counts.total_errors() as f64 / r.counts.sent.max(1) as f64;
-                if rate > limit {
-                    shared.fail(format!(
-                        "error rate {:.2}% in interval {} exceeded --max-error-rate {:.2}%",
-                        rate * 100.0,
-                        r.index + 1,
-                        limit * 100.0
-                    ));
-                }
-            }
-        }
-        for r in rows {
-            // The target over this interval: the profile's rate at its middle.
-            let target = profile.as_ref().map(|p| p.rate_at((r.index as f64 + 0.5) * interval_s));
-            live.interval(cfg, shared, agg, &r, target);
-            if let Some((p, w)) = &mut hlog
-                && r.index >= 0
-            {
-                let hists = [
-                    ("ack", &r.ack),
-                    ("ack_service", &r.ack_service),
-                    ("fill", &r.fill),
-                    ("cancel", &r.cancel),
-                    ("replace", &r.replace),
-                ];
-                if let Err(e) = w.interval(r.index as f64 * interval_s, interval_s, &hists) {
-                    eprintln!("warning: --hlog {}: {e}; the interval log stops here", p.display());
-                    hlog = None;
-                }
-            }
-        }
-    }
-    live.finish();
-    if let Some((p, w)) = hlog
-        && let Err(e) = w.finish()
-    {
-        eprintln!("warning: --hlog {}: {e}", p.display());
-    }
+    reporter.collect(&rx, &free_tx, cfg.threads, t0 + LOGON_TIMEOUT + budget);
     for h in handles {
         let _ = h.join();
     }

@@ -74,7 +74,7 @@ pub fn combine(results: &[(String, RunResult)]) -> Result<RunResult, String> {
         }));
         offset += r.intervals.last().map_or(r.throughput.duration_s, |i| i.t_s);
     }
-    let stats: Vec<&Stats> = results.iter().map(|(_, r)| &r.latency_ns.ack).collect();
+    let stats: Vec<&Stats> = results.iter().map(|(_, r)| r.latency_ns.ack()).collect();
     let of = |f: fn(&Stats) -> Option<u64>| Variation::of(stats.iter().map(|s| f(s)).collect());
     let ack = [
         ("p50", of(|s| s.p50)),
@@ -99,7 +99,7 @@ fn variation_table(all: &RunResult) -> String {
         let _ = write!(out, "{:>10}", format!("run {k}"));
     }
     let _ = writeln!(out, "{:>10}{:>10}{:>10}{:>9}", "min", "median", "max", "cv");
-    let combined = &all.latency_ns.ack;
+    let combined = all.latency_ns.ack();
     for (key, label) in [
         ("p50", "p50"),
         ("p90", "p90"),

@@ -5,6 +5,7 @@ use super::fake::{Fault, recording};
 use super::{QUICK, bin, run, tmp};
 use fixblast::fix::parse::{Frame, frame};
 use fixblast::fix::printable;
+use fixblast::metrics::LatencyKind;
 use std::collections::{HashMap, HashSet};
 
 /// The value of `tag` in a message, if present.
@@ -66,9 +67,9 @@ fn a_mix_cancels_and_replaces_orders_that_rest_at_the_gateway() {
     assert!(m.cancel.rejected > 0 && m.cancel.rejected < m.cancel.answered, "{m:?}");
     assert_eq!(m.cancel.answered, m.cancel.sent);
     assert_eq!(m.replace.answered, m.replace.sent);
-    assert_eq!(r.latency_ns.cancel.as_ref().unwrap().count, m.cancel.answered);
-    assert_eq!(r.latency_ns.replace.as_ref().unwrap().count, m.replace.answered);
-    assert_eq!(r.latency_ns.ack.count, m.new.answered);
+    assert_eq!(r.latency_ns[LatencyKind::Cancel].as_ref().unwrap().count, m.cancel.answered);
+    assert_eq!(r.latency_ns[LatencyKind::Replace].as_ref().unwrap().count, m.replace.answered);
+    assert_eq!(r.latency_ns.ack().count, m.new.answered);
     // The refusals say 39=2 (too late, filled): not a fill of anything.
     assert_eq!(r.orders.filled, 0, "{:?}", r.orders);
 
@@ -134,7 +135,7 @@ fn the_builtin_gateway_answers_cancels_and_replaces(backend: &[&str]) {
     let m = &r.messages;
     assert_eq!((m.cancel.sent, m.replace.sent, m.substituted), (160, 40, 0), "{m:?}");
     assert_eq!((m.cancel.answered, m.replace.answered), (160, 40), "{m:?}");
-    assert_eq!(r.latency_ns.cancel.as_ref().unwrap().count, 160);
+    assert_eq!(r.latency_ns[LatencyKind::Cancel].as_ref().unwrap().count, 160);
     assert!(r.sla[0].pass, "{:?}", r.sla);
 }
 

@@ -75,7 +75,7 @@ fn html_report_of_a_real_run_loads_in_a_browser() {
     args.extend(["--rate", "2000", "--sla", "p99<1s,errors<1%"]);
     let outcome = run(&args).expect("a quick run against the built-in gateway");
     let r = &outcome.result;
-    assert!(r.latency_ns.ack.count > 0, "the run measured acks");
+    assert!(r.latency_ns.ack().count > 0, "the run measured acks");
 
     let html = render_html(r);
     assert_eq!(html.matches("<svg").count(), 4, "four inline charts");

@@ -3,6 +3,7 @@
 
 use super::{QUICK, SYSCALL, bin, gateway, run, tmp};
 use fixblast::gateway::GatewayConfig;
+use fixblast::metrics::LatencyKind;
 use fixblast::report::json::{RunResult, decode_histogram};
 
 fn load(path: &std::path::Path) -> RunResult {
@@ -47,9 +48,9 @@ fn processes_started_together_merge_into_one_result() {
     let m = load(&all);
     assert_eq!(m.orders.sent, parts.iter().map(|r| r.orders.sent).sum::<u64>());
     assert_eq!(m.orders.acked, parts.iter().map(|r| r.orders.acked).sum::<u64>());
-    let counts: u64 = parts.iter().map(|r| decode_histogram(&r.histograms.ack).unwrap().len()).sum();
-    assert_eq!(decode_histogram(&m.histograms.ack).unwrap().len(), counts);
-    assert_eq!(m.latency_ns.ack.max, parts.iter().filter_map(|r| r.latency_ns.ack.max).max());
+    let counts: u64 = parts.iter().map(|r| decode_histogram(&r.histograms[LatencyKind::Ack]).unwrap().len()).sum();
+    assert_eq!(decode_histogram(&m.histograms[LatencyKind::Ack]).unwrap().len(), counts);
+    assert_eq!(m.latency_ns.ack().max, parts.iter().filter_map(|r| r.latency_ns.ack().max).max());
 }
 
 #[test]
@@ -75,7 +76,7 @@ fn runs_write_each_run_and_the_runs_combined() {
     let runs = all.runs.expect("the combined result has the runs' variation");
     assert_eq!(runs.count, 2);
     assert_eq!(runs.ack["p50"].values.len(), 2);
-    assert_eq!(runs.ack["p50"].values[0], one.latency_ns.ack.p50);
+    assert_eq!(runs.ack["p50"].values[0], one.latency_ns.ack().p50);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! are a real quick run's result with its latencies replaced, so every field is realistic.
 
 use super::{QUICK, run, tmp};
+use fixblast::metrics::LatencyKind;
 use fixblast::metrics::histogram;
 use fixblast::report::compare::{CompareOptions, Comparison, Unit, Verdict, compare};
 use fixblast::report::json::{Interval, RunResult, Stats, decode_histogram, encode_histogram};
@@ -35,10 +36,10 @@ fn with_acks(acks: &[u64]) -> RunResult {
         h.record(v).expect("test latencies are within 1 ns..60 s");
     }
     let n = acks.len() as u64;
-    r.histograms.ack = encode_histogram(&h);
-    r.histograms.ack_service = encode_histogram(&h);
-    r.latency_ns.ack = Stats::of(&h);
-    r.latency_ns.ack_service = Stats::of(&h);
+    r.histograms[LatencyKind::Ack] = encode_histogram(&h);
+    r.histograms[LatencyKind::AckService] = encode_histogram(&h);
+    r.latency_ns[LatencyKind::Ack] = Some(Stats::of(&h));
+    r.latency_ns[LatencyKind::AckService] = Some(Stats::of(&h));
     (r.orders.sent, r.orders.acked, r.messages.new.sent, r.messages.new.answered) = (n, n, n, n);
     r
 }
@@ -147,18 +148,18 @@ fn merge_round_trip_through_files_adds_counts_exactly() {
     let m = merge(&loaded).expect("merges");
 
     let all = with_acks(&a.iter().chain(&b).copied().collect::<Vec<_>>());
-    assert_eq!(m.latency_ns.ack.count, (a.len() + b.len()) as u64);
-    assert_eq!(decode_histogram(&m.histograms.ack).expect("decodes").len(), m.latency_ns.ack.count);
-    assert_eq!(m.latency_ns.ack.max, ra.latency_ns.ack.max.max(rb.latency_ns.ack.max));
-    assert_eq!(m.latency_ns.ack.p99, all.latency_ns.ack.p99);
-    assert_eq!(m.latency_ns.ack.p50, all.latency_ns.ack.p50);
+    assert_eq!(m.latency_ns.ack().count, (a.len() + b.len()) as u64);
+    assert_eq!(decode_histogram(&m.histograms[LatencyKind::Ack]).expect("decodes").len(), m.latency_ns.ack().count);
+    assert_eq!(m.latency_ns.ack().max, ra.latency_ns.ack().max.max(rb.latency_ns.ack().max));
+    assert_eq!(m.latency_ns.ack().p99, all.latency_ns.ack().p99);
+    assert_eq!(m.latency_ns.ack().p50, all.latency_ns.ack().p50);
     assert_eq!(m.orders.sent, ra.orders.sent + rb.orders.sent);
     assert_eq!(m.config.sessions, ra.config.sessions + rb.config.sessions);
     assert!(m.config.target.starts_with(&format!("merged from 2 results: {} (target ", pa.display())));
     // The merged result is itself a result file.
     let pm = dir.join("all.json");
     std::fs::write(&pm, serde_json::to_string(&m).expect("serializes")).expect("write all");
-    assert_eq!(load_result(&pm).expect("loads").latency_ns.ack, m.latency_ns.ack);
+    assert_eq!(load_result(&pm).expect("loads").latency_ns.ack(), m.latency_ns.ack());
 }
 
 #[test]
@@ -175,8 +176,8 @@ fn merge_of_two_real_runs_adds_every_counter() {
     let (a, b) = (&rs[0].1, &rs[1].1);
     assert_eq!(m.orders.sent, a.orders.sent + b.orders.sent);
     assert_eq!(m.orders.acked, a.orders.acked + b.orders.acked);
-    assert_eq!(m.latency_ns.ack.count, a.latency_ns.ack.count + b.latency_ns.ack.count);
-    assert_eq!(m.latency_ns.ack.max, a.latency_ns.ack.max.max(b.latency_ns.ack.max));
+    assert_eq!(m.latency_ns.ack().count, a.latency_ns.ack().count + b.latency_ns.ack().count);
+    assert_eq!(m.latency_ns.ack().max, a.latency_ns.ack().max.max(b.latency_ns.ack().max));
     assert_eq!(m.errors.total, a.errors.total + b.errors.total);
     assert_eq!(m.intervals.len(), a.intervals.len().max(b.intervals.len()));
     assert!(m.intervals.iter().all(|i| i.ack.p50.is_none() && i.ack.p99.is_none()));

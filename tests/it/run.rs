@@ -2,6 +2,7 @@
 
 use super::{QUICK, bin, gateway, run, tmp};
 use fixblast::gateway::GatewayConfig;
+use fixblast::metrics::LatencyKind;
 use serde_json::Value;
 
 fn args<'a>(backend: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
@@ -31,10 +32,10 @@ fn open_loop_run_acks_every_order_and_writes_the_result_file(backend: &[&str]) {
     assert_eq!(r.orders.unmatched, 0);
     assert_eq!(r.orders.timed_out, 0);
     assert_eq!(r.errors.total, 0, "{:?}", r.errors.by_kind);
-    assert_eq!(r.latency_ns.ack.count, 2000);
-    assert!(r.latency_ns.ack.p50.unwrap() > 0);
-    assert!(r.latency_ns.ack.p50 <= r.latency_ns.ack.p99);
-    assert!(r.latency_ns.fill.is_none());
+    assert_eq!(r.latency_ns.ack().count, 2000);
+    assert!(r.latency_ns.ack().p50.unwrap() > 0);
+    assert!(r.latency_ns.ack().p50 <= r.latency_ns.ack().p99);
+    assert!(r.latency_ns[LatencyKind::Fill].is_none());
     assert!(!r.intervals.is_empty());
 
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
@@ -71,10 +72,10 @@ fn closed_loop_with_fills_records_fill_latency(backend: &[&str]) {
     assert_eq!(r.orders.acked, r.orders.sent);
     assert_eq!(r.orders.filled, r.orders.sent);
     assert_eq!(r.errors.total, 0, "{:?}", r.errors.by_kind);
-    let fill = r.latency_ns.fill.as_ref().expect("fill latency");
+    let fill = r.latency_ns[LatencyKind::Fill].as_ref().expect("fill latency");
     assert_eq!(fill.count, r.orders.filled);
     // A fill follows its ack, so it can be no faster.
-    assert!(fill.p50 >= r.latency_ns.ack.p50);
+    assert!(fill.p50 >= r.latency_ns.ack().p50);
 }
 
 fn sessions_spread_over_threads_all_log_on_and_are_acked(backend: &[&str]) {
@@ -122,7 +123,7 @@ fn rejected_orders_are_counted_not_recorded_as_latency(backend: &[&str]) {
     assert_eq!(out.exit_code(), 0);
     assert_eq!(r.orders.sent, 500);
     assert_eq!(r.orders.rejected, 500);
-    assert_eq!(r.latency_ns.ack.count, 0);
+    assert_eq!(r.latency_ns.ack().count, 0);
     assert_eq!(r.errors.by_kind["rejected"], 500);
 }
 

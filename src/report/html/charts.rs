@@ -4,8 +4,9 @@
 //! [`super::series`] computed; they read nothing but the result file.
 
 use super::series::{self, MAX_POINTS, SPECTRUM_TICKS, SPECTRUM_X_END, Spectrum};
+use crate::metrics::LatencyKind;
 use crate::report::fmt_ns;
-use crate::report::json::{Histograms, Interval, IntervalAck, RunResult, decode_histogram};
+use crate::report::json::{Interval, IntervalAck, RunResult, decode_histogram};
 use plotters::backend::SVGBackend;
 use plotters::coord::Shift;
 use plotters::coord::cartesian::Cartesian2d;
@@ -38,15 +39,17 @@ pub struct ChartError {
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Drawn = Result<(), Box<dyn std::error::Error>>;
 
-/// The message types on the spectrum: legend label, histogram, colour.
-type Kind = (&'static str, fn(&Histograms) -> &str, RGBColor);
-const KINDS: [Kind; 5] = [
-    ("ack from intended send", |h| &h.ack, BLUE),
-    ("ack service time (actual send)", |h| &h.ack_service, ORANGE),
-    ("fill from intended send", |h| &h.fill, GREEN),
-    ("cancel from intended send", |h| &h.cancel, RED),
-    ("replace from intended send", |h| &h.replace, PURPLE),
-];
+/// Each round trip's colour on the spectrum.
+fn color(k: LatencyKind) -> RGBColor {
+    match k {
+        LatencyKind::Ack => BLUE,
+        LatencyKind::AckService => ORANGE,
+        LatencyKind::Fill => GREEN,
+        LatencyKind::Cancel => RED,
+        LatencyKind::Replace => PURPLE,
+        LatencyKind::ScheduleLag | LatencyKind::WarmupAck => BLACK,
+    }
+}
 
 /// One message type's line on the spectrum.
 #[derive(Debug, Clone)]
@@ -62,8 +65,8 @@ pub struct Curve {
 pub fn curves(r: &RunResult) -> (Vec<Curve>, Vec<String>) {
     let mut curves = Vec::new();
     let mut notes = Vec::new();
-    for (name, field, color) in KINDS {
-        let text = field(&r.histograms);
+    for kind in LatencyKind::ROUND_TRIPS {
+        let (name, color, text) = (kind.about().legend, color(kind), &r.histograms[kind]);
         if text.is_empty() {
             continue;
         }

@@ -3,6 +3,7 @@
 //! which every text taken from the result has gone through [`esc`].
 
 use super::esc;
+use crate::metrics::LatencyKind;
 use crate::report::fmt_ns;
 use crate::report::json::{RunResult, Stats};
 use crate::report::summary::{FEW, beyond};
@@ -125,8 +126,8 @@ pub fn headline(r: &RunResult) -> String {
     let cards = [
         ("", "orders sent".to_string(), r.orders.sent.to_string(), format!("{} acked", r.orders.acked)),
         ("", "orders/s sent".into(), format!("{:.0}", t.orders_per_s), rate),
-        ("", "ack p50 round trip".into(), ns(r.latency_ns.ack.p50), "from intended send".into()),
-        ("", "ack p99 round trip".into(), ns(r.latency_ns.ack.p99), "from intended send".into()),
+        ("", "ack p50 round trip".into(), ns(r.latency_ns.ack().p50), "from intended send".into()),
+        ("", "ack p99 round trip".into(), ns(r.latency_ns.ack().p99), "from intended send".into()),
         (if r.errors.total > 0 { "fail" } else { "" }, "errors".into(), r.errors.total.to_string(), String::new()),
         (sla.0, "SLA".into(), sla.1, sla.2),
     ];
@@ -168,17 +169,8 @@ pub fn sla(r: &RunResult) -> String {
 /// Count, min, mean, p50 … p99.999 and max for each message type, each percentile with the
 /// number of observations beyond it; a percentile with fewer than [`FEW`] beyond is greyed.
 pub fn percentiles(r: &RunResult) -> String {
-    let l = &r.latency_ns;
-    let rows: Vec<(&str, &Stats)> = [
-        ("ack, from intended send", Some(&l.ack)),
-        ("ack service time, from actual send", Some(&l.ack_service)),
-        ("fill, from intended send", l.fill.as_ref()),
-        ("cancel, from intended send", l.cancel.as_ref()),
-        ("replace, from intended send", l.replace.as_ref()),
-    ]
-    .into_iter()
-    .filter_map(|(name, s)| s.map(|s| (name, s)))
-    .collect();
+    let rows: Vec<(&str, &Stats)> =
+        LatencyKind::ROUND_TRIPS.into_iter().filter_map(|k| r.latency_ns.get(k).map(|s| (k.about().long, s))).collect();
     let mut out = String::from(
         r#"<table id="percentiles" class="wide"><caption>Round-trip latency</caption><tr><th>round trip</th><th class="num">count</th><th class="num">min</th><th class="num">mean</th>"#,
     );

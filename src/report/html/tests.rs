@@ -2,7 +2,7 @@
 //! nothing in them and with an hour of intervals.
 
 use super::render_html;
-use crate::metrics::histogram;
+use crate::metrics::{LatencyKind, histogram};
 use crate::report::json::{
     ClosedLoop, Interval, IntervalAck, RunResult, SlaCheck, Stats, decode_histogram, encode_histogram,
 };
@@ -19,11 +19,11 @@ fn measured(n: u64, intervals: usize) -> RunResult {
     for i in 0..n {
         h.record(20_000 + (i * 7_919) % 80_000).unwrap();
     }
-    r.histograms.ack = encode_histogram(&h);
-    r.histograms.ack_service = encode_histogram(&h);
-    r.histograms.fill = encode_histogram(&histogram());
-    r.latency_ns.ack = Stats::of(&h);
-    r.latency_ns.ack_service = Stats::of(&h);
+    r.histograms[LatencyKind::Ack] = encode_histogram(&h);
+    r.histograms[LatencyKind::AckService] = encode_histogram(&h);
+    r.histograms[LatencyKind::Fill] = encode_histogram(&histogram());
+    r.latency_ns[LatencyKind::Ack] = Some(Stats::of(&h));
+    r.latency_ns[LatencyKind::AckService] = Some(Stats::of(&h));
     r.orders.sent = n;
     r.orders.acked = n;
     r.intervals = (0..intervals)
@@ -107,8 +107,8 @@ fn renders_a_result_with_nothing_in_it() {
 #[test]
 fn a_bad_histogram_is_reported_not_fatal() {
     let mut r = measured(1_000, 3);
-    r.histograms.fill = "not base64!".into();
-    assert!(decode_histogram(&r.histograms.fill).is_err());
+    r.histograms[LatencyKind::Fill] = "not base64!".into();
+    assert!(decode_histogram(&r.histograms[LatencyKind::Fill]).is_err());
     let html = render_html(&r);
     assert_eq!(count(&html, "<svg"), 4);
     assert!(html.contains("the fill from intended send histogram is left out of the spectrum"));

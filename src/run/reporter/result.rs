@@ -1,12 +1,13 @@
 //! Turns what the reporter aggregated into the result file's [`RunResult`].
 
-use super::{RunConfig, RunLoad};
 use crate::engine::Shared;
 use crate::engine::schedule::Arrival;
 use crate::fix::template::Kind;
 use crate::host::HostInfo;
+use crate::metrics::LatencyKind;
 use crate::report::aggregate::Aggregate;
 use crate::report::json::*;
+use crate::run::{RunConfig, RunLoad};
 use std::sync::atomic::Ordering;
 
 pub(super) fn build_result(
@@ -101,17 +102,13 @@ pub(super) fn build_result(
             rate_achieved: target_per_s.map(|r| sent_per_s >= 0.99 * r && agg.counts.missing == 0),
             duration_s,
         },
-        latency_ns: Latency {
-            ack: Stats::of(&h.ack),
-            ack_service: Stats::of(&h.ack_service),
-            fill: (!h.fill.is_empty()).then(|| Stats::of(&h.fill)),
-            cancel: cfg.mix.has(Kind::Cancel).then(|| Stats::of(&h.cancel)),
-            replace: cfg.mix.has(Kind::Replace).then(|| Stats::of(&h.replace)),
-        },
-        schedule_lag_ns: {
-            let l = Stats::of(&h.schedule_lag);
-            Lag { p50: l.p50, p99: l.p99, max: l.max }
-        },
+        latency_ns: Latency::of(h, |k| match k {
+            LatencyKind::Fill => !h[k].is_empty(),
+            LatencyKind::Cancel => cfg.mix.has(Kind::Cancel),
+            LatencyKind::Replace => cfg.mix.has(Kind::Replace),
+            _ => false,
+        }),
+        schedule_lag_ns: Lag::of(&h[LatencyKind::ScheduleLag]),
         intervals: agg
             .intervals
             .iter()
@@ -129,6 +126,6 @@ pub(super) fn build_result(
             .collect(),
         sla: Vec::new(),
         runs: None,
-        histograms: Histograms::of(h),
+        histograms: EncodedHistograms::of(h),
     }
 }

@@ -2,13 +2,13 @@
 //! (the default), or the full-screen view (`--tui`). Reporter thread only: it reads the
 //! aggregated intervals, never a worker.
 
-use super::RunConfig;
 use crate::engine::Shared;
 use crate::fix::template::Kind;
-use crate::metrics::ErrorKind;
+use crate::metrics::{ErrorKind, LatencyKind};
 use crate::report::aggregate::{Aggregate, IntervalRow};
 use crate::report::summary::live_line;
 use crate::report::tui::{Lat, Tui, TuiFrame};
+use crate::run::RunConfig;
 use hdrhistogram::Histogram;
 
 pub(super) enum Live {
@@ -73,7 +73,11 @@ impl Live {
             Live::Screen { tui, title, p99_history } => (tui, title, p99_history),
         };
         let warm = row.index < 0;
-        let (counts, ack) = if warm { (&row.warmup, &row.warmup_ack) } else { (&row.counts, &row.ack) };
+        let (counts, ack) = if warm {
+            (&row.warmup, &row.hists[LatencyKind::WarmupAck])
+        } else {
+            (&row.counts, &row.hists[LatencyKind::Ack])
+        };
         let rate = counts.sent as f64 / interval_s;
         let measured_s = (row.index + 1).max(1) as f64 * interval_s;
         if !warm && !ack.is_empty() {
@@ -88,16 +92,10 @@ impl Live {
         if agg.counts.substituted > 0 {
             warnings.push(format!("MIX NOT MET: {} cancels/replaces found no resting order", agg.counts.substituted));
         }
-        let by_type = [Kind::Cancel, Kind::Replace]
+        let by_type = [(Kind::Cancel, LatencyKind::Cancel), (Kind::Replace, LatencyKind::Replace)]
             .into_iter()
-            .filter(|k| cfg.mix.has(*k))
-            .map(|k| {
-                let (i, c) = match k {
-                    Kind::Cancel => (&row.cancel, &agg.total.cancel),
-                    _ => (&row.replace, &agg.total.replace),
-                };
-                (k.name(), lat(i), lat(c))
-            })
+            .filter(|(k, _)| cfg.mix.has(*k))
+            .map(|(k, l)| (k.name(), lat(&row.hists[l]), lat(&agg.total[l])))
             .collect();
         let frame = TuiFrame {
             title: title.clone(),
@@ -108,14 +106,14 @@ impl Live {
             rate,
             rate_cumulative: if warm { rate } else { agg.counts.sent as f64 / measured_s },
             interval: lat(ack),
-            cumulative: lat(&agg.total.ack),
+            cumulative: lat(&agg.total[LatencyKind::Ack]),
             by_type,
             errors_interval: errors(counts),
             errors_total: errors(&agg.counts),
             sent_total: agg.counts.sent,
             acked_total: agg.counts.acked,
             in_flight: row.in_flight,
-            lag: lat(&row.lag),
+            lag: lat(&row.hists[LatencyKind::ScheduleLag]),
             p99_history: p99_history.clone(),
             warnings,
         };
