@@ -117,7 +117,7 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
         return write_whole(html, sweep::render_sweep_html(&points, &name).as_bytes());
     }
     let Some(path) = &a.result else { return usage("fixblast report: give RESULT.json or --sweep SUMMARY.csv") };
-    let r = load_result(path).map_err(|e| Error::Usage(e.to_string()))?;
+    let r = load_result(path)?;
     if a.html.is_none() && a.percentiles.is_none() && a.csv.is_none() {
         return usage("fixblast report: nothing to write; give --html, --percentiles or --csv");
     }
@@ -128,10 +128,7 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
 /// Loads result files; the first that is not a usable result is a usage error (exit 2)
 /// naming it and the problem.
 fn load_all(paths: &[PathBuf]) -> Result<Vec<(String, RunResult)>, Error> {
-    paths
-        .iter()
-        .map(|p| load_result(p).map(|r| (p.display().to_string(), r)).map_err(|e| Error::Usage(e.to_string())))
-        .collect()
+    paths.iter().map(|p| Ok((p.display().to_string(), load_result(p)?))).collect()
 }
 
 /// `fixblast compare`: returns the exit code (1 when --fail-if-worse is exceeded).
@@ -143,7 +140,7 @@ pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
     };
     let opts =
         CompareOptions { fail_if_worse: a.fail_if_worse, confidence: a.confidence, seed: a.seed, ..Default::default() };
-    opts.validate().map_err(|e| Error::Usage(format!("fixblast compare: {e}")))?;
+    opts.validate().map_err(Error::Compare)?;
     let c = crate::report::compare::compare(&base, &new, &opts);
     print!("{}", c.render());
     if let Some(p) = &a.json {
@@ -156,7 +153,7 @@ pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
 /// written, and the output is written whole or not at all.
 pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
     let results = load_all(&a.files)?;
-    let merged = crate::report::merge::merge(&results).map_err(|e| Error::Usage(format!("fixblast merge: {e}")))?;
+    let merged = crate::report::merge::merge(&results).map_err(Error::Merge)?;
     write_whole(&a.output, result_json(&merged).as_bytes())?;
     eprintln!(
         "merged {} results into {}: {} orders sent, ack p99 {}",

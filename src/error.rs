@@ -1,8 +1,18 @@
 //! The library's error type and the exit codes it maps to (DESIGN.md): 2 for bad input or
 //! usage, 3 for a run that could not complete.
+//!
+//! Typed inside, context at the edge: each module has its own error type, and [`Error`]
+//! keeps it, either whole (`transparent`, its own message) or as the `source` under a
+//! context that says what was being done. `main` prints the message and every cause after
+//! it, on one line, joined by `: ` (see [`Error::chain`]).
 
 use crate::fix::feed::FeedError;
 use crate::fix::template::TemplateError;
+use crate::host::CpuDmaLatencyError;
+use crate::report::compare::OptionsError;
+use crate::report::load::LoadError;
+use crate::report::merge::MergeError;
+use crate::transport::uring::ProbeError;
 use std::fmt;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,20 +25,62 @@ pub enum Error {
     Template(TemplateError),
     #[error("order feed {0}")]
     Feed(FeedError),
-    /// A file that cannot be read or written.
-    #[error("{path}: {source}")]
+    /// A file that cannot be read or written: the path, then the cause.
+    #[error("{path}")]
     File { path: String, source: std::io::Error },
+    /// A `--profile`, `--sla` or `--mix` value that does not parse.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A result file that cannot be used (`report`, `compare`, `merge`).
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// `merge` refused its inputs.
+    #[error("fixblast merge")]
+    Merge(#[source] MergeError),
+    /// `compare` options out of range.
+    #[error("fixblast compare")]
+    Compare(#[source] OptionsError),
+    /// `--backend uring` where io_uring cannot run; the probe says why.
+    #[error("--backend uring: {0}; use --backend syscall")]
+    Uring(ProbeError),
+    /// `--cpu-dma-latency` could not be held.
+    #[error(transparent)]
+    CpuDmaLatency(#[from] CpuDmaLatencyError),
     /// The run could not complete (gateway down, logon refused, session lost).
     #[error("{0}")]
     Incomplete(String),
+    /// `--runs`: the runs measured could not be combined.
+    #[error("the runs could not be combined")]
+    Combine(#[source] MergeError),
 }
 
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Template(_) | Error::Feed(_) | Error::File { .. } => 2,
-            Error::Incomplete(_) => 3,
+            Error::Usage(_)
+            | Error::Template(_)
+            | Error::Feed(_)
+            | Error::File { .. }
+            | Error::Spec(_)
+            | Error::Load(_)
+            | Error::Merge(_)
+            | Error::Compare(_)
+            | Error::Uring(_)
+            | Error::CpuDmaLatency(_) => 2,
+            Error::Incomplete(_) | Error::Combine(_) => 3,
         }
+    }
+
+    /// The message and each cause after it, joined by `: `: what `main` prints.
+    pub fn chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            out.push_str(": ");
+            out.push_str(&c.to_string());
+            cause = c.source();
+        }
+        out
     }
 }
 
@@ -75,9 +127,3 @@ impl fmt::Display for SpecError {
 }
 
 impl std::error::Error for SpecError {}
-
-impl From<SpecError> for Error {
-    fn from(e: SpecError) -> Error {
-        Error::Usage(e.to_string())
-    }
-}

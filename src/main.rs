@@ -54,12 +54,7 @@ fn main() -> ExitCode {
         }
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("fixblast: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
+            eprintln!("fixblast: {}", e.chain());
             ExitCode::from(e.exit_code())
         }
     }

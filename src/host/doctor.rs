@@ -80,7 +80,7 @@ pub struct DoctorInput<'a> {
     pub cores: Option<&'a [usize]>,
     /// TSC ticks per second from [`super::tsc_hz`]; `None` when quanta is not using the TSC.
     pub tsc_hz: Option<u64>,
-    /// The result of `crate::transport::uring::probe()`.
+    /// The result of `crate::transport::uring::probe()`, its error as the doctor shows it.
     pub uring_probe: Result<(), String>,
 }
 
@@ -111,7 +111,12 @@ pub fn run_checks(input: &DoctorInput) -> Vec<Check> {
 pub fn check_host(cores: Option<&[usize]>) -> Vec<Check> {
     let clock = quanta::Clock::new();
     let tsc_hz = super::tsc_hz(&clock, Duration::from_millis(100));
-    run_checks(&DoctorInput { root: Path::new("/"), cores, tsc_hz, uring_probe: crate::transport::uring::probe() })
+    run_checks(&DoctorInput {
+        root: Path::new("/"),
+        cores,
+        tsc_hz,
+        uring_probe: crate::transport::uring::probe().map_err(|e| e.to_string()),
+    })
 }
 
 /// 1 when any check failed, else 0.

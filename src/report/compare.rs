@@ -48,6 +48,17 @@ pub struct CompareOptions {
     pub seed: u64,
 }
 
+/// [`CompareOptions`] out of range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OptionsError {
+    #[error("confidence {0}: must be between 0 and 1 (0.95 is 95%)")]
+    Confidence(f64),
+    #[error("resamples {0}: must be at least 100")]
+    Resamples(usize),
+    #[error("fail-if-worse {0}: must be a fraction of 0 or more (0.05 is 5%)")]
+    FailIfWorse(f64),
+}
+
 impl Default for CompareOptions {
     fn default() -> CompareOptions {
         CompareOptions { fail_if_worse: None, confidence: 0.95, resamples: 10_000, seed: 1 }
@@ -56,17 +67,17 @@ impl Default for CompareOptions {
 
 impl CompareOptions {
     /// Why these options cannot be used, for the CLI to report before comparing.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), OptionsError> {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return Err(format!("confidence {}: must be between 0 and 1 (0.95 is 95%)", self.confidence));
+            return Err(OptionsError::Confidence(self.confidence));
         }
         if self.resamples < 100 {
-            return Err(format!("resamples {}: must be at least 100", self.resamples));
+            return Err(OptionsError::Resamples(self.resamples));
         }
         if let Some(f) = self.fail_if_worse
             && !(f.is_finite() && f >= 0.0)
         {
-            return Err(format!("fail-if-worse {f}: must be a fraction of 0 or more (0.05 is 5%)"));
+            return Err(OptionsError::FailIfWorse(f));
         }
         Ok(())
     }

@@ -37,9 +37,28 @@ use crate::metrics::{Histograms, LatencyKind};
 use std::collections::BTreeMap;
 
 /// Merges `results`, each with the name used in errors and in `config.target` (its path).
-pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, String> {
+/// Why results cannot be merged. Each message names the file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge: no result files given")]
+    Nothing,
+    /// The results measured different things.
+    #[error(
+        "{name}: {field} is {got} but {first} has {want}; merge needs the same schema_version, tool name and \
+         version, template, orders feed, mix, profile, rate and closed-loop window"
+    )]
+    Differ { name: String, field: &'static str, got: String, first: String, want: String },
+    #[error("{name}: histograms.{field} does not decode: {reason}")]
+    BadHistogram { name: String, field: &'static str, reason: String },
+    #[error("{name}: histograms.{field} does not fit 1 ns..60 s: {reason}")]
+    OutOfBounds { name: String, field: &'static str, reason: String },
+    #[error("{name}: config.sessions or config.threads overflows when summed")]
+    Overflow { name: String },
+}
+
+pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
     let Some(((first_name, first), _)) = results.split_first() else {
-        return Err("nothing to merge: no result files given".into());
+        return Err(MergeError::Nothing);
     };
     for (name, r) in results {
         check_mergeable(first_name, first, name, r)?;
@@ -74,11 +93,11 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, String> {
 }
 
 /// Refuses `r` unless it matches `first` in schema, tool and the latency-shaping config.
-fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResult) -> Result<(), String> {
+fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResult) -> Result<(), MergeError> {
     let (a, b) = (&first.config, &r.config);
     let opt = |v: Option<String>| v.unwrap_or_else(|| "none".into());
     let window = |c: &Config| opt(c.closed_loop.as_ref().map(|c| c.window.to_string()));
-    let checks: [(&str, String, String); 10] = [
+    let checks: [(&'static str, String, String); 10] = [
         ("schema_version", first.schema_version.to_string(), r.schema_version.to_string()),
         ("tool.name", first.tool.name.clone(), r.tool.name.clone()),
         ("tool.version", first.tool.version.clone(), r.tool.version.clone()),
@@ -92,10 +111,7 @@ fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResul
     ];
     for (field, want, got) in checks {
         if want != got {
-            return Err(format!(
-                "{name}: {field} is {got} but {first_name} has {want}; merge needs the same schema_version, \
-                 tool name and version, template, orders feed, mix, profile, rate and closed-loop window"
-            ));
+            return Err(MergeError::Differ { name: name.into(), field, got, first: first_name.into(), want });
         }
     }
     Ok(())
@@ -131,15 +147,23 @@ impl Default for Sums {
 }
 
 impl Sums {
-    fn add(&mut self, name: &str, r: &RunResult) -> Result<(), String> {
+    fn add(&mut self, name: &str, r: &RunResult) -> Result<(), MergeError> {
         for k in LatencyKind::KEPT {
             let (field, text, into) = (k.name(), &r.histograms[k], &mut self.hist[k]);
             // Files from before cancel/replace existed have none: nothing to add.
             if text.is_empty() {
                 continue;
             }
-            let one = decode_histogram(text).map_err(|e| format!("{name}: histograms.{field} does not decode: {e}"))?;
-            into.add(&one).map_err(|e| format!("{name}: histograms.{field} does not fit 1 ns..60 s: {e:?}"))?;
+            let one = decode_histogram(text).map_err(|reason| MergeError::BadHistogram {
+                name: name.into(),
+                field,
+                reason,
+            })?;
+            into.add(&one).map_err(|e| MergeError::OutOfBounds {
+                name: name.into(),
+                field,
+                reason: format!("{e:?}"),
+            })?;
         }
         let (o, m, e) = (&mut self.orders, &mut self.messages, &mut self.errors);
         let ro = &r.orders;
@@ -184,14 +208,14 @@ fn merge_status(results: &[(String, RunResult)]) -> Status {
     }
 }
 
-fn merge_config(results: &[(String, RunResult)]) -> Result<Config, String> {
+fn merge_config(results: &[(String, RunResult)]) -> Result<Config, MergeError> {
     let (first_name, first) = &results[0];
     let mut c = first.config.clone();
     c.sessions = 0;
     c.threads = 0;
     c.cores.clear();
     for (name, r) in results {
-        let overflow = || format!("{name}: config.sessions or config.threads overflows when summed");
+        let overflow = || MergeError::Overflow { name: name.clone() };
         c.sessions = c.sessions.checked_add(r.config.sessions).ok_or_else(overflow)?;
         c.threads = c.threads.checked_add(r.config.threads).ok_or_else(overflow)?;
         c.cores.extend_from_slice(&r.config.cores);
@@ -302,15 +326,15 @@ mod tests {
         let mut b = sample(&[1_000], 1);
         b.config.mix = "new=90,cancel=10".into();
         let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
-        assert!(e.starts_with("r1.json: config.mix is new=90,cancel=10 but r0.json has new=100"), "{e}");
+        assert!(e.to_string().starts_with("r1.json: config.mix is new=90,cancel=10 but r0.json has new=100"), "{e}");
         let mut b = sample(&[1_000], 1);
         b.tool.version = "0.2.0".into();
         let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
-        assert!(e.starts_with("r1.json: tool.version is 0.2.0"), "{e}");
+        assert!(e.to_string().starts_with("r1.json: tool.version is 0.2.0"), "{e}");
         let mut b = sample(&[1_000], 1);
         b.config.rate = None;
         let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
-        assert!(e.starts_with("r1.json: config.rate is none but r0.json has 10000"), "{e}");
+        assert!(e.to_string().starts_with("r1.json: config.rate is none but r0.json has 10000"), "{e}");
         assert!(merge(&[]).is_err());
     }
 }

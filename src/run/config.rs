@@ -196,8 +196,7 @@ impl RunConfig {
                     let spec = preset(spec, a.base_rate, a.multiplier, duration_s).unwrap_or_else(|| spec.clone());
                     Profile::parse(&spec, duration_s, |path| {
                         std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
-                    })
-                    .map_err(|e| Error::Usage(e.to_string()))?
+                    })?
                 }
                 (None, rate) => Profile::Constant(rate.unwrap_or(10_000.0)),
             };
@@ -351,7 +350,7 @@ impl RunConfig {
             fail_fast: a.fail_fast,
             logon_rate: a.logon_rate,
             sla: match &a.sla {
-                Some(spec) => crate::report::sla::parse(spec).map_err(|e| Error::Usage(e.to_string()))?,
+                Some(spec) => crate::report::sla::parse(spec)?,
                 None => Vec::new(),
             },
         };
@@ -453,7 +452,7 @@ pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result
         Backend::Syscall => Ok(BackendKind::Syscall),
         Backend::Uring => match crate::transport::uring::probe_with(ring) {
             Ok(()) => Ok(BackendKind::Uring),
-            Err(why) => usage(format!("--backend uring: {why}; use --backend syscall")),
+            Err(why) => Err(Error::Uring(why)),
         },
         Backend::Auto => match crate::transport::uring::probe_with(ring) {
             Ok(()) => Ok(BackendKind::Uring),

@@ -72,7 +72,7 @@ impl Outcome {
 pub fn run(cfg: &RunConfig) -> Result<Outcome, Error> {
     // Held open for the whole run: the C-state limit lasts while the file is open.
     let _qos = match cfg.cpu_dma_latency {
-        Some(us) => Some(crate::host::hold_cpu_dma_latency(us).map_err(|e| Error::Usage(e.to_string()))?),
+        Some(us) => Some(crate::host::hold_cpu_dma_latency(us)?),
         None => None,
     };
     if !cfg.quiet

@@ -136,7 +136,7 @@ mod tests {
             assert!(dir.join(f).exists(), "{f}");
         }
         let bad = outputs("/nonexistent-dir/r.json").check(1).unwrap_err();
-        assert!(bad.to_string().starts_with("/nonexistent-dir/r.json:"), "{bad}");
+        assert!(bad.chain().starts_with("/nonexistent-dir/r.json: "), "{bad}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -6,6 +6,7 @@ use super::outputs::Which;
 use super::{Outcome, RunConfig, run_once, write_outputs};
 use crate::error::Error;
 use crate::report::json::{RunResult, Runs, Stats, Variation};
+use crate::report::merge::MergeError;
 use std::fmt::Write;
 
 /// Runs `cfg.runs` times; stops early when a run fails or is interrupted. Returns the
@@ -35,7 +36,7 @@ pub(super) fn run_several(cfg: &RunConfig) -> Result<Outcome, Error> {
             break;
         }
     }
-    let mut all = combine(&results).map_err(Error::Incomplete)?;
+    let mut all = combine(&results).map_err(Error::Combine)?;
     if let Some(f) = failure {
         all.status.completed = false;
         all.status.failure.get_or_insert(f);
@@ -49,7 +50,7 @@ pub(super) fn run_several(cfg: &RunConfig) -> Result<Outcome, Error> {
 
 /// The runs as one result: what `merge` does for processes that ran together, but in
 /// sequence: rates are averaged over the total time, intervals follow one another.
-pub fn combine(results: &[(String, RunResult)]) -> Result<RunResult, String> {
+pub fn combine(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
     let mut all = crate::report::merge::merge(results)?;
     let duration: f64 = results.iter().map(|(_, r)| r.throughput.duration_s).sum();
     // Over the total time: a short (interrupted) run weighs as little as it measured.

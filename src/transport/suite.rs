@@ -174,14 +174,14 @@ macro_rules! backend_tests {
         mod uring_poll {
             use crate::transport::{TransportConfig, UringRecv, uring::{UringTransport, probe}};
             $(#[test] fn $name() {
-                if let Err(why) = probe() { return super::skip(&why); }
+                if let Err(why) = probe() { return super::skip(&why.to_string()); }
                 super::$name::<UringTransport>(TransportConfig { uring_recv: UringRecv::Poll, ..TransportConfig::for_conns(1) });
             })*
         }
         mod uring_multishot {
             use crate::transport::{TransportConfig, UringRecv, uring::{UringTransport, probe}};
             $(#[test] fn $name() {
-                if let Err(why) = probe() { return super::skip(&why); }
+                if let Err(why) = probe() { return super::skip(&why.to_string()); }
                 super::$name::<UringTransport>(TransportConfig { uring_recv: UringRecv::Multishot, ..TransportConfig::for_conns(1) });
             })*
         }

@@ -39,39 +39,57 @@ const BGID: u16 = 0;
 /// Size of each provided receive buffer.
 const RECV_BUF: u32 = 4096;
 
-/// Why io_uring cannot be used here, in words that say what to do. Checks the setup flags and
-/// every opcode and registration this backend uses, on a tiny ring.
-pub fn probe() -> Result<(), String> {
+/// Why io_uring cannot be used here, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error("io_uring disabled by the FIXBLAST_NO_URING environment variable")]
+    ForcedOff,
+    /// The ring could not be set up; the text says what the errno means here (a sysctl, a
+    /// seccomp policy, an old kernel).
+    #[error("{0}")]
+    Setup(String),
+    #[error("io_uring NAPI busy polling is unavailable (needs Linux 6.9+): {0}")]
+    Napi(io::Error),
+    #[error("io_uring probe failed: {0}")]
+    Probe(io::Error),
+    #[error("this kernel's io_uring lacks the {0} opcode")]
+    Opcode(&'static str),
+    #[error("io_uring cannot register files here: {0}")]
+    Files(io::Error),
+    #[error("this kernel's io_uring has no provided-buffer rings (needs Linux 5.19+): {0}")]
+    BufRing(io::Error),
+}
+
+/// Checks the setup flags and every opcode and registration this backend uses, on a tiny ring.
+pub fn probe() -> Result<(), ProbeError> {
     probe_with(&TransportConfig::for_conns(1))
 }
 
 /// [`probe`] for a configuration's ring options (SQPOLL, NAPI).
-pub fn probe_with(cfg: &TransportConfig) -> Result<(), String> {
+pub fn probe_with(cfg: &TransportConfig) -> Result<(), ProbeError> {
     if std::env::var_os("FIXBLAST_NO_URING").is_some() {
-        return Err("io_uring disabled by the FIXBLAST_NO_URING environment variable".into());
+        return Err(ProbeError::ForcedOff);
     }
-    let ring = builder(cfg).build(8).map_err(|e| setup_error(&e, cfg))?;
+    let ring = builder(cfg).build(8).map_err(|e| ProbeError::Setup(setup_error(&e, cfg)))?;
     if let Some(us) = cfg.uring_napi_us {
         let mut napi = io_uring::types::Napi::new().set_busy_poll_timeout(us).set_prefer_busy_poll(true);
-        ring.submitter()
-            .register_napi(&mut napi)
-            .map_err(|e| format!("io_uring NAPI busy polling is unavailable (needs Linux 6.9+): {e}"))?;
+        ring.submitter().register_napi(&mut napi).map_err(ProbeError::Napi)?;
     }
     let mut p = Probe::new();
-    ring.submitter().register_probe(&mut p).map_err(|e| format!("io_uring probe failed: {e}"))?;
+    ring.submitter().register_probe(&mut p).map_err(ProbeError::Probe)?;
     for (code, name) in
         [(opcode::RecvMulti::CODE, "RECV"), (opcode::Send::CODE, "SEND"), (opcode::AsyncCancel::CODE, "ASYNC_CANCEL")]
     {
         if !p.is_supported(code) {
-            return Err(format!("this kernel's io_uring lacks the {name} opcode"));
+            return Err(ProbeError::Opcode(name));
         }
     }
-    ring.submitter().register_files_sparse(1).map_err(|e| format!("io_uring cannot register files here: {e}"))?;
+    ring.submitter().register_files_sparse(1).map_err(ProbeError::Files)?;
     let bufs = BufRing::new(4, 64);
     // SAFETY: `bufs` is page-aligned, zeroed, 4 entries long and outlives the registration,
     // which is removed just below.
     unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, 4, BGID, 0) }
-        .map_err(|e| format!("this kernel's io_uring has no provided-buffer rings (needs Linux 5.19+): {e}"))?;
+        .map_err(ProbeError::BufRing)?;
     let _ = ring.submitter().unregister_buf_ring(BGID);
     Ok(())
 }

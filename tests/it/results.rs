@@ -188,7 +188,7 @@ fn merge_refuses_results_that_measured_different_things() {
     let mut b = with_acks(&[1_000]);
     b.config.template = "other.fix".into();
     let e = merge(&[("a.json".into(), with_acks(&[1_000])), ("b.json".into(), b)]).expect_err("refused");
-    assert!(e.starts_with("b.json: config.template is other.fix but a.json has"), "{e}");
+    assert!(e.to_string().starts_with("b.json: config.template is other.fix but a.json has"), "{e}");
 }
 
 fn load_err(dir: &Path, name: &str, text: &str) -> (String, LoadError) {
