@@ -6,7 +6,7 @@
 //! share that loop and differ only in whether orders are sent.
 
 use super::mix::Mix;
-use super::pending::{Live, Pending, Slot};
+use super::pending::{Pending, Resting, Slot};
 use super::schedule::Schedule;
 use super::{Load, PollMode, Shared, Timing, WorkerSpec, pin};
 use crate::fix::clordid::{self, ClOrdId};
@@ -51,7 +51,7 @@ struct Sess {
     max_len: usize,
     pending: Pending,
     /// Acked orders still resting at the gateway, for cancels and replaces.
-    live: Live,
+    resting: Resting,
     counter: u32,
     /// Nothing happens on this session before this time (ns since the epoch).
     logon_at_ns: u64,
@@ -96,7 +96,15 @@ impl Recorder {
 
     /// An application message arrived on session `index`.
     #[inline]
-    fn on_app(&mut self, shared: &Shared, pending: &mut Pending, live: &mut Live, index: u16, msg: &Msg, raw: &[u8]) {
+    fn on_app(
+        &mut self,
+        shared: &Shared,
+        pending: &mut Pending,
+        resting: &mut Resting,
+        index: u16,
+        msg: &Msg,
+        raw: &[u8],
+    ) {
         let now_raw = shared.clock.raw();
         let now_ns = shared.clock.delta_as_nanos(shared.epoch_raw, now_raw);
         let cancel_reject = msg.msg_type == MsgType::OrderCancelReject;
@@ -143,8 +151,8 @@ impl Recorder {
             && let Some(orig) = ClOrdId::parse(msg.orig_cl_ord_id.get(raw)).filter(|o| o.session == index)
         {
             // The amend was refused: the order it named may still rest. It goes back on the
-            // list, which keeps it only while its slot says it is live.
-            live.push(orig.pack(), s.order);
+            // list, which keeps it only while its slot says it rests.
+            resting.push(orig.pack(), s.order);
         }
         if rejected && s.kind == Kind::New {
             self.phase(s.warmup).error(ErrorKind::Rejected);
@@ -152,16 +160,16 @@ impl Recorder {
             return;
         }
         self.latency(&s, now_raw, now_ns, shared, answer);
-        let resting = match s.kind {
+        let rests = match s.kind {
             Kind::New => !terminal,
             Kind::Replace => !rejected,
             Kind::Cancel => false,
         };
-        if resting {
+        if rests {
             // At the gateway under this ClOrdID: a cancel or replace may amend it, and its
             // fill still matches until the slot is reused.
             pending.ack(id.slot);
-            live.push(s.id, s.order);
+            resting.push(s.id, s.order);
         } else {
             pending.finish(id.slot);
         }
@@ -267,7 +275,7 @@ impl<T: Transport> Worker<T> {
         let mut t = T::new(spec.transport)?;
         let now_ns = shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
-        let live_capacity = if spec.mix.is_new_only() { 0 } else { spec.pending_capacity };
+        let resting_capacity = if spec.mix.is_new_only() { 0 } else { spec.pending_capacity };
         for s in spec.sessions {
             let conn = t.add(s.stream)?;
             let name = format!("session {} ({})", s.index + 1, String::from_utf8_lossy(&s.config.sender));
@@ -281,7 +289,7 @@ impl<T: Transport> Worker<T> {
                 max_len: s.templates.iter().flatten().map(OrderTemplate::max_len).max().unwrap_or(0),
                 templates: s.templates,
                 pending: Pending::new(spec.pending_capacity),
-                live: Live::new(live_capacity),
+                resting: Resting::new(resting_capacity),
                 // Start each session's counter from the clock so ClOrdIDs differ from run to run.
                 counter: (shared.epoch_utc_ns / 1_000_000) as u32 ^ ((s.index as u32) << 24),
                 done: false,
@@ -520,12 +528,12 @@ impl<T: Transport> Worker<T> {
         }
         let Some(slot) = s.pending.next_free() else { return false };
         let warmup = intended_ns < rec.warmup_end_ns;
-        // A cancel or replace amends the newest live order; with none, a new order goes
+        // A cancel or replace amends the newest resting order; with none, a new order goes
         // instead, and the result counts it.
         let mut kind = mix.kind_at(self.mixed);
         let mut amend = None;
         if kind != Kind::New && s.templates[kind as usize].is_some() {
-            amend = s.live.pop(&s.pending);
+            amend = s.resting.pop(&s.pending);
         }
         if amend.is_none() && kind != Kind::New {
             rec.phase(warmup).substituted += 1;
@@ -575,10 +583,10 @@ impl<T: Transport> Worker<T> {
             }
             let inbox = t.inbox(s.conn);
             if !inbox.is_empty() {
-                let (pending, live, index) = (&mut s.pending, &mut s.live, s.index);
+                let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
                 let used = s
                     .session
-                    .on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, live, index, msg, raw));
+                    .on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, resting, index, msg, raw));
                 inbox.consume(used);
                 progress = true;
             }
