@@ -229,20 +229,20 @@ enum Lat {
 
 struct Worker<T: Transport> {
     id: usize,
-    t: T,
+    transport: T,
     sessions: Vec<Sess>,
     shared: Arc<Shared>,
     load: Load,
     timing: Timing,
     poll: PollMode,
-    rec: Recorder,
+    recorder: Recorder,
     ts: TimestampCache,
     scratch: Box<[u8]>,
     tx: Sender<Report>,
     free: Receiver<Box<HistSet>>,
     interval_index: i64,
     next_boundary_ns: u64,
-    rr: usize,
+    next_session: usize,
     count: Option<u64>,
     feed: Arc<OrderFeed>,
     /// The feed row of the next new order.
@@ -272,12 +272,12 @@ impl<T: Transport> Worker<T> {
         tx: Sender<Report>,
         free: Receiver<Box<HistSet>>,
     ) -> std::io::Result<Self> {
-        let mut t = T::new(spec.transport)?;
+        let mut transport = T::new(spec.transport)?;
         let now_ns = shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
         let resting_capacity = if spec.mix.is_new_only() { 0 } else { spec.pending_capacity };
         for s in spec.sessions {
-            let conn = t.add(s.stream)?;
+            let conn = transport.add(s.stream)?;
             let name = format!("session {} ({})", s.index + 1, String::from_utf8_lossy(&s.config.sender));
             sessions.push(Sess {
                 conn,
@@ -298,13 +298,13 @@ impl<T: Transport> Worker<T> {
         let hists = free.try_recv().unwrap_or_default();
         Ok(Worker {
             id: spec.index,
-            t,
+            transport,
             sessions,
             shared,
             load: spec.load,
             timing: spec.timing,
             poll: spec.poll,
-            rec: Recorder {
+            recorder: Recorder {
                 hists,
                 counts: Counts::default(),
                 warm: Counts::default(),
@@ -319,7 +319,7 @@ impl<T: Transport> Worker<T> {
             free,
             interval_index: i64::MIN,
             next_boundary_ns: u64::MAX,
-            rr: 0,
+            next_session: 0,
             count: spec.count,
             feed: spec.feed,
             row: spec.first_row,
@@ -357,7 +357,7 @@ impl<T: Transport> Worker<T> {
         };
         let warmup_end = start_ns + self.timing.warmup_ns;
         let measure_end = warmup_end + self.timing.duration_ns;
-        self.rec.warmup_end_ns = warmup_end;
+        self.recorder.warmup_end_ns = warmup_end;
         self.interval_index = self.index_of(start_ns.max(self.now().1));
         self.next_boundary_ns = self.boundary(self.interval_index + 1);
         self.send_phase(start_ns, measure_end);
@@ -389,7 +389,7 @@ impl<T: Transport> Worker<T> {
     fn send_phase(&mut self, start_ns: u64, measure_end: u64) {
         let mut sched = match &self.load {
             Load::Open { profile, share, phase, arrival } => {
-                Some(Schedule::with_profile(start_ns, self.rec.warmup_end_ns, profile, *share, *phase, *arrival))
+                Some(Schedule::with_profile(start_ns, self.recorder.warmup_end_ns, profile, *share, *phase, *arrival))
             }
             Load::Closed { .. } => None,
         };
@@ -399,7 +399,7 @@ impl<T: Transport> Worker<T> {
         };
         loop {
             let (raw, ns) = self.now();
-            if self.shared.stop.load(Ordering::Relaxed) || self.count.is_some_and(|c| self.rec.sent_total >= c) {
+            if self.shared.stop.load(Ordering::Relaxed) || self.count.is_some_and(|c| self.recorder.sent_total >= c) {
                 return;
             }
             let mut progress = false;
@@ -410,16 +410,15 @@ impl<T: Transport> Worker<T> {
                     if sched.next_ns() >= measure_end || ns >= measure_end + SEND_GRACE_NS {
                         // The window is over. Orders still due in it never left: count them
                         // (the run stays as long as asked, and the shortfall is reported).
-                        let warm = sched.remaining_before(self.rec.warmup_end_ns);
-                        self.rec.warm.not_sent += warm;
-                        self.rec.counts.not_sent += sched.remaining_before(measure_end) - warm;
+                        let warm = sched.remaining_before(self.recorder.warmup_end_ns);
+                        self.recorder.warm.not_sent += warm;
+                        self.recorder.counts.not_sent += sched.remaining_before(measure_end) - warm;
                         return;
                     }
                     while sched.next_ns() <= ns
                         && sched.next_ns() < measure_end
-                        && self.count.is_none_or(|c| self.rec.sent_total < c)
+                        && self.count.is_none_or(|c| self.recorder.sent_total < c)
                     {
-                        // Round-robin over the sessions still alive.
                         // Round-robin over the sessions still alive; one that cannot take an
                         // order now (full ring or send buffer) does not hold up the others.
                         let n = self.sessions.len();
@@ -427,16 +426,16 @@ impl<T: Transport> Worker<T> {
                             return;
                         }
                         let due = sched.next_ns();
-                        let rr = self.rr;
+                        let first = self.next_session;
                         let mut sent_on = None;
-                        for i in (0..n).map(|k| (rr + k) % n) {
+                        for i in (0..n).map(|k| (first + k) % n) {
                             if !self.sessions[i].done && self.send_order(i, due, raw, ns) {
                                 sent_on = Some(i);
                                 break;
                             }
                         }
                         let Some(i) = sent_on else { break };
-                        self.rr = (i + 1) % n;
+                        self.next_session = (i + 1) % n;
                         sched.advance();
                         progress = true;
                     }
@@ -447,7 +446,7 @@ impl<T: Transport> Worker<T> {
                     }
                     for i in 0..self.sessions.len() {
                         while self.sessions[i].pending.awaiting() < window
-                            && self.count.is_none_or(|c| self.rec.sent_total < c)
+                            && self.count.is_none_or(|c| self.recorder.sent_total < c)
                             && self.send_order(i, ns, raw, ns)
                         {
                             progress = true;
@@ -465,7 +464,7 @@ impl<T: Transport> Worker<T> {
     /// Waits for the replies still due, up to `--timeout` after sending stopped. Those that
     /// never come are the replies missing at the end.
     fn drain(&mut self, measure_end: u64) {
-        self.rec.draining = true;
+        self.recorder.draining = true;
         let stopped = self.shared.stop_ns.load(Ordering::Acquire).min(measure_end).min(self.now().1);
         let deadline = stopped + self.timing.timeout_ns;
         loop {
@@ -481,8 +480,8 @@ impl<T: Transport> Worker<T> {
         }
         // Whatever is still unanswered has had its full timeout.
         for s in &mut self.sessions {
-            let rec = &mut self.rec;
-            s.pending.expire(u64::MAX, |slot| rec.timed_out(slot));
+            let recorder = &mut self.recorder;
+            s.pending.expire(u64::MAX, |slot| recorder.timed_out(slot));
         }
     }
 
@@ -506,9 +505,9 @@ impl<T: Transport> Worker<T> {
             }
         }
         // One more poll writes any final Logout reply.
-        self.t.poll();
+        self.transport.poll();
         for s in &self.sessions {
-            self.t.close(s.conn);
+            self.transport.close(s.conn);
         }
     }
 
@@ -517,17 +516,17 @@ impl<T: Transport> Worker<T> {
     /// shows up as schedule lag.
     #[inline]
     fn send_order(&mut self, i: usize, intended_ns: u64, raw: u64, ns: u64) -> bool {
-        let Worker { t, sessions, shared, rec, ts, feed, mix, .. } = self;
+        let Worker { transport, sessions, shared, recorder, ts, feed, mix, .. } = self;
         let s = &mut sessions[i];
         if !s.session.is_active() {
             return false;
         }
-        let out = t.out(s.conn);
+        let out = transport.out(s.conn);
         if out.room() < s.max_len {
             return false;
         }
         let Some(slot) = s.pending.next_free() else { return false };
-        let warmup = intended_ns < rec.warmup_end_ns;
+        let warmup = intended_ns < recorder.warmup_end_ns;
         // A cancel or replace amends the newest resting order; with none, a new order goes
         // instead, and the result counts it.
         let mut kind = mix.kind_at(self.mixed);
@@ -536,7 +535,7 @@ impl<T: Transport> Worker<T> {
             amend = s.resting.pop(&s.pending);
         }
         if amend.is_none() && kind != Kind::New {
-            rec.phase(warmup).substituted += 1;
+            recorder.phase(warmup).substituted += 1;
             kind = Kind::New;
         }
         let (orig, order) = amend.unwrap_or_else(|| (0, feed.order_of_row(self.row)));
@@ -560,13 +559,13 @@ impl<T: Transport> Worker<T> {
         s.pending.insert(Slot { id: id.pack(), intended_ns, sent_raw: raw, acked: false, warmup, kind, order });
         self.mixed += 1;
         self.row += (kind == Kind::New) as u64;
-        let counts = rec.phase(warmup);
+        let counts = recorder.phase(warmup);
         counts.sent += 1;
         counts.by_kind[kind as usize].sent += 1;
         if !warmup {
-            rec.sent_total += 1;
-            rec.last_sent_ns = ns;
-            record(&mut rec.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut rec.counts);
+            recorder.sent_total += 1;
+            recorder.last_sent_ns = ns;
+            record(&mut recorder.hists.schedule_lag, ns.saturating_sub(intended_ns), &mut recorder.counts);
         }
         true
     }
@@ -575,18 +574,18 @@ impl<T: Transport> Worker<T> {
     /// out intervals, then polls the transport. Returns true when anything happened.
     fn step(&mut self, ns: u64) -> bool {
         let utc = self.shared.epoch_utc_ns + ns;
-        let Worker { t, sessions, shared, rec, scratch, timing, .. } = self;
+        let Worker { transport, sessions, shared, recorder, scratch, timing, .. } = self;
         let mut progress = false;
         for s in sessions.iter_mut() {
             if s.done || ns < s.logon_at_ns {
                 continue;
             }
-            let inbox = t.inbox(s.conn);
+            let inbox = transport.inbox(s.conn);
             if !inbox.is_empty() {
                 let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
-                let used = s
-                    .session
-                    .on_bytes(utc, inbox.data(), |_, msg, raw| rec.on_app(shared, pending, resting, index, msg, raw));
+                let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
+                    recorder.on_app(shared, pending, resting, index, msg, raw)
+                });
                 inbox.consume(used);
                 progress = true;
             }
@@ -596,7 +595,7 @@ impl<T: Transport> Worker<T> {
                 s.session.on_timeout(utc);
             }
             while s.session.has_transmit() {
-                let out = t.out(s.conn);
+                let out = transport.out(s.conn);
                 if out.room() < SCRATCH {
                     break;
                 }
@@ -613,18 +612,18 @@ impl<T: Transport> Worker<T> {
                 }
             }
             while let Some(e) = s.session.poll_event() {
-                handle_event(e, s, shared, rec, ns);
+                handle_event(e, s, shared, recorder, ns);
             }
-            if let Some(closed) = t.closed(s.conn)
+            if let Some(closed) = transport.closed(s.conn)
                 && !s.done
             {
                 let was = s.session.state();
                 s.session.on_disconnect(utc);
                 while let Some(e) = s.session.poll_event() {
-                    handle_event(e, s, shared, rec, ns);
+                    handle_event(e, s, shared, recorder, ns);
                 }
                 if was == State::Active && !shared.stop.load(Ordering::Acquire) {
-                    rec.error_at(ns, ErrorKind::Disconnected);
+                    recorder.error_at(ns, ErrorKind::Disconnected);
                     shared.lose_session(format!("{}: the gateway closed the connection ({closed:?})", s.name));
                 } else if was == State::AwaitingLogon {
                     shared.fail(format!("{}: the gateway closed the connection before Logon ({closed:?})", s.name));
@@ -636,24 +635,24 @@ impl<T: Transport> Worker<T> {
             }
             if timing.timeout_ns > 0 {
                 let cutoff = ns.saturating_sub(timing.timeout_ns);
-                s.pending.expire(cutoff, |slot| rec.timed_out(slot));
+                s.pending.expire(cutoff, |slot| recorder.timed_out(slot));
             }
         }
         if ns >= self.next_boundary_ns {
             self.flush(false);
         }
-        progress | self.t.poll()
+        progress | self.transport.poll()
     }
 
     #[inline]
     fn index_of(&self, ns: u64) -> i64 {
-        let rel = ns as i128 - self.rec.warmup_end_ns as i128;
+        let rel = ns as i128 - self.recorder.warmup_end_ns as i128;
         rel.div_euclid(self.timing.interval_ns as i128) as i64
     }
 
     #[inline]
     fn boundary(&self, index: i64) -> u64 {
-        (self.rec.warmup_end_ns as i128 + index as i128 * self.timing.interval_ns as i128).max(0) as u64
+        (self.recorder.warmup_end_ns as i128 + index as i128 * self.timing.interval_ns as i128).max(0) as u64
     }
 
     /// Sends the interval's measurements to the reporter and starts the next interval. With
@@ -662,16 +661,16 @@ impl<T: Transport> Worker<T> {
         let fresh = if last { Some(Box::default()) } else { self.free.try_recv().ok() };
         let Some(mut fresh) = fresh else { return };
         fresh.reset();
-        let hists = std::mem::replace(&mut self.rec.hists, fresh);
+        let hists = std::mem::replace(&mut self.recorder.hists, fresh);
         let in_flight = self.sessions.iter().map(|s| s.pending.awaiting() as u64).sum();
         let snap = Snapshot {
             worker: self.id,
             index: self.interval_index,
             hists,
-            counts: std::mem::take(&mut self.rec.counts),
-            warmup: std::mem::take(&mut self.rec.warm),
+            counts: std::mem::take(&mut self.recorder.counts),
+            warmup: std::mem::take(&mut self.recorder.warm),
             in_flight,
-            last_sent_ns: self.rec.last_sent_ns,
+            last_sent_ns: self.recorder.last_sent_ns,
         };
         let _ = self.tx.send(Report::Interval(snap));
         let (_, ns) = self.now();
@@ -680,7 +679,7 @@ impl<T: Transport> Worker<T> {
     }
 }
 
-fn handle_event(e: Event, s: &mut Sess, shared: &Shared, rec: &mut Recorder, ns: u64) {
+fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &mut Recorder, ns: u64) {
     let text = || {
         let t = String::from_utf8_lossy(s.session.text()).into_owned();
         if t.is_empty() { String::new() } else { format!(": {t:?}") }
@@ -693,16 +692,16 @@ fn handle_event(e: Event, s: &mut Sess, shared: &Shared, rec: &mut Recorder, ns:
         Event::LogonTimeout => shared.fail(format!("{}: no Logon reply from the gateway", s.name)),
         Event::LoggedOut { by_peer: true, .. } => {
             if !shared.stop.load(Ordering::Acquire) {
-                rec.error_at(ns, ErrorKind::Disconnected);
+                recorder.error_at(ns, ErrorKind::Disconnected);
                 shared.lose_session(format!("{}: the gateway logged out during the run{}", s.name, text()));
             }
         }
         Event::LoggedOut { by_peer: false, .. } => {}
         Event::PeerTimeout => {
-            rec.error_at(ns, ErrorKind::Disconnected);
+            recorder.error_at(ns, ErrorKind::Disconnected);
             shared.lose_session(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
         }
-        Event::Error(pe) => rec.error_at(
+        Event::Error(pe) => recorder.error_at(
             ns,
             match pe {
                 ProtocolError::Garbled(crate::fix::parse::FrameError::BadChecksum { .. }) => ErrorKind::BadChecksum,
