@@ -26,7 +26,7 @@ use crate::fix::feed::OrderFeed;
 use crate::fix::session::{Session, State};
 use crate::fix::template::OrderTemplate;
 use crate::fix::time::TimestampCache;
-use crate::metrics::{Counts, HistSet, Snapshot};
+use crate::metrics::{HistSet, Snapshot};
 use crate::transport::{ConnId, Transport};
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
@@ -143,15 +143,7 @@ impl<T: Transport> Worker<T> {
             load: spec.load,
             timing: spec.timing,
             poll: spec.poll,
-            recorder: Recorder {
-                hists,
-                counts: Counts::default(),
-                warm: Counts::default(),
-                warmup_end_ns: u64::MAX,
-                last_sent_ns: 0,
-                sent_total: 0,
-                draining: false,
-            },
+            recorder: Recorder::new(hists),
             ts: TimestampCache::default(),
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
             tx,

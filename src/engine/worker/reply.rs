@@ -4,8 +4,10 @@
 //! keeps the slot; `handle_event` maps the session's events to error kinds.
 //!
 //! It owns the counters and histograms of the interval in progress. It must not touch the
-//! transport or decide what to send, and per reply it must not allocate, lock or format
-//! (`handle_event` formats only the reason a session failed).
+//! transport, decide what to send or read the clock: the caller stamps each reply and passes
+//! the time in, which is what lets the tests drive it without sockets on a virtual clock. Per
+//! reply it must not allocate, lock or format (`handle_event` formats only the reason a
+//! session failed).
 
 use super::Sess;
 use crate::engine::Shared;
@@ -15,6 +17,7 @@ use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Event, ProtocolError};
 use crate::fix::template::Kind;
 use crate::metrics::{Counts, ErrorKind, HistSet, record};
+use quanta::Clock;
 use std::sync::atomic::Ordering;
 
 /// Measurements in progress: the part of the worker that the reply handler writes to.
@@ -32,6 +35,20 @@ pub(super) struct Recorder {
 }
 
 impl Recorder {
+    /// Nothing recorded yet, into `hists`. Until the start sets `warmup_end_ns`, every error
+    /// counts as warm-up.
+    pub(super) fn new(hists: Box<HistSet>) -> Recorder {
+        Recorder {
+            hists,
+            counts: Counts::default(),
+            warm: Counts::default(),
+            warmup_end_ns: u64::MAX,
+            last_sent_ns: 0,
+            sent_total: 0,
+            draining: false,
+        }
+    }
+
     #[inline]
     pub(super) fn phase(&mut self, warmup: bool) -> &mut Counts {
         if warmup { &mut self.warm } else { &mut self.counts }
@@ -52,19 +69,22 @@ impl Recorder {
         self.phase(warm).error(kind);
     }
 
-    /// An application message arrived on session `index`.
+    /// An application message arrived on session `index`, stamped `now_raw` (TSC) and
+    /// `now_ns` (since the run's epoch) by the caller; `clock` converts TSC deltas.
+    // The session's parts come one by one: its `Session` is busy delivering `msg`.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub(super) fn on_app(
         &mut self,
-        shared: &Shared,
+        clock: &Clock,
+        now_raw: u64,
+        now_ns: u64,
         pending: &mut Pending,
         resting: &mut Resting,
         index: u16,
         msg: &Msg,
         raw: &[u8],
     ) {
-        let now_raw = shared.clock.raw();
-        let now_ns = shared.clock.delta_as_nanos(shared.epoch_raw, now_raw);
         let cancel_reject = msg.msg_type == MsgType::OrderCancelReject;
         if msg.msg_type != MsgType::ExecutionReport && !cancel_reject {
             self.error_at(now_ns, ErrorKind::UnexpectedMessage);
@@ -85,7 +105,7 @@ impl Recorder {
         if s.acked {
             // A later report for an order already answered: a fill, or the end of it.
             if filled {
-                self.latency(&s, now_raw, now_ns, shared, Lat::Fill);
+                self.latency(&s, now_raw, now_ns, clock, Lat::Fill);
             }
             if terminal {
                 pending.finish(id.slot);
@@ -117,7 +137,7 @@ impl Recorder {
             pending.finish(id.slot);
             return;
         }
-        self.latency(&s, now_raw, now_ns, shared, answer);
+        self.latency(&s, now_raw, now_ns, clock, answer);
         let rests = match s.kind {
             Kind::New => !terminal,
             Kind::Replace => !rejected,
@@ -132,12 +152,12 @@ impl Recorder {
             pending.finish(id.slot);
         }
         if filled {
-            self.latency(&s, now_raw, now_ns, shared, Lat::Fill);
+            self.latency(&s, now_raw, now_ns, clock, Lat::Fill);
         }
     }
 
     #[inline]
-    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, shared: &Shared, kind: Lat) {
+    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, clock: &Clock, kind: Lat) {
         let counts = if s.warmup { &mut self.warm } else { &mut self.counts };
         // quanta gives 0 when end <= start: an anomaly, never a 0 ns latency.
         let from_intended = now_ns.checked_sub(s.intended_ns).filter(|&d| d > 0);
@@ -154,7 +174,7 @@ impl Recorder {
                     return;
                 }
                 record(&mut h.ack, lat, counts);
-                match shared.clock.delta_as_nanos(s.sent_raw, now_raw) {
+                match clock.delta_as_nanos(s.sent_raw, now_raw) {
                     0 => counts.error(ErrorKind::ClockAnomaly),
                     svc => record(&mut h.ack_service, svc, counts),
                 }

@@ -29,8 +29,12 @@ impl<T: Transport> Worker<T> {
             let inbox = transport.inbox(s.conn);
             if !inbox.is_empty() {
                 let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
+                let clock = &shared.clock;
                 let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
-                    recorder.on_app(shared, pending, resting, index, msg, raw)
+                    // Each reply is stamped as the session hands it over (framed and parsed).
+                    let now_raw = clock.raw();
+                    let now_ns = clock.delta_as_nanos(shared.epoch_raw, now_raw);
+                    recorder.on_app(clock, now_raw, now_ns, pending, resting, index, msg, raw)
                 });
                 inbox.consume(used);
                 progress = true;
