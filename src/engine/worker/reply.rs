@@ -242,3 +242,7 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
         ),
     }
 }
+
+#[cfg(test)]
+#[path = "reply_tests.rs"]
+mod tests;
