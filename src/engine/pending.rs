@@ -7,7 +7,7 @@
 //! finished. A full ring means more orders await their first reply than the ring holds: the
 //! caller waits, and the wait shows up as schedule lag.
 //!
-//! [`Live`] keeps the orders known to rest at the gateway (acked, not filled or cancelled),
+//! [`Resting`] keeps the orders known to rest at the gateway (acked, not filled or cancelled),
 //! for `--mix` cancels and replaces to amend.
 
 use crate::fix::clordid::ClOrdId;
@@ -129,9 +129,9 @@ impl Pending {
     }
 
     /// True while the order with packed ClOrdID `id` still holds its slot, acked and not
-    /// finished: it is known to be live.
+    /// finished: it is known to rest at the gateway.
     #[inline]
-    pub fn is_live(&self, id: u64) -> bool {
+    pub fn is_resting(&self, id: u64) -> bool {
         let slot = ClOrdId::unpack(id).slot as usize;
         self.slots.get(slot).is_some_and(|s| s.id == id && s.acked)
     }
@@ -162,16 +162,16 @@ impl Pending {
 /// Orders resting at the gateway, newest on top, for cancels and replaces to amend. Bounded:
 /// when full, the oldest is forgotten.
 #[derive(Debug)]
-pub struct Live {
+pub struct Resting {
     /// (packed ClOrdID, feed order).
     entries: Box<[(u64, u32)]>,
     top: usize,
     len: usize,
 }
 
-impl Live {
-    pub fn new(capacity: usize) -> Live {
-        Live { entries: vec![(0, 0); capacity].into_boxed_slice(), top: 0, len: 0 }
+impl Resting {
+    pub fn new(capacity: usize) -> Resting {
+        Resting { entries: vec![(0, 0); capacity].into_boxed_slice(), top: 0, len: 0 }
     }
 
     #[inline]
@@ -185,7 +185,7 @@ impl Live {
         self.len = (self.len + 1).min(cap);
     }
 
-    /// The newest order that `pending` still knows to be live. Entries for orders that
+    /// The newest order that `pending` still knows to be resting. Entries for orders that
     /// finished (or whose slot was reused, so their state is unknown) are dropped.
     #[inline]
     pub fn pop(&mut self, pending: &Pending) -> Option<(u64, u32)> {
@@ -194,7 +194,7 @@ impl Live {
             self.top = (self.top + cap - 1) % cap;
             self.len -= 1;
             let e = self.entries[self.top];
-            if pending.is_live(e.0) {
+            if pending.is_resting(e.0) {
                 return Some(e);
             }
         }
@@ -259,38 +259,38 @@ mod tests {
     }
 
     #[test]
-    fn live_orders_come_back_newest_first_and_only_while_live() {
+    fn resting_orders_come_back_newest_first_and_only_while_resting() {
         let mut p = Pending::new(8);
-        let mut live = Live::new(8);
+        let mut resting = Resting::new(8);
         let mut ids = Vec::new();
         for i in 0..3u32 {
             let id = packed(p.next_free().unwrap(), i + 1);
             p.insert(Slot { id, ..Slot::default() });
             p.ack(ClOrdId::unpack(id).slot);
-            live.push(id, i);
+            resting.push(id, i);
             ids.push(id);
         }
         // The newest has been filled since: skipped.
         p.finish(ClOrdId::unpack(ids[2]).slot);
-        assert_eq!(live.pop(&p), Some((ids[1], 1)));
-        assert_eq!(live.pop(&p), Some((ids[0], 0)));
-        assert_eq!(live.pop(&p), None);
+        assert_eq!(resting.pop(&p), Some((ids[1], 1)));
+        assert_eq!(resting.pop(&p), Some((ids[0], 0)));
+        assert_eq!(resting.pop(&p), None);
     }
 
     #[test]
-    fn a_full_live_list_forgets_the_oldest() {
+    fn a_full_resting_list_forgets_the_oldest() {
         let mut p = Pending::new(8);
-        let mut live = Live::new(2);
+        let mut resting = Resting::new(2);
         for i in 0..3u32 {
             let id = packed(p.next_free().unwrap(), i + 1);
             p.insert(Slot { id, ..Slot::default() });
             p.ack(ClOrdId::unpack(id).slot);
-            live.push(id, i);
+            resting.push(id, i);
         }
-        assert_eq!(live.pop(&p).map(|e| e.1), Some(2));
-        assert_eq!(live.pop(&p).map(|e| e.1), Some(1));
-        assert_eq!(live.pop(&p), None);
-        assert_eq!(Live::new(0).pop(&p), None);
+        assert_eq!(resting.pop(&p).map(|e| e.1), Some(2));
+        assert_eq!(resting.pop(&p).map(|e| e.1), Some(1));
+        assert_eq!(resting.pop(&p), None);
+        assert_eq!(Resting::new(0).pop(&p), None);
     }
 
     #[test]

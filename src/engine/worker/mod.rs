@@ -1,0 +1,268 @@
+//! One worker thread: the busy-poll loop.
+//!
+//! Each iteration reads the TSC once, handles what the last poll received, runs the session
+//! timers, sends the orders that are due, and polls the transport (which writes what was just
+//! queued and reads what arrived). Phases (logon, waiting for the start, run, drain, logout)
+//! share that loop and differ only in whether orders are sent.
+//!
+//! This file owns the worker's state and its phases: set-up, logon, waiting for the start,
+//! drain and logout. The rest of the loop lives beside it: `send` (the send phase), `reply`
+//! (what a reply means and what it records) and `step` (one turn of the loop: inbound bytes,
+//! session timers, expiry, the interval flush).
+//!
+//! The phases only sequence the loop: they must not match replies or build orders
+//! themselves, and nothing they run per order may allocate, lock, format or make a syscall
+//! (the transport's poll is the only I/O). Formatting is for set-up and for failures.
+
+mod reply;
+mod send;
+mod step;
+
+use self::reply::Recorder;
+use super::mix::Mix;
+use super::pending::{Pending, Resting};
+use super::{Load, PollMode, Shared, Timing, WorkerSpec, pin};
+use crate::fix::feed::OrderFeed;
+use crate::fix::session::{Session, State};
+use crate::fix::template::OrderTemplate;
+use crate::fix::time::TimestampCache;
+use crate::metrics::{Histograms, Snapshot};
+use crate::transport::{ConnId, Transport};
+use crossbeam_channel::{Receiver, Sender};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// What a worker sends the reporter.
+// Sent by value once per interval: boxing the snapshot would allocate in the worker.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Report {
+    Interval(Snapshot),
+    /// The worker has logged out and sent its last interval.
+    Done {
+        worker: usize,
+    },
+}
+
+/// Session messages are small; this is room for the largest one.
+const SCRATCH: usize = 1024;
+
+struct Sess {
+    conn: ConnId,
+    index: u16,
+    name: String,
+    session: Session,
+    /// Indexed by [`Kind`](crate::fix::template::Kind); `None` for a type the mix does not send.
+    templates: [Option<OrderTemplate>; 3],
+    /// Room a message needs in the send buffer: the longest of the templates.
+    max_len: usize,
+    pending: Pending,
+    /// Acked orders still resting at the gateway, for cancels and replaces.
+    resting: Resting,
+    counter: u32,
+    /// Nothing happens on this session before this time (ns since the epoch).
+    logon_at_ns: u64,
+    /// The session ended (logout, disconnect) and has been accounted for.
+    done: bool,
+}
+
+struct Worker<T: Transport> {
+    id: usize,
+    transport: T,
+    sessions: Vec<Sess>,
+    shared: Arc<Shared>,
+    load: Load,
+    timing: Timing,
+    poll: PollMode,
+    recorder: Recorder,
+    ts: TimestampCache,
+    scratch: Box<[u8]>,
+    tx: Sender<Report>,
+    free: Receiver<Box<Histograms>>,
+    interval_index: i64,
+    next_boundary_ns: u64,
+    next_session: usize,
+    count: Option<u64>,
+    feed: Arc<OrderFeed>,
+    /// The feed row of the next new order.
+    row: u64,
+    mix: Arc<Mix>,
+    /// Messages sent so far: the position in the mix's cycle.
+    mixed: u64,
+}
+
+/// Runs one worker to completion. Failures are reported through `shared`.
+pub fn run<T: Transport>(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<Histograms>>) {
+    let id = spec.index;
+    if let Some(w) = pin(spec.core, &format!("worker {id}")) {
+        eprintln!("{w}");
+    }
+    match Worker::<T>::new(spec, shared.clone(), tx.clone(), free) {
+        Ok(mut w) => w.run(),
+        Err(e) => shared.fail(format!("worker {id}: cannot set up its connections: {e}")),
+    }
+    let _ = tx.send(Report::Done { worker: id });
+}
+
+impl<T: Transport> Worker<T> {
+    fn new(
+        spec: WorkerSpec,
+        shared: Arc<Shared>,
+        tx: Sender<Report>,
+        free: Receiver<Box<Histograms>>,
+    ) -> std::io::Result<Self> {
+        let mut transport = T::new(spec.transport)?;
+        let now_ns = shared.now_ns();
+        let mut sessions = Vec::with_capacity(spec.sessions.len());
+        let resting_capacity = if spec.mix.is_new_only() { 0 } else { spec.pending_capacity };
+        for s in spec.sessions {
+            let conn = transport.add(s.stream)?;
+            let name = format!("session {} ({})", s.index + 1, String::from_utf8_lossy(&s.config.sender));
+            sessions.push(Sess {
+                conn,
+                index: s.index,
+                name,
+                // The session starts (its Logon and timers) at its staggered logon time.
+                session: Session::new(s.config, shared.epoch_utc_ns + now_ns + s.logon_delay_ns),
+                logon_at_ns: now_ns + s.logon_delay_ns,
+                max_len: s.templates.iter().flatten().map(OrderTemplate::max_len).max().unwrap_or(0),
+                templates: s.templates,
+                pending: Pending::new(spec.pending_capacity),
+                resting: Resting::new(resting_capacity),
+                // Start each session's counter from the clock so ClOrdIDs differ from run to run.
+                counter: (shared.epoch_utc_ns / 1_000_000) as u32 ^ ((s.index as u32) << 24),
+                done: false,
+            });
+        }
+        let hists = free.try_recv().unwrap_or_default();
+        Ok(Worker {
+            id: spec.index,
+            transport,
+            sessions,
+            shared,
+            load: spec.load,
+            timing: spec.timing,
+            poll: spec.poll,
+            recorder: Recorder::new(hists),
+            ts: TimestampCache::default(),
+            scratch: vec![0u8; SCRATCH].into_boxed_slice(),
+            tx,
+            free,
+            interval_index: i64::MIN,
+            next_boundary_ns: u64::MAX,
+            next_session: 0,
+            count: spec.count,
+            feed: spec.feed,
+            row: spec.first_row,
+            mix: spec.mix,
+            mixed: 0,
+        })
+    }
+
+    #[inline]
+    fn now(&self) -> (u64, u64) {
+        let raw = self.shared.clock.raw();
+        (raw, self.shared.clock.delta_as_nanos(self.shared.epoch_raw, raw))
+    }
+
+    fn run(&mut self) {
+        if !self.logon() {
+            self.logout();
+            return;
+        }
+        self.shared.workers_logged_on.fetch_add(1, Ordering::AcqRel);
+        // Keep the sessions alive (heartbeats) until every worker is ready.
+        let start_ns = loop {
+            let s = self.shared.start_ns.load(Ordering::Acquire);
+            if s != u64::MAX {
+                break s;
+            }
+            if self.shared.abort.load(Ordering::Acquire) {
+                self.logout();
+                return;
+            }
+            let (_, ns) = self.now();
+            if !self.step(ns) {
+                self.poll.idle();
+            }
+        };
+        let warmup_end = start_ns + self.timing.warmup_ns;
+        let measure_end = warmup_end + self.timing.duration_ns;
+        self.recorder.warmup_end_ns = warmup_end;
+        self.interval_index = self.index_of(start_ns.max(self.now().1));
+        self.next_boundary_ns = self.boundary(self.interval_index + 1);
+        self.send_phase(start_ns, measure_end);
+        self.drain(measure_end);
+        self.logout();
+        self.flush(true);
+    }
+
+    /// Sends Logon on every session and waits until all are logged on. False on failure.
+    fn logon(&mut self) -> bool {
+        loop {
+            if self.shared.abort.load(Ordering::Acquire) {
+                return false;
+            }
+            let (_, ns) = self.now();
+            let progress = self.step(ns);
+            if self.sessions.iter().all(|s| s.session.is_active()) {
+                return true;
+            }
+            if self.sessions.iter().any(|s| s.done) {
+                return false;
+            }
+            if !progress {
+                self.poll.idle();
+            }
+        }
+    }
+    /// Waits for the replies still due, up to `--timeout` after sending stopped. Those that
+    /// never come are the replies missing at the end.
+    fn drain(&mut self, measure_end: u64) {
+        self.recorder.draining = true;
+        let stopped = self.shared.stop_ns.load(Ordering::Acquire).min(measure_end).min(self.now().1);
+        let deadline = stopped + self.timing.timeout_ns;
+        loop {
+            let (_, ns) = self.now();
+            let progress = self.step(ns);
+            let awaiting: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.awaiting()).sum();
+            if awaiting == 0 || ns >= deadline || self.sessions.iter().all(|s| s.done) {
+                break;
+            }
+            if !progress {
+                self.poll.idle();
+            }
+        }
+        // Whatever is still unanswered has had its full timeout.
+        for s in &mut self.sessions {
+            let recorder = &mut self.recorder;
+            s.pending.expire(u64::MAX, |slot| recorder.timed_out(slot));
+        }
+    }
+
+    /// Logs every session out and closes the connections.
+    fn logout(&mut self) {
+        let (_, ns) = self.now();
+        let utc = self.shared.epoch_utc_ns + ns;
+        for s in &mut self.sessions {
+            s.session.logout(utc);
+        }
+        loop {
+            let (_, ns) = self.now();
+            let progress = self.step(ns);
+            let all_closed =
+                self.sessions.iter().all(|s| s.session.state() == State::Closed && !s.session.has_transmit());
+            if all_closed {
+                break;
+            }
+            if !progress {
+                self.poll.idle();
+            }
+        }
+        // One more poll writes any final Logout reply.
+        self.transport.poll();
+        for s in &self.sessions {
+            self.transport.close(s.conn);
+        }
+    }
+}

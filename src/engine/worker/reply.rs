@@ -1,0 +1,242 @@
+//! What a reply means. The `Recorder` matches an ExecutionReport or OrderCancelReject to its
+//! order through the ClOrdID (which names the session and the pending slot), classifies it
+//! (ack, fill, cancel, replace, reject, a reply to nothing), records its latency and frees or
+//! keeps the slot; `handle_event` maps the session's events to error kinds.
+//!
+//! It owns the counters and histograms of the interval in progress. It must not touch the
+//! transport, decide what to send or read the clock: the caller stamps each reply and passes
+//! the time in, which is what lets the tests drive it without sockets on a virtual clock. Per
+//! reply it must not allocate, lock or format (`handle_event` formats only the reason a
+//! session failed).
+
+use super::Sess;
+use crate::engine::Shared;
+use crate::engine::pending::{Pending, Resting, Slot};
+use crate::fix::clordid::ClOrdId;
+use crate::fix::parse::{Msg, MsgType};
+use crate::fix::session::{Event, ProtocolError};
+use crate::fix::template::Kind;
+use crate::metrics::{Counts, ErrorKind, Histograms, LatencyKind, record};
+use quanta::Clock;
+use std::sync::atomic::Ordering;
+
+/// Measurements in progress: the part of the worker that the reply handler writes to.
+pub(super) struct Recorder {
+    pub(super) hists: Box<Histograms>,
+    pub(super) counts: Counts,
+    pub(super) warm: Counts,
+    pub(super) warmup_end_ns: u64,
+    /// Actual send time of the latest measured order.
+    pub(super) last_sent_ns: u64,
+    /// Measured orders sent so far (for `--count`).
+    pub(super) sent_total: u64,
+    /// Sending has stopped: an order that times out now is a reply missing at the end.
+    pub(super) draining: bool,
+}
+
+impl Recorder {
+    /// Nothing recorded yet, into `hists`. Until the start sets `warmup_end_ns`, every error
+    /// counts as warm-up.
+    pub(super) fn new(hists: Box<Histograms>) -> Recorder {
+        Recorder {
+            hists,
+            counts: Counts::default(),
+            warm: Counts::default(),
+            warmup_end_ns: u64::MAX,
+            last_sent_ns: 0,
+            sent_total: 0,
+            draining: false,
+        }
+    }
+
+    #[inline]
+    pub(super) fn phase(&mut self, warmup: bool) -> &mut Counts {
+        if warmup { &mut self.warm } else { &mut self.counts }
+    }
+
+    /// An order got no reply within `--timeout`.
+    #[inline]
+    pub(super) fn timed_out(&mut self, slot: &Slot) {
+        let draining = self.draining;
+        let c = self.phase(slot.warmup);
+        c.error(ErrorKind::TimedOut);
+        c.missing += draining as u64;
+    }
+
+    #[inline]
+    pub(super) fn error_at(&mut self, ns: u64, kind: ErrorKind) {
+        let warm = ns < self.warmup_end_ns;
+        self.phase(warm).error(kind);
+    }
+
+    /// An application message arrived on session `index`, stamped `now_raw` (TSC) and
+    /// `now_ns` (since the run's epoch) by the caller; `clock` converts TSC deltas.
+    // The session's parts come one by one: its `Session` is busy delivering `msg`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(super) fn on_app(
+        &mut self,
+        clock: &Clock,
+        now_raw: u64,
+        now_ns: u64,
+        pending: &mut Pending,
+        resting: &mut Resting,
+        index: u16,
+        msg: &Msg,
+        raw: &[u8],
+    ) {
+        let cancel_reject = msg.msg_type == MsgType::OrderCancelReject;
+        if msg.msg_type != MsgType::ExecutionReport && !cancel_reject {
+            self.error_at(now_ns, ErrorKind::UnexpectedMessage);
+            return;
+        }
+        let id = match ClOrdId::parse(msg.cl_ord_id.get(raw)) {
+            Some(id) if id.session == index => id,
+            _ => return self.error_at(now_ns, ErrorKind::Unmatched),
+        };
+        let Some(slot) = pending.get_mut(id.slot, id.pack()) else {
+            return self.error_at(now_ns, ErrorKind::Unmatched);
+        };
+        let s = *slot;
+        // A 35=9 often carries 39=2 ("too late: filled"): that is not a fill.
+        let filled = !cancel_reject && (msg.exec_type == b'2' || msg.ord_status == b'2');
+        let rejected = msg.exec_type == b'8' || cancel_reject;
+        let terminal = filled || rejected || matches!(msg.exec_type, b'3' | b'4' | b'C');
+        if s.acked {
+            // A later report for an order already answered: a fill, or the end of it.
+            if filled {
+                self.latency(&s, now_raw, now_ns, clock, LatencyKind::Fill);
+            }
+            if terminal {
+                pending.finish(id.slot);
+            }
+            return;
+        }
+        let answer = match s.kind {
+            Kind::New if cancel_reject => return self.error_at(now_ns, ErrorKind::UnexpectedMessage),
+            Kind::New => LatencyKind::Ack,
+            // Only the answer to the request counts; a pending-cancel (150=6) or
+            // pending-replace (150=E) is not one.
+            Kind::Cancel if rejected || msg.exec_type == b'4' => LatencyKind::Cancel,
+            Kind::Replace if rejected || msg.exec_type == b'5' => LatencyKind::Replace,
+            Kind::Cancel | Kind::Replace => return,
+        };
+        let kc = &mut self.phase(s.warmup).by_kind[s.kind as usize];
+        kc.answered += 1;
+        kc.rejected += rejected as u64;
+        if rejected
+            && s.kind != Kind::New
+            && let Some(orig) = ClOrdId::parse(msg.orig_cl_ord_id.get(raw)).filter(|o| o.session == index)
+        {
+            // The amend was refused: the order it named may still rest. It goes back on the
+            // list, which keeps it only while its slot says it rests.
+            resting.push(orig.pack(), s.order);
+        }
+        if rejected && s.kind == Kind::New {
+            self.phase(s.warmup).error(ErrorKind::Rejected);
+            pending.finish(id.slot);
+            return;
+        }
+        self.latency(&s, now_raw, now_ns, clock, answer);
+        let rests = match s.kind {
+            Kind::New => !terminal,
+            Kind::Replace => !rejected,
+            Kind::Cancel => false,
+        };
+        if rests {
+            // At the gateway under this ClOrdID: a cancel or replace may amend it, and its
+            // fill still matches until the slot is reused.
+            pending.ack(id.slot);
+            resting.push(s.id, s.order);
+        } else {
+            pending.finish(id.slot);
+        }
+        if filled {
+            self.latency(&s, now_raw, now_ns, clock, LatencyKind::Fill);
+        }
+    }
+
+    #[inline]
+    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, clock: &Clock, kind: LatencyKind) {
+        let counts = if s.warmup { &mut self.warm } else { &mut self.counts };
+        // quanta gives 0 when end <= start: an anomaly, never a 0 ns latency.
+        let from_intended = now_ns.checked_sub(s.intended_ns).filter(|&d| d > 0);
+        let Some(lat) = from_intended else {
+            counts.error(ErrorKind::ClockAnomaly);
+            return;
+        };
+        let h = &mut self.hists;
+        match kind {
+            LatencyKind::Ack => {
+                counts.acked += 1;
+                if s.warmup {
+                    record(&mut h[LatencyKind::WarmupAck], lat, counts);
+                    return;
+                }
+                record(&mut h[LatencyKind::Ack], lat, counts);
+                match clock.delta_as_nanos(s.sent_raw, now_raw) {
+                    0 => counts.error(ErrorKind::ClockAnomaly),
+                    svc => record(&mut h[LatencyKind::AckService], svc, counts),
+                }
+            }
+            LatencyKind::Fill => {
+                counts.filled += 1;
+                // A fill's latency runs from its new order; one after a replace has none.
+                if !s.warmup && s.kind == Kind::New {
+                    record(&mut h[LatencyKind::Fill], lat, counts);
+                }
+            }
+            LatencyKind::Cancel | LatencyKind::Replace => {
+                counts.acked += 1;
+                if !s.warmup {
+                    record(&mut h[kind], lat, counts);
+                }
+            }
+            LatencyKind::AckService | LatencyKind::ScheduleLag | LatencyKind::WarmupAck => {
+                unreachable!("a reply completes an ack, fill, cancel or replace")
+            }
+        }
+    }
+}
+
+pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &mut Recorder, ns: u64) {
+    let text = || {
+        let t = String::from_utf8_lossy(s.session.text()).into_owned();
+        if t.is_empty() { String::new() } else { format!(": {t:?}") }
+    };
+    match e {
+        Event::LoggedOn => {}
+        Event::LogonRejected => {
+            shared.fail(format!("{}: the gateway refused the logon{}", s.name, text()));
+        }
+        Event::LogonTimeout => shared.fail(format!("{}: no Logon reply from the gateway", s.name)),
+        Event::LoggedOut { by_peer: true, .. } => {
+            if !shared.stop.load(Ordering::Acquire) {
+                recorder.error_at(ns, ErrorKind::Disconnected);
+                shared.lose_session(format!("{}: the gateway logged out during the run{}", s.name, text()));
+            }
+        }
+        Event::LoggedOut { by_peer: false, .. } => {}
+        Event::PeerTimeout => {
+            recorder.error_at(ns, ErrorKind::Disconnected);
+            shared.lose_session(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
+        }
+        Event::Error(pe) => recorder.error_at(
+            ns,
+            match pe {
+                ProtocolError::Garbled(crate::fix::parse::FrameError::BadChecksum { .. }) => ErrorKind::BadChecksum,
+                ProtocolError::Garbled(_) => ErrorKind::Garbled,
+                ProtocolError::Unparseable(_) => ErrorKind::Unparseable,
+                ProtocolError::SeqGap { .. } => ErrorKind::SeqGap,
+                ProtocolError::SeqTooLow { .. } => ErrorKind::SeqTooLow,
+                ProtocolError::SessionReject { .. } => ErrorKind::SessionReject,
+                ProtocolError::BusinessReject { .. } => ErrorKind::BusinessReject,
+                ProtocolError::NotLoggedOn | ProtocolError::UnexpectedLogon => ErrorKind::SessionProtocol,
+            },
+        ),
+    }
+}
+
+#[cfg(test)]
+#[path = "reply_tests.rs"]
+mod tests;
