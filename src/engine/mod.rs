@@ -46,14 +46,40 @@ impl PollMode {
     }
 }
 
-/// How a worker decides to send.
+/// How orders are sent: the whole run's load, and (in a [`WorkerSpec`]) a worker's part of it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Load {
-    /// This worker's `share` (0..1) of an open-loop profile, its phase (0..1 of a gap), and
-    /// how orders are spaced.
-    Open { profile: profile::Profile, share: f64, phase: f64, arrival: schedule::Arrival },
+    /// An open-loop profile, and how orders are spaced.
+    Open { profile: profile::Profile, arrival: schedule::Arrival },
     /// Keep `window` orders awaiting their first reply on every session.
     Closed { window: u32 },
+}
+
+impl Load {
+    /// The open-loop profile; none in closed loop.
+    pub fn profile(&self) -> Option<&profile::Profile> {
+        match self {
+            Load::Open { profile, .. } => Some(profile),
+            Load::Closed { .. } => None,
+        }
+    }
+
+    /// The constant open-loop rate, when there is one.
+    pub fn constant_rate(&self) -> Option<f64> {
+        match self {
+            Load::Open { profile: profile::Profile::Constant(r), .. } => Some(*r),
+            _ => None,
+        }
+    }
+}
+
+/// A worker's part of an open-loop load.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Share {
+    /// Its fraction (0..1) of the profile's rate.
+    pub fraction: f64,
+    /// Where its orders fall within a gap (0..1), so workers interleave.
+    pub phase: f64,
 }
 
 /// Phase lengths, in nanoseconds.
@@ -85,7 +111,9 @@ pub struct WorkerSpec {
     pub index: usize,
     pub core: Option<usize>,
     pub sessions: Vec<SessionSpec>,
+    /// The run's load; its open-loop arrivals seeded for this worker.
     pub load: Load,
+    pub share: Share,
     pub timing: Timing,
     pub poll: PollMode,
     pub pending_capacity: usize,

@@ -32,7 +32,7 @@ use ratatui::widgets::{Block, Cell, Gauge, Padding, Paragraph, Row, Sparkline, T
 
 /// One latency distribution, as the screen shows it. Nanoseconds; `None` = nothing measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Lat {
+pub struct Figures {
     pub count: u64,
     pub p50: Option<u64>,
     pub p99: Option<u64>,
@@ -56,11 +56,11 @@ pub struct TuiFrame {
     pub rate: f64,
     pub rate_cumulative: f64,
     /// This interval's ack latency.
-    pub interval: Lat,
+    pub interval: Figures,
     /// Ack latency since warm-up ended.
-    pub cumulative: Lat,
+    pub cumulative: Figures,
     /// Extra message types: (name, interval, cumulative), e.g. `("cancel", ..)`. May be empty.
-    pub by_type: Vec<(&'static str, Lat, Lat)>,
+    pub by_type: Vec<(&'static str, Figures, Figures)>,
     /// Errors this interval, only the non-zero kinds.
     pub errors_interval: Vec<(&'static str, u64)>,
     /// Errors since the start, only the non-zero kinds.
@@ -69,7 +69,7 @@ pub struct TuiFrame {
     pub acked_total: u64,
     pub in_flight: u64,
     /// Schedule lag (actual - intended send time) this interval; `p99_9` may be `None`.
-    pub lag: Lat,
+    pub lag: Figures,
     /// Ack p99 of each completed interval, oldest first; the sparkline shows the last that fit.
     pub p99_history: Vec<u64>,
     /// Shown near the top in red and bold, e.g. "TARGET RATE NOT REACHED".
@@ -246,7 +246,7 @@ fn table_rows(data: &TuiFrame) -> u16 {
 /// value, and when they do not all fit the least telling ones go (count, p99.9, p50, max; p99
 /// stays last), so a right-aligned number is never cut on its left ("1.23ms" read as "23ms").
 fn latency_table(data: &TuiFrame, width: u16) -> Table<'static> {
-    let mut rows: Vec<(String, Lat)> =
+    let mut rows: Vec<(String, Figures)> =
         vec![("ack (interval)".into(), data.interval), ("ack (cumulative)".into(), data.cumulative)];
     for (name, interval, cumulative) in &data.by_type {
         rows.push((format!("{name} (interval)"), *interval));
@@ -420,8 +420,8 @@ mod tests {
     use ratatui::backend::TestBackend;
     use ratatui::buffer::Buffer;
 
-    fn lat(count: u64, p50: u64, p99: u64, p99_9: Option<u64>, max: u64) -> Lat {
-        Lat { count, p50: Some(p50), p99: Some(p99), p99_9, max: Some(max) }
+    fn lat(count: u64, p50: u64, p99: u64, p99_9: Option<u64>, max: u64) -> Figures {
+        Figures { count, p50: Some(p50), p99: Some(p99), p99_9, max: Some(max) }
     }
 
     fn realistic() -> TuiFrame {
@@ -435,13 +435,13 @@ mod tests {
             rate_cumulative: 49_876.4,
             interval: lat(45_123, 12_345, 45_678, Some(123_456), 1_234_567),
             cumulative: lat(498_764, 12_000, 44_000, Some(120_000), 2_345_678),
-            by_type: vec![("cancel", lat(4_512, 13_000, 51_200, Some(99_000), 300_000), Lat::default())],
+            by_type: vec![("cancel", lat(4_512, 13_000, 51_200, Some(99_000), 300_000), Figures::default())],
             errors_interval: vec![("reject", 3)],
             errors_total: vec![("reject", 17), ("timeout", 2)],
             sent_total: 1_234_567,
             acked_total: 1_234_560,
             in_flight: 7,
-            lag: Lat { count: 45_123, p50: Some(800), p99: Some(5_100), p99_9: None, max: Some(88_000) },
+            lag: Figures { count: 45_123, p50: Some(800), p99: Some(5_100), p99_9: None, max: Some(88_000) },
             p99_history: vec![40_000, 41_000, 7_770_000, 45_678],
             warnings: vec!["TARGET RATE NOT REACHED".into(), "session 2 lost: connection reset".into()],
         }

@@ -7,7 +7,7 @@ use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, StartAt};
 use crate::engine::mix::Mix;
 use crate::engine::profile::Profile;
 use crate::engine::schedule::Arrival;
-use crate::engine::{PollMode, Timing};
+use crate::engine::{Load, PollMode, Timing};
 use crate::error::{Error, usage};
 use crate::fix::clordid;
 use crate::fix::feed::OrderFeed;
@@ -43,7 +43,7 @@ pub struct RunConfig {
     /// Transport options for one connection; [`RunConfig::transport`] sizes them per worker.
     pub ring: TransportConfig,
     pub poll: PollMode,
-    pub load: RunLoad,
+    pub load: Load,
     pub timing: Timing,
     pub template: TemplateSpec,
     pub template_name: String,
@@ -76,30 +76,6 @@ pub struct RunConfig {
     pub count: Option<u64>,
     pub fail_fast: bool,
     pub logon_rate: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunLoad {
-    Open { profile: Profile, arrival: Arrival },
-    Closed { window: u32 },
-}
-
-impl RunLoad {
-    /// The open-loop profile; none in closed loop.
-    pub fn profile(&self) -> Option<&Profile> {
-        match self {
-            RunLoad::Open { profile, .. } => Some(profile),
-            RunLoad::Closed { .. } => None,
-        }
-    }
-
-    /// The constant open-loop rate, when there is one.
-    pub fn constant_rate(&self) -> Option<f64> {
-        match self {
-            RunLoad::Open { profile: Profile::Constant(r), .. } => Some(*r),
-            _ => None,
-        }
-    }
 }
 
 /// Expands a preset name over `base` and `mult` into a spec.
@@ -186,7 +162,7 @@ impl RunConfig {
         }
         let duration_s = a.duration.as_secs_f64();
         let load = if a.closed_loop {
-            RunLoad::Closed { window: a.window }
+            Load::Closed { window: a.window }
         } else {
             let profile = match (&a.profile, a.rate) {
                 (Some(spec), _) => {
@@ -204,9 +180,9 @@ impl RunConfig {
                 ArrivalArg::Uniform => Arrival::Uniform,
                 ArrivalArg::Poisson => Arrival::Poisson { seed: a.seed },
             };
-            RunLoad::Open { profile, arrival }
+            Load::Open { profile, arrival }
         };
-        if let RunLoad::Open { profile, .. } = &load
+        if let Load::Open { profile, .. } = &load
             && profile.peak(duration_s) < 1.0 / duration_s
         {
             return usage(format!(
@@ -371,8 +347,8 @@ impl RunConfig {
     /// gateway's port, which changes every run.
     pub fn describe(&self) -> String {
         let load = match &self.load {
-            RunLoad::Open { profile, arrival } => format!("{} {arrival:?}", profile.describe()),
-            RunLoad::Closed { window } => format!("closed-loop:{window}"),
+            Load::Open { profile, arrival } => format!("{} {arrival:?}", profile.describe()),
+            Load::Closed { window } => format!("closed-loop:{window}"),
         };
         format!(
             "target={} sessions={} threads={} cores={:?} backend={} poll={} load={load} duration={} warmup={} \
@@ -410,8 +386,8 @@ impl RunConfig {
 
     pub(crate) fn pending_capacity(&self) -> usize {
         let n = match self.load {
-            RunLoad::Closed { window } => 4 * window as usize,
-            RunLoad::Open { ref profile, .. } => {
+            Load::Closed { window } => 4 * window as usize,
+            Load::Open { ref profile, .. } => {
                 let rate = profile.peak(self.timing.duration_ns as f64 / 1e9);
                 let per_session = rate / self.sessions as f64;
                 (per_session * self.timing.timeout_ns as f64 / 1e9 * 2.0).ceil() as usize

@@ -14,7 +14,7 @@ use reporter::Reporter;
 
 use crate::engine::schedule::Arrival;
 use crate::engine::worker::{self, Report};
-use crate::engine::{Load, PollMode, SessionSpec, Shared, WorkerSpec};
+use crate::engine::{Load, PollMode, SessionSpec, Share, Shared, WorkerSpec};
 use crate::error::Error;
 use crate::fix::session::SessionConfig;
 use crate::fix::template::OrderTemplate;
@@ -213,24 +213,21 @@ fn measure<T: Transport>(
     let mut handles = Vec::new();
     for (w, sessions) in per_worker.into_iter().enumerate() {
         let load = match &cfg.load {
-            RunLoad::Closed { window } => Load::Closed { window: *window },
-            RunLoad::Open { profile, arrival } => Load::Open {
-                profile: profile.clone(),
-                share: sessions.len() as f64 / cfg.sessions as f64,
-                phase: w as f64 / cfg.threads as f64,
-                arrival: match arrival {
-                    // Each worker draws its own stream from the seed.
-                    Arrival::Poisson { seed } => Arrival::Poisson { seed: seed.wrapping_add(w as u64) },
-                    a => *a,
-                },
-            },
+            // Each worker draws its own stream from the seed.
+            Load::Open { profile, arrival: Arrival::Poisson { seed } } => {
+                Load::Open { profile: profile.clone(), arrival: Arrival::Poisson { seed: seed.wrapping_add(w as u64) } }
+            }
+            load => load.clone(),
         };
+        let share =
+            Share { fraction: sessions.len() as f64 / cfg.sessions as f64, phase: w as f64 / cfg.threads as f64 };
         let sessions_len = sessions.len();
         let spec = WorkerSpec {
             index: w,
             core: cfg.worker_cores.get(w).copied(),
             sessions,
             load,
+            share,
             timing: cfg.timing,
             poll: cfg.poll,
             pending_capacity: cfg.pending_capacity(),

@@ -21,7 +21,7 @@ mod step;
 use self::reply::Recorder;
 use super::mix::Mix;
 use super::pending::{Pending, Resting};
-use super::{Load, PollMode, Shared, Timing, WorkerSpec, pin};
+use super::{Load, PollMode, Share, Shared, Timing, WorkerSpec, pin};
 use crate::fix::feed::OrderFeed;
 use crate::fix::session::{Session, State};
 use crate::fix::template::OrderTemplate;
@@ -72,6 +72,7 @@ struct Worker<T: Transport> {
     sessions: Vec<Sess>,
     shared: Arc<Shared>,
     load: Load,
+    share: Share,
     timing: Timing,
     poll: PollMode,
     recorder: Recorder,
@@ -141,6 +142,7 @@ impl<T: Transport> Worker<T> {
             sessions,
             shared,
             load: spec.load,
+            share: spec.share,
             timing: spec.timing,
             poll: spec.poll,
             recorder: Recorder::new(hists),

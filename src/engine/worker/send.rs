@@ -8,9 +8,9 @@
 //! format or make a syscall: the message waits in the send buffer for the transport's poll.
 
 use super::Worker;
-use crate::engine::Load;
 use crate::engine::pending::Slot;
 use crate::engine::schedule::Schedule;
+use crate::engine::{Load, Share};
 use crate::fix::clordid::{self, ClOrdId};
 use crate::fix::template::Kind;
 use crate::metrics::{LatencyKind, record};
@@ -24,8 +24,9 @@ const SEND_GRACE_NS: u64 = 10_000_000;
 impl<T: Transport> Worker<T> {
     pub(super) fn send_phase(&mut self, start_ns: u64, measure_end: u64) {
         let mut sched = match &self.load {
-            Load::Open { profile, share, phase, arrival } => {
-                Some(Schedule::with_profile(start_ns, self.recorder.warmup_end_ns, profile, *share, *phase, *arrival))
+            Load::Open { profile, arrival } => {
+                let Share { fraction, phase } = self.share;
+                Some(Schedule::with_profile(start_ns, self.recorder.warmup_end_ns, profile, fraction, phase, *arrival))
             }
             Load::Closed { .. } => None,
         };

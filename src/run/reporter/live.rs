@@ -7,7 +7,7 @@ use crate::fix::template::Kind;
 use crate::metrics::{ErrorKind, LatencyKind};
 use crate::report::aggregate::{Aggregate, IntervalRow};
 use crate::report::summary::live_line;
-use crate::report::tui::{Lat, Tui, TuiFrame};
+use crate::report::tui::{Figures, Tui, TuiFrame};
 use crate::run::RunConfig;
 use hdrhistogram::Histogram;
 
@@ -17,10 +17,10 @@ pub(super) enum Live {
     Screen { tui: Box<Tui>, title: String, p99_history: Vec<u64> },
 }
 
-fn lat(h: &Histogram<u64>) -> Lat {
+fn lat(h: &Histogram<u64>) -> Figures {
     let n = h.len();
     let q = |q: f64| (n > 0).then(|| h.value_at_quantile(q));
-    Lat { count: n, p50: q(0.5), p99: q(0.99), p99_9: q(0.999), max: (n > 0).then(|| h.max()) }
+    Figures { count: n, p50: q(0.5), p99: q(0.99), p99_9: q(0.999), max: (n > 0).then(|| h.max()) }
 }
 
 fn errors(c: &crate::metrics::Counts) -> Vec<(&'static str, u64)> {

@@ -1,5 +1,6 @@
 //! Turns what the reporter aggregated into the result file's [`RunResult`].
 
+use crate::engine::Load;
 use crate::engine::Shared;
 use crate::engine::schedule::Arrival;
 use crate::fix::template::Kind;
@@ -7,7 +8,7 @@ use crate::host::HostInfo;
 use crate::metrics::LatencyKind;
 use crate::report::aggregate::Aggregate;
 use crate::report::json::*;
-use crate::run::{RunConfig, RunLoad};
+use crate::run::RunConfig;
 use std::sync::atomic::Ordering;
 
 pub(super) fn build_result(
@@ -42,19 +43,19 @@ pub(super) fn build_result(
     let sent_per_s = if send_s > 0.0 { agg.counts.sent as f64 / send_s } else { 0.0 };
     // What the schedule asked for over the window, whatever its shape.
     let asked = agg.counts.sent + agg.counts.not_sent;
-    let open = matches!(cfg.load, RunLoad::Open { .. });
+    let open = matches!(cfg.load, Load::Open { .. });
     let target_per_s = (open && duration_s > 0.0).then(|| asked as f64 / duration_s);
     let failure = shared.failure();
     let h = &agg.total;
     let (rate, closed_loop, profile) = match &cfg.load {
-        RunLoad::Open { profile, arrival } => {
+        Load::Open { profile, arrival } => {
             let arrival = match arrival {
                 Arrival::Uniform => String::new(),
                 Arrival::Poisson { seed } => format!(" (poisson, seed {seed})"),
             };
             (cfg.load.constant_rate(), None, format!("{}{arrival}", profile.describe()))
         }
-        RunLoad::Closed { window } => (None, Some(ClosedLoop { window: *window }), format!("closed-loop:{window}")),
+        Load::Closed { window } => (None, Some(ClosedLoop { window: *window }), format!("closed-loop:{window}")),
     };
     let interval_s = t.interval_ns as f64 / 1e9;
     RunResult {
@@ -116,8 +117,8 @@ pub(super) fn build_result(
                 t_s: (r.index + 1) as f64 * interval_s,
                 orders_per_s: r.counts.sent as f64 / interval_s,
                 target_per_s: match &cfg.load {
-                    RunLoad::Open { profile, .. } => Some(profile.rate_at((r.index as f64 + 0.5) * interval_s)),
-                    RunLoad::Closed { .. } => None,
+                    Load::Open { profile, .. } => Some(profile.rate_at((r.index as f64 + 0.5) * interval_s)),
+                    Load::Closed { .. } => None,
                 },
                 ack: IntervalAck { count: r.ack_count, p50: r.ack_p50, p99: r.ack_p99, max: r.ack_max },
                 errors: r.counts.total_errors(),

@@ -15,110 +15,13 @@
 //! [`Session::poll_transmit`] writes, and act on [`Session::poll_event`].
 
 use super::encode::{Encoder, Overflow};
-use super::parse::{Frame, FrameError, Msg, MsgType, ParseError, frame, parse};
+use super::parse::{Frame, Msg, MsgType, frame, parse};
 use super::tag;
 use super::time::{TIMESTAMP_LEN, write_timestamp};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Initiator,
-    Acceptor,
-}
+mod config;
 
-#[derive(Debug, Clone)]
-pub struct SessionConfig {
-    pub role: Role,
-    /// Our CompID. An acceptor takes both CompIDs from the Logon it receives.
-    pub sender: Vec<u8>,
-    pub target: Vec<u8>,
-    /// HeartBtInt (108) in seconds.
-    pub heartbeat_s: u32,
-    /// Send 141=Y on Logon and start both sequences at 1.
-    pub reset_seq: bool,
-    pub username: Option<Vec<u8>>,
-    pub password: Option<Vec<u8>>,
-    /// How long an initiator waits for the Logon reply.
-    pub logon_timeout_ns: u64,
-    /// How long to wait for the peer's Logout reply.
-    pub logout_timeout_ns: u64,
-}
-
-impl SessionConfig {
-    pub fn initiator(sender: &[u8], target: &[u8], heartbeat_s: u32) -> Self {
-        SessionConfig {
-            role: Role::Initiator,
-            sender: sender.to_vec(),
-            target: target.to_vec(),
-            heartbeat_s,
-            reset_seq: false,
-            username: None,
-            password: None,
-            logon_timeout_ns: 10_000_000_000,
-            logout_timeout_ns: 2_000_000_000,
-        }
-    }
-
-    pub fn acceptor() -> Self {
-        SessionConfig { role: Role::Acceptor, ..SessionConfig::initiator(b"", b"", 30) }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Initiator: Logon queued or sent, reply not yet seen. Acceptor: waiting for a Logon.
-    AwaitingLogon,
-    Active,
-    /// We sent Logout and wait for the reply.
-    LogoutSent,
-    /// The session is over; send what is still queued, then close the connection.
-    Closed,
-}
-
-/// Protocol problems the session saw. They are counted by the caller; none is fatal by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProtocolError {
-    Garbled(FrameError),
-    Unparseable(ParseError),
-    /// Inbound MsgSeqNum jumped; `missing` messages were skipped.
-    SeqGap {
-        missing: u32,
-    },
-    /// Inbound MsgSeqNum went backwards without PossDupFlag.
-    SeqTooLow {
-        expected: u32,
-        received: u32,
-    },
-    /// A session-level Reject (35=3) of one of our messages.
-    SessionReject {
-        ref_seq: u32,
-    },
-    /// A BusinessMessageReject (35=j).
-    BusinessReject {
-        ref_seq: u32,
-    },
-    /// A message other than Logon before the session was logged on.
-    NotLoggedOn,
-    /// A Logon on a session already logged on.
-    UnexpectedLogon,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    LoggedOn,
-    /// The peer answered our Logon with a Logout (text in [`Session::text`]) or closed.
-    LogonRejected,
-    /// No Logon reply within the logon timeout.
-    LogonTimeout,
-    /// The session ended with a Logout. `by_peer` says who started it; `acknowledged` is false
-    /// when our Logout was not answered in time.
-    LoggedOut {
-        by_peer: bool,
-        acknowledged: bool,
-    },
-    /// Nothing heard from the peer for a heartbeat interval after a TestRequest.
-    PeerTimeout,
-    Error(ProtocolError),
-}
+pub use config::{Event, ProtocolError, Role, SessionConfig, State};
 
 const EVENT_CAP: usize = 16;
 const TEXT_CAP: usize = 128;
@@ -600,5 +503,4 @@ impl Session {
 }
 
 #[cfg(test)]
-#[path = "session_tests.rs"]
 mod tests;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::fix::encode::Encoder;
+use crate::fix::parse::FrameError;
 use crate::fix::parse::{Msg, parse};
 use crate::fix::printable;
 
