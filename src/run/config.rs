@@ -277,7 +277,7 @@ impl RunConfig {
         }
         let (feed, feed_name) = match &a.orders {
             Some(p) => (OrderFeed::load(p)?, Some(p.display().to_string())),
-            None => (OrderFeed::from_template(&template), None),
+            None => (OrderFeed::from_template(&template.fields), None),
         };
         if a.runs == 0 || a.runs > 1000 {
             return usage(format!("--runs {}: must be 1 to 1000", a.runs));
