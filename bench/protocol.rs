@@ -34,7 +34,7 @@ fn spec() -> TemplateSpec {
 
 /// The template's own order, as a run without `--orders` sends it.
 fn one_order() -> OrderFeed {
-    OrderFeed::from_template(&spec())
+    OrderFeed::from_template(&spec().fields)
 }
 
 /// `rows` feed rows, `distinct` of them different (symbols, quantities and prices of

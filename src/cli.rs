@@ -1,6 +1,8 @@
-//! Command-line definitions (clap), help text and value parsers. Values are parsed here
-//! raw; [`crate::run::RunConfig::from_args`] validates them into a config once.
+//! Command-line definitions (clap) and help text. Values are parsed here raw, with the unit
+//! parsers of [`crate::units`]; [`crate::run::RunConfig::from_args`] validates them into a
+//! config once. Only `main`, `commands` and `run` may import this module.
 
+use crate::units::{StartAt, UnitError, parse_cores, parse_duration, parse_fraction, parse_rate, parse_start_at};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -480,149 +482,19 @@ impl TransportArgs {
     }
 }
 
-/// Parses `500ms`, `10s`, `2m`, `250us`, `100ns`, `1h`, `1.5s`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let v: f64 =
-        num.parse().map_err(|_| format!("{s:?} is not a duration; use a number and a unit: 500ms, 10s, 2m"))?;
-    let ns_per = match unit {
-        "ns" => 1.0,
-        "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "m" => 60e9,
-        "h" => 3600e9,
-        "" => return Err(format!("{s:?} has no unit; use ns, us, ms, s, m or h (e.g. 10s)")),
-        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use ns, us, ms, s, m or h")),
-    };
-    Ok(Duration::from_nanos((v * ns_per).round() as u64))
-}
-
-/// When `--start-at` starts the orders.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum StartAt {
-    /// Unix seconds, UTC.
-    Unix(f64),
-    /// This long after the command started.
-    In(Duration),
-}
-
-/// Parses `1767225600.5` (Unix seconds) or `+5s` (an offset from now).
-pub fn parse_start_at(s: &str) -> Result<StartAt, String> {
-    let t = s.trim();
-    if let Some(d) = t.strip_prefix('+') {
-        return parse_duration(d).map(StartAt::In);
-    }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(StartAt::Unix(v)),
-        _ => Err(format!("{s:?} is not a start time; use Unix seconds (1767225600) or an offset (+5s)")),
-    }
-}
-
-/// Parses `2500`, `10k`, `1.5m` (orders per second), which must be more than 0.
-pub fn parse_rate(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let (num, mult) = match t.chars().last() {
-        Some('k' | 'K') => (&t[..t.len() - 1], 1e3),
-        Some('m' | 'M') => (&t[..t.len() - 1], 1e6),
-        _ => (t, 1.0),
-    };
-    match num.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
-        _ => Err(format!("{s:?} is not a rate; use orders per second like 2500, 10k or 1.5m")),
-    }
-}
-
-/// A list of core numbers given on the command line.
+/// A list of core numbers given on the command line (a type of its own so that clap takes
+/// `2,3` as one value, not a list of values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoreList(pub Vec<usize>);
 
 /// clap's parser for [`CoreList`].
-pub fn parse_core_list(s: &str) -> Result<CoreList, String> {
+pub fn parse_core_list(s: &str) -> Result<CoreList, UnitError> {
     parse_cores(s).map(CoreList)
-}
-
-/// Parses a fraction `0.05` or a percentage `5%` into 0..=1.
-pub fn parse_fraction(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let v = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
-        None => t.parse::<f64>(),
-    };
-    match v {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err(format!("{s:?} is not a fraction between 0 and 1 (or a percentage like 5%)")),
-    }
-}
-
-/// Parses a core list: `2`, `2,3`, `4-7`, `0,2-3`.
-pub fn parse_cores(s: &str) -> Result<Vec<usize>, String> {
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let bad = || format!("{part:?} in {s:?} is not a core or a range; use e.g. 2,3 or 4-7");
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (usize, usize) =
-                    (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
-                if a > b {
-                    return Err(format!("{part:?} in {s:?} is a descending range"));
-                }
-                out.extend(a..=b);
-            }
-            None => out.push(part.parse().map_err(|_| bad())?),
-        }
-    }
-    if out.is_empty() {
-        return Err(format!("{s:?} names no core"));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("10x").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("fast").is_err());
-    }
-
-    #[test]
-    fn rates() {
-        assert_eq!(parse_rate("2500"), Ok(2500.0));
-        assert_eq!(parse_rate("10k"), Ok(10_000.0));
-        assert_eq!(parse_rate("1.5m"), Ok(1_500_000.0));
-        assert!(parse_rate("0").is_err());
-        assert!(parse_rate("-5").is_err());
-        assert!(parse_rate("lots").is_err());
-    }
-
-    #[test]
-    fn fractions() {
-        assert_eq!(parse_fraction("0.05"), Ok(0.05));
-        assert_eq!(parse_fraction("5%"), Ok(0.05));
-        assert!(parse_fraction("150%").is_err());
-        assert!(parse_fraction("-0.1").is_err());
-        assert!(parse_fraction("x").is_err());
-    }
-
-    #[test]
-    fn cores() {
-        assert_eq!(parse_cores("2,3"), Ok(vec![2, 3]));
-        assert_eq!(parse_cores("0,4-6"), Ok(vec![0, 4, 5, 6]));
-        assert!(parse_cores("7-4").unwrap_err().contains("descending"));
-        assert!(parse_cores("a").is_err());
-        assert!(parse_cores("").is_err());
-    }
 
     #[test]
     fn clap_definitions_are_consistent() {

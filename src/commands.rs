@@ -72,8 +72,8 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
 pub fn template_check(path: &Path) -> Result<String, Error> {
     let spec = TemplateSpec::load(path)?;
     let feed = match spec.kind {
-        Kind::New => OrderFeed::from_template(&spec),
-        _ => OrderFeed::from_template(&TemplateSpec::parse(crate::run::DEFAULT_TEMPLATE, "built-in")?),
+        Kind::New => OrderFeed::from_template(&spec.fields),
+        _ => OrderFeed::from_template(&TemplateSpec::parse(crate::run::DEFAULT_TEMPLATE, "built-in")?.fields),
     };
     let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", feed.max_len());
     let (mut id, mut orig) = ([0u8; 16], [0u8; 16]);

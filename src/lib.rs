@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod report;
 pub mod run;
 pub mod transport;
+pub mod units;

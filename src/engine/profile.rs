@@ -132,9 +132,9 @@ impl Profile {
             }
             out
         };
-        let rate = |at: usize, s: &str| crate::cli::parse_rate(s).map_err(|m| err(at, m));
+        let rate = |at: usize, s: &str| crate::units::parse_rate(s).map_err(|e| err(at, e.to_string()));
         let dur = |at: usize, s: &str| {
-            crate::cli::parse_duration(s).map(|d| d.as_secs_f64()).map_err(|m| err(at, m)).and_then(|d| {
+            crate::units::parse_duration(s).map(|d| d.as_secs_f64()).map_err(|e| err(at, e.to_string())).and_then(|d| {
                 if d > 0.0 { Ok(d) } else { Err(err(at, format!("{s:?}: a duration must be more than 0"))) }
             })
         };

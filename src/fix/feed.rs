@@ -26,16 +26,10 @@
 //! empty (the field is left out, which FIX reads as day).
 
 use super::checksum::checksum;
-use super::template::{TemplateSpec, Value};
+use super::fields::{Field, Part, Value};
 use super::{SOH, tag};
 use std::fmt;
 use std::hash::BuildHasher;
-
-/// The tags a feed supplies, in the order they are written. The first
-/// [`CANCEL_FIELDS`] are the ones an OrderCancelRequest repeats.
-pub const FEED_TAGS: [u32; 6] = [tag::SYMBOL, tag::SIDE, tag::ORDER_QTY, tag::ORD_TYPE, tag::PRICE, tag::TIME_IN_FORCE];
-/// How many of [`FEED_TAGS`] an OrderCancelRequest (35=F) carries: Symbol, Side, OrderQty.
-pub const CANCEL_FIELDS: usize = 3;
 
 const COLUMNS: [&str; 6] = ["symbol", "side", "qty", "price", "ord_type", "tif"];
 const MAX_SYMBOL: usize = 64;
@@ -61,16 +55,6 @@ impl fmt::Display for FeedError {
 }
 
 impl std::error::Error for FeedError {}
-
-/// One order's pre-encoded fields, ready to copy into a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Part<'a> {
-    /// Names these bytes: equal ids mean equal bytes, so a template can skip the copy.
-    pub id: u32,
-    pub bytes: &'a [u8],
-    /// Their checksum contribution (byte sum mod 256).
-    pub sum: u8,
-}
 
 /// Where a distinct order's bytes are: 8 bytes each.
 #[derive(Debug, Clone, Copy)]
@@ -150,9 +134,10 @@ impl OrderFeed {
         Ok(b.finish())
     }
 
-    /// The feed of one order that a NewOrderSingle template's own values make.
-    pub fn from_template(spec: &TemplateSpec) -> OrderFeed {
-        let value = |t: u32| match spec.fields.iter().find(|f| f.tag == t).map(|f| &f.value) {
+    /// The feed of one order that a NewOrderSingle template's own values make, from its
+    /// fields (`&spec.fields` of a [`TemplateSpec`](crate::fix::template::TemplateSpec)).
+    pub fn from_template(fields: &[Field]) -> OrderFeed {
+        let value = |t: u32| match fields.iter().find(|f| f.tag == t).map(|f| &f.value) {
             Some(Value::Literal(v)) => v.as_slice(),
             _ => b"",
         };
@@ -471,13 +456,5 @@ mod tests {
     #[test]
     fn a_header_line_is_only_skipped_first() {
         assert!(err("A,1,1,1,2,0\nsymbol,side,qty,price,ord_type,tif\n").starts_with("f.csv:2:8: side:"));
-    }
-
-    #[test]
-    fn the_template_makes_a_feed_of_one_order() {
-        let spec = TemplateSpec::parse(include_str!("../../fix-templates/new-order-single.fix"), "t.fix").unwrap();
-        let f = OrderFeed::from_template(&spec);
-        assert_eq!((f.rows(), f.distinct()), (1, 1));
-        assert_eq!(order(&f, 0), "55=ACME|54=1|38=100|40=2|44=10.25|59=0|");
     }
 }

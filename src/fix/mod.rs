@@ -11,6 +11,9 @@ pub mod checksum;
 pub mod clordid;
 pub mod encode;
 pub mod feed;
+pub mod fields;
+#[cfg(test)]
+mod order_tests;
 pub mod parse;
 pub mod session;
 pub mod template;

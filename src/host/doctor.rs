@@ -8,67 +8,12 @@
 //! readers that fill the result file's `host` block. [`check_host`] is the impure wrapper for
 //! the real host. Nothing here changes the host: fixes are printed, never applied.
 
+pub use super::checks::{Check, Level};
+
 use super::checks::{self, Ctx};
-use serde::Serialize;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;
-
-/// A check's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Tuned as fixblast wants it.
-    Ok,
-    /// May distort the numbers, or costs latency on some set-ups.
-    Warn,
-    /// Distorts the numbers: fix it before trusting a result. Makes `doctor` exit 1.
-    Fail,
-    /// A file was missing or unreadable: `found` says which and why.
-    Unknown,
-}
-
-impl Level {
-    /// The label in the text output.
-    pub fn label(self) -> &'static str {
-        match self {
-            Level::Ok => "ok",
-            Level::Warn => "warn",
-            Level::Fail => "FAIL",
-            Level::Unknown => "unknown",
-        }
-    }
-}
-
-/// One check's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// A short stable name (`isolation`, `c-states` …), for scripts.
-    pub name: &'static str,
-    pub level: Level,
-    /// What was found, with the values read.
-    pub found: String,
-    /// Why it matters for latency.
-    pub why: String,
-    /// The exact command or `tuning/` script that fixes it, when something needs fixing.
-    pub fix: Option<String>,
-}
-
-impl Check {
-    pub(crate) fn new(name: &'static str, level: Level, found: impl Into<String>, why: impl Into<String>) -> Check {
-        Check { name, level, found: found.into(), why: why.into(), fix: None }
-    }
-
-    /// An `unknown` check: `reason` says what could not be read.
-    pub(crate) fn unknown(name: &'static str, reason: impl std::fmt::Display, why: impl Into<String>) -> Check {
-        Check::new(name, Level::Unknown, format!("unknown: {reason}"), why)
-    }
-
-    pub(crate) fn fix(mut self, fix: impl Into<String>) -> Check {
-        self.fix = Some(fix.into());
-        self
-    }
-}
 
 /// What the checks need besides the files under `root`.
 #[derive(Debug, Clone)]

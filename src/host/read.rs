@@ -7,6 +7,7 @@
 //! does not parse is an [`Unreadable`] too. Judging a fact (ok, warn, fail) is not done here;
 //! that belongs to the checks. Interrupt facts live in [`super::read_irq`].
 
+use crate::units::UnitError;
 use std::fmt;
 use std::path::Path;
 
@@ -58,12 +59,12 @@ pub fn dir_names(root: &Path, rel: &str) -> Fact<Vec<String>> {
 
 /// Parses a kernel CPU list (`0-3,6`). Empty text and `(null)` (an empty mask on some
 /// kernels) are the empty list.
-pub fn cpu_list(s: &str) -> Result<Vec<usize>, String> {
+pub fn cpu_list(s: &str) -> Result<Vec<usize>, UnitError> {
     let s = s.trim();
     if s.is_empty() || s == "(null)" {
         return Ok(Vec::new());
     }
-    let mut cores = crate::cli::parse_cores(s)?;
+    let mut cores = crate::units::parse_cores(s)?;
     cores.sort_unstable();
     cores.dedup();
     Ok(cores)

@@ -128,7 +128,9 @@ pub fn parse(spec: &str) -> Result<Vec<Threshold>, SpecError> {
                 .and_then(|n| n.trim().parse::<f64>().ok())
                 .filter(|v| (0.0..=100.0).contains(v))
                 .ok_or_else(|| err(value_at, format!("{value:?} is not a percentage like 0.1% or 99%")))?,
-            Metric::Latency(..) => crate::cli::parse_duration(value).map_err(|m| err(value_at, m))?.as_nanos() as f64,
+            Metric::Latency(..) => {
+                crate::units::parse_duration(value).map_err(|e| err(value_at, e.to_string()))?.as_nanos() as f64
+            }
         };
         out.push(Threshold { text: t.to_string(), metric, op, value: v });
     }

@@ -3,7 +3,7 @@
 //! value and what is allowed.
 
 use super::outputs::{Outputs, config_hash};
-use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, StartAt};
+use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs};
 use crate::engine::mix::Mix;
 use crate::engine::profile::Profile;
 use crate::engine::schedule::Arrival;
@@ -16,6 +16,7 @@ use crate::fix::template::TemplateSpec;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use crate::transport::{Transport, TransportConfig};
+use crate::units::StartAt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -259,7 +260,7 @@ impl RunConfig {
         }
         let (feed, feed_name) = match &a.orders {
             Some(p) => (OrderFeed::load(p)?, Some(p.display().to_string())),
-            None => (OrderFeed::from_template(&template), None),
+            None => (OrderFeed::from_template(&template.fields), None),
         };
         if a.runs == 0 || a.runs > 1000 {
             return usage(format!("--runs {}: must be 1 to 1000", a.runs));

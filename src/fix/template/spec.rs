@@ -25,7 +25,7 @@
 
 use super::Vars;
 use crate::fix::encode::{Encoder, Overflow};
-use crate::fix::feed::FEED_TAGS;
+use crate::fix::fields::{FEED_TAGS, Field, Placeholder, Value};
 use crate::fix::{SOH, tag};
 use std::fmt;
 
@@ -53,47 +53,6 @@ impl fmt::Display for TemplateError {
 }
 
 impl std::error::Error for TemplateError {}
-
-/// What a field's value is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placeholder {
-    SenderCompId,
-    TargetCompId,
-    Seq,
-    SendingTime,
-    TransactTime,
-    ClOrdId,
-    OrigClOrdId,
-}
-
-impl Placeholder {
-    const ALL: [(Placeholder, &'static str, u32); 7] = [
-        (Placeholder::SenderCompId, "{sender_comp_id}", tag::SENDER_COMP_ID),
-        (Placeholder::TargetCompId, "{target_comp_id}", tag::TARGET_COMP_ID),
-        (Placeholder::Seq, "{seq}", tag::MSG_SEQ_NUM),
-        (Placeholder::SendingTime, "{sending_time}", tag::SENDING_TIME),
-        (Placeholder::TransactTime, "{transact_time}", tag::TRANSACT_TIME),
-        (Placeholder::ClOrdId, "{clordid}", tag::CL_ORD_ID),
-        (Placeholder::OrigClOrdId, "{orig_clordid}", tag::ORIG_CL_ORD_ID),
-    ];
-
-    fn for_tag(t: u32) -> Option<(Placeholder, &'static str)> {
-        Self::ALL.iter().find(|(_, _, pt)| *pt == t).map(|(p, n, _)| (*p, *n))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    Literal(Vec<u8>),
-    Placeholder(Placeholder),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
-    pub tag: u32,
-    pub value: Value,
-    pub line: usize,
-}
 
 /// The message types fixblast sends from templates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,8 +1,7 @@
 //! Clock checks: is the TSC invariant, which clocksource does the kernel use, and what rate
 //! did quanta calibrate for the TSC? fixblast timestamps every order with the TSC.
 
-use super::Ctx;
-use crate::host::doctor::{Check, Level};
+use super::{Check, Ctx, Level};
 use crate::host::read;
 
 /// Does the CPU have an invariant TSC (`constant_tsc` and `nonstop_tsc`)?

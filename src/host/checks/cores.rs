@@ -1,8 +1,7 @@
 //! Checks on the measurement cores themselves: isolation from the scheduler, the timer tick
 //! (`nohz_full`), and SMT siblings that share a core's execution units.
 
-use super::{Ctx, cores_text};
-use crate::host::doctor::{Check, Level};
+use super::{Check, Ctx, Level, cores_text};
 use crate::host::read::{self, Fact, format_cpu_list};
 use std::path::Path;
 

@@ -1,8 +1,7 @@
 //! Interrupt checks: is irqbalance running, and which device IRQs (NIC queues above all) run
 //! on, or may be moved to, the measurement cores?
 
-use super::{Ctx, cores_text};
-use crate::host::doctor::{Check, Level};
+use super::{Check, Ctx, Level, cores_text};
 use crate::host::read;
 use crate::host::read_irq::{self, Irq};
 

@@ -1,8 +1,7 @@
 //! Power-management checks on the measurement cores: the cpufreq governor, the clock they
 //! run at (and turbo), and how deep they may sleep (cpuidle states, `/dev/cpu_dma_latency`).
 
-use super::{Ctx, cores_text};
-use crate::host::doctor::{Check, Level};
+use super::{Check, Ctx, Level, cores_text};
 use crate::host::read::{self, Fact};
 use std::path::Path;
 

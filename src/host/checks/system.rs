@@ -1,8 +1,7 @@
 //! System-wide checks: io_uring availability, transparent huge pages, swap, socket busy
 //! polling, and whether this is a virtual machine.
 
-use super::Ctx;
-use crate::host::doctor::{Check, Level};
+use super::{Check, Ctx, Level};
 use crate::host::read::{self, Fact};
 use crate::host::read_irq;
 
