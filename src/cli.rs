@@ -1,5 +1,5 @@
 //! Command-line definitions (clap) and help text. Values are parsed here raw, with the unit
-//! parsers of [`crate::units`]; [`crate::run::RunConfig::from_args`] validates them into a
+//! parsers of [`crate::units`]; `run::RunConfig::from_args` validates them into a
 //! config once. Only `main`, `commands` and `run` may import this module.
 
 use crate::units::{StartAt, UnitError, parse_cores, parse_duration, parse_fraction, parse_rate, parse_start_at};

@@ -114,7 +114,7 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
         let name = csv.display().to_string();
         let text = std::fs::read_to_string(csv).map_err(|e| Error::File { path: name.clone(), source: e })?;
         let points = sweep::parse_csv(&text, &name).map_err(Error::Usage)?;
-        return write_whole(html, sweep::render_sweep_html(&points, &name).as_bytes());
+        return Ok(write_whole(html, sweep::render_sweep_html(&points, &name).as_bytes())?);
     }
     let Some(path) = &a.result else { return usage("fixblast report: give RESULT.json or --sweep SUMMARY.csv") };
     let r = load_result(path)?;
@@ -122,7 +122,7 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
         return usage("fixblast report: nothing to write; give --html, --percentiles or --csv");
     }
     let files = Files { json: None, percentiles: a.percentiles.clone(), csv: a.csv.clone(), html: a.html.clone() };
-    crate::report::files::write(&r, &files)
+    Ok(crate::report::files::write(&r, &files)?)
 }
 
 /// Loads result files; the first that is not a usable result is a usage error (exit 2)

@@ -10,10 +10,11 @@ use crate::fix::feed::FeedError;
 use crate::fix::template::TemplateError;
 use crate::host::CpuDmaLatencyError;
 use crate::report::compare::OptionsError;
+use crate::report::files::WriteError;
 use crate::report::load::LoadError;
 use crate::report::merge::MergeError;
 use crate::transport::uring::ProbeError;
-use std::fmt;
+pub use crate::units::SpecError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -28,6 +29,9 @@ pub enum Error {
     /// A file that cannot be read or written: the path, then the cause.
     #[error("{path}")]
     File { path: String, source: std::io::Error },
+    /// A rendered file that could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
     /// A `--profile`, `--sla` or `--mix` value that does not parse.
     #[error(transparent)]
     Spec(#[from] SpecError),
@@ -62,6 +66,7 @@ impl Error {
             | Error::Feed(_)
             | Error::File { .. }
             | Error::Spec(_)
+            | Error::Write(_)
             | Error::Load(_)
             | Error::Merge(_)
             | Error::Compare(_)
@@ -99,31 +104,3 @@ impl From<FeedError> for Error {
 pub(crate) fn usage<T>(msg: impl Into<String>) -> Result<T, Error> {
     Err(Error::Usage(msg.into()))
 }
-
-/// A flag value in a small language (`--profile`, `--sla`, `--mix`) that does not parse:
-/// where and why, shown with a caret under the column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SpecError {
-    pub flag: &'static str,
-    pub spec: String,
-    /// 0-based byte offset of the offending part.
-    pub at: usize,
-    pub message: String,
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {:?}: {} (at column {})\n  {}\n  {}^",
-            self.flag,
-            self.spec,
-            self.message,
-            self.at + 1,
-            self.spec,
-            " ".repeat(self.at)
-        )
-    }
-}
-
-impl std::error::Error for SpecError {}

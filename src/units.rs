@@ -212,3 +212,31 @@ mod tests {
         }
     }
 }
+
+/// A flag value in a small language (`--profile`, `--sla`, `--mix`) that does not parse:
+/// where and why, shown with a caret under the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub flag: &'static str,
+    pub spec: String,
+    /// 0-based byte offset of the offending part.
+    pub at: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {:?}: {} (at column {})\n  {}\n  {}^",
+            self.flag,
+            self.spec,
+            self.message,
+            self.at + 1,
+            self.spec,
+            " ".repeat(self.at)
+        )
+    }
+}
+
+impl std::error::Error for SpecError {}

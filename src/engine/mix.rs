@@ -5,8 +5,8 @@
 //! as evenly as their weights allow (smooth weighted round-robin), so a 90/8/2 mix sends a
 //! cancel about every 12 messages, not eight in a row. The worker only steps an index.
 
-use crate::error::SpecError;
 use crate::fix::template::Kind;
+use crate::units::SpecError;
 
 /// Longest cycle accepted: weights reduced by their common divisor must add up to no more.
 const MAX_CYCLE: u64 = 1_000_000;

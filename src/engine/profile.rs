@@ -46,7 +46,7 @@ pub enum Profile {
     Table(Vec<(f64, f64)>),
 }
 
-pub use crate::error::SpecError;
+pub use crate::units::SpecError;
 
 impl Profile {
     /// The target rate (orders/s) at `t_s` seconds after warm-up (negative: warm-up).

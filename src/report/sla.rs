@@ -49,7 +49,7 @@ pub struct Threshold {
     value: f64,
 }
 
-pub use crate::error::SpecError;
+pub use crate::units::SpecError;
 
 /// The kind an `--sla` prefix names.
 fn sla_kind(prefix: &str) -> Option<LatencyKind> {

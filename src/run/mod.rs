@@ -102,7 +102,7 @@ fn run_once(cfg: &RunConfig, which: Which) -> Result<Outcome, Error> {
 /// Writes the files asked for (all but the interval log, written as the run goes).
 fn write_outputs(cfg: &RunConfig, r: &RunResult, which: Which) -> Result<(), Error> {
     let o = &cfg.outputs;
-    crate::report::files::write(
+    Ok(crate::report::files::write(
         r,
         &crate::report::files::Files {
             json: o.path(&o.json, which),
@@ -110,7 +110,7 @@ fn write_outputs(cfg: &RunConfig, r: &RunResult, which: Which) -> Result<(), Err
             csv: o.path(&o.csv, which),
             html: o.path(&o.html, which),
         },
-    )
+    )?)
 }
 
 fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outcome, Error> {
