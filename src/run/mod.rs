@@ -1,6 +1,6 @@
 //! `fixblast run`: validates the options into a [`RunConfig`] once, starts the built-in
 //! gateway when there is no `--target`, connects, hands the sessions to pinned workers and
-//! waits for them to log on; then the [`reporter`] takes over until they are done, and the
+//! waits for them to log on; then the reporter (`run/reporter/`) takes over until they are done, and the
 //! result files are written (by [`crate::report::files`]).
 
 mod config;

@@ -90,7 +90,7 @@ pub enum ProtocolError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     LoggedOn,
-    /// The peer answered our Logon with a Logout (text in [`Session::text`]) or closed.
+    /// The peer answered our Logon with a Logout (text in [`Session::text`](super::Session::text)) or closed.
     LogonRejected,
     /// No Logon reply within the logon timeout.
     LogonTimeout,
