@@ -2,10 +2,15 @@
 //! each ClOrdID, so an ExecutionReport finds its order in O(1).
 //!
 //! Orders take slots in send order, so the oldest order awaiting a reply is always at the
-//! tail: timeouts are found by looking at the tail only. A slot is reusable once its order
-//! is acked (a fill may still arrive and is matched while the slot is not reused) or
-//! finished. A full ring means more orders await their first reply than the ring holds: the
-//! caller waits, and the wait shows up as schedule lag.
+//! tail: timeouts are found by looking at the tail only. An order unanswered after
+//! `--timeout` becomes *overdue*: it no longer counts as awaiting (a closed loop sends on),
+//! but it keeps its slot, so a late reply is still matched and keeps its real latency. A
+//! slot is reusable once its order is answered (a fill may still arrive and is matched while
+//! the slot is not reused) or finished; an unanswered order, overdue or not, is never
+//! evicted. A full ring means more orders are unanswered than the ring holds: the caller
+//! waits, and the wait shows up as schedule lag (and, past the window, as orders not sent).
+//! Orders still unanswered when the run ends are the timed-out ones
+//! ([`take_unanswered`](Pending::take_unanswered)).
 //!
 //! [`Resting`] keeps the orders known to rest at the gateway (acked, not filled or cancelled),
 //! for `--mix` cancels and replaces to amend.
@@ -23,6 +28,8 @@ pub struct Slot {
     /// TSC reading when it was handed to the transport.
     pub sent_raw: u64,
     pub acked: bool,
+    /// Unanswered past `--timeout`: a reply now is late.
+    pub overdue: bool,
     /// Sent during warm-up: counted apart, never recorded in results.
     pub warmup: bool,
     /// What was sent: a new order, a cancel or a replace.
@@ -39,8 +46,10 @@ pub struct Pending {
     head: u64,
     /// Oldest slot that may still await its first reply.
     tail: u64,
-    /// Orders awaiting their first reply.
+    /// Orders awaiting their first reply, not yet overdue.
     awaiting: u32,
+    /// Overdue orders still unanswered.
+    overdue: u32,
 }
 
 impl Pending {
@@ -53,13 +62,40 @@ impl Pending {
             head: 0,
             tail: 0,
             awaiting: 0,
+            overdue: 0,
         }
     }
 
-    /// Orders awaiting their first ExecutionReport.
+    /// Orders awaiting their first ExecutionReport, not yet overdue.
     #[inline]
     pub fn awaiting(&self) -> u32 {
         self.awaiting
+    }
+
+    /// Orders unanswered past `--timeout`, whose slots wait for a late reply.
+    #[inline]
+    pub fn overdue(&self) -> u32 {
+        self.overdue
+    }
+
+    /// Every order without its first reply, overdue or not.
+    #[inline]
+    pub fn unanswered(&self) -> u32 {
+        self.awaiting + self.overdue
+    }
+
+    /// The order in `slot` has its first reply (or is finished): it no longer counts as
+    /// awaiting or overdue.
+    #[inline]
+    fn answered(&mut self, slot: usize) {
+        let s = &self.slots[slot];
+        if s.id != 0 && !s.acked {
+            if s.overdue {
+                self.overdue -= 1;
+            } else {
+                self.awaiting -= 1;
+            }
+        }
     }
 
     /// The slot number the next order would take, or `None` when the ring is full of orders
@@ -71,7 +107,8 @@ impl Pending {
         }
         let idx = (self.head & self.mask) as usize;
         let s = &self.slots[idx];
-        // An acked or free slot may be taken; one still awaiting its reply may not.
+        // An acked or free slot may be taken; one still without its reply may not, overdue
+        // or not: its reply would be lost.
         if s.id != 0 && !s.acked {
             return None;
         }
@@ -96,11 +133,8 @@ impl Pending {
     /// Marks the order in `slot` as acked.
     #[inline]
     pub fn ack(&mut self, slot: u32) {
-        let s = &mut self.slots[slot as usize];
-        if !s.acked {
-            s.acked = true;
-            self.awaiting -= 1;
-        }
+        self.answered(slot as usize);
+        self.slots[slot as usize].acked = true;
         self.settle();
     }
 
@@ -119,10 +153,8 @@ impl Pending {
     /// Frees `slot`: the order is finished (filled, rejected, cancelled).
     #[inline]
     pub fn finish(&mut self, slot: u32) {
+        self.answered(slot as usize);
         let s = &mut self.slots[slot as usize];
-        if s.id != 0 && !s.acked {
-            self.awaiting -= 1;
-        }
         s.id = 0;
         s.acked = false;
         self.settle();
@@ -136,25 +168,39 @@ impl Pending {
         self.slots.get(slot).is_some_and(|s| s.id == id && s.acked)
     }
 
-    /// Expires orders at the tail that have awaited their first reply since before `cutoff_ns`
-    /// (intended time). Calls `on_expired` for each; returns how many.
+    /// Marks the orders at the tail that have awaited their first reply since before
+    /// `cutoff_ns` (intended time) as overdue. They keep their slots: a late reply is still
+    /// matched. Returns how many became overdue.
     #[inline]
-    pub fn expire(&mut self, cutoff_ns: u64, mut on_expired: impl FnMut(&Slot)) -> u32 {
+    pub fn mark_overdue(&mut self, cutoff_ns: u64) -> u32 {
         let mut n = 0;
         while self.tail < self.head {
             let idx = (self.tail & self.mask) as usize;
-            let s = self.slots[idx];
-            if s.id != 0 && !s.acked {
+            let s = &mut self.slots[idx];
+            if s.id != 0 && !s.acked && !s.overdue {
                 if s.intended_ns >= cutoff_ns {
                     break;
                 }
-                on_expired(&s);
-                self.slots[idx].id = 0;
+                s.overdue = true;
                 self.awaiting -= 1;
+                self.overdue += 1;
                 n += 1;
             }
             self.tail += 1;
         }
+        n
+    }
+
+    /// The run is over: calls `on_unanswered` for every order still without its first reply
+    /// (the timed-out ones) and frees their slots. Returns how many.
+    pub fn take_unanswered(&mut self, mut on_unanswered: impl FnMut(&Slot)) -> u32 {
+        let mut n = 0;
+        for s in self.slots.iter_mut().filter(|s| s.id != 0 && !s.acked) {
+            on_unanswered(s);
+            s.id = 0;
+            n += 1;
+        }
+        (self.awaiting, self.overdue, self.tail) = (0, 0, self.head);
         n
     }
 }
@@ -239,19 +285,64 @@ mod tests {
     }
 
     #[test]
-    fn expiry_takes_the_oldest_unanswered_orders_only() {
+    fn only_the_oldest_unanswered_orders_become_overdue() {
         let mut p = Pending::new(8);
         let a = order(&mut p, 1, 10);
         order(&mut p, 2, 20);
         order(&mut p, 3, 30);
         p.ack(a);
-        let mut expired = Vec::new();
-        assert_eq!(p.expire(25, |s| expired.push(s.id)), 1);
-        assert_eq!(expired, vec![2]);
-        assert_eq!(p.awaiting(), 1);
-        assert_eq!(p.expire(25, |_| {}), 0);
-        assert_eq!(p.expire(u64::MAX, |_| {}), 1);
+        assert_eq!(p.mark_overdue(25), 1);
+        assert_eq!((p.awaiting(), p.overdue(), p.unanswered()), (1, 1, 2));
+        assert_eq!(p.mark_overdue(25), 0, "an order becomes overdue once");
+        assert_eq!(p.mark_overdue(u64::MAX), 1);
+        assert_eq!((p.awaiting(), p.overdue()), (0, 2));
+    }
+
+    #[test]
+    fn a_late_reply_still_finds_its_overdue_order() {
+        let mut p = Pending::new(8);
+        let a = order(&mut p, 1, 10);
+        let b = order(&mut p, 2, 20);
+        assert_eq!(p.mark_overdue(u64::MAX), 2);
+        let s = p.get_mut(a, 1).expect("an overdue order keeps its slot");
+        assert!(s.overdue && !s.acked);
+        p.ack(a);
+        assert_eq!((p.awaiting(), p.overdue()), (0, 1));
+        p.finish(b);
+        assert_eq!((p.awaiting(), p.overdue()), (0, 0));
+        // Acked or finished twice changes nothing.
+        p.ack(a);
+        p.finish(b);
+        assert_eq!(p.unanswered(), 0);
+    }
+
+    #[test]
+    fn an_overdue_order_is_never_evicted_by_a_new_one() {
+        let mut p = Pending::new(2);
+        let a = order(&mut p, 1, 10);
+        order(&mut p, 2, 20);
+        p.mark_overdue(u64::MAX);
         assert_eq!(p.awaiting(), 0);
+        assert_eq!(p.next_free(), None, "both slots still wait for their replies");
+        p.ack(a);
+        assert_eq!(p.next_free(), Some(a));
+    }
+
+    #[test]
+    fn at_the_end_every_unanswered_order_is_taken_once() {
+        let mut p = Pending::new(8);
+        let a = order(&mut p, 1, 10);
+        order(&mut p, 2, 20);
+        order(&mut p, 3, 30);
+        p.ack(a);
+        p.mark_overdue(25);
+        let mut taken = Vec::new();
+        assert_eq!(p.take_unanswered(|s| taken.push((s.id, s.overdue))), 2);
+        taken.sort();
+        assert_eq!(taken, vec![(2, true), (3, false)]);
+        assert_eq!(p.unanswered(), 0);
+        assert!(p.get_mut(a, 1).is_some(), "an acked order is not taken");
+        assert_eq!(p.take_unanswered(|_| {}), 0);
     }
 
     fn packed(slot: u32, counter: u32) -> u64 {
@@ -294,12 +385,12 @@ mod tests {
     }
 
     #[test]
-    fn a_reply_out_of_order_does_not_block_expiry_of_older_orders() {
+    fn a_reply_out_of_order_does_not_block_older_orders_becoming_overdue() {
         let mut p = Pending::new(8);
         order(&mut p, 1, 10);
         let b = order(&mut p, 2, 20);
         p.finish(b);
-        assert_eq!(p.expire(30, |_| {}), 1);
-        assert_eq!(p.awaiting(), 0);
+        assert_eq!(p.mark_overdue(30), 1);
+        assert_eq!((p.awaiting(), p.overdue()), (0, 1));
     }
 }

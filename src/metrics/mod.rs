@@ -27,7 +27,8 @@ pub fn histogram() -> Histogram<u64> {
 pub enum ErrorKind {
     /// The gateway rejected an order (ExecType 8).
     Rejected,
-    /// No ExecutionReport within `--timeout`.
+    /// No ExecutionReport by the end of the run, after a drain of up to `--timeout` (a
+    /// reply after `--timeout` but before that is late, not an error).
     TimedOut,
     /// An ExecutionReport whose ClOrdID matches no order in flight.
     Unmatched,
@@ -127,9 +128,11 @@ pub struct Counts {
     pub by_kind: [KindCounts; 3],
     /// Cancels and replaces that found no live order to amend and went out as new orders.
     pub substituted: u64,
-    /// Orders that timed out after sending stopped: replies still missing when the drain
-    /// after the run ended (also counted as timed out).
+    /// Orders still unanswered when the drain after the run ended (also counted as timed
+    /// out).
     pub missing: u64,
+    /// Replies that came after `--timeout`: matched, their real latency recorded.
+    pub late: u64,
 }
 
 impl Counts {
@@ -159,6 +162,7 @@ impl Counts {
         }
         self.substituted += o.substituted;
         self.missing += o.missing;
+        self.late += o.late;
     }
 }
 

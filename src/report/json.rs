@@ -155,12 +155,19 @@ pub struct Orders {
     pub acked: u64,
     pub filled: u64,
     pub rejected: u64,
+    /// Still unanswered when the run ended, after a drain of up to `--timeout` once sending
+    /// stopped. An order answered after `--timeout` is `late`, not timed out.
     pub timed_out: u64,
+    /// Replies whose ClOrdID names no order this run sent (or one already answered).
     pub unmatched: u64,
     /// Sent but never answered by the end of the drain after sending stopped (also in
     /// `timed_out`). Above 0, the rate was not achieved.
     #[serde(default)]
     pub missing_replies: u64,
+    /// Answered after `--timeout`: matched to their orders, their real latency in the
+    /// histograms (a stall is never hidden), and counted here, never as unmatched.
+    #[serde(default)]
+    pub late: u64,
 }
 
 /// Per message type of the mix.
@@ -416,6 +423,7 @@ impl Orders {
             timed_out: c.get(ErrorKind::TimedOut),
             unmatched: c.get(ErrorKind::Unmatched),
             missing_replies: c.missing,
+            late: c.late,
         }
     }
 }

@@ -218,6 +218,7 @@ pub(crate) mod tests {
                 timed_out: 0,
                 unmatched: 0,
                 missing_replies: 0,
+                late: 0,
             },
             messages: Messages {
                 new: MessageCounts { sent: n, answered: n, rejected: 0 },

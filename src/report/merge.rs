@@ -139,6 +139,7 @@ impl Default for Sums {
                 timed_out: 0,
                 unmatched: 0,
                 missing_replies: 0,
+                late: 0,
             },
             messages: Messages { new: zero.clone(), cancel: zero.clone(), replace: zero, substituted: 0 },
             errors: Errors { total: 0, by_kind: BTreeMap::new() },
@@ -175,6 +176,7 @@ impl Sums {
         o.timed_out += ro.timed_out;
         o.unmatched += ro.unmatched;
         o.missing_replies += ro.missing_replies;
+        o.late += ro.late;
         for (into, from) in
             [(&mut m.new, &r.messages.new), (&mut m.cancel, &r.messages.cancel), (&mut m.replace, &r.messages.replace)]
         {

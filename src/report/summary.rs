@@ -157,6 +157,13 @@ pub fn summary(r: &RunResult) -> String {
             o.missing_replies
         );
     }
+    if o.late > 0 {
+        let _ = writeln!(
+            out,
+            "LATE: {} replies came after --timeout ({}s); matched, their real latency is in the percentiles",
+            o.late, r.config.timeout_s
+        );
+    }
     if o.not_sent > 0 {
         let _ = writeln!(out, "NOT SENT: {} orders due in the window never left (the harness fell behind)", o.not_sent);
     }

@@ -391,7 +391,9 @@ impl RunConfig {
             Load::Open { ref profile, .. } => {
                 let rate = profile.peak(self.timing.duration_ns as f64 / 1e9);
                 let per_session = rate / self.sessions as f64;
-                (per_session * self.timing.timeout_ns as f64 / 1e9 * 2.0).ceil() as usize
+                // Unanswered orders keep their slots past --timeout, for their late replies: room
+                // for 4 timeouts' worth, so a stall that long still sends on.
+                (per_session * self.timing.timeout_ns as f64 / 1e9 * 4.0).ceil() as usize
             }
         };
         n.clamp(64, clordid::MAX_SLOTS)

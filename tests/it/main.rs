@@ -11,6 +11,7 @@ mod multi;
 mod quickfix;
 mod results;
 mod run;
+mod stall;
 
 use clap::Parser;
 use fixblast::cli::{Cli, Command};

@@ -71,8 +71,11 @@ fn runs_write_each_run_and_the_runs_combined() {
         assert_eq!(n, &format!("r-{hash}-{run}.json"));
     }
     let one = load(&dir.join(&names[0]));
+    let two = load(&dir.join(&names[1]));
     let all = load(&dir.join(&names[2]));
-    assert_eq!(all.orders.sent, 2 * one.orders.sent);
+    // Exactly the two runs' orders (on a loaded host a run may send one order fewer).
+    assert_eq!(all.orders.sent, one.orders.sent + two.orders.sent);
+    assert!(one.orders.sent > 0 && two.orders.sent > 0);
     let runs = all.runs.expect("the combined result has the runs' variation");
     assert_eq!(runs.count, 2);
     assert_eq!(runs.ack["p50"].values.len(), 2);

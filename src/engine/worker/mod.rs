@@ -218,27 +218,26 @@ impl<T: Transport> Worker<T> {
             }
         }
     }
-    /// Waits for the replies still due, up to `--timeout` after sending stopped. Those that
-    /// never come are the replies missing at the end.
+    /// Waits for the replies still due (overdue ones included: a late reply is still
+    /// measured), up to `--timeout` after sending stopped. The orders still unanswered then
+    /// are the ones that timed out: their replies are missing.
     fn drain(&mut self, measure_end: u64) {
-        self.recorder.draining = true;
         let stopped = self.shared.stop_ns.load(Ordering::Acquire).min(measure_end).min(self.now().1);
         let deadline = stopped + self.timing.timeout_ns;
         loop {
             let (_, ns) = self.now();
             let progress = self.step(ns);
-            let awaiting: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.awaiting()).sum();
-            if awaiting == 0 || ns >= deadline || self.sessions.iter().all(|s| s.done) {
+            let unanswered: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.unanswered()).sum();
+            if unanswered == 0 || ns >= deadline || self.sessions.iter().all(|s| s.done) {
                 break;
             }
             if !progress {
                 self.poll.idle();
             }
         }
-        // Whatever is still unanswered has had its full timeout.
         for s in &mut self.sessions {
             let recorder = &mut self.recorder;
-            s.pending.expire(u64::MAX, |slot| recorder.timed_out(slot));
+            s.pending.take_unanswered(|slot| recorder.timed_out(slot));
         }
     }
 

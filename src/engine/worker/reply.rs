@@ -30,8 +30,6 @@ pub(super) struct Recorder {
     pub(super) last_sent_ns: u64,
     /// Measured orders sent so far (for `--count`).
     pub(super) sent_total: u64,
-    /// Sending has stopped: an order that times out now is a reply missing at the end.
-    pub(super) draining: bool,
 }
 
 impl Recorder {
@@ -45,7 +43,6 @@ impl Recorder {
             warmup_end_ns: u64::MAX,
             last_sent_ns: 0,
             sent_total: 0,
-            draining: false,
         }
     }
 
@@ -54,13 +51,13 @@ impl Recorder {
         if warmup { &mut self.warm } else { &mut self.counts }
     }
 
-    /// An order got no reply within `--timeout`.
+    /// The run ended, after its drain, with no reply to this order: it timed out, and its
+    /// reply is missing.
     #[inline]
     pub(super) fn timed_out(&mut self, slot: &Slot) {
-        let draining = self.draining;
         let c = self.phase(slot.warmup);
         c.error(ErrorKind::TimedOut);
-        c.missing += draining as u64;
+        c.missing += 1;
     }
 
     #[inline]
@@ -121,7 +118,10 @@ impl Recorder {
             Kind::Replace if rejected || msg.exec_type == b'5' => LatencyKind::Replace,
             Kind::Cancel | Kind::Replace => return,
         };
-        let kc = &mut self.phase(s.warmup).by_kind[s.kind as usize];
+        let counts = self.phase(s.warmup);
+        // Answered after --timeout: late, matched, and its latency is the real one.
+        counts.late += s.overdue as u64;
+        let kc = &mut counts.by_kind[s.kind as usize];
         kc.answered += 1;
         kc.rejected += rejected as u64;
         if rejected

@@ -65,7 +65,16 @@ impl Book {
         self.counter += 1;
         let id = ClOrdId { session: SESSION, slot, counter: self.counter };
         let warmup = intended_ns < self.recorder.warmup_end_ns;
-        self.pending.insert(Slot { id: id.pack(), intended_ns, sent_raw, acked: false, warmup, kind, order });
+        self.pending.insert(Slot {
+            id: id.pack(),
+            intended_ns,
+            sent_raw,
+            acked: false,
+            overdue: false,
+            warmup,
+            kind,
+            order,
+        });
         let orig = if orig == 0 { String::new() } else { text(ClOrdId::unpack(orig)) };
         Sent { id: text(id), orig, order }
     }
@@ -79,10 +88,15 @@ impl Book {
         recorder.on_app(clock, now_raw, now_ns, pending, resting, SESSION, &msg, &wire);
     }
 
-    /// Times out, as `step` does, every order due before `cutoff_ns`.
-    fn expire(&mut self, cutoff_ns: u64) -> u32 {
+    /// Marks overdue, as `step` does at `--timeout`, every order due before `cutoff_ns`.
+    fn overdue(&mut self, cutoff_ns: u64) -> u32 {
+        self.pending.mark_overdue(cutoff_ns)
+    }
+
+    /// Ends the run, as `drain` does: what is still unanswered timed out.
+    fn end(&mut self) -> u32 {
         let Book { recorder, pending, .. } = self;
-        pending.expire(cutoff_ns, |slot| recorder.timed_out(slot))
+        pending.take_unanswered(|slot| recorder.timed_out(slot))
     }
 
     /// The resting orders, newest first, as amends would take them (this empties the list).
@@ -355,31 +369,61 @@ fn a_refused_replace_puts_the_original_order_back() {
 }
 
 #[test]
-fn timeouts_count_in_their_phase_and_as_missing_only_while_draining() {
+fn an_overdue_order_is_no_error_until_the_run_ends_without_its_reply() {
     let mut b = Book::new(8);
     b.send(Kind::New, WARMUP_END - 500, TSC);
     b.send(Kind::New, T, TSC + 1_000);
     b.send(Kind::New, T + 1_000, TSC + 2_000);
-    // During the run: the warm-up order and the first measured one are overdue.
-    assert_eq!(b.expire(T + 1), 2);
+    // Past --timeout: the warm-up order and the first measured one are overdue, not errors.
+    assert_eq!(b.overdue(T + 1), 2);
+    assert_eq!((b.pending.awaiting(), b.pending.overdue()), (1, 2));
+    assert_eq!(errors(b.warm()), vec![]);
+    assert_eq!(errors(b.counts()), vec![]);
+    // The run ends with all three unanswered: each timed out once, in its phase, and missing.
+    assert_eq!(b.end(), 3);
     assert_eq!(errors(b.warm()), vec![(ErrorKind::TimedOut, 1)]);
-    assert_eq!(errors(b.counts()), vec![(ErrorKind::TimedOut, 1)]);
-    assert_eq!((b.warm().missing, b.counts().missing), (0, 0));
-    // Draining: what is still unanswered at the end is also a missing reply.
-    b.recorder.draining = true;
-    assert_eq!(b.expire(u64::MAX), 1);
     assert_eq!(errors(b.counts()), vec![(ErrorKind::TimedOut, 2)]);
-    assert_eq!((b.warm().missing, b.counts().missing), (0, 1));
-    assert_eq!(b.pending.awaiting(), 0);
+    assert_eq!((b.warm().missing, b.counts().missing), (1, 2));
+    assert_eq!(b.pending.unanswered(), 0);
     assert_eq!(b.counts().acked + b.warm().acked, 0);
 }
 
 #[test]
-fn a_warm_up_order_timed_out_while_draining_is_missing_in_warm_up() {
+fn a_late_reply_is_matched_and_keeps_its_real_latency() {
+    let mut b = Book::new(8);
+    let o = b.send(Kind::New, T, TSC + 100);
+    assert_eq!(b.overdue(T + 1_000), 1);
+    // The gateway stalled for 2.5 s: the reply still finds its order.
+    let stall = 2_500_000_000;
+    b.reply(&er(&o.id, '0', '0'), T + stall, TSC + 100 + stall);
+    let ack = &b.hists()[LatencyKind::Ack];
+    assert!(ack.equivalent(only(ack), stall), "{} is not {stall} within the histogram's precision", only(ack));
+    assert_eq!(b.counts().late, 1);
+    assert_eq!(b.counts().acked, 1);
+    assert_eq!(errors(b.counts()), vec![], "late is not unmatched, nor timed out");
+    assert_eq!(b.pending.unanswered(), 0);
+    assert_eq!(b.end(), 0);
+    assert_eq!(errors(b.counts()), vec![]);
+}
+
+#[test]
+fn only_a_reply_after_the_timeout_is_late() {
+    let mut b = Book::new(8);
+    let early = b.send(Kind::New, T, TSC);
+    let late = b.send(Kind::New, T + 10, TSC + 10);
+    b.reply(&er(&early.id, '0', '0'), T + 500, TSC + 500);
+    b.overdue(T + 1_000);
+    b.reply(&er(&late.id, '8', '8'), T + 9_000, TSC + 9_000);
+    // A late reject is late too, and still a reject.
+    assert_eq!(b.counts().late, 1);
+    assert_eq!(errors(b.counts()), vec![(ErrorKind::Rejected, 1)]);
+}
+
+#[test]
+fn a_warm_up_order_unanswered_at_the_end_is_missing_in_warm_up() {
     let mut b = Book::new(8);
     b.send(Kind::New, WARMUP_END - 500, TSC);
-    b.recorder.draining = true;
-    assert_eq!(b.expire(u64::MAX), 1);
+    assert_eq!(b.end(), 1);
     assert_eq!(errors(b.warm()), vec![(ErrorKind::TimedOut, 1)]);
     assert_eq!((b.warm().missing, b.counts().missing), (1, 0));
     assert_eq!(*b.counts(), Counts::default());
@@ -396,7 +440,7 @@ fn a_reply_not_after_the_intended_send_is_a_clock_anomaly_never_0ns() {
     assert_eq!(b.counts().acked, 0);
     // Answered all the same: it will not also time out.
     assert_eq!(b.pending.awaiting(), 0);
-    assert_eq!(b.expire(u64::MAX), 0);
+    assert_eq!(b.end(), 0);
 }
 
 #[test]

@@ -142,7 +142,16 @@ impl<T: Transport> Worker<T> {
         let utc = shared.epoch_utc_ns + ns;
         let seq = s.session.take_app_seq(utc);
         out.push(template.encode(seq, ts.get(utc), &text, &orig_text, part));
-        s.pending.insert(Slot { id: id.pack(), intended_ns, sent_raw: raw, acked: false, warmup, kind, order });
+        s.pending.insert(Slot {
+            id: id.pack(),
+            intended_ns,
+            sent_raw: raw,
+            acked: false,
+            overdue: false,
+            warmup,
+            kind,
+            order,
+        });
         self.mixed += 1;
         self.row += (kind == Kind::New) as u64;
         let counts = recorder.phase(warmup);

@@ -85,7 +85,8 @@ impl<T: Transport> Worker<T> {
             }
             if timing.timeout_ns > 0 {
                 let cutoff = ns.saturating_sub(timing.timeout_ns);
-                s.pending.expire(cutoff, |slot| recorder.timed_out(slot));
+                // Overdue orders keep their slots: a late reply keeps its real latency.
+                s.pending.mark_overdue(cutoff);
             }
         }
         if ns >= self.next_boundary_ns {

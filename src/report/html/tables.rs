@@ -251,6 +251,7 @@ pub fn counts(r: &RunResult) -> String {
         ("filled", o.filled.to_string()),
         ("rejected", o.rejected.to_string()),
         ("timed out", o.timed_out.to_string()),
+        ("late (answered after --timeout)", o.late.to_string()),
         ("unmatched", o.unmatched.to_string()),
         ("missing replies", o.missing_replies.to_string()),
         ("new orders", msg(&m.new)),
