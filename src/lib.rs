@@ -9,6 +9,7 @@ pub mod fix;
 pub mod gateway;
 pub mod host;
 pub mod metrics;
+pub mod plain_csv;
 pub mod report;
 pub mod run;
 pub mod transport;

@@ -28,6 +28,7 @@
 use super::checksum::checksum;
 use super::fields::{Field, Part, Value};
 use super::{SOH, tag};
+use crate::plain_csv::{Lines, column_of, field};
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -106,33 +107,17 @@ impl OrderFeed {
             |line: usize, column: usize, message: String| FeedError { file: file.to_string(), line, column, message };
         // About 40 bytes a row: room for every row being distinct, so nothing grows twice.
         let mut b = Builder::new(text.len() / 32);
-        // csv drops a UTF-8 byte order mark at the very start of its input. The format has
-        // none: a BOM is three bytes of the first Symbol and an error naming them, as always.
-        // A newline in front (a blank line to csv, taken off the line numbers) keeps it.
-        let lead: &[u8] = if text.starts_with(b"\xef\xbb\xbf") { b"\n" } else { b"" };
-        let input = std::io::Read::chain(lead, text);
-        let byte_at = |i: usize| if i < lead.len() { lead[i] } else { text.get(i - lead.len()).copied().unwrap_or(0) };
-        // Fields are not quoted: a quote is a byte of its field. Only `\n` ends a row; a `\r`
-        // before it is taken off below.
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .quoting(false)
-            .terminator(csv::Terminator::Any(b'\n'))
-            // Reads of 64 KiB rather than 8: a 1M-row feed loads about 10% faster.
-            .buffer_capacity(1 << 16)
-            .from_reader(input);
+        let mut lines = Lines::new(text);
         let mut record = csv::ByteRecord::new();
         let mut first = true;
         loop {
-            match reader.read_byte_record(&mut record) {
+            match lines.read(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => return Err(error(0, 0, format!("cannot read: {e}"))),
             }
-            let row = Row(&record);
-            let first_field = row.field(0);
-            if (row.len() == 1 && first_field.trim_ascii().is_empty())
+            let first_field = field(&record, 0);
+            if (record.len() == 1 && first_field.trim_ascii().is_empty())
                 || first_field.trim_ascii_start().first() == Some(&b'#')
             {
                 continue;
@@ -140,13 +125,7 @@ impl OrderFeed {
             if std::mem::take(&mut first) && first_field.trim_ascii().eq_ignore_ascii_case(b"symbol") {
                 continue;
             }
-            let fields = row.parse().map_err(|(column, message)| {
-                // The position is where the previous row ended: count the blank lines csv
-                // skipped since.
-                let (byte, line) = record.position().map_or((0, 1), |p| (p.byte() as usize, p.line() as usize));
-                let skipped = (byte..).take_while(|&i| byte_at(i) == b'\n').count();
-                error(line + skipped - lead.len(), column, message)
-            })?;
+            let fields = parse_row(&record).map_err(|(column, message)| error(lines.line(&record), column, message))?;
             b.push(&fields);
         }
         if b.feed.rows.is_empty() {
@@ -291,48 +270,26 @@ impl Builder {
     }
 }
 
-/// One row as csv read it: its fields, in order, as they are in the file.
-struct Row<'a>(&'a csv::ByteRecord);
-
-impl<'a> Row<'a> {
-    fn len(&self) -> usize {
-        self.0.len()
+/// Checks one row. Errors carry the 1-based column where the bad field starts.
+fn parse_row(record: &csv::ByteRecord) -> Result<Fields<'_>, (usize, String)> {
+    let n = record.len();
+    if n > COLUMNS.len() {
+        let at = column_of(record, COLUMNS.len()) + 1;
+        return Err((at, format!("more than {} columns; expected {}", COLUMNS.len(), COLUMNS.join(","))));
     }
-
-    /// Field `i`, untrimmed; the last one without the `\r` of a CRLF line end.
-    fn field(&self, i: usize) -> &'a [u8] {
-        let f = self.0.get(i).unwrap_or_default();
-        if i + 1 == self.0.len() { f.strip_suffix(b"\r").unwrap_or(f) } else { f }
+    if n < COLUMNS.len() {
+        // One past the line's end.
+        let at = column_of(record, n);
+        return Err((at, format!("{n} column(s), expected {}: {}", COLUMNS.len(), COLUMNS.join(","))));
     }
-
-    /// Checks the row. Errors carry the 1-based column where the bad field starts.
-    fn parse(&self) -> Result<Fields<'a>, (usize, String)> {
-        let n = self.len();
-        // Where field `i` starts in its line, 0-based: the fields before it and their commas.
-        let start = |i: usize| (0..i).map(|j| self.field(j).len() + 1).sum::<usize>();
-        if n > COLUMNS.len() {
-            let at = start(COLUMNS.len()) + 1;
-            return Err((at, format!("more than {} columns; expected {}", COLUMNS.len(), COLUMNS.join(","))));
-        }
-        if n < COLUMNS.len() {
-            // One past the line's end.
-            let at = start(n);
-            return Err((at, format!("{n} column(s), expected {}: {}", COLUMNS.len(), COLUMNS.join(","))));
-        }
-        let mut cols: [(usize, &[u8]); 6] = [(0, b""); 6];
-        let mut at = 0;
-        for (i, col) in cols.iter_mut().enumerate() {
-            let piece = self.field(i);
-            let lead = piece.len() - piece.trim_ascii_start().len();
-            *col = (at + lead + 1, piece.trim_ascii());
-            at += piece.len() + 1;
-        }
-        check(cols)
+    let mut cols: [(usize, &[u8]); 6] = [(0, b""); 6];
+    let mut at = 0;
+    for (i, col) in cols.iter_mut().enumerate() {
+        let piece = field(record, i);
+        let lead = piece.len() - piece.trim_ascii_start().len();
+        *col = (at + lead + 1, piece.trim_ascii());
+        at += piece.len() + 1;
     }
-}
-
-/// Checks the six trimmed fields, each with the 1-based column where it starts.
-fn check(cols: [(usize, &[u8]); 6]) -> Result<Fields<'_>, (usize, String)> {
     let bad = |i: usize, why: String| Err((cols[i].0, format!("{}: {why}", COLUMNS[i])));
     let show = |v: &[u8]| format!("{:?}", String::from_utf8_lossy(v));
     let (_, symbol) = cols[0];
