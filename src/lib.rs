@@ -3,13 +3,13 @@
 
 pub mod cli;
 pub mod commands;
+pub mod csv_lines;
 pub mod engine;
 pub mod error;
 pub mod fix;
 pub mod gateway;
 pub mod host;
 pub mod metrics;
-pub mod plain_csv;
 pub mod report;
 pub mod run;
 pub mod transport;

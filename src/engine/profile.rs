@@ -46,8 +46,8 @@ pub enum Profile {
     Table(Vec<(f64, f64)>),
 }
 
+use crate::csv_lines::{Lines, field};
 pub use crate::error::SpecError;
-use crate::plain_csv::{Lines, field};
 
 impl Profile {
     /// The target rate (orders/s) at `t_s` seconds after warm-up (negative: warm-up).

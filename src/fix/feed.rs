@@ -28,7 +28,7 @@
 use super::checksum::checksum;
 use super::fields::{Field, Part, Value};
 use super::{SOH, tag};
-use crate::plain_csv::{Lines, column_of, field};
+use crate::csv_lines::{Lines, column_of, field};
 use std::fmt;
 use std::hash::BuildHasher;
 

@@ -1,16 +1,18 @@
-//! Comma-separated lines as fixblast's hand-written input files have them (order feeds,
-//! `--profile file:` rates): read with the csv crate, but with no quoting, one row per `\n`
-//! line, and line numbers people can find in their editor.
-//!
-//! It owns where csv's defaults differ from these files, and nothing else:
-//! - quoting is off: a quote is a byte of its field, and a comma always splits;
-//! - only `\n` ends a row; a `\r` before it is not part of the last field ([`field`]);
+//! Comma-separated files read row by row the way people and shell scripts write them: order
+//! feeds, `--profile file:` rates and the sweep summary. The csv crate does the reading; this
+//! module owns where its defaults differ from these files, and nothing else:
+//! - one row per `\n` line; a `\r` before it is not part of the last field ([`field`]);
+//! - [`Lines::new`] turns quoting off (a quote is a byte of its field and a comma always
+//!   splits), for the formats that have no quoting; [`Lines::quoted`] keeps it, for files a
+//!   script writes with quoted fields;
 //! - csv-core drops a UTF-8 byte order mark at the start of its input, but these formats
 //!   have none: a BOM stays three bytes of the first field (and so an error that names it);
 //! - csv skips blank lines silently and gives a row the position where the previous one
-//!   ended; [`Lines::line`] counts the skipped lines back in.
+//!   ended; [`Lines::line`] counts the skipped lines back in, so errors name the line people
+//!   find in their editor.
 //!
-//! Reading allocates nothing per row: the caller reuses one `ByteRecord`.
+//! It imports nothing from the crate. Reading allocates nothing per row: the caller reuses one
+//! `ByteRecord`.
 
 use csv::ByteRecord;
 use std::io::{Chain, Read};
@@ -27,12 +29,22 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
+    /// Rows of `text` with no quoting.
     pub fn new(text: &'a [u8]) -> Lines<'a> {
+        Lines::with(text, false)
+    }
+
+    /// Rows of `text` whose fields may be quoted (`"2,3"`).
+    pub fn quoted(text: &'a [u8]) -> Lines<'a> {
+        Lines::with(text, true)
+    }
+
+    fn with(text: &'a [u8], quoting: bool) -> Lines<'a> {
         let lead: &'static [u8] = if text.starts_with(BOM) { b"\n" } else { b"" };
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .quoting(false)
+            .quoting(quoting)
             .terminator(csv::Terminator::Any(b'\n'))
             // Reads of 64 KiB rather than 8: a 1M-row order feed loads about 10% faster.
             .buffer_capacity(1 << 16)
@@ -48,13 +60,28 @@ impl<'a> Lines<'a> {
 
     /// The 1-based line on which `record`, the row just read, starts.
     pub fn line(&self, record: &ByteRecord) -> usize {
+        self.start(record).0
+    }
+
+    /// The text of the line on which `record`, the row just read, starts, without its `\n`
+    /// or `\r\n`: the row as written, for messages.
+    pub fn text_of(&self, record: &ByteRecord) -> &'a [u8] {
+        let rest = &self.text[self.start(record).1.min(self.text.len())..];
+        match rest.iter().position(|&c| c == b'\n') {
+            Some(end) => rest[..end].strip_suffix(b"\r").unwrap_or(&rest[..end]),
+            None => rest,
+        }
+    }
+
+    /// The 1-based line and the byte offset in the text where `record` starts.
+    fn start(&self, record: &ByteRecord) -> (usize, usize) {
         let (byte, line) = record.position().map_or((0, 1), |p| (p.byte() as usize, p.line() as usize));
         let at = |i: usize| match i.checked_sub(self.lead.len()) {
             None => self.lead[i],
             Some(i) => self.text.get(i).copied().unwrap_or(0),
         };
         let skipped = (byte..).take_while(|&i| at(i) == b'\n').count();
-        line + skipped - self.lead.len()
+        (line + skipped - self.lead.len(), (byte + skipped).saturating_sub(self.lead.len()))
     }
 }
 
@@ -102,6 +129,28 @@ mod tests {
     fn a_byte_order_mark_stays_in_the_first_field() {
         assert_eq!(rows(b"\xef\xbb\xbf\n\na,b\n"), [row(1, &["\u{feff}"]), row(3, &["a", "b"])]);
         assert_eq!(rows(b"\xef\xbb\xbfa,b"), [row(1, &["\u{feff}a", "b"])]);
+    }
+
+    #[test]
+    fn quoted_fields_may_hold_commas_and_text_of_is_the_line_as_written() {
+        let text = b"a,b\n\n1,\"2,3\",4\r\nlast,\"x\"\r";
+        let mut lines = Lines::quoted(text);
+        let mut r = ByteRecord::new();
+        let mut seen = Vec::new();
+        while lines.read(&mut r).unwrap() {
+            let fields: Vec<String> =
+                (0..r.len()).map(|i| String::from_utf8_lossy(field(&r, i)).into_owned()).collect();
+            seen.push((lines.line(&r), fields, String::from_utf8_lossy(lines.text_of(&r)).into_owned()));
+        }
+        let s = |v: &[&str]| v.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            seen,
+            [
+                (1, s(&["a", "b"]), "a,b".to_string()),
+                (3, s(&["1", "2,3", "4"]), "1,\"2,3\",4".to_string()),
+                (4, s(&["last", "x"]), "last,\"x\"\r".to_string()),
+            ]
+        );
     }
 
     #[test]
