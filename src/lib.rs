@@ -10,6 +10,7 @@ pub mod fix;
 pub mod gateway;
 pub mod host;
 pub mod metrics;
+pub mod random;
 pub mod report;
 pub mod run;
 pub mod transport;

@@ -48,6 +48,7 @@ pub enum Profile {
 
 use crate::csv_lines::{Lines, field};
 pub use crate::error::SpecError;
+use crate::random::Random;
 
 impl Profile {
     /// The target rate (orders/s) at `t_s` seconds after warm-up (negative: warm-up).
@@ -275,15 +276,12 @@ fn table(text: &str, name: &str) -> Result<Vec<(f64, f64)>, String> {
 
 /// A reproducible random walk of multiples in `[lo, hi]`, starting at 1 (clamped).
 fn random_walk(seed: u64, lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rng = Random::new(seed);
     let mut level = 1.0f64.clamp(lo, hi);
     let step = (hi - lo) / 4.0;
     (0..n)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let u = rng.unit();
             let l = level;
             level = (level + (u * 2.0 - 1.0) * step).clamp(lo, hi);
             l
