@@ -7,6 +7,7 @@ pub mod csv_lines;
 pub mod engine;
 pub mod error;
 pub mod fix;
+pub mod fnv;
 pub mod gateway;
 pub mod host;
 pub mod metrics;

@@ -30,6 +30,7 @@
 
 use super::fmt_ns;
 use super::json::{RunResult, Stats, decode_histogram};
+use crate::fnv::fnv1a;
 use crate::random::Random;
 use serde::Serialize;
 use serde_json::Value;
@@ -339,7 +340,7 @@ fn row(
     let delta = new - base;
     let delta_pct = (base != 0.0).then(|| 100.0 * delta / base);
     let ci = method.verdicts.then(|| {
-        let mut rng = Random::new(opts.seed ^ fnv1a(metric) ^ fnv1a(stat).rotate_left(1));
+        let mut rng = Random::new(opts.seed ^ fnv1a(metric.as_bytes()) ^ fnv1a(stat.as_bytes()).rotate_left(1));
         bootstrap(&base_runs, &new_runs, opts.resamples, opts.confidence, &mut rng)
     });
     let verdict = match ci {
@@ -498,10 +499,6 @@ fn median_in_place(v: &mut [f64]) -> f64 {
     v.sort_unstable_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
-
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn stat_label(stat: &str) -> &str {

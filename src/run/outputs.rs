@@ -96,11 +96,7 @@ pub(crate) fn create(path: &Path) -> Result<(), Error> {
 /// 8 hex digits of FNV-1a over `text`: stable across builds and platforms, so a file name
 /// names the same configuration wherever it was written.
 pub fn config_hash(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = crate::fnv::fnv1a(text.as_bytes());
     format!("{:08x}", (h >> 32) as u32 ^ h as u32)
 }
 
