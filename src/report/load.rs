@@ -282,9 +282,8 @@ pub(crate) mod tests {
     #[test]
     fn a_written_result_loads_back_equal() {
         let r = sample(&[1_000, 2_000, 3_000], 3);
-        let dir = std::env::temp_dir().join(format!("fixblast-load-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("r.json");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("r.json");
         std::fs::write(&path, json(&r)).expect("write");
         let mut back = load_result(&path).expect("loads");
         // serde_json parses floats to within 1 ulp, not exactly (no `float_roundtrip`).
@@ -293,7 +292,6 @@ pub(crate) mod tests {
         back.latency_ns.ack.mean = r.latency_ns.ack.mean;
         back.latency_ns.ack_service.mean = r.latency_ns.ack_service.mean;
         assert_eq!(back, r);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -124,8 +124,8 @@ mod tests {
 
     #[test]
     fn every_file_is_created_up_front() {
-        let dir = std::env::temp_dir().join(format!("fixblast-outputs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp_dir = tempfile::tempdir().unwrap();
+        let dir = tmp_dir.path();
         let o = outputs(&format!("{}/r-{{run}}.json", dir.display()));
         o.check(2).unwrap();
         for f in ["r-1.json", "r-2.json", "r-all.json"] {
@@ -133,7 +133,6 @@ mod tests {
         }
         let bad = outputs("/nonexistent-dir/r.json").check(1).unwrap_err();
         assert!(bad.to_string().starts_with("/nonexistent-dir/r.json:"), "{bad}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
