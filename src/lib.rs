@@ -3,12 +3,15 @@
 
 pub mod cli;
 pub mod commands;
+pub mod csv_lines;
 pub mod engine;
 pub mod error;
 pub mod fix;
+pub mod fnv;
 pub mod gateway;
 pub mod host;
 pub mod metrics;
+pub mod random;
 pub mod report;
 pub mod run;
 pub mod transport;

@@ -69,9 +69,8 @@ fn check(extra: &[&str]) {
 fn orders_do_not_allocate() {
     check(&[]);
     // Also with a feed of orders, cancels and replaces.
-    let feed = std::env::temp_dir().join(format!("fixblast-alloc-{}.csv", std::process::id()));
+    let feed = tempfile::Builder::new().prefix("fixblast-alloc-").suffix(".csv").tempfile().unwrap();
     let rows: String = (0..1000).map(|i| format!("S{},buy,{},{}.5,limit,day\n", i % 7, 100 + i, 10 + i % 13)).collect();
-    std::fs::write(&feed, rows).unwrap();
-    check(&["--orders", feed.to_str().unwrap(), "--mix", "new=90,cancel=8,replace=2"]);
-    let _ = std::fs::remove_file(&feed);
+    std::fs::write(feed.path(), rows).unwrap();
+    check(&["--orders", feed.path().to_str().unwrap(), "--mix", "new=90,cancel=8,replace=2"]);
 }

@@ -46,6 +46,8 @@ pub enum Profile {
     Table(Vec<(f64, f64)>),
 }
 
+use crate::csv_lines::{Lines, field};
+use crate::random::Random;
 pub use crate::units::SpecError;
 
 impl Profile {
@@ -209,25 +211,7 @@ impl Profile {
             }
             "file" => {
                 let text = read(args).map_err(|m| err(base, m))?;
-                let mut rows: Vec<(f64, f64)> = Vec::new();
-                for (i, line) in text.lines().enumerate() {
-                    let l = line.trim();
-                    if l.is_empty() || l.starts_with('#') || (i == 0 && l.starts_with(|c: char| c.is_alphabetic())) {
-                        continue;
-                    }
-                    let bad = || err(base, format!("{args}:{}: expected t_s,rate, found {l:?}", i + 1));
-                    let (t, r) = l.split_once(',').ok_or_else(bad)?;
-                    let t: f64 = t.trim().parse().map_err(|_| bad())?;
-                    let r: f64 = r.trim().parse().map_err(|_| bad())?;
-                    if t < 0.0 || r < 0.0 || rows.last().is_some_and(|p| p.0 >= t) {
-                        return Err(err(base, format!("{args}:{}: times must rise and rates be 0 or more", i + 1)));
-                    }
-                    rows.push((t, r));
-                }
-                if rows.is_empty() {
-                    return Err(err(base, format!("{args}: no t_s,rate rows")));
-                }
-                Ok(Profile::Table(rows))
+                Ok(Profile::Table(table(&text, args).map_err(|m| err(base, m))?))
             }
             _ => Err(err(
                 0,
@@ -252,17 +236,52 @@ impl Profile {
     }
 }
 
+/// The rows of a `file:` profile (named `name` in messages): `t_s,rate`, times rising. Blank
+/// lines, `#` comments and a first line that starts with a letter (a header) are skipped.
+fn table(text: &str, name: &str) -> Result<Vec<(f64, f64)>, String> {
+    let mut lines = Lines::new(text.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    let mut rows: Vec<(f64, f64)> = Vec::new();
+    while lines.read(&mut record).map_err(|e| format!("{name}: {e}"))? {
+        // The fields of a `&str`, split at ASCII bytes: UTF-8 still, so nothing is lost.
+        let f = |i: usize| String::from_utf8_lossy(field(&record, i));
+        let start = f(0);
+        let start = start.trim_start();
+        if (record.len() == 1 && start.is_empty())
+            || start.starts_with('#')
+            || (lines.line(&record) == 1 && start.starts_with(|c: char| c.is_alphabetic()))
+        {
+            continue;
+        }
+        let line = lines.line(&record);
+        let bad = || {
+            let l = (0..record.len()).map(f).collect::<Vec<_>>().join(",");
+            format!("{name}:{line}: expected t_s,rate, found {:?}", l.trim())
+        };
+        if record.len() != 2 {
+            return Err(bad());
+        }
+        let t: f64 = f(0).trim().parse().map_err(|_| bad())?;
+        let r: f64 = f(1).trim().parse().map_err(|_| bad())?;
+        if t < 0.0 || r < 0.0 || rows.last().is_some_and(|p| p.0 >= t) {
+            return Err(format!("{name}:{line}: times must rise and rates be 0 or more"));
+        }
+        rows.push((t, r));
+    }
+    if rows.is_empty() {
+        return Err(format!("{name}: no t_s,rate rows"));
+    }
+    Ok(rows)
+}
+
 /// A reproducible random walk of multiples in `[lo, hi]`, starting at 1 (clamped).
 fn random_walk(seed: u64, lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rng = Random::new(seed);
     let mut level = 1.0f64.clamp(lo, hi);
     let step = (hi - lo) / 4.0;
     (0..n)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let u = rng.unit();
             let l = level;
             level = (level + (u * 2.0 - 1.0) * step).clamp(lo, hi);
             l

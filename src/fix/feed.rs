@@ -28,6 +28,7 @@
 use super::checksum::checksum;
 use super::fields::{Field, Part, Value};
 use super::{SOH, tag};
+use crate::csv_lines::{Lines, column_of, field};
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -102,34 +103,33 @@ impl OrderFeed {
 
     /// Parses feed text; `file` names it in errors.
     pub fn parse(text: &[u8], file: &str) -> Result<OrderFeed, FeedError> {
+        let error =
+            |line: usize, column: usize, message: String| FeedError { file: file.to_string(), line, column, message };
         // About 40 bytes a row: room for every row being distinct, so nothing grows twice.
         let mut b = Builder::new(text.len() / 32);
+        let mut lines = Lines::new(text);
+        let mut record = csv::ByteRecord::new();
         let mut first = true;
-        for (i, line) in text.split(|&c| c == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let trimmed = line.trim_ascii();
-            if trimmed.is_empty() || trimmed[0] == b'#' {
+        loop {
+            match lines.read(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(error(0, 0, format!("cannot read: {e}"))),
+            }
+            let first_field = field(&record, 0);
+            if (record.len() == 1 && first_field.trim_ascii().is_empty())
+                || first_field.trim_ascii_start().first() == Some(&b'#')
+            {
                 continue;
             }
-            let first_field = trimmed.split(|&c| c == b',').next().unwrap_or_default().trim_ascii();
-            if std::mem::take(&mut first) && first_field.eq_ignore_ascii_case(b"symbol") {
+            if std::mem::take(&mut first) && first_field.trim_ascii().eq_ignore_ascii_case(b"symbol") {
                 continue;
             }
-            let fields = parse_row(line).map_err(|(column, message)| FeedError {
-                file: file.to_string(),
-                line: i + 1,
-                column,
-                message,
-            })?;
+            let fields = parse_row(&record).map_err(|(column, message)| error(lines.line(&record), column, message))?;
             b.push(&fields);
         }
         if b.feed.rows.is_empty() {
-            return Err(FeedError {
-                file: file.to_string(),
-                line: 0,
-                column: 0,
-                message: format!("has no orders; expected CSV rows of {}", COLUMNS.join(",")),
-            });
+            return Err(error(0, 0, format!("has no orders; expected CSV rows of {}", COLUMNS.join(","))));
         }
         Ok(b.finish())
     }
@@ -270,22 +270,25 @@ impl Builder {
     }
 }
 
-/// Splits and checks one row. Errors carry the 1-based column where the bad field starts.
-fn parse_row(line: &[u8]) -> Result<Fields<'_>, (usize, String)> {
-    let mut cols: [(usize, &[u8]); 6] = [(0, b""); 6];
-    let mut n = 0;
-    let mut start = 0;
-    for piece in line.split(|&c| c == b',') {
-        if n == COLUMNS.len() {
-            return Err((start + 1, format!("more than {} columns; expected {}", COLUMNS.len(), COLUMNS.join(","))));
-        }
-        let lead = piece.len() - piece.trim_ascii_start().len();
-        cols[n] = (start + lead + 1, piece.trim_ascii());
-        n += 1;
-        start += piece.len() + 1;
+/// Checks one row. Errors carry the 1-based column where the bad field starts.
+fn parse_row(record: &csv::ByteRecord) -> Result<Fields<'_>, (usize, String)> {
+    let n = record.len();
+    if n > COLUMNS.len() {
+        let at = column_of(record, COLUMNS.len()) + 1;
+        return Err((at, format!("more than {} columns; expected {}", COLUMNS.len(), COLUMNS.join(","))));
     }
     if n < COLUMNS.len() {
-        return Err((line.len() + 1, format!("{n} column(s), expected {}: {}", COLUMNS.len(), COLUMNS.join(","))));
+        // One past the line's end.
+        let at = column_of(record, n);
+        return Err((at, format!("{n} column(s), expected {}: {}", COLUMNS.len(), COLUMNS.join(","))));
+    }
+    let mut cols: [(usize, &[u8]); 6] = [(0, b""); 6];
+    let mut at = 0;
+    for (i, col) in cols.iter_mut().enumerate() {
+        let piece = field(record, i);
+        let lead = piece.len() - piece.trim_ascii_start().len();
+        *col = (at + lead + 1, piece.trim_ascii());
+        at += piece.len() + 1;
     }
     let bad = |i: usize, why: String| Err((cols[i].0, format!("{}: {why}", COLUMNS[i])));
     let show = |v: &[u8]| format!("{:?}", String::from_utf8_lossy(v));
@@ -451,6 +454,39 @@ mod tests {
         let f = feed("SYMBOLICS,buy,100,1,limit,day\n");
         assert_eq!(f.rows(), 1);
         assert_eq!(order(&f, 0), "55=SYMBOLICS|54=1|38=100|40=2|44=1|59=0|");
+    }
+
+    /// csv skips blank lines before it hands over a row, and reports where the last row ended.
+    #[test]
+    fn line_numbers_count_blank_lines_comments_and_crlf() {
+        assert_eq!(
+            err("A,1,1,1,2,0\n\n\n# c\n\r\n  \nB,1,1x0,1,2,0\n"),
+            "f.csv:7:5: qty: \"1x0\" is not a positive decimal quantity"
+        );
+        assert_eq!(err("\n\nA,1,1,1,2\r\n"), "f.csv:3:10: 5 column(s), expected 6: symbol,side,qty,price,ord_type,tif");
+    }
+
+    /// csv drops a byte order mark; the format has none, so it stays three bytes of the Symbol.
+    #[test]
+    fn a_byte_order_mark_is_part_of_the_first_line() {
+        assert!(
+            err("\u{feff}symbol,side,qty,price,ord_type,tif\nA,1,1,1,2,0\n")
+                .starts_with("f.csv:1:1: symbol: \"\\u{feff}symbol\" contains byte 0xef"),
+        );
+        assert_eq!(
+            err("\u{feff}\n\nA,1,1\n"),
+            "f.csv:1:4: 1 column(s), expected 6: symbol,side,qty,price,ord_type,tif"
+        );
+        assert_eq!(err("\u{feff}# c\n"), "f.csv:1:7: 1 column(s), expected 6: symbol,side,qty,price,ord_type,tif");
+    }
+
+    /// Fields are not quoted: quotes are bytes of the field and commas in them split.
+    #[test]
+    fn quotes_are_bytes_not_quoting() {
+        assert_eq!(
+            err("A,\"1,2\",1,1,2,0\n"),
+            "f.csv:1:15: more than 6 columns; expected symbol,side,qty,price,ord_type,tif"
+        );
     }
 
     #[test]

@@ -56,7 +56,11 @@ fn put(out: &mut [u8], mut v: u64) {
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
 /// Howard Hinnant's `civil_from_days` algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+///
+/// ```
+/// assert_eq!(fixblast::fix::time::civil_from_days(19_724), (2024, 1, 2));
+/// ```
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

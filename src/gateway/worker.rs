@@ -6,6 +6,7 @@ use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
+use crate::random::Random;
 use crate::transport::{ConnId, Transport, TransportConfig};
 use crossbeam_channel::Receiver;
 use std::net::TcpStream;
@@ -29,17 +30,8 @@ struct Conn {
     done: bool,
 }
 
-/// Deterministic xorshift for the reject ratio: reproducible runs, no allocation.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+/// The seed of the reject ratio's draws: fixed, so runs are reproducible.
+const REJECT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
 fn utc_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
@@ -62,7 +54,7 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
     let mut conns: Vec<Conn> = Vec::new();
     let mut scratch = vec![0u8; 2048];
     let mut ts = TimestampCache::default();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Random::new(REJECT_SEED);
     while !stop.load(Ordering::Relaxed) {
         let mut progress = false;
         while let Ok(stream) = incoming.try_recv() {

@@ -30,7 +30,9 @@
 
 use super::fmt_ns;
 use super::json::{RunResult, Stats, decode_histogram};
+use crate::fnv::fnv1a;
 use crate::metrics::LatencyKind;
+use crate::random::Random;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write;
@@ -343,7 +345,7 @@ fn row(
     let delta = new - base;
     let delta_pct = (base != 0.0).then(|| 100.0 * delta / base);
     let ci = method.verdicts.then(|| {
-        let mut rng = SplitMix64::new(opts.seed ^ fnv1a(metric) ^ fnv1a(stat).rotate_left(1));
+        let mut rng = Random::new(opts.seed ^ fnv1a(metric.as_bytes()) ^ fnv1a(stat.as_bytes()).rotate_left(1));
         bootstrap(&base_runs, &new_runs, opts.resamples, opts.confidence, &mut rng)
     });
     let verdict = match ci {
@@ -466,7 +468,7 @@ fn differences(section: &str, runs: &[(&str, Value)], skip: &[&str]) -> Vec<Stri
 }
 
 /// Percentile-bootstrap interval of median(new) − median(base) at `confidence`.
-fn bootstrap(base: &[f64], new: &[f64], resamples: usize, confidence: f64, rng: &mut SplitMix64) -> Ci {
+fn bootstrap(base: &[f64], new: &[f64], resamples: usize, confidence: f64, rng: &mut Random) -> Ci {
     let (mut b, mut n) = (vec![0.0; base.len()], vec![0.0; new.len()]);
     let mut diffs: Vec<f64> = (0..resamples.max(1))
         .map(|_| {
@@ -495,32 +497,6 @@ fn median_in_place(v: &mut [f64]) -> f64 {
     v.sort_unstable_by(f64::total_cmp);
     let n = v.len();
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
-
-/// splitmix64 (Steele, Lea, Flood 2014): small, fast, and plenty for resampling indices.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (multiply-shift; the bias is below 2^-32 for our n).
-    fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-}
-
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn stat_label(stat: &str) -> &str {
@@ -584,10 +560,10 @@ mod tests {
     #[test]
     fn bootstrap_is_deterministic_and_brackets_a_clear_shift() {
         let (b, n) = ([100.0, 101.0, 99.0, 100.5, 100.2], [150.0, 151.0, 149.0, 150.3, 150.1]);
-        let ci = bootstrap(&b, &n, 2000, 0.95, &mut SplitMix64::new(7));
-        assert_eq!(ci, bootstrap(&b, &n, 2000, 0.95, &mut SplitMix64::new(7)));
+        let ci = bootstrap(&b, &n, 2000, 0.95, &mut Random::new(7));
+        assert_eq!(ci, bootstrap(&b, &n, 2000, 0.95, &mut Random::new(7)));
         assert!(ci.low > 45.0 && ci.high < 55.0, "{ci:?}");
-        let ci = bootstrap(&b, &b, 2000, 0.95, &mut SplitMix64::new(7));
+        let ci = bootstrap(&b, &b, 2000, 0.95, &mut Random::new(7));
         assert!(ci.low <= 0.0 && ci.high >= 0.0, "{ci:?}");
     }
 

@@ -16,27 +16,31 @@ pub const HEADER: &str = "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack
 
 /// Writes the header and one row per interval of `r`, in order.
 pub fn write_intervals(out: &mut impl Write, r: &RunResult) -> io::Result<()> {
-    writeln!(out, "{HEADER}")?;
+    let mut w = writer(out);
+    w.write_record(HEADER.split(','))?;
     for i in &r.intervals {
-        write_row(out, i)?;
+        write_row(&mut w, i)?;
     }
-    Ok(())
+    w.flush()
 }
 
-fn write_row(out: &mut impl Write, i: &Interval) -> io::Result<()> {
-    writeln!(
-        out,
-        "{},{},{},{},{},{},{},{},{}",
-        Cell(finite(i.t_s)),
-        Cell(finite(i.orders_per_s)),
-        Cell(i.target_per_s.and_then(finite)),
-        i.ack.count,
-        Cell(i.ack.p50),
-        Cell(i.ack.p99),
-        Cell(i.ack.max),
-        i.errors,
-        i.in_flight,
-    )
+/// A CSV writer with `\n` line ends; it quotes only a cell that needs it, and none does.
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out)
+}
+
+fn write_row<W: Write>(w: &mut csv::Writer<W>, i: &Interval) -> csv::Result<()> {
+    w.write_record([
+        Cell(finite(i.t_s)).to_string(),
+        Cell(finite(i.orders_per_s)).to_string(),
+        Cell(i.target_per_s.and_then(finite)).to_string(),
+        i.ack.count.to_string(),
+        Cell(i.ack.p50).to_string(),
+        Cell(i.ack.p99).to_string(),
+        Cell(i.ack.max).to_string(),
+        i.errors.to_string(),
+        i.in_flight.to_string(),
+    ])
 }
 
 /// A float as a cell, or `None` when it is NaN or infinite (JSON has no such numbers).
@@ -67,11 +71,11 @@ mod tests {
     }
 
     fn write(intervals: Vec<Interval>) -> String {
-        let mut out = Vec::new();
+        let mut w = writer(Vec::new());
         for i in &intervals {
-            write_row(&mut out, i).unwrap();
+            write_row(&mut w, i).unwrap();
         }
-        String::from_utf8(out).unwrap()
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
     }
 
     /// A result file with the given intervals.

@@ -260,14 +260,14 @@ mod tests {
 
     #[test]
     fn create_writes_the_file_as_the_run_goes() {
-        let path = std::env::temp_dir().join(format!("fixblast-hlog-test-{}.hlog", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.hlog");
         let mut w = HlogWriter::create(&path, START).unwrap();
         w.interval(0.0, 1.0, &[("ack", &hist(&[20_000]))]).unwrap();
         // Flushed already, before finish: a crash now would keep the interval.
         let during = std::fs::read(&path).unwrap();
         w.finish().unwrap();
         let after = std::fs::read(&path).unwrap();
-        std::fs::remove_file(&path).unwrap();
         assert_eq!(during, after);
         let n = IntervalLogIterator::new(&after).filter(|e| matches!(e, Ok(LogEntry::Interval(_)))).count();
         assert_eq!(n, 1);

@@ -272,14 +272,12 @@ pub(crate) mod tests {
     #[test]
     fn a_written_result_loads_back_equal() {
         let r = sample(&[1_000, 2_000, 3_000], 3);
-        let dir = std::env::temp_dir().join(format!("fixblast-load-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("r.json");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("r.json");
         std::fs::write(&path, json(&r)).expect("write");
         let back = load_result(&path).expect("loads");
         // Exactly, floats included (serde_json's `float_roundtrip`).
         assert_eq!(back, r);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -49,9 +49,53 @@ pub fn fmt_ns(ns: u64) -> String {
     unreachable!("the last unit always returns")
 }
 
+/// A count in full, grouped by thousands: `1234567` → `1,234,567` (the live view).
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count or rate shortened with an SI suffix, as people read it on a chart axis: `850`,
+/// `12.5k`, `1.2M`.
+pub fn fmt_si(v: f64) -> String {
+    let (v, unit) = match v.abs() {
+        a if a >= 1e9 => (v / 1e9, "G"),
+        a if a >= 1e6 => (v / 1e6, "M"),
+        a if a >= 1e3 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    let s = if v.fract() == 0.0 || v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.1}") };
+    let s = s.strip_suffix(".0").map(str::to_string).unwrap_or(s);
+    format!("{s}{unit}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fmt_ns;
+    use super::{fmt_count, fmt_ns, fmt_si};
+
+    /// The two count formats side by side: in full (the live view) and short (chart axes).
+    #[test]
+    fn counts_read_like_people_write_them() {
+        assert_eq!(fmt_si(0.0), "0");
+        assert_eq!(fmt_si(850.0), "850");
+        assert_eq!(fmt_si(2_500.0), "2.5k");
+        assert_eq!(fmt_si(10_000.0), "10k");
+        assert_eq!(fmt_si(1_200_000.0), "1.2M");
+        assert_eq!(fmt_si(-2_500.0), "-2.5k");
+        assert_eq!(fmt_si(0.5), "0.5");
+        assert_eq!(fmt_si(3e9), "3G");
+        assert_eq!(fmt_count(0), "0");
+        assert_eq!(fmt_count(1_000), "1,000");
+        assert_eq!(fmt_count(1_234_567), "1,234,567");
+        assert_eq!(fmt_count(u64::MAX), "18,446,744,073,709,551,615");
+    }
 
     #[test]
     fn fmt_ns_has_three_significant_figures() {

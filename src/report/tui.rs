@@ -17,7 +17,7 @@
 //! reporter thread), and by the chained panic hook for a panic on any other thread; whichever
 //! comes first does it, the others do nothing.
 
-use super::fmt_ns;
+use super::{fmt_count, fmt_ns};
 use std::io::{self, BufWriter, IsTerminal, Stderr, Write};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,19 +74,6 @@ pub struct TuiFrame {
     pub p99_history: Vec<u64>,
     /// Shown near the top in red and bold, e.g. "TARGET RATE NOT REACHED".
     pub warnings: Vec<String>,
-}
-
-/// `1234567` → `1,234,567`.
-fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Orders per second, rounded: `49,812/s`; `-` when not a number.

@@ -96,11 +96,7 @@ pub(crate) fn create(path: &Path) -> Result<(), Error> {
 /// 8 hex digits of FNV-1a over `text`: stable across builds and platforms, so a file name
 /// names the same configuration wherever it was written.
 pub fn config_hash(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = crate::fnv::fnv1a(text.as_bytes());
     format!("{:08x}", (h >> 32) as u32 ^ h as u32)
 }
 
@@ -128,8 +124,8 @@ mod tests {
 
     #[test]
     fn every_file_is_created_up_front() {
-        let dir = std::env::temp_dir().join(format!("fixblast-outputs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp_dir = tempfile::tempdir().unwrap();
+        let dir = tmp_dir.path();
         let o = outputs(&format!("{}/r-{{run}}.json", dir.display()));
         o.check(2).unwrap();
         for f in ["r-1.json", "r-2.json", "r-all.json"] {
@@ -137,7 +133,6 @@ mod tests {
         }
         let bad = outputs("/nonexistent-dir/r.json").check(1).unwrap_err();
         assert!(bad.chain().starts_with("/nonexistent-dir/r.json: "), "{bad}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

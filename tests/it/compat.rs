@@ -60,7 +60,7 @@ fn the_summary_of_a_result_is_unchanged() {
 fn rendered_files_are_unchanged() {
     let dir = tmp("compat");
     for case in CASES {
-        let out = |ext: &str| dir.join(format!("{case}.{ext}"));
+        let out = |ext: &str| dir.path().join(format!("{case}.{ext}"));
         let mut cmd = bin();
         cmd.arg("report").arg(data(&format!("{case}.json")));
         cmd.arg("--csv").arg(out("csv")).arg("--percentiles").arg(out("hgrm"));

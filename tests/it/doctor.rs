@@ -144,7 +144,8 @@ fn checks(root: &Path) -> Vec<Check> {
 
 #[test]
 fn tuning_dry_runs_change_nothing() {
-    let dir = crate::tmp("tuning-dry");
+    let tmp_dir = crate::tmp("tuning-dry");
+    let dir = tmp_dir.path();
     let (root, state) = (dir.join("root"), dir.join("state"));
     untuned_host(&root);
     let before = snapshot(&root);
@@ -160,7 +161,8 @@ fn tuning_dry_runs_change_nothing() {
 
 #[test]
 fn tuning_scripts_fix_what_the_doctor_finds_once_and_revert_everything() {
-    let dir = crate::tmp("tuning-apply");
+    let tmp_dir = crate::tmp("tuning-apply");
+    let dir = tmp_dir.path();
     let (root, state) = (dir.join("root"), dir.join("state"));
     untuned_host(&root);
     let original = snapshot(&root);
@@ -222,7 +224,8 @@ fn tuning_scripts_fix_what_the_doctor_finds_once_and_revert_everything() {
 
 #[test]
 fn isolate_cores_prints_the_parameters_and_never_touches_the_host() {
-    let dir = crate::tmp("tuning-isolate");
+    let tmp_dir = crate::tmp("tuning-isolate");
+    let dir = tmp_dir.path();
     let (root, state) = (dir.join("root"), dir.join("state"));
     untuned_host(&root);
     let before = snapshot(&root);

@@ -24,7 +24,8 @@ fn args<'a>(target: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 #[test]
 fn feed_rows_go_out_in_file_order_and_cycle() {
-    let dir = tmp("feed-order");
+    let tmp_dir = tmp("feed-order");
+    let dir = tmp_dir.path();
     let feed = dir.join("orders.csv");
     std::fs::write(
         &feed,
@@ -141,7 +142,8 @@ fn the_builtin_gateway_answers_cancels_and_replaces(backend: &[&str]) {
 
 #[test]
 fn a_bad_feed_row_exits_2_naming_file_line_and_column_before_connecting() {
-    let dir = tmp("feed-bad");
+    let tmp_dir = tmp("feed-bad");
+    let dir = tmp_dir.path();
     let feed = dir.join("bad.csv");
     std::fs::write(&feed, "symbol,side,qty,price,ord_type,tif\nAAA,buy,100,1.5,limit,day\nBB,sell,7,1.x,limit,day\n")
         .unwrap();

@@ -80,7 +80,8 @@ fn html_report_of_a_real_run_loads_in_a_browser() {
     let html = render_html(r);
     assert_eq!(html.matches("<svg").count(), 4, "four inline charts");
     assert!(html.contains(r#"id="sla""#) && html.contains("PASS"), "the SLA table");
-    let dir = tmp("html");
+    let tmp_dir = tmp("html");
+    let dir = tmp_dir.path();
     let page = dir.join("report.html");
     std::fs::write(&page, &html).expect("writing the report");
 

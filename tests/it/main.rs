@@ -17,7 +17,6 @@ use clap::Parser;
 use fixblast::cli::{Cli, Command};
 use fixblast::error::Error;
 use fixblast::run::{Outcome, RunConfig};
-use std::path::PathBuf;
 
 /// Parses `fixblast run ARGS` and runs it in-process.
 pub fn run(args: &[&str]) -> Result<Outcome, Error> {
@@ -79,14 +78,10 @@ pub fn gateway(backend: &[&str], cfg: fixblast::gateway::GatewayConfig) -> fixbl
     }
 }
 
-/// A fresh temporary directory for one test.
-pub fn tmp(name: &str) -> PathBuf {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let d = std::env::temp_dir().join(format!("fixblast-it-{}-{n}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh temporary directory for one test, removed (with what the test wrote in it) when
+/// the value is dropped, also when the test fails.
+pub fn tmp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("fixblast-it-{name}-")).tempdir().unwrap()
 }
 
 pub fn bin() -> std::process::Command {

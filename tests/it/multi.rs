@@ -14,7 +14,8 @@ fn load(path: &std::path::Path) -> RunResult {
 fn processes_started_together_merge_into_one_result() {
     let g = gateway(SYSCALL, GatewayConfig::loopback());
     let addr = g.addr().to_string();
-    let dir = tmp("multi");
+    let tmp_dir = tmp("multi");
+    let dir = tmp_dir.path();
     let files: Vec<_> = (0..3).map(|i| dir.join(format!("p{i}.json"))).collect();
     let children: Vec<_> = files
         .iter()
@@ -55,14 +56,15 @@ fn processes_started_together_merge_into_one_result() {
 
 #[test]
 fn runs_write_each_run_and_the_runs_combined() {
-    let dir = tmp("runs");
+    let tmp_dir = tmp("runs");
+    let dir = tmp_dir.path();
     let json = format!("{}/r-{{config_hash}}-{{run}}.json", dir.display());
     let mut a = QUICK.to_vec();
     a.extend_from_slice(&["--rate", "1000", "--runs", "2", "--json", &json]);
     let out = run(&a).unwrap();
     assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
     let mut names: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     assert_eq!(names.len(), 3, "{names:?}");
     let hash = &names[0][2..10];
@@ -84,7 +86,8 @@ fn runs_write_each_run_and_the_runs_combined() {
 
 #[test]
 fn a_sweep_writes_every_point_a_summary_and_a_chart_and_stops_a_rate_sweep_that_falls_behind() {
-    let dir = tmp("sweep");
+    let tmp_dir = tmp("sweep");
+    let dir = tmp_dir.path();
     let sweep = |out: &str, target: &[&str], rates: &str| {
         let mut c = std::process::Command::new("scripts/sweep.sh");
         c.args(["--fixblast", env!("CARGO_BIN_EXE_fixblast"), "--out", out, "--sessions", "1,2", "--rates", rates])

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 struct Executor {
     child: Child,
     port: u16,
+    /// The executor's run directory, removed after the executor is stopped.
+    _dir: tempfile::TempDir,
 }
 
 impl Drop for Executor {
@@ -33,8 +35,9 @@ fn start_executor(name: &str) -> Option<Executor> {
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tmp(name);
     let mut child = Command::new(root.join("tests/quickfix/start-executor.sh"))
-        .args([port.to_string(), tmp(name).to_string_lossy().into_owned()])
+        .args([port.to_string(), dir.path().to_string_lossy().into_owned()])
         .env("FIXBLAST_QF_DIR", &qf)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -49,7 +52,7 @@ fn start_executor(name: &str) -> Option<Executor> {
             }
         }
     });
-    let ex = Executor { child, port };
+    let ex = Executor { child, port, _dir: dir };
     rx.recv_timeout(Duration::from_secs(30)).expect("executor did not start within 30 s");
     // It prints the banner just before it accepts; give it a moment to listen.
     let t0 = Instant::now();

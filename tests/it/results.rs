@@ -138,7 +138,8 @@ fn different_configs_are_flagged_prominently_not_refused() {
 
 #[test]
 fn merge_round_trip_through_files_adds_counts_exactly() {
-    let dir = tmp("merge");
+    let tmp_dir = tmp("merge");
+    let dir = tmp_dir.path();
     let (a, b) = (latencies(1.0, 1), latencies(1.3, 2));
     let (ra, rb) = (with_acks(&a), with_acks(&b));
     let (pa, pb) = (dir.join("a.json"), dir.join("b.json"));
@@ -164,7 +165,8 @@ fn merge_round_trip_through_files_adds_counts_exactly() {
 
 #[test]
 fn merge_of_two_real_runs_adds_every_counter() {
-    let dir = tmp("merge-real");
+    let tmp_dir = tmp("merge-real");
+    let dir = tmp_dir.path();
     let paths = ["a.json", "b.json"].map(|n| dir.join(n));
     for p in &paths {
         let mut args = QUICK.to_vec();
@@ -199,7 +201,8 @@ fn load_err(dir: &Path, name: &str, text: &str) -> (String, LoadError) {
 
 #[test]
 fn load_errors_name_the_file_and_the_problem() {
-    let dir = tmp("load");
+    let tmp_dir = tmp("load");
+    let dir = tmp_dir.path();
     let good = serde_json::to_string_pretty(&with_acks(&[1_000, 2_000])).expect("serializes");
     let mut v: serde_json::Value = serde_json::from_str(&good).expect("json");
     v["schema_version"] = 2.into();
@@ -213,7 +216,7 @@ fn load_errors_name_the_file_and_the_problem() {
         ("v2.json", v.to_string(), ": schema_version 2: this build (fixblast "),
         ("text.json", "p99 12us\n".to_string(), ": not JSON: "),
     ] {
-        let (path, e) = load_err(&dir, name, &text);
+        let (path, e) = load_err(dir, name, &text);
         assert!(e.to_string().starts_with(&format!("{path}{want}")), "{name}: {e}");
     }
     let e = load_result(&dir.join("missing.json")).expect_err("refused");
@@ -224,7 +227,8 @@ fn load_errors_name_the_file_and_the_problem() {
 /// comparing took (`cargo test --release --test it hour_long -- --nocapture`).
 #[test]
 fn hour_long_results_load_and_compare() {
-    let dir = tmp("hour");
+    let tmp_dir = tmp("hour");
+    let dir = tmp_dir.path();
     let hour = |scale: f64| {
         let mut r = with_acks(&latencies(scale, 0));
         let one = r.intervals.first().cloned().expect("the quick run has an interval");

@@ -21,7 +21,8 @@ crate::on_every_backend!(
 );
 
 fn open_loop_run_acks_every_order_and_writes_the_result_file(backend: &[&str]) {
-    let dir = tmp("open");
+    let tmp_dir = tmp("open");
+    let dir = tmp_dir.path();
     let json = dir.join("r.json");
     let out = run(&args(backend, &["--rate", "2000", "--json", json.to_str().unwrap()])).unwrap();
     assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
@@ -91,7 +92,8 @@ fn sessions_spread_over_threads_all_log_on_and_are_acked(backend: &[&str]) {
 fn unreachable_gateway_exits_3_and_still_writes_the_result() {
     // Bind then drop a listener: nothing listens on that port now.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dir = tmp("down");
+    let tmp_dir = tmp("down");
+    let dir = tmp_dir.path();
     let json = dir.join("r.json");
     let target = format!("127.0.0.1:{port}");
     let out = run(&args(&[], &["--target", &target, "--json", json.to_str().unwrap()])).unwrap();
@@ -129,7 +131,8 @@ fn rejected_orders_are_counted_not_recorded_as_latency(backend: &[&str]) {
 
 #[test]
 fn malformed_template_exits_2_naming_file_line_and_tag() {
-    let dir = tmp("tmpl");
+    let tmp_dir = tmp("tmpl");
+    let dir = tmp_dir.path();
     let path = dir.join("bad.fix");
     std::fs::write(&path, "35=D\n49={sender_comp_id}\n56={target_comp_id}\n34={seq}\n52={sending_time}\n11=fixed\n")
         .unwrap();
@@ -172,7 +175,8 @@ fn template_check_prints_a_valid_sample_of_each_shipped_template() {
 
 #[test]
 fn sigint_stops_the_run_gracefully_and_writes_the_result() {
-    let dir = tmp("sigint");
+    let tmp_dir = tmp("sigint");
+    let dir = tmp_dir.path();
     let json = dir.join("r.json");
     let child = bin()
         .args([
@@ -208,7 +212,8 @@ fn sigint_stops_the_run_gracefully_and_writes_the_result() {
 
 #[test]
 fn auto_falls_back_to_syscall_in_one_line_when_the_probe_fails() {
-    let dir = tmp("fallback");
+    let tmp_dir = tmp("fallback");
+    let dir = tmp_dir.path();
     let json = dir.join("r.json");
     let out = bin()
         .env("FIXBLAST_NO_URING", "1")
@@ -319,7 +324,8 @@ fn presets_expand_over_the_base_rate() {
 
 #[test]
 fn a_missed_sla_exits_1_naming_the_threshold_and_a_met_one_exits_0() {
-    let dir = tmp("sla");
+    let tmp_dir = tmp("sla");
+    let dir = tmp_dir.path();
     let json = dir.join("r.json");
     let base = ["run", "--duration", "500ms", "--warmup", "0s", "--poll", "yield", "--rate", "500"];
     let out = bin()
@@ -353,7 +359,8 @@ fn a_bad_sla_exits_2_before_anything_is_sent() {
 fn max_error_rate_aborts_with_exit_3_and_writes_the_result() {
     let g = gateway(SYSCALL_ONLY, GatewayConfig { reject_ratio: 0.5, ..GatewayConfig::loopback() });
     let target = g.addr().to_string();
-    let dir = tmp("maxerr");
+    let tmp_dir = tmp("maxerr");
+    let dir = tmp_dir.path();
     let json = dir.join("r.json");
     let out = run(&[
         "--target",

@@ -2,22 +2,17 @@
 //! files a test writes, removed when the value is dropped. Test-only; it never touches the
 //! real `/proc` or `/sys`.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 /// A temporary root directory that tests fill with files.
 pub struct FakeHost {
-    root: PathBuf,
+    root: tempfile::TempDir,
 }
 
 impl FakeHost {
     /// An empty tree: every file is missing.
     pub fn new() -> FakeHost {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let root = std::env::temp_dir().join(format!("fixblast-fakehost-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("create a fake host root");
+        let root = tempfile::Builder::new().prefix("fixblast-fakehost-").tempdir().expect("create a fake host root");
         FakeHost { root }
     }
 
@@ -28,7 +23,7 @@ impl FakeHost {
 
     /// Writes raw bytes at `rel`.
     pub fn bytes(self, rel: &str, bytes: &[u8]) -> FakeHost {
-        let p = self.root.join(rel);
+        let p = self.root.path().join(rel);
         std::fs::create_dir_all(p.parent().expect("a relative path with a parent")).expect("create fake dirs");
         std::fs::write(&p, bytes).expect("write a fake file");
         self
@@ -36,7 +31,7 @@ impl FakeHost {
 
     /// Makes `rel` a symbolic link to `target`.
     pub fn symlink(self, rel: &str, target: &str) -> FakeHost {
-        let p = self.root.join(rel);
+        let p = self.root.path().join(rel);
         std::fs::create_dir_all(p.parent().expect("a relative path with a parent")).expect("create fake dirs");
         std::os::unix::fs::symlink(target, &p).expect("create a fake symlink");
         self
@@ -53,12 +48,6 @@ impl FakeHost {
 
     /// The root to pass to the readers and checks.
     pub fn root(&self) -> &Path {
-        &self.root
-    }
-}
-
-impl Drop for FakeHost {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
+        self.root.path()
     }
 }

@@ -5,8 +5,8 @@
 
 use super::series::{self, MAX_POINTS, SPECTRUM_TICKS, SPECTRUM_X_END, Spectrum};
 use crate::metrics::LatencyKind;
-use crate::report::fmt_ns;
 use crate::report::json::{Interval, IntervalAck, RunResult, decode_histogram};
+use crate::report::{fmt_ns, fmt_si};
 use plotters::backend::SVGBackend;
 use plotters::coord::Shift;
 use plotters::coord::cartesian::Cartesian2d;
@@ -320,12 +320,8 @@ pub fn throughput(intervals: &[Interval]) -> Result<Chart, ChartError> {
         let top = sent.iter().chain(&target).flatten().map(|p| p.1).fold(0.0, f64::max);
         let top = if top > 0.0 { top * 1.15 } else { 1.0 };
         let end = time_range(intervals);
-        let axes = Axes {
-            x: &|x| series::fmt_secs(*x),
-            y: &|y| series::fmt_count(*y),
-            x_desc: "time after warm-up",
-            y_desc: "orders/s",
-        };
+        let axes =
+            Axes { x: &|x| series::fmt_secs(*x), y: &|y| fmt_si(*y), x_desc: "time after warm-up", y_desc: "orders/s" };
         let x = linear(0.0..end, series::linear_ticks(end, 8));
         let mut chart = frame(root, x, linear(0.0..top, series::linear_ticks(top, 6)), axes)?;
         for run in &sent {
@@ -359,7 +355,7 @@ pub fn errors(intervals: &[Interval]) -> Result<Chart, ChartError> {
         let y_ticks = series::linear_ticks(top, 5).into_iter().filter(|v| v.fract() == 0.0).collect();
         let axes = Axes {
             x: &|x| series::fmt_secs(*x),
-            y: &|y| series::fmt_count(*y),
+            y: &|y| fmt_si(*y),
             x_desc: "time after warm-up",
             y_desc: "errors per interval",
         };
@@ -391,7 +387,7 @@ pub fn sweep(lines: &[(String, Vec<(f64, f64)>)], log_y: bool, y_desc: &str) -> 
     let svg = svg("sweep", |root| {
         let points = || lines.iter().flat_map(|l| l.1.iter().map(|p| p.1));
         let x = || linear(0.0..end, x_ticks.clone());
-        let rate = |v: &f64| series::fmt_count(*v);
+        let rate = |v: &f64| fmt_si(*v);
         let draw = |i: usize, pts: &[(f64, f64)]| {
             let (color, line) = style(i);
             let pts = pts.to_vec();

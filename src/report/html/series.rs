@@ -149,19 +149,6 @@ pub fn linear_ticks(hi: f64, max: usize) -> Vec<f64> {
     (0..).map(|i| i as f64 * step).take_while(|&v| v <= hi * (1.0 + 1e-9)).collect()
 }
 
-/// A count or rate as people read it: `850`, `12.5k`, `1.2M`.
-pub fn fmt_count(v: f64) -> String {
-    let (v, unit) = match v.abs() {
-        a if a >= 1e9 => (v / 1e9, "G"),
-        a if a >= 1e6 => (v / 1e6, "M"),
-        a if a >= 1e3 => (v / 1e3, "k"),
-        _ => (v, ""),
-    };
-    let s = if v.fract() == 0.0 || v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.1}") };
-    let s = s.strip_suffix(".0").map(str::to_string).unwrap_or(s);
-    format!("{s}{unit}")
-}
-
 /// Seconds on a time axis: `0s`, `2.5s`, `600s`.
 pub fn fmt_secs(v: f64) -> String {
     if v.fract().abs() < 1e-9 { format!("{v:.0}s") } else { format!("{v:.1}s") }
@@ -235,12 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn counts_read_like_people_write_them() {
-        assert_eq!(fmt_count(0.0), "0");
-        assert_eq!(fmt_count(850.0), "850");
-        assert_eq!(fmt_count(2_500.0), "2.5k");
-        assert_eq!(fmt_count(10_000.0), "10k");
-        assert_eq!(fmt_count(1_200_000.0), "1.2M");
+    fn seconds_read_like_people_write_them() {
         assert_eq!(fmt_secs(600.0), "600s");
         assert_eq!(fmt_secs(2.5), "2.5s");
     }

@@ -3,6 +3,7 @@
 //! combination of threads, sessions and cores, over the target rate.
 
 use super::{CSS, charts, esc, figure};
+use crate::csv_lines::{Lines, field};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -24,45 +25,49 @@ const HEADER: &str =
 
 /// Parses `summary.csv`; errors name the file, line and what is wrong.
 pub fn parse_csv(text: &str, file: &str) -> Result<Vec<SweepPoint>, String> {
-    let mut lines = text.lines().enumerate();
-    match lines.next() {
-        Some((_, h)) if h.trim() == HEADER => {}
+    match text.lines().next() {
+        Some(h) if h.trim() == HEADER => {}
         _ => return Err(format!("{file}:1: not a sweep summary; expected the header {HEADER}")),
     }
+    // The cores column is quoted (it may hold commas).
+    let mut lines = Lines::quoted(text.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    let mut header = true;
     let mut out = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
+    while lines.read(&mut record).map_err(|e| format!("{file}: {e}"))? {
+        // The fields of a `&str`, split at ASCII bytes: UTF-8 still, so nothing is lost.
+        let f = |i: usize| String::from_utf8_lossy(field(&record, i));
+        // The first row is the header, checked above.
+        if std::mem::take(&mut header) || (record.len() == 1 && f(0).trim().is_empty()) {
             continue;
         }
-        let bad = |what: &str| format!("{file}:{}: {what}: {line:?}", i + 1);
-        // The cores column is quoted (it may hold commas); the rest are plain.
-        let (head, rest) = line.split_once(",\"").ok_or_else(|| bad("expected a quoted cores column"))?;
-        let (cores, tail) = rest.split_once("\",").ok_or_else(|| bad("unterminated cores column"))?;
-        let head: Vec<&str> = head.split(',').collect();
-        let tail: Vec<&str> = tail.split(',').collect();
-        if head.len() != 2 || tail.len() != 9 {
+        let bad = |what: &str| {
+            format!("{file}:{}: {what}: {:?}", lines.line(&record), String::from_utf8_lossy(lines.text_of(&record)))
+        };
+        if record.len() != 12 {
             return Err(bad("expected 12 columns"));
         }
-        let num = |s: &str| if s.is_empty() { Ok(None) } else { s.parse::<f64>().map(Some) };
-        let int = |s: &str| if s.is_empty() { Ok(None) } else { s.parse::<u64>().map(Some) };
-        let rate = tail[0].parse::<f64>().map_err(|_| bad("bad rate"))?;
+        let num = |i: usize| if f(i).is_empty() { Ok(None) } else { f(i).parse::<f64>().map(Some) };
+        let int = |i: usize| if f(i).is_empty() { Ok(None) } else { f(i).parse::<u64>().map(Some) };
+        let rate = f(3).parse::<f64>().map_err(|_| bad("bad rate"))?;
+        let cores = f(2);
         out.push(SweepPoint {
             series: format!(
                 "T{} S{}{}",
-                head[0],
-                head[1],
+                f(0),
+                f(1),
                 if cores.is_empty() { String::new() } else { format!(" C{cores}") }
             ),
             rate,
-            achieved: num(tail[1]).map_err(|_| bad("bad achieved_per_s"))?,
-            rate_achieved: match tail[2] {
+            achieved: num(4).map_err(|_| bad("bad achieved_per_s"))?,
+            rate_achieved: match &*f(5) {
                 "true" => Some(true),
                 "false" => Some(false),
                 _ => None,
             },
-            p50_ns: int(tail[3]).map_err(|_| bad("bad ack_p50_ns"))?,
-            p99_ns: int(tail[4]).map_err(|_| bad("bad ack_p99_ns"))?,
-            errors: int(tail[6]).map_err(|_| bad("bad errors"))?,
+            p50_ns: int(6).map_err(|_| bad("bad ack_p50_ns"))?,
+            p99_ns: int(7).map_err(|_| bad("bad ack_p99_ns"))?,
+            errors: int(9).map_err(|_| bad("bad errors"))?,
         });
     }
     Ok(out)

@@ -3,6 +3,7 @@
 //! which every text taken from the result has gone through [`esc`].
 
 use super::esc;
+use crate::fix::time::civil_from_days;
 use crate::metrics::LatencyKind;
 use crate::report::fmt_ns;
 use crate::report::json::{RunResult, Stats};
@@ -30,16 +31,7 @@ pub fn utc(unix_s: f64) -> String {
     }
     let secs = unix_s as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rem / 3_600, rem % 3_600 / 60, rem % 60)
 }
 
