@@ -55,6 +55,9 @@ pub struct Aggregate {
     /// When the last measured order actually left, over all workers.
     pub last_sent_ns: u64,
     open: BTreeMap<i64, IntervalRow>,
+    /// Rows the reporter is done with, reset, for the next intervals: the reporter does not
+    /// allocate histograms per interval either.
+    spare: Vec<IntervalRow>,
     latest: Vec<i64>,
     /// Completed intervals after warm-up, in order.
     pub intervals: Vec<IntervalSummary>,
@@ -68,6 +71,7 @@ impl Aggregate {
             warmup: Counts::default(),
             last_sent_ns: 0,
             open: BTreeMap::new(),
+            spare: Vec::new(),
             latest: vec![i64::MIN; workers],
             intervals: Vec::new(),
         }
@@ -80,12 +84,16 @@ impl Aggregate {
         self.counts.add(&s.counts);
         self.warmup.add(&s.warmup);
         self.last_sent_ns = self.last_sent_ns.max(s.last_sent_ns);
-        let row = self.open.entry(s.index).or_insert_with(|| IntervalRow {
-            index: s.index,
-            hists: Histograms::default(),
-            counts: Counts::default(),
-            warmup: Counts::default(),
-            in_flight: 0,
+        let spare = &mut self.spare;
+        let row = self.open.entry(s.index).or_insert_with(|| match spare.pop() {
+            Some(row) => IntervalRow { index: s.index, ..row },
+            None => IntervalRow {
+                index: s.index,
+                hists: Histograms::default(),
+                counts: Counts::default(),
+                warmup: Counts::default(),
+                in_flight: 0,
+            },
         });
         row.hists.add(&s.hists);
         row.counts.add(&s.counts);
@@ -93,6 +101,13 @@ impl Aggregate {
         row.in_flight += s.in_flight;
         self.latest[s.worker] = self.latest[s.worker].max(s.index);
         self.complete()
+    }
+
+    /// Takes back a completed row once it has been shown and logged, for reuse.
+    pub fn recycle(&mut self, mut row: IntervalRow) {
+        row.hists.reset();
+        (row.counts, row.warmup, row.in_flight) = (Counts::default(), Counts::default(), 0);
+        self.spare.push(row);
     }
 
     /// A worker has finished: nothing more will come from it.
@@ -155,6 +170,19 @@ mod tests {
         assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0]);
         let done = a.add(&snap(0, 3, &[], 0));
         assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn a_recycled_row_starts_empty() {
+        let mut a = Aggregate::new(1);
+        let mut done = a.add(&snap(0, 0, &[100, 200], 2));
+        a.recycle(done.pop().unwrap());
+        let done = a.add(&snap(0, 1, &[300], 1));
+        assert_eq!(done.len(), 1);
+        let row = &done[0];
+        assert_eq!((row.index, row.hists[LatencyKind::Ack].len(), row.counts.sent, row.in_flight), (1, 1, 1, 1));
+        assert_eq!(row.hists[LatencyKind::Ack].max(), 300);
+        assert!(a.spare.is_empty(), "the spare row was reused");
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct RunConfig {
     pub threads: usize,
     pub worker_cores: Vec<usize>,
     pub gateway_cores: Vec<usize>,
+    /// Where the reporter (the calling thread) runs while workers measure: a core no worker
+    /// uses, preferring one the built-in gateway does not use either; none when every core
+    /// has a worker.
+    pub reporter_core: Option<usize>,
     pub backend: BackendKind,
     /// The built-in gateway's transport.
     pub gateway_backend: BackendKind,
@@ -149,6 +153,12 @@ impl RunConfig {
             Some(CoreList(c)) => c.clone(),
             None => available.iter().copied().filter(|c| !worker_cores.contains(c)).take(1).collect(),
         };
+        let free = |c: &usize| !worker_cores.contains(c);
+        let reporter_core = available
+            .iter()
+            .copied()
+            .find(|c| free(c) && !gateway_cores.contains(c))
+            .or_else(|| available.iter().copied().find(free));
         if a.count == Some(0) {
             return usage("--count 0: at least one order is needed");
         }
@@ -291,6 +301,7 @@ impl RunConfig {
             threads: a.threads,
             worker_cores,
             gateway_cores,
+            reporter_core,
             backend,
             gateway_backend,
             ring,

@@ -26,7 +26,7 @@ use crate::report::summary::summary;
 use crate::transport::Transport;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
-use crossbeam_channel::{bounded, unbounded};
+use crossbeam_channel::bounded;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -187,9 +187,14 @@ fn measure<T: Transport>(
             }
         }
     }
-    let (tx, rx) = unbounded::<Report>();
-    let (free_tx, free_rx) = bounded::<Box<Histograms>>(cfg.threads * 4);
-    for _ in 0..cfg.threads * 3 {
+    // Every histogram set is made here, before measuring: 3 per worker circulate between the
+    // workers and the reporter (reset by the reporter). The report channel is bounded above
+    // the sets in circulation plus each worker's last report, so a worker's send never blocks
+    // and never allocates a channel block.
+    let sets = cfg.threads * 3;
+    let (tx, rx) = bounded::<Report>(sets + 2 * cfg.threads);
+    let (free_tx, free_rx) = bounded::<Box<Histograms>>(sets);
+    for _ in 0..sets {
         let _ = free_tx.send(Box::default());
     }
     let mut per_worker: Vec<Vec<SessionSpec>> = (0..cfg.threads).map(|_| Vec::new()).collect();
@@ -304,7 +309,25 @@ fn measure<T: Transport>(
     let budget =
         Duration::from_nanos(wait_ns + cfg.timing.warmup_ns + cfg.timing.duration_ns + 2 * cfg.timing.timeout_ns)
             + Duration::from_secs(30);
-    reporter.collect(&rx, &free_tx, cfg.threads, t0 + LOGON_TIMEOUT + budget);
+    // The reporter runs on a thread of its own, pinned off the workers' cores; this thread
+    // (and anything it starts later, such as the next run's gateway) keeps its affinity.
+    std::thread::scope(|scope| {
+        let reporting = std::thread::Builder::new().name("reporter".into()).spawn_scoped(scope, || {
+            if let Some(w) = crate::engine::pin(cfg.reporter_core, "the reporter")
+                && !cfg.quiet
+            {
+                eprintln!("{w}");
+            }
+            reporter.collect(&rx, &free_tx, cfg.threads, t0 + LOGON_TIMEOUT + budget);
+        });
+        // Without a reporter the workers still finish: the report channel holds every
+        // report they can send.
+        match reporting.map(|h| h.join()) {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => shared.fail("the reporter thread panicked; results cover what it reported".into()),
+            Err(e) => shared.fail(format!("cannot start the reporter thread: {e}")),
+        }
+    });
     for h in handles {
         let _ = h.join();
     }

@@ -106,12 +106,13 @@ impl<T: Transport> Worker<T> {
         (self.recorder.warmup_end_ns as i128 + index as i128 * self.timing.interval_ns as i128).max(0) as u64
     }
 
-    /// Sends the interval's measurements to the reporter and starts the next interval. With
-    /// no spare histogram set (the reporter is behind), keeps accumulating instead.
+    /// Sends the interval's measurements to the reporter and starts the next interval. The
+    /// fresh set comes back from the reporter already reset, so the worker neither resets
+    /// nor allocates histograms while it measures. With no spare set (the reporter is
+    /// behind), it keeps accumulating instead. Only the last flush, after the run, allocates.
     pub(super) fn flush(&mut self, last: bool) {
         let fresh = if last { Some(Box::default()) } else { self.free.try_recv().ok() };
-        let Some(mut fresh) = fresh else { return };
-        fresh.reset();
+        let Some(fresh) = fresh else { return };
         let hists = std::mem::replace(&mut self.recorder.hists, fresh);
         let in_flight = self.sessions.iter().map(|s| s.pending.awaiting() as u64).sum();
         let snap = Snapshot {
@@ -123,6 +124,7 @@ impl<T: Transport> Worker<T> {
             in_flight,
             last_sent_ns: self.recorder.last_sent_ns,
         };
+        // The channel is bounded above the number of sets in circulation: this never blocks.
         let _ = self.tx.send(Report::Interval(snap));
         let (_, ns) = self.now();
         self.interval_index = self.index_of(ns).max(self.interval_index + 1);

@@ -98,6 +98,7 @@ impl<'a> Reporter<'a> {
             };
             for row in rows {
                 self.interval(&row);
+                self.agg.recycle(row);
             }
         }
     }
