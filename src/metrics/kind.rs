@@ -24,6 +24,13 @@ pub enum LatencyKind {
     Cancel,
     /// Replace answered (150=5 or 35=9), from the replace's intended send time.
     Replace,
+    /// The harness's own loop period: time between two receive calls of a worker, i.e.
+    /// between two polls of the same connection.
+    Loop,
+    /// The harness's send call: from the send timestamp to the write or submit returning.
+    SendCall,
+    /// The harness's receive call that returned data: from the call to its return.
+    RecvCall,
     /// Acks of warm-up orders: shown live, never in results.
     WarmupAck,
 }
@@ -49,7 +56,7 @@ pub struct About {
 }
 
 impl LatencyKind {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 10;
     /// Every kind, in [`PerKind`] index order.
     pub const ALL: [LatencyKind; Self::COUNT] = [
         LatencyKind::Ack,
@@ -58,20 +65,28 @@ impl LatencyKind {
         LatencyKind::ScheduleLag,
         LatencyKind::Cancel,
         LatencyKind::Replace,
+        LatencyKind::Loop,
+        LatencyKind::SendCall,
+        LatencyKind::RecvCall,
         LatencyKind::WarmupAck,
     ];
     /// The round trips: the result's `latency_ns`, the interval log, summary, HTML and compare
     /// rows, in that order.
     pub const ROUND_TRIPS: [LatencyKind; 5] =
         [LatencyKind::Ack, LatencyKind::AckService, LatencyKind::Fill, LatencyKind::Cancel, LatencyKind::Replace];
+    /// The harness's own costs: the result's `harness` section, in that order.
+    pub const HARNESS: [LatencyKind; 3] = [LatencyKind::Loop, LatencyKind::SendCall, LatencyKind::RecvCall];
     /// What the result file keeps a histogram of (`histograms`), in file order.
-    pub const KEPT: [LatencyKind; 6] = [
+    pub const KEPT: [LatencyKind; 9] = [
         LatencyKind::Ack,
         LatencyKind::AckService,
         LatencyKind::Fill,
         LatencyKind::ScheduleLag,
         LatencyKind::Cancel,
         LatencyKind::Replace,
+        LatencyKind::Loop,
+        LatencyKind::SendCall,
+        LatencyKind::RecvCall,
     ];
 
     pub const fn about(self) -> About {
@@ -108,6 +123,18 @@ impl LatencyKind {
                 sla: Some("replace"),
                 added_later: true,
                 ..a("replace", "replace (intended send)", "replace, from intended send", "replace from intended send")
+            },
+            LatencyKind::Loop => About {
+                added_later: true,
+                ..a("loop_ns", "harness loop period", "harness loop period, between two polls", "harness loop")
+            },
+            LatencyKind::SendCall => About {
+                added_later: true,
+                ..a("send_call_ns", "harness send call", "harness send call, stamp to return", "harness send call")
+            },
+            LatencyKind::RecvCall => About {
+                added_later: true,
+                ..a("recv_call_ns", "harness recv call", "harness receive call that returned data", "harness recv call")
             },
             LatencyKind::WarmupAck => a("warmup_ack", "ack (warm-up)", "ack during warm-up", "ack during warm-up"),
         }
@@ -185,7 +212,7 @@ mod tests {
     fn the_lists_hold_measured_kinds_in_file_order() {
         assert!(LatencyKind::KEPT.iter().chain(&LatencyKind::ROUND_TRIPS).all(|k| k.measured()));
         assert!(LatencyKind::KEPT.windows(2).all(|w| w[0] < w[1]));
-        assert!(LatencyKind::ROUND_TRIPS.iter().all(|k| LatencyKind::KEPT.contains(k)));
+        assert!(LatencyKind::ROUND_TRIPS.iter().chain(&LatencyKind::HARNESS).all(|k| LatencyKind::KEPT.contains(k)));
     }
 
     #[test]

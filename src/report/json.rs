@@ -9,6 +9,7 @@ use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -27,6 +28,9 @@ pub struct RunResult {
     pub throughput: Throughput,
     pub latency_ns: Latency,
     pub schedule_lag_ns: Lag,
+    /// The harness's own costs (loop period, send and receive calls).
+    #[serde(default)]
+    pub harness: Harness,
     pub intervals: Vec<Interval>,
     pub histograms: EncodedHistograms,
     /// `--sla` thresholds and their outcome; empty without `--sla`.
@@ -37,6 +41,37 @@ pub struct RunResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<Runs>,
 }
+
+impl RunResult {
+    /// The distribution of `k`, from `latency_ns` or `harness`, if the result has one.
+    pub fn stats(&self, k: LatencyKind) -> Option<&Stats> {
+        if LatencyKind::HARNESS.contains(&k) { self.harness.get(k) } else { self.latency_ns.get(k) }
+    }
+
+    /// How a kind is labelled in this result's tables (`long` for the HTML report): in
+    /// closed loop an order is due when it is sent, so the ack is labelled for what it is.
+    pub fn label(&self, k: LatencyKind, long: bool) -> &'static str {
+        match (k, self.config.closed_loop.is_some(), long) {
+            (LatencyKind::Ack, true, false) => "ack (closed loop)",
+            (LatencyKind::Ack, true, true) => "ack, closed loop: due when sent",
+            (k, _, false) => k.about().label,
+            (k, _, true) => k.about().long,
+        }
+    }
+
+    /// The harness's estimated share of the ack p50: half the loop p50 (a reply waits half a
+    /// loop on average before it is read) plus the send and receive call p50s, in ns and as a
+    /// percentage of the ack p50. None without harness figures.
+    pub fn harness_share(&self) -> Option<(u64, f64)> {
+        let p50 = |k| self.harness.get(k).and_then(|s| s.p50);
+        let ns = p50(LatencyKind::Loop)? / 2 + p50(LatencyKind::SendCall)? + p50(LatencyKind::RecvCall).unwrap_or(0);
+        let ack = self.latency_ns.ack().p50?;
+        Some((ns, 100.0 * ns as f64 / ack.max(1) as f64))
+    }
+}
+
+/// Above this share of the ack p50, the summary warns that the harness is in the numbers.
+pub const HARNESS_SHARE_WARN_PCT: f64 = 10.0;
 
 /// How the ack latency varied over `--runs`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -257,19 +292,56 @@ impl Stats {
     }
 }
 
-/// `latency_ns`: one distribution per round trip ([`LatencyKind::ROUND_TRIPS`], in that
-/// order), each measured from the intended send time but `ack_service` (from the actual send).
-/// `ack` and `ack_service` are always there; the others are null when the run measured none
-/// of the kind (`fill` when nothing was filled, `cancel` and `replace` when the mix sends none).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Latency(pub PerKind<Option<Stats>>);
+/// A result section with one distribution per kind of a list: which list, and the name serde
+/// gives the section.
+pub trait Section {
+    const KINDS: &'static [LatencyKind];
+    const NAME: &'static str;
+}
 
-impl Latency {
+/// `latency_ns`: the round trips ([`LatencyKind::ROUND_TRIPS`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoundTrips;
+
+impl Section for RoundTrips {
+    const KINDS: &'static [LatencyKind] = &LatencyKind::ROUND_TRIPS;
+    const NAME: &'static str = "Latency";
+}
+
+/// `harness`: the harness's own costs ([`LatencyKind::HARNESS`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HarnessCosts;
+
+impl Section for HarnessCosts {
+    const KINDS: &'static [LatencyKind] = &LatencyKind::HARNESS;
+    const NAME: &'static str = "Harness";
+}
+
+/// One distribution per kind of `S::KINDS`, in that order; null for a kind the run did not
+/// measure (kinds [always](crate::metrics::About::always) there never are).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KindStats<S>(pub PerKind<Option<Stats>>, PhantomData<S>);
+
+/// `latency_ns`: each round trip measured from the intended send time but `ack_service`
+/// (from the actual send). `ack` and `ack_service` are always there; the others are null when
+/// the run measured none of the kind (`fill` when nothing was filled, `cancel` and `replace`
+/// when the mix sends none).
+pub type Latency = KindStats<RoundTrips>;
+
+/// `harness`: what the harness itself cost per loop, send call and receive call; null in
+/// results from builds that did not measure it.
+pub type Harness = KindStats<HarnessCosts>;
+
+impl<S: Section> KindStats<S> {
+    pub fn new(stats: PerKind<Option<Stats>>) -> Self {
+        KindStats(stats, PhantomData)
+    }
+
     /// The distributions of `h`: those of kinds that are always there, and of the kinds for
     /// which `present` is true.
-    pub fn of(h: &Histograms, present: impl Fn(LatencyKind) -> bool) -> Latency {
-        Latency(PerKind::from_fn(|k| {
-            (LatencyKind::ROUND_TRIPS.contains(&k) && (k.about().always || present(k))).then(|| Stats::of(&h[k]))
+    pub fn of(h: &Histograms, present: impl Fn(LatencyKind) -> bool) -> Self {
+        Self::new(PerKind::from_fn(|k| {
+            (S::KINDS.contains(&k) && (k.about().always || present(k))).then(|| Stats::of(&h[k]))
         }))
     }
 
@@ -277,48 +349,56 @@ impl Latency {
     pub fn get(&self, k: LatencyKind) -> Option<&Stats> {
         self.0[k].as_ref()
     }
+}
 
+impl<S: Section> Default for KindStats<S> {
+    fn default() -> Self {
+        Self::new(PerKind::from_fn(|_| None))
+    }
+}
+
+impl Latency {
     /// The ack round trip from the intended send time: always there.
     pub fn ack(&self) -> &Stats {
         self.get(LatencyKind::Ack).expect("a result always has latency_ns.ack")
     }
 }
 
-impl Index<LatencyKind> for Latency {
+impl<S> Index<LatencyKind> for KindStats<S> {
     type Output = Option<Stats>;
     fn index(&self, k: LatencyKind) -> &Option<Stats> {
         &self.0[k]
     }
 }
 
-impl IndexMut<LatencyKind> for Latency {
+impl<S> IndexMut<LatencyKind> for KindStats<S> {
     fn index_mut(&mut self, k: LatencyKind) -> &mut Option<Stats> {
         &mut self.0[k]
     }
 }
 
-impl Serialize for Latency {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("Latency", LatencyKind::ROUND_TRIPS.len())?;
-        for k in LatencyKind::ROUND_TRIPS {
+impl<S: Section> Serialize for KindStats<S> {
+    fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let mut m = s.serialize_struct(S::NAME, S::KINDS.len())?;
+        for &k in S::KINDS {
             m.serialize_field(k.name(), &self.0[k])?;
         }
         m.end()
     }
 }
 
-impl<'de> Deserialize<'de> for Latency {
+impl<'de, S: Section> Deserialize<'de> for KindStats<S> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut fields = BTreeMap::<String, Option<Stats>>::deserialize(d)?;
         let mut out = PerKind::from_fn(|_| None);
-        for k in LatencyKind::ROUND_TRIPS {
+        for &k in S::KINDS {
             out[k] = match fields.remove(k.name()) {
                 Some(Some(stats)) => Some(stats),
                 _ if k.about().always => return Err(serde::de::Error::missing_field(k.name())),
                 _ => None,
             };
         }
-        Ok(Latency(out))
+        Ok(Self::new(out))
     }
 }
 

@@ -235,12 +235,13 @@ pub(crate) mod tests {
                 duration_s,
             },
             latency_ns: {
-                let mut l = Latency(PerKind::from_fn(|_| None));
+                let mut l = Latency::default();
                 l[LatencyKind::Ack] = Some(Stats::of(&h));
                 l[LatencyKind::AckService] = Some(Stats::of(&h));
                 l
             },
             schedule_lag_ns: Lag { p50: None, p99: None, max: None },
+            harness: Harness::default(),
             intervals: (0..intervals)
                 .map(|i| Interval {
                     t_s: (i + 1) as f64,

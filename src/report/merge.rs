@@ -85,6 +85,7 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
             k => results.iter().any(|(_, r)| r.latency_ns[k].is_some()),
         }),
         schedule_lag_ns: Lag::of(&h[LatencyKind::ScheduleLag]),
+        harness: Harness::of(h, |k| !h[k].is_empty()),
         intervals: merge_intervals(results),
         histograms: EncodedHistograms::of(h),
         sla: Vec::new(),

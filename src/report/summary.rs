@@ -2,7 +2,7 @@
 
 use super::aggregate::IntervalRow;
 use super::fmt_ns;
-use super::json::{RunResult, Stats};
+use super::json::{HARNESS_SHARE_WARN_PCT, RunResult, Stats};
 use crate::metrics::LatencyKind;
 use std::fmt::Write;
 
@@ -195,7 +195,7 @@ pub fn summary(r: &RunResult) -> String {
     let mut marked = false;
     for k in LatencyKind::ROUND_TRIPS {
         if let Some(s) = l.get(k) {
-            marked |= row(&mut out, k.about().label, s);
+            marked |= row(&mut out, r.label(k, false), s);
         }
     }
     let n = l.ack().count;
@@ -215,6 +215,26 @@ pub fn summary(r: &RunResult) -> String {
     let lag = &r.schedule_lag_ns;
     let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
     let _ = writeln!(out, "  schedule lag: p50 {} p99 {} max {}", f(lag.p50), f(lag.p99), f(lag.max));
+    if let Some((ns, pct)) = r.harness_share() {
+        let h = |k| r.harness.get(k).map_or("-".to_string(), |s| format!("p50 {} p99 {}", f(s.p50), f(s.p99)));
+        let _ = writeln!(
+            out,
+            "  harness: loop {} | send call {} | recv call {} | share of ack p50 {:.1}%",
+            h(LatencyKind::Loop),
+            h(LatencyKind::SendCall),
+            h(LatencyKind::RecvCall),
+            pct
+        );
+        if pct > HARNESS_SHARE_WARN_PCT {
+            let _ = writeln!(
+                out,
+                "HARNESS SHARE: half the loop p50 plus the send and receive call p50s is {} ({pct:.0}% of the ack \
+                 p50): that much of the round trip is the harness, not the gateway (fewer sessions per thread, \
+                 --poll spin on an isolated core, or --backend uring lowers it)",
+                fmt_ns(ns)
+            );
+        }
+    }
     if !r.sla.is_empty() {
         let _ = writeln!(out);
         for c in &r.sla {

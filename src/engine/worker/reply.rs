@@ -192,7 +192,12 @@ impl Recorder {
                     record(&mut h[kind], lat, counts);
                 }
             }
-            LatencyKind::AckService | LatencyKind::ScheduleLag | LatencyKind::WarmupAck => {
+            LatencyKind::AckService
+            | LatencyKind::ScheduleLag
+            | LatencyKind::Loop
+            | LatencyKind::SendCall
+            | LatencyKind::RecvCall
+            | LatencyKind::WarmupAck => {
                 unreachable!("a reply completes an ack, fill, cancel or replace")
             }
         }

@@ -47,7 +47,11 @@ fn color(k: LatencyKind) -> RGBColor {
         LatencyKind::Fill => GREEN,
         LatencyKind::Cancel => RED,
         LatencyKind::Replace => PURPLE,
-        LatencyKind::ScheduleLag | LatencyKind::WarmupAck => BLACK,
+        LatencyKind::ScheduleLag
+        | LatencyKind::Loop
+        | LatencyKind::SendCall
+        | LatencyKind::RecvCall
+        | LatencyKind::WarmupAck => BLACK,
     }
 }
 

@@ -86,6 +86,23 @@ pub fn status(r: &RunResult, notes: &[String]) -> String {
             format!("MISSING REPLIES: {} orders had no ExecutionReport when the drain ended", o.missing_replies),
         ));
     }
+    if o.late > 0 {
+        warnings.push((
+            "warn",
+            format!("LATE: {} replies came after --timeout; their real latency is in every percentile", o.late),
+        ));
+    }
+    if let Some((ns, pct)) = r.harness_share()
+        && pct > crate::report::json::HARNESS_SHARE_WARN_PCT
+    {
+        warnings.push((
+            "warn",
+            format!(
+                "HARNESS SHARE: the harness's own loop and calls account for about {} ({pct:.0}%) of the ack p50",
+                fmt_ns(ns)
+            ),
+        ));
+    }
     if r.messages.substituted > 0 {
         warnings.push((
             "warn",
@@ -161,8 +178,11 @@ pub fn sla(r: &RunResult) -> String {
 /// Count, min, mean, p50 … p99.999 and max for each message type, each percentile with the
 /// number of observations beyond it; a percentile with fewer than [`FEW`] beyond is greyed.
 pub fn percentiles(r: &RunResult) -> String {
-    let rows: Vec<(&str, &Stats)> =
-        LatencyKind::ROUND_TRIPS.into_iter().filter_map(|k| r.latency_ns.get(k).map(|s| (k.about().long, s))).collect();
+    let rows: Vec<(&str, &Stats)> = LatencyKind::ROUND_TRIPS
+        .into_iter()
+        .chain(LatencyKind::HARNESS)
+        .filter_map(|k| r.stats(k).map(|s| (r.label(k, true), s)))
+        .collect();
     let mut out = String::from(
         r#"<table id="percentiles" class="wide"><caption>Round-trip latency</caption><tr><th>round trip</th><th class="num">count</th><th class="num">min</th><th class="num">mean</th>"#,
     );

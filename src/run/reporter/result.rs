@@ -110,6 +110,7 @@ pub(super) fn build_result(
             _ => false,
         }),
         schedule_lag_ns: Lag::of(&h[LatencyKind::ScheduleLag]),
+        harness: Harness::of(h, |k| !h[k].is_empty()),
         intervals: agg
             .intervals
             .iter()
