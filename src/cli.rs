@@ -325,6 +325,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub reset_seq: bool,
 
+    /// Put TEXT in front of every ClOrdID (11) and OrigClOrdID (41), for gateways with rules
+    /// of their own: 1 to 16 printable ASCII characters, no spaces, no '|'. A ClOrdID is the
+    /// prefix, 7 characters drawn at random once per run (so back-to-back and parallel runs
+    /// never reuse one: 1 chance in 2^35 per pair of runs), then 13 naming the order: 20
+    /// characters plus the prefix, fixed for the run.
+    #[arg(long, value_name = "TEXT")]
+    pub clordid_prefix: Option<String>,
+
     /// Username (553) on Logon.
     #[arg(long, value_name = "NAME")]
     pub username: Option<String>,

@@ -2,7 +2,7 @@
 
 use crate::cli::GatewayArgs;
 use crate::error::{Error, usage};
-use crate::fix::clordid::ClOrdId;
+use crate::fix::clordid::{self, ClOrdId, Stem};
 use crate::fix::feed::OrderFeed;
 use crate::fix::printable;
 use crate::fix::template::{Kind, OrderTemplate, TemplateSpec};
@@ -75,8 +75,10 @@ pub fn template_check(path: &Path) -> Result<String, Error> {
         Kind::New => OrderFeed::from_template(&spec.fields),
         _ => OrderFeed::from_template(&TemplateSpec::parse(crate::run::DEFAULT_TEMPLATE, "built-in")?.fields),
     };
-    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", feed.max_len());
-    let (mut id, mut orig) = ([0u8; 16], [0u8; 16]);
+    // A run draws its tag at random; the sample shows a fixed one.
+    let stem = Stem::new(b"", 0x5_1f3c_0a2d);
+    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", stem.as_bytes(), feed.max_len());
+    let (mut id, mut orig) = ([0u8; clordid::LEN], [0u8; clordid::LEN]);
     ClOrdId { session: 0, slot: 1, counter: 2 }.write(&mut id);
     ClOrdId { session: 0, slot: 0, counter: 1 }.write(&mut orig);
     let part = if spec.kind == Kind::Cancel { feed.cancel(0) } else { feed.order(0) };
