@@ -7,7 +7,7 @@
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
 use fixblast::engine::pending::{Pending, Slot};
 use fixblast::fix::checksum::checksum;
-use fixblast::fix::clordid::{self, ClOrdId};
+use fixblast::fix::clordid::{self, ClOrdId, Stem};
 use fixblast::fix::encode::Encoder;
 use fixblast::fix::feed::OrderFeed;
 use fixblast::fix::parse::{Frame, frame, parse};
@@ -27,6 +27,11 @@ const STEP_NS: u64 = 10_000;
 /// A 7-digit MsgSeqNum: the template changes width only at powers of ten (a handful of
 /// times over a whole bench), as in a real run.
 const FIRST_SEQ: u32 = 1_000_000;
+
+/// A run's ClOrdID stem: no prefix, a tag as a run draws one.
+fn stem() -> Stem {
+    Stem::new(b"", 0x5_1f3c_0a2d)
+}
 
 fn spec() -> TemplateSpec {
     TemplateSpec::parse(DEFAULT_TEMPLATE, "new-order-single.fix").expect("the shipped template parses")
@@ -95,7 +100,7 @@ fn patched_feed(g: &mut BenchmarkGroup<'_, WallTime>) {
 
 /// The per-order encode, taking each order from `feed` in turn.
 fn patched_from(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, feed: OrderFeed) {
-    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, stem().as_bytes(), feed.max_len());
     let mut o = OrderInputs::new();
     let orig = [b'0'; clordid::LEN];
     g.bench_function(name, |b| {
@@ -117,18 +122,22 @@ fn plain(g: &mut BenchmarkGroup<'_, WallTime>) {
     let feed = one_order();
     let mut buf = vec![0u8; 1024];
     let mut o = OrderInputs::new();
+    // The whole ClOrdID: the stem, then the part written per order.
+    let mut whole = stem().as_bytes().to_vec();
+    let at = whole.len();
+    whole.extend_from_slice(&[b'0'; clordid::LEN]);
     g.bench_function("plain", |b| {
         b.iter(|| {
             o.advance();
-            let text = o.cl_ord_id();
+            whole[at..].copy_from_slice(&o.cl_ord_id());
             let time = o.ts.get(black_box(o.now));
             let vars = Vars {
                 sender: SENDER,
                 target: TARGET,
                 seq: black_box(o.seq),
                 time,
-                cl_ord_id: &text,
-                orig_cl_ord_id: &text,
+                cl_ord_id: &whole,
+                orig_cl_ord_id: &whole,
                 part: feed.order(0).bytes,
             };
             black_box(spec.encode_plain(&vars, &mut buf).expect("fits"))
@@ -197,10 +206,10 @@ fn clordid_write(g: &mut BenchmarkGroup<'_, WallTime>) {
 /// `OrderTemplate::encode` alone, with a ready timestamp and ClOrdID.
 fn template_encode(g: &mut BenchmarkGroup<'_, WallTime>) {
     let feed = one_order();
-    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, feed.max_len());
+    let mut t = OrderTemplate::new(&spec(), SENDER, TARGET, stem().as_bytes(), feed.max_len());
     let part = feed.order(0);
     let time = *b"20240102-03:04:05.678";
-    let text = *b"0000000012345678";
+    let text = *b"0000000123456";
     let mut seq = FIRST_SEQ;
     g.bench_function("template_encode", |b| {
         b.iter(|| {
@@ -211,7 +220,7 @@ fn template_encode(g: &mut BenchmarkGroup<'_, WallTime>) {
 }
 
 /// An ExecutionReport New exactly as the built-in gateway writes it (src/gateway/worker.rs).
-fn exec_report(cl_ord_id: &[u8; clordid::LEN]) -> Vec<u8> {
+fn exec_report(cl_ord_id: &[u8]) -> Vec<u8> {
     let mut buf = vec![0u8; 1024];
     let mut e = Encoder::new(&mut buf);
     e.field(35, b"8");
@@ -242,9 +251,8 @@ fn exec_report_frame_parse_match(c: &mut Criterion) {
     let slot = pending.next_free().expect("an empty ring has room");
     let id = ClOrdId { session: 0, slot, counter: 0x1234_5678 };
     pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, ..Slot::default() });
-    let mut text = [0u8; clordid::LEN];
-    id.write(&mut text);
-    let wire = exec_report(&text);
+    let stem = stem();
+    let wire = exec_report(stem.text(id).as_bytes());
     assert_eq!(frame(&wire), Frame::Message { len: wire.len() });
     c.bench_function("exec_report_frame_parse_match", |b| {
         b.iter(|| {
@@ -252,7 +260,7 @@ fn exec_report_frame_parse_match(c: &mut Criterion) {
             let Frame::Message { len } = frame(buf) else { panic!("frames") };
             let raw = &buf[..len];
             let msg = parse(raw).expect("parses");
-            let id = ClOrdId::parse(msg.cl_ord_id.get(raw)).expect("ours");
+            let id = stem.parse(msg.cl_ord_id.get(raw)).expect("ours");
             let s = pending.get_mut(id.slot, id.pack()).expect("matches");
             black_box(s.intended_ns)
         })
@@ -263,9 +271,7 @@ fn exec_report_frame_parse_match(c: &mut Criterion) {
 fn exec_report_parts(c: &mut Criterion) {
     let mut g = c.benchmark_group("exec_report_parts");
     let id = ClOrdId { session: 0, slot: 0, counter: 0x1234_5678 };
-    let mut text = [0u8; clordid::LEN];
-    id.write(&mut text);
-    let wire = exec_report(&text);
+    let wire = exec_report(stem().text(id).as_bytes());
     report_frame(&mut g, &wire);
     report_parse(&mut g, &wire);
     report_match(&mut g, id);
@@ -280,15 +286,15 @@ fn report_parse(g: &mut BenchmarkGroup<'_, WallTime>, wire: &[u8]) {
     g.bench_function("parse", |b| b.iter(|| parse(black_box(wire)).expect("parses")));
 }
 
-/// `ClOrdId::parse` plus `Pending::get_mut`.
+/// `Stem::parse` (the stem compared, the order part decoded) plus `Pending::get_mut`.
 fn report_match(g: &mut BenchmarkGroup<'_, WallTime>, id: ClOrdId) {
     let mut pending = Pending::new(64);
     pending.insert(Slot { id: id.pack(), intended_ns: 1, sent_raw: 1, ..Slot::default() });
-    let mut text = [0u8; clordid::LEN];
-    id.write(&mut text);
+    let stem = stem();
+    let text = stem.text(id);
     g.bench_function("clordid_parse_match", |b| {
         b.iter(|| {
-            let id = ClOrdId::parse(black_box(&text)).expect("ours");
+            let id = stem.parse(black_box(text.as_bytes())).expect("ours");
             black_box(pending.get_mut(id.slot, id.pack()).expect("matches").intended_ns)
         })
     });

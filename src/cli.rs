@@ -325,6 +325,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub reset_seq: bool,
 
+    /// Put TEXT in front of every ClOrdID (11) and OrigClOrdID (41), for gateways with rules
+    /// of their own: 1 to 16 printable ASCII characters, no spaces, no '|'. A ClOrdID is the
+    /// prefix, 7 characters drawn at random once per run (so back-to-back and parallel runs
+    /// never reuse one: 1 chance in 2^35 per pair of runs), then 13 naming the order: 20
+    /// characters plus the prefix, fixed for the run.
+    #[arg(long, value_name = "TEXT")]
+    pub clordid_prefix: Option<String>,
+
     /// Username (553) on Logon.
     #[arg(long, value_name = "NAME")]
     pub username: Option<String>,
@@ -435,6 +443,18 @@ pub struct GatewayArgs {
     /// Drop each connection after it has sent N orders.
     #[arg(long, value_name = "N")]
     pub disconnect_after: Option<u64>,
+
+    /// Reject an order, cancel or replace whose ClOrdID (11) was seen before, on any
+    /// connection, as a venue does within a trading day: ExecType 8 with OrdRejReason 6 and
+    /// Text "duplicate ClOrdID" (a cancel or replace gets an OrderCancelReject, 35=9). The
+    /// gateway remembers the last --clordid-memory ClOrdIDs.
+    #[arg(long)]
+    pub reject_duplicate_clordid: bool,
+
+    /// How many ClOrdIDs --reject-duplicate-clordid remembers (the oldest is forgotten
+    /// first): 1 to 16777216, about 24 to 40 bytes each, allocated at start-up.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, requires = "reject_duplicate_clordid")]
+    pub clordid_memory: usize,
 }
 
 /// Transport options, the same for `run` and `gateway`.

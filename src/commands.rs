@@ -2,11 +2,11 @@
 
 use crate::cli::GatewayArgs;
 use crate::error::{Error, usage};
-use crate::fix::clordid::ClOrdId;
+use crate::fix::clordid::{self, ClOrdId, Stem};
 use crate::fix::feed::OrderFeed;
 use crate::fix::printable;
 use crate::fix::template::{Kind, OrderTemplate, TemplateSpec};
-use crate::gateway::{Gateway, GatewayConfig};
+use crate::gateway::{Gateway, GatewayConfig, MAX_CLORDID_MEMORY};
 use crate::report::compare::CompareOptions;
 use crate::report::files::{Files, result_json, write_whole};
 use crate::report::json::RunResult;
@@ -33,6 +33,9 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
     }
+    if a.clordid_memory == 0 || a.clordid_memory > MAX_CLORDID_MEMORY {
+        return usage(format!("--clordid-memory {}: must be 1 to {MAX_CLORDID_MEMORY}", a.clordid_memory));
+    }
     let ring = a.transport.config(1);
     let backend = crate::run::choose_backend(a.transport.backend, &ring, false)?;
     let cfg = GatewayConfig {
@@ -43,6 +46,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         fill: a.fill,
         reject_ratio: a.reject_ratio,
         disconnect_after: a.disconnect_after,
+        reject_duplicate_clordid: a.reject_duplicate_clordid.then_some(a.clordid_memory),
         uring_recv: ring.uring_recv,
         uring_sqpoll: ring.uring_sqpoll,
         uring_napi_us: ring.uring_napi_us,
@@ -56,13 +60,20 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         BackendKind::Uring => Gateway::start::<UringTransport>(cfg),
     }
     .map_err(|e| Error::Usage(format!("--listen {listen}: cannot listen there: {e}")))?;
+    let duplicates = match a.reject_duplicate_clordid {
+        true => format!(", rejecting a ClOrdID seen among the last {}", a.clordid_memory),
+        false => String::new(),
+    };
     eprintln!(
-        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend); Ctrl-C stops it",
+        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}); Ctrl-C stops it",
         g.addr(),
         backend.name()
     );
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if a.reject_duplicate_clordid {
+        eprintln!("fixblast gateway: {} duplicate ClOrdID(s) rejected", g.duplicates_rejected());
     }
     g.stop();
     Ok(())
@@ -75,8 +86,10 @@ pub fn template_check(path: &Path) -> Result<String, Error> {
         Kind::New => OrderFeed::from_template(&spec.fields),
         _ => OrderFeed::from_template(&TemplateSpec::parse(crate::run::DEFAULT_TEMPLATE, "built-in")?.fields),
     };
-    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", feed.max_len());
-    let (mut id, mut orig) = ([0u8; 16], [0u8; 16]);
+    // A run draws its tag at random; the sample shows a fixed one.
+    let stem = Stem::new(b"", 0x5_1f3c_0a2d);
+    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", stem.as_bytes(), feed.max_len());
+    let (mut id, mut orig) = ([0u8; clordid::LEN], [0u8; clordid::LEN]);
     ClOrdId { session: 0, slot: 1, counter: 2 }.write(&mut id);
     ClOrdId { session: 0, slot: 0, counter: 1 }.write(&mut orig);
     let part = if spec.kind == Kind::Cancel { feed.cancel(0) } else { feed.order(0) };

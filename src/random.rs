@@ -3,6 +3,9 @@
 //! always gives the same numbers, which is what makes a `--seed` reproducible: Poisson
 //! arrivals, the `volatile` profile's walk, the gateway's rejects and `compare`'s bootstrap.
 //!
+//! [`Random::from_os`] is the one unreproducible stream: seeded from the OS, for what must
+//! differ from run to run (the ClOrdID tag). It reads the OS once, at set-up.
+//!
 //! It owns the draws fixblast needs and nothing else. A draw allocates nothing and costs a
 //! few nanoseconds, so a worker may draw on its hot path. It imports nothing from the crate.
 
@@ -19,6 +22,20 @@ pub struct Random(Xoshiro256PlusPlus);
 impl Random {
     pub fn new(seed: u64) -> Random {
         Random(Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
+
+    /// A stream no other process or run will draw: all 256 bits of state come from the OS
+    /// (`getrandom(2)` on Linux). Not for the hot path: it makes a system call.
+    pub fn from_os() -> Result<Random, OsRandomError> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(OsRandomError)?;
+        Ok(Random(Xoshiro256PlusPlus::from_seed(seed)))
+    }
+
+    /// Uniform in `0..2^64`.
+    #[inline]
+    pub fn bits(&mut self) -> u64 {
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
@@ -40,6 +57,11 @@ impl Random {
     }
 }
 
+/// The OS gave no random bytes.
+#[derive(Debug, thiserror::Error)]
+#[error("the OS gave no random bytes ({0})")]
+pub struct OsRandomError(getrandom::Error);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +75,13 @@ mod tests {
         assert_eq!(draw(1), draw(1));
         assert_ne!(draw(1), draw(2));
         assert_ne!(draw(0), draw(1));
+    }
+
+    #[test]
+    fn streams_from_the_os_differ() {
+        let a = Random::from_os().unwrap().bits();
+        let b = Random::from_os().unwrap().bits();
+        assert_ne!(a, b, "two 64-bit draws from the OS agree: 1 in 2^64, or no entropy");
     }
 
     #[test]

@@ -68,9 +68,16 @@ fn check(extra: &[&str]) {
 #[test]
 fn orders_do_not_allocate() {
     check(&[]);
-    // Also with a feed of orders, cancels and replaces.
+    // Also with a feed of orders, cancels and replaces, and a ClOrdID prefix.
     let feed = tempfile::Builder::new().prefix("fixblast-alloc-").suffix(".csv").tempfile().unwrap();
     let rows: String = (0..1000).map(|i| format!("S{},buy,{},{}.5,limit,day\n", i % 7, 100 + i, 10 + i % 13)).collect();
     std::fs::write(feed.path(), rows).unwrap();
-    check(&["--orders", feed.path().to_str().unwrap(), "--mix", "new=90,cancel=8,replace=2"]);
+    check(&[
+        "--orders",
+        feed.path().to_str().unwrap(),
+        "--mix",
+        "new=90,cancel=8,replace=2",
+        "--clordid-prefix",
+        "AL-",
+    ]);
 }

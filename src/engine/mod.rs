@@ -12,6 +12,7 @@ pub mod profile;
 pub mod schedule;
 pub mod worker;
 
+use crate::fix::clordid::Stem;
 use crate::fix::feed::OrderFeed;
 use crate::fix::session::SessionConfig;
 use crate::fix::template::OrderTemplate;
@@ -124,6 +125,11 @@ pub struct WorkerSpec {
     pub feed: Arc<OrderFeed>,
     pub first_row: u64,
     pub mix: Arc<mix::Mix>,
+    /// What this run's ClOrdIDs start with (the prefix and the run's random tag); a reply
+    /// with another is not ours.
+    pub stem: Stem,
+    /// Where every session's ClOrdID counter starts: drawn at random per run, like the tag.
+    pub first_counter: u32,
 }
 
 /// State shared by the workers and the coordinating thread. Workers read it once per loop.

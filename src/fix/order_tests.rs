@@ -14,8 +14,10 @@ const DEFAULT: &str = include_str!("../../fix-templates/new-order-single.fix");
 const CANCEL: &str = include_str!("../../fix-templates/order-cancel-request.fix");
 const REPLACE: &str = include_str!("../../fix-templates/order-cancel-replace-request.fix");
 const TIME: [u8; TIMESTAMP_LEN] = *b"20240102-03:04:05.678";
-const ID: [u8; clordid::LEN] = *b"0000000000000001";
-const ORIG: [u8; clordid::LEN] = *b"00000000000000ff";
+const ID: [u8; clordid::LEN] = *b"0000000000001";
+const ORIG: [u8; clordid::LEN] = *b"00000000000ff";
+/// A run's stem: a prefix and a tag.
+const STEM: &[u8] = b"PX-k3v0q9a";
 
 fn spec() -> TemplateSpec {
     TemplateSpec::parse(DEFAULT, "new-order-single.fix").unwrap()
@@ -29,13 +31,13 @@ fn order(f: &OrderFeed, row: u64) -> String {
 fn patched_message_frames_and_has_the_fields_patched_in() {
     let spec = spec();
     let feed = OrderFeed::from_template(&spec.fields);
-    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", feed.max_len());
+    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", STEM, feed.max_len());
     let m = t.encode(7, &TIME, &ID, &ORIG, feed.order(0)).to_vec();
     assert_eq!(frame(&m), Frame::Message { len: m.len() }, "{}", printable(&m));
     let text = printable(&m);
     assert!(text.starts_with("8=FIX.4.2|9="), "{text}");
     assert!(text.contains("|35=D|49=FIXBLAST|56=GATEWAY|34=7|52=20240102-03:04:05.678|"), "{text}");
-    assert!(text.contains("|11=0000000000000001|"), "{text}");
+    assert!(text.contains("|11=PX-k3v0q9a0000000000001|"), "{text}");
     assert!(text.contains("|60=20240102-03:04:05.678|"), "{text}");
     assert!(text.contains("|55=ACME|54=1|38=100|40=2|44=10.25|59=0|10="), "{text}");
     assert!(!text.contains("|41="), "{text}");
@@ -45,12 +47,12 @@ fn patched_message_frames_and_has_the_fields_patched_in() {
 fn a_cancel_names_the_order_it_cancels_and_repeats_its_symbol_side_and_qty() {
     let spec = TemplateSpec::parse(CANCEL, "c.fix").unwrap();
     let feed = OrderFeed::parse(b"XYZ,sell,250,9.5,limit,ioc\n", "f.csv").unwrap();
-    let mut t = OrderTemplate::new(&spec, b"S", b"T", feed.max_len());
+    let mut t = OrderTemplate::new(&spec, b"S", b"T", STEM, feed.max_len());
     let m = t.encode(3, &TIME, &ID, &ORIG, feed.cancel(0)).to_vec();
     assert_eq!(frame(&m), Frame::Message { len: m.len() }, "{}", printable(&m));
     let text = printable(&m);
     assert!(text.contains("|35=F|"), "{text}");
-    assert!(text.contains("|41=00000000000000ff|"), "{text}");
+    assert!(text.contains("|41=PX-k3v0q9a00000000000ff|"), "{text}");
     assert!(text.contains("|55=XYZ|54=2|38=250|10="), "{text}");
     assert!(!text.contains("|40="), "{text}");
 }
@@ -59,7 +61,7 @@ fn a_cancel_names_the_order_it_cancels_and_repeats_its_symbol_side_and_qty() {
 fn consecutive_sequence_numbers_across_digit_boundaries_match_a_plain_encode() {
     let spec = spec();
     let feed = OrderFeed::from_template(&spec.fields);
-    let mut t = OrderTemplate::new(&spec, b"S", b"T", feed.max_len());
+    let mut t = OrderTemplate::new(&spec, b"S", b"T", STEM, feed.max_len());
     let mut plain = vec![0u8; 1024];
     let part = feed.order(0);
     for seq in (1..=1100).chain(99_990..100_010).chain(u32::MAX - 3..=u32::MAX).chain(0..3) {
@@ -69,8 +71,8 @@ fn consecutive_sequence_numbers_across_digit_boundaries_match_a_plain_encode() {
             target: b"T",
             seq,
             time: &TIME,
-            cl_ord_id: &ID,
-            orig_cl_ord_id: &ORIG,
+            cl_ord_id: &[STEM, &ID].concat(),
+            orig_cl_ord_id: &[STEM, &ORIG].concat(),
             part: part.bytes,
         };
         let n = spec.encode_plain(&vars, &mut plain).unwrap();
@@ -106,6 +108,8 @@ proptest! {
     fn patched_bytes_equal_a_plain_encode(
         sender in "[A-Z0-9]{1,12}",
         target in "[A-Z0-9]{1,12}",
+        prefix in "[!-{}~]{0,16}",
+        tag: u64,
         kind in 0usize..3,
         rows in feed_rows(),
         orders in proptest::collection::vec((any::<u32>(), 0u64..4_102_444_800_000_000_000, any::<u64>()), 1..20),
@@ -113,7 +117,8 @@ proptest! {
     ) {
         let spec = TemplateSpec::parse([DEFAULT, CANCEL, REPLACE][kind], "t.fix").unwrap();
         let feed = OrderFeed::parse(rows.join("\n").as_bytes(), "f.csv").unwrap();
-        let mut t = OrderTemplate::new(&spec, sender.as_bytes(), target.as_bytes(), feed.max_len());
+        let stem = clordid::Stem::new(prefix.as_bytes(), tag);
+        let mut t = OrderTemplate::new(&spec, sender.as_bytes(), target.as_bytes(), stem.as_bytes(), feed.max_len());
         let mut plain = vec![0u8; 1024];
         // Random MsgSeqNums, each followed by a run of consecutive ones (the in-place
         // increment, its carries and its digit-count changes).
@@ -135,8 +140,8 @@ proptest! {
                 target: target.as_bytes(),
                 seq,
                 time: &time,
-                cl_ord_id: &cl,
-                orig_cl_ord_id: &orig,
+                cl_ord_id: &[stem.as_bytes(), &cl].concat(),
+                orig_cl_ord_id: &[stem.as_bytes(), &orig].concat(),
                 part: part.bytes,
             };
             let len = spec.encode_plain(&vars, &mut plain).unwrap();

@@ -4,17 +4,21 @@
 //!
 //! It is both `fixblast gateway` and the in-process gateway `fixblast run` starts when no
 //! `--target` is given. Fault injection (`reject_ratio`, `disconnect_after`) lets tests and
-//! users see how the harness reports a gateway that misbehaves.
+//! users see how the harness reports a gateway that misbehaves. `reject_duplicate_clordid`
+//! makes it refuse a ClOrdID it has seen before, as venues do within a trading day.
 
+mod seen;
 mod worker;
+
+pub use seen::{MAX_CAPACITY as MAX_CLORDID_MEMORY, SeenIds};
 
 use crate::engine::{PollMode, pin};
 use crate::transport::Transport;
 use crossbeam_channel::{Sender, unbounded};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 #[derive(Debug, Clone)]
@@ -30,6 +34,11 @@ pub struct GatewayConfig {
     pub reject_ratio: f64,
     /// Close each connection after this many orders.
     pub disconnect_after: Option<u64>,
+    /// Reject an order, cancel or replace whose ClOrdID was seen before on any connection
+    /// (ExecType 8, or OrderCancelReject 35=9, with Text "duplicate ClOrdID"), remembering
+    /// the last this many ClOrdIDs (1 to [`MAX_CLORDID_MEMORY`]; see [`SeenIds`] for the
+    /// memory it takes). The threads share that memory behind a lock, taken once per order.
+    pub reject_duplicate_clordid: Option<usize>,
     pub uring_recv: crate::transport::UringRecv,
     pub uring_sqpoll: Option<u32>,
     pub uring_napi_us: Option<u32>,
@@ -45,6 +54,7 @@ impl GatewayConfig {
             fill: false,
             reject_ratio: 0.0,
             disconnect_after: None,
+            reject_duplicate_clordid: None,
             uring_recv: crate::transport::UringRecv::Poll,
             uring_sqpoll: None,
             uring_napi_us: None,
@@ -57,6 +67,15 @@ pub struct Gateway {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    duplicates: Arc<AtomicU64>,
+}
+
+/// What the gateway's threads share besides the stop flag.
+struct Common {
+    /// ClOrdIDs seen so far, with `reject_duplicate_clordid`.
+    seen: Option<Mutex<SeenIds>>,
+    /// Orders, cancels and replaces refused as duplicates.
+    duplicates: Arc<AtomicU64>,
 }
 
 impl Gateway {
@@ -65,19 +84,24 @@ impl Gateway {
         let listener = TcpListener::bind(cfg.listen)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
+        let duplicates = Arc::new(AtomicU64::new(0));
+        let common = Arc::new(Common {
+            seen: cfg.reject_duplicate_clordid.map(|n| Mutex::new(SeenIds::new(n))),
+            duplicates: duplicates.clone(),
+        });
         let mut senders: Vec<Sender<TcpStream>> = Vec::new();
         let mut threads = Vec::new();
         for i in 0..cfg.threads.max(1) {
             let (tx, rx) = unbounded();
             senders.push(tx);
-            let stop = stop.clone();
+            let (stop, common) = (stop.clone(), common.clone());
             let cfg2 = cfg.clone();
             let core = (!cfg.cores.is_empty()).then(|| cfg.cores[i % cfg.cores.len()]);
             threads.push(std::thread::Builder::new().name(format!("gateway-{i}")).spawn(move || {
                 if let Some(w) = pin(core, &format!("gateway thread {i}")) {
                     eprintln!("{w}");
                 }
-                worker::run::<T>(&cfg2, rx, &stop);
+                worker::run::<T>(&cfg2, rx, &stop, &common);
             })?);
         }
         let stop2 = stop.clone();
@@ -93,11 +117,16 @@ impl Gateway {
                 }
             }
         })?);
-        Ok(Gateway { addr, stop, threads })
+        Ok(Gateway { addr, stop, threads, duplicates })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Orders, cancels and replaces refused so far because their ClOrdID was seen before.
+    pub fn duplicates_rejected(&self) -> u64 {
+        self.duplicates.load(Ordering::Acquire)
     }
 
     /// Stops every thread and waits for them.

@@ -1,6 +1,6 @@
 //! One gateway thread: busy-polls its connections, answers orders.
 
-use super::GatewayConfig;
+use super::{Common, GatewayConfig};
 use crate::fix::encode::{Encoder, write_u64};
 use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Session, SessionConfig, State};
@@ -37,7 +37,15 @@ fn utc_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
-pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStream>, stop: &AtomicBool) {
+/// Text (58) of the answer to a ClOrdID seen before.
+const DUPLICATE_TEXT: &[u8] = b"duplicate ClOrdID";
+
+pub(super) fn run<T: Transport>(
+    cfg: &GatewayConfig,
+    incoming: Receiver<TcpStream>,
+    stop: &AtomicBool,
+    common: &Common,
+) {
     let tc = TransportConfig {
         uring_recv: cfg.uring_recv,
         uring_sqpoll: cfg.uring_sqpoll,
@@ -93,7 +101,13 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                         return;
                     }
                     *orders += 1;
-                    let reject = cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio;
+                    // Every request carries a new ClOrdID of its own; one seen before, on any
+                    // connection, is refused.
+                    let duplicate = common.seen.as_ref().is_some_and(|seen| {
+                        !seen.lock().unwrap_or_else(|e| e.into_inner()).insert(msg.cl_ord_id.get(raw))
+                    });
+                    common.duplicates.fetch_add(duplicate as u64, Ordering::Relaxed);
+                    let reject = duplicate || (cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio);
                     let time = ts.get(now);
                     // Stateless: every cancel and replace is taken to name a live order.
                     let kinds: &[ExecKind] = match (request, reject) {
@@ -108,7 +122,8 @@ pub(super) fn run<T: Transport>(cfg: &GatewayConfig, incoming: Receiver<TcpStrea
                     for &kind in kinds {
                         *exec_ids += 1;
                         let seq = session.take_app_seq(now);
-                        let pushed = exec_report(session, seq, time, *orders, *exec_ids, kind, msg, raw, &mut scratch)
+                        let answer = Answer { order_id: *orders, exec_id: *exec_ids, kind, duplicate };
+                        let pushed = exec_report(session, seq, time, answer, msg, raw, &mut scratch)
                             .is_ok_and(|n| out.push(&scratch[..n]));
                         // Never a silent gap: a reply that cannot be sent ends the connection.
                         *lost |= !pushed;
@@ -177,20 +192,28 @@ enum ExecKind {
     ReplaceRejected,
 }
 
+/// What one reply says.
+#[derive(Clone, Copy)]
+struct Answer {
+    order_id: u64,
+    exec_id: u64,
+    kind: ExecKind,
+    /// A rejection because the ClOrdID was seen before: says so in its reason and Text.
+    duplicate: bool,
+}
+
 /// The answer to the order, cancel or replace in `msg`: an ExecutionReport, or an
 /// OrderCancelReject, with what FIX 4.2 requires of each.
-#[allow(clippy::too_many_arguments)]
 fn exec_report(
     session: &Session,
     seq: u32,
     time: &[u8],
-    order_id: u64,
-    exec_id: u64,
-    kind: ExecKind,
+    answer: Answer,
     msg: &Msg,
     raw: &[u8],
     buf: &mut [u8],
 ) -> Result<usize, crate::fix::encode::Overflow> {
+    let Answer { order_id, exec_id, kind, duplicate } = answer;
     let qty = nonempty(msg.order_qty.get(raw), b"0");
     let price = nonempty(msg.price.get(raw), b"0");
     let mut e = Encoder::new(buf);
@@ -209,7 +232,11 @@ fn exec_report(
         e.field(tag::ORIG_CL_ORD_ID, nonempty(msg.orig_cl_ord_id.get(raw), b"NONE"));
         e.field(tag::ORD_STATUS, b"0");
         e.field(tag::CXL_REJ_RESPONSE_TO, if kind == ExecKind::CancelRejected { b"1" } else { b"2" });
-        e.field(tag::CXL_REJ_REASON, b"0");
+        // FIX 4.2 has no CxlRejReason for a duplicate ClOrdID (4.3's 6): "broker option".
+        e.field(tag::CXL_REJ_REASON, if duplicate { b"2" } else { b"0" });
+        if duplicate {
+            e.field(tag::TEXT, DUPLICATE_TEXT);
+        }
         return e.finish();
     }
     let [exec_type, status, leaves, cum, avg]: [&[u8]; 5] = match kind {
@@ -231,7 +258,8 @@ fn exec_report(
     e.field(tag::EXEC_TYPE, exec_type);
     e.field(tag::ORD_STATUS, status);
     if kind == ExecKind::Rejected {
-        e.field(tag::ORD_REJ_REASON, b"0");
+        // 6: "duplicate order".
+        e.field(tag::ORD_REJ_REASON, if duplicate { b"6" } else { b"0" });
     }
     e.field(tag::SYMBOL, nonempty(msg.symbol.get(raw), b"?"));
     e.field(tag::SIDE, nonempty(msg.side.get(raw), b"1"));
@@ -243,6 +271,9 @@ fn exec_report(
     e.field(tag::LEAVES_QTY, leaves);
     e.field(tag::CUM_QTY, cum);
     e.field(tag::AVG_PX, avg);
+    if duplicate {
+        e.field(tag::TEXT, DUPLICATE_TEXT);
+    }
     e.finish()
 }
 

@@ -25,7 +25,8 @@
 //!
 //! **Not comparable** (flagged, not refused): any difference between runs, on either side, in
 //! `tool`, in `host` (`tsc_hz` only beyond 1%: it is calibrated per run), or in `config` other
-//! than `target`, `sender_comp_id` and `target_comp_id`; and a run that did not complete.
+//! than `target`, `sender_comp_id`, `target_comp_id` and `clordid_prefix` (what the gateway
+//! is told who we are, not what is measured); and a run that did not complete.
 //! A differing target is only noted: comparing two gateway builds often means two addresses.
 
 use super::fmt_ns;
@@ -398,7 +399,7 @@ fn comparability(base: &[(String, RunResult)], new: &[(String, RunResult)], note
     let host = section(|r| serde_json::to_value(&r.host).unwrap_or(Value::Null));
     let tool = section(|r| serde_json::to_value(&r.tool).unwrap_or(Value::Null));
     let mut flags = differences("tool", &tool, &[]);
-    flags.extend(differences("config", &config, &["target", "sender_comp_id", "target_comp_id"]));
+    flags.extend(differences("config", &config, &["target", "sender_comp_id", "target_comp_id", "clordid_prefix"]));
     flags.extend(differences("host", &host, &["tsc_hz"]));
     let tsc: Vec<Option<u64>> = all.iter().map(|(_, r)| r.host.tsc_hz).collect();
     let (lo, hi) = (tsc.iter().flatten().min(), tsc.iter().flatten().max());

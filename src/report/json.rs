@@ -171,6 +171,9 @@ pub struct Config {
     /// `--mix`, as relative weights: `new=90,cancel=8,replace=2`.
     #[serde(default)]
     pub mix: String,
+    /// `--clordid-prefix`, in front of every ClOrdID; null without one.
+    #[serde(default)]
+    pub clordid_prefix: Option<String>,
     pub sender_comp_id: String,
     pub target_comp_id: String,
 }

@@ -196,6 +196,7 @@ pub(crate) mod tests {
                 orders: None,
                 orders_rows: 1,
                 mix: "new=100".into(),
+                clordid_prefix: None,
                 sender_comp_id: "FIXBLAST".into(),
                 target_comp_id: "GATEWAY".into(),
             },

@@ -61,6 +61,8 @@ pub struct RunConfig {
     pub mix: Arc<Mix>,
     pub sender_comp_id: String,
     pub target_comp_id: String,
+    /// `--clordid-prefix`, checked: goes in front of every ClOrdID and OrigClOrdID.
+    pub clordid_prefix: Option<String>,
     pub heartbeat_s: u32,
     pub reset_seq: bool,
     pub username: Option<String>,
@@ -216,6 +218,11 @@ impl RunConfig {
             if a.target.is_none() { choose_backend(a.gateway_backend, &ring, true)? } else { backend };
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
         comp_id_ok("--target-comp-id", &a.target_comp_id)?;
+        if let Some(p) = &a.clordid_prefix
+            && let Err(e) = clordid::check_prefix(p)
+        {
+            return usage(format!("--clordid-prefix {p:?}: {e}"));
+        }
         let (target, target_text) = match &a.target {
             None => (None, String::new()),
             Some(t) => {
@@ -322,6 +329,7 @@ impl RunConfig {
             mix: Arc::new(mix),
             sender_comp_id: a.sender_comp_id.clone(),
             target_comp_id: a.target_comp_id.clone(),
+            clordid_prefix: a.clordid_prefix.clone(),
             heartbeat_s: a.heartbeat,
             reset_seq: a.reset_seq,
             username: a.username.clone(),

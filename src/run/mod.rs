@@ -16,11 +16,13 @@ use crate::engine::schedule::Arrival;
 use crate::engine::worker::{self, Report};
 use crate::engine::{Load, PollMode, SessionSpec, Share, Shared, WorkerSpec};
 use crate::error::Error;
+use crate::fix::clordid::Stem;
 use crate::fix::session::SessionConfig;
 use crate::fix::template::OrderTemplate;
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::host::{HostInfo, tsc_hz};
 use crate::metrics::Histograms;
+use crate::random::Random;
 use crate::report::json::RunResult;
 use crate::report::summary::summary;
 use crate::transport::Transport;
@@ -116,6 +118,7 @@ fn write_outputs(cfg: &RunConfig, r: &RunResult, which: Which) -> Result<(), Err
 fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outcome, Error> {
     let flag = interrupted();
     flag.store(false, Ordering::Release);
+    let ids = RunIds::draw(cfg)?;
     // Calibrate the TSC before any thread is pinned (quanta calibrates for up to 200 ms).
     let clock = quanta::Clock::new();
     let tsc = tsc_hz(&clock, Duration::from_millis(50));
@@ -156,12 +159,29 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
     let target_text = if cfg.target.is_some() { cfg.target_text.clone() } else { addr.to_string() };
 
     let mut reporter = Reporter::new(cfg, &shared);
-    let started = measure::<T>(cfg, &shared, addr, &mut reporter, hlog);
+    let started = measure::<T>(cfg, &shared, addr, &mut reporter, hlog, &ids);
     if let Some(g) = gateway {
         g.stop();
     }
     let interrupted = flag.load(Ordering::Acquire);
     Ok(Outcome { result: reporter.finish(host, &target_text, started, interrupted) })
+}
+
+/// What makes this run's ClOrdIDs its own: drawn from the OS for every run (each of
+/// `--runs`, each process and host), so no two runs send the same ClOrdID (see
+/// [`crate::fix::clordid`] for the odds).
+struct RunIds {
+    stem: Stem,
+    first_counter: u32,
+}
+
+impl RunIds {
+    fn draw(cfg: &RunConfig) -> Result<RunIds, Error> {
+        let mut rng =
+            Random::from_os().map_err(|e| Error::Incomplete(format!("cannot draw this run's ClOrdID tag: {e}")))?;
+        let prefix = cfg.clordid_prefix.as_deref().unwrap_or_default();
+        Ok(RunIds { stem: Stem::new(prefix.as_bytes(), rng.bits()), first_counter: rng.bits() as u32 })
+    }
 }
 
 /// Connects, starts the workers, waits for every session to log on, then lets `reporter`
@@ -173,6 +193,7 @@ fn measure<T: Transport>(
     addr: SocketAddr,
     reporter: &mut Reporter,
     hlog: Option<PathBuf>,
+    ids: &RunIds,
 ) -> Option<u64> {
     let mut streams = Vec::with_capacity(cfg.sessions as usize);
     for i in 0..cfg.sessions {
@@ -209,7 +230,10 @@ fn measure<T: Transport>(
             index: i as u16,
             stream,
             templates: [Some(&cfg.template), cfg.cancel_template.as_ref(), cfg.replace_template.as_ref()].map(|t| {
-                t.map(|t| OrderTemplate::new(t, sender.as_bytes(), cfg.target_comp_id.as_bytes(), cfg.feed.max_len()))
+                t.map(|t| {
+                    let target = cfg.target_comp_id.as_bytes();
+                    OrderTemplate::new(t, sender.as_bytes(), target, ids.stem.as_bytes(), cfg.feed.max_len())
+                })
             }),
             config: sc,
             logon_delay_ns: cfg.logon_delay_ns(i as u32),
@@ -246,6 +270,8 @@ fn measure<T: Transport>(
             // Workers start at evenly spaced rows, so they do not all send the same orders.
             first_row: (cfg.feed.rows() * w / cfg.threads) as u64,
             mix: cfg.mix.clone(),
+            stem: ids.stem.clone(),
+            first_counter: ids.first_counter,
         };
         let (shared, tx, free_rx) = (shared.clone(), tx.clone(), free_rx.clone());
         let h = std::thread::Builder::new()

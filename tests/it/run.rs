@@ -163,7 +163,7 @@ fn bad_flags_exit_2_with_the_flag_named() {
 fn template_check_prints_a_valid_sample_of_each_shipped_template() {
     for (file, want) in [
         ("new-order-single.fix", "|35=D|"),
-        ("order-cancel-request.fix", "|41=0000000000000001|"),
+        ("order-cancel-request.fix", "|41=kfjo2hd0000000000001|"),
         ("order-cancel-replace-request.fix", "|35=G|"),
     ] {
         let out = bin().args(["template", "check", &format!("fix-templates/{file}")]).output().unwrap();

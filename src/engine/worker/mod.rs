@@ -130,8 +130,9 @@ impl<T: Transport> Worker<T> {
                 templates: s.templates,
                 pending: Pending::new(spec.pending_capacity),
                 resting: Resting::new(resting_capacity),
-                // Start each session's counter from the clock so ClOrdIDs differ from run to run.
-                counter: (shared.epoch_utc_ns / 1_000_000) as u32 ^ ((s.index as u32) << 24),
+                // The session bits keep sessions apart; the stem's tag keeps runs apart, and
+                // a random start makes two runs that drew the same tag unlikely to meet.
+                counter: spec.first_counter,
                 done: false,
             });
         }
@@ -145,7 +146,7 @@ impl<T: Transport> Worker<T> {
             share: spec.share,
             timing: spec.timing,
             poll: spec.poll,
-            recorder: Recorder::new(hists),
+            recorder: Recorder::new(hists, spec.stem),
             ts: TimestampCache::default(),
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
             tx,

@@ -1,5 +1,6 @@
 //! What a reply means. The `Recorder` matches an ExecutionReport or OrderCancelReject to its
-//! order through the ClOrdID (which names the session and the pending slot), classifies it
+//! order through the ClOrdID (which names the run, the session and the pending slot: another
+//! run's ClOrdID is unmatched), classifies it
 //! (ack, fill, cancel, replace, reject, a reply to nothing), records its latency and frees or
 //! keeps the slot; `handle_event` maps the session's events to error kinds.
 //!
@@ -12,7 +13,7 @@
 use super::Sess;
 use crate::engine::Shared;
 use crate::engine::pending::{Pending, Resting, Slot};
-use crate::fix::clordid::ClOrdId;
+use crate::fix::clordid::Stem;
 use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Event, ProtocolError};
 use crate::fix::template::Kind;
@@ -30,12 +31,14 @@ pub(super) struct Recorder {
     pub(super) last_sent_ns: u64,
     /// Measured orders sent so far (for `--count`).
     pub(super) sent_total: u64,
+    /// What this run's ClOrdIDs start with: a reply naming another is unmatched.
+    stem: Stem,
 }
 
 impl Recorder {
-    /// Nothing recorded yet, into `hists`. Until the start sets `warmup_end_ns`, every error
-    /// counts as warm-up.
-    pub(super) fn new(hists: Box<Histograms>) -> Recorder {
+    /// Nothing recorded yet, into `hists`, for replies to ClOrdIDs that start with `stem`.
+    /// Until the start sets `warmup_end_ns`, every error counts as warm-up.
+    pub(super) fn new(hists: Box<Histograms>, stem: Stem) -> Recorder {
         Recorder {
             hists,
             counts: Counts::default(),
@@ -43,6 +46,7 @@ impl Recorder {
             warmup_end_ns: u64::MAX,
             last_sent_ns: 0,
             sent_total: 0,
+            stem,
         }
     }
 
@@ -87,7 +91,8 @@ impl Recorder {
             self.error_at(now_ns, ErrorKind::UnexpectedMessage);
             return;
         }
-        let id = match ClOrdId::parse(msg.cl_ord_id.get(raw)) {
+        // Another run's ClOrdID (another tag) or another client's is not ours.
+        let id = match self.stem.parse(msg.cl_ord_id.get(raw)) {
             Some(id) if id.session == index => id,
             _ => return self.error_at(now_ns, ErrorKind::Unmatched),
         };
@@ -126,7 +131,7 @@ impl Recorder {
         kc.rejected += rejected as u64;
         if rejected
             && s.kind != Kind::New
-            && let Some(orig) = ClOrdId::parse(msg.orig_cl_ord_id.get(raw)).filter(|o| o.session == index)
+            && let Some(orig) = self.stem.parse(msg.orig_cl_ord_id.get(raw)).filter(|o| o.session == index)
         {
             // The amend was refused: the order it named may still rest. It goes back on the
             // list, which keeps it only while its slot says it rests.

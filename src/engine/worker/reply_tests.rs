@@ -5,12 +5,20 @@
 
 use super::*;
 use crate::fix::checksum::checksum;
+use crate::fix::clordid::ClOrdId;
 use crate::fix::parse::{Frame, frame, parse};
 use crate::fix::readable;
 use hdrhistogram::Histogram;
 
 /// The session the orders go out on; replies name it in their ClOrdID.
 const SESSION: u16 = 3;
+/// This run's prefix and tag: every ClOrdID the book sends starts with them.
+const PREFIX: &[u8] = b"T1-";
+const TAG: u64 = 0x1_2345_6789;
+
+fn stem() -> Stem {
+    Stem::new(PREFIX, TAG)
+}
 /// Warm-up ends here (ns since the epoch): orders due before it are warm-up orders.
 const WARMUP_END: u64 = 1_000_000;
 /// An intended send time inside the measurement window.
@@ -38,7 +46,7 @@ struct Sent {
 
 impl Book {
     fn new(capacity: usize) -> Book {
-        let mut recorder = Recorder::new(Box::default());
+        let mut recorder = Recorder::new(Box::default(), stem());
         recorder.warmup_end_ns = WARMUP_END;
         // Only the mock's conversion is used (1 tick = 1 ns); the tests pass every reading.
         let (clock, _) = Clock::mock();
@@ -117,10 +125,9 @@ impl Book {
     }
 }
 
+/// The whole ClOrdID of `id` in this run, as on the wire.
 fn text(id: ClOrdId) -> String {
-    let mut t = [0u8; crate::fix::clordid::LEN];
-    id.write(&mut t);
-    String::from_utf8(t.to_vec()).unwrap()
+    stem().text(id)
 }
 
 /// A whole FIX 4.2 message around `body`, with its real BodyLength and CheckSum.
@@ -234,11 +241,28 @@ fn a_reject_counts_rejected_and_frees_the_slot() {
 }
 
 #[test]
+fn a_reply_naming_the_same_order_of_another_run_is_unmatched() {
+    let mut b = Book::new(4);
+    let sent = b.send(Kind::New, T, TSC);
+    let id = stem().parse(sent.id.as_bytes()).unwrap();
+    // Another run (another tag, same prefix), a run without the prefix, and one with
+    // another prefix: the same session, slot and counter, never ours.
+    let others = [Stem::new(PREFIX, TAG + 1), Stem::new(b"", TAG), Stem::new(b"T2-", TAG)];
+    for other in &others {
+        b.reply(&er(&other.text(id), '0', '0'), T + 100, TSC + 100);
+    }
+    assert_eq!(errors(b.counts()), vec![(ErrorKind::Unmatched, 3)]);
+    assert_eq!((b.counts().acked, b.pending.awaiting()), (0, 1), "the order still awaits its own reply");
+    b.reply(&er(&sent.id, '0', '0'), T + 200, TSC + 200);
+    assert_eq!(b.counts().acked, 1);
+}
+
+#[test]
 fn a_reply_for_another_session_or_an_unknown_or_reused_slot_is_unmatched() {
     let mut b = Book::new(2);
     let first = b.send(Kind::New, T, TSC);
     // Same slot and counter, another session.
-    let mut other = ClOrdId::parse(first.id.as_bytes()).unwrap();
+    let mut other = stem().parse(first.id.as_bytes()).unwrap();
     other.session = SESSION + 1;
     b.reply(&er(&text(other), '0', '0'), T + 100, TSC + 100);
     // Not one of ours at all.
@@ -252,7 +276,8 @@ fn a_reply_for_another_session_or_an_unknown_or_reused_slot_is_unmatched() {
     b.reply(&er(&first.id, '0', '0'), T + 200, TSC + 200);
     acked_new_order(&mut b);
     let reuse = b.send(Kind::New, T + 20, TSC + 20);
-    assert_eq!(ClOrdId::parse(reuse.id.as_bytes()).unwrap().slot, ClOrdId::parse(first.id.as_bytes()).unwrap().slot);
+    let slot = |id: &str| stem().parse(id.as_bytes()).unwrap().slot;
+    assert_eq!(slot(&reuse.id), slot(&first.id));
     b.reply(&er(&first.id, '2', '2'), T + 300, TSC + 300);
     assert_eq!(errors(b.counts()), vec![(ErrorKind::Unmatched, 4)]);
     assert_eq!(b.counts().filled, 0);

@@ -6,7 +6,8 @@
 //!
 //! [`OrderTemplate`] keeps everything after MsgSeqNum at a fixed offset and right-aligns the
 //! header against it, so a new message only rewrites the sequence digits, the two timestamps,
-//! the ClOrdID (and OrigClOrdID) and, when the order differs from the last one, the order's
+//! the ClOrdID (and OrigClOrdID) after the run's stem, which is fixed bytes of the template
+//! ([`clordid`] has the layout), and, when the order differs from the last one, the order's
 //! own fields, which come pre-encoded from the [feed](crate::fix::feed) and go in front of
 //! `10=`. The header moves (and BodyLength changes width) only when MsgSeqNum gains a digit or
 //! the body crosses a power of ten. The checksum is the precomputed sum of the fixed bytes
@@ -31,9 +32,10 @@ pub struct Vars<'a> {
     pub target: &'a [u8],
     pub seq: u32,
     pub time: &'a [u8; TIMESTAMP_LEN],
-    pub cl_ord_id: &'a [u8; clordid::LEN],
-    /// Ignored unless the template has `{orig_clordid}`.
-    pub orig_cl_ord_id: &'a [u8; clordid::LEN],
+    /// The whole ClOrdID, stem included.
+    pub cl_ord_id: &'a [u8],
+    /// The whole OrigClOrdID; ignored unless the template has `{orig_clordid}`.
+    pub orig_cl_ord_id: &'a [u8],
     /// The order's own fields, pre-encoded.
     pub part: &'a [u8],
 }
@@ -76,9 +78,11 @@ pub struct OrderTemplate {
 }
 
 impl OrderTemplate {
-    /// Pre-encodes `spec` for a session with these CompIDs. `max_part` is the longest order
-    /// part ([`OrderFeed::max_len`](crate::fix::feed::OrderFeed::max_len)) it will be given.
-    pub fn new(spec: &TemplateSpec, sender: &[u8], target: &[u8], max_part: usize) -> OrderTemplate {
+    /// Pre-encodes `spec` for a session with these CompIDs, whose ClOrdIDs (and
+    /// OrigClOrdIDs) start with `stem` (the run's [`Stem`](clordid::Stem): fixed bytes here,
+    /// never patched). `max_part` is the longest order part
+    /// ([`OrderFeed::max_len`](crate::fix::feed::OrderFeed::max_len)) it will be given.
+    pub fn new(spec: &TemplateSpec, sender: &[u8], target: &[u8], stem: &[u8], max_part: usize) -> OrderTemplate {
         let mut head = Vec::new();
         head.extend_from_slice(b"8=");
         head.extend_from_slice(BEGIN_STRING);
@@ -111,10 +115,12 @@ impl OrderTemplate {
                     out.extend_from_slice(&[b'0'; TIMESTAMP_LEN]);
                 }
                 Value::Placeholder(Placeholder::ClOrdId) => {
+                    out.extend_from_slice(stem);
                     cl_ord_id_pos = out.len();
                     out.extend_from_slice(&[b'0'; clordid::LEN]);
                 }
                 Value::Placeholder(Placeholder::OrigClOrdId) => {
+                    out.extend_from_slice(stem);
                     orig_pos = Some(out.len());
                     out.extend_from_slice(&[b'0'; clordid::LEN]);
                 }
@@ -255,7 +261,8 @@ impl OrderTemplate {
 
     /// Patches in one message's MsgSeqNum, timestamp (52 and 60), ClOrdID, OrigClOrdID (for
     /// templates that have one) and the order's own fields, and returns the complete
-    /// message. No allocation, no formatting.
+    /// message. `cl_ord_id` and `orig_cl_ord_id` are the parts after the stem (ORDER, see
+    /// [`clordid`]). No allocation, no formatting.
     #[inline]
     pub fn encode(
         &mut self,

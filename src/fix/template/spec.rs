@@ -14,8 +14,8 @@
 //! | `{seq}`             | 34  | per order: MsgSeqNum                    |
 //! | `{sending_time}`    | 52  | per order: UTC now, milliseconds        |
 //! | `{transact_time}`   | 60  | per order: the same instant as 52       |
-//! | `{clordid}`         | 11  | per order: 16 hex digits naming the slot |
-//! | `{orig_clordid}`    | 41  | per cancel/replace: the order it amends |
+//! | `{clordid}`         | 11  | per order: `--clordid-prefix`, the run's tag, the slot (20 characters without a prefix; see [`clordid`](crate::fix::clordid)) |
+//! | `{orig_clordid}`    | 41  | per cancel/replace: the ClOrdID of the order it amends |
 //!
 //! Three message types are templates: NewOrderSingle (35=D), OrderCancelRequest (35=F) and
 //! OrderCancelReplaceRequest (35=G). The order's own fields (Symbol 55, Side 54, OrderQty 38,

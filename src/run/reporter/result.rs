@@ -88,6 +88,7 @@ pub(super) fn build_result(
             orders: cfg.feed_name.clone(),
             orders_rows: cfg.feed.rows(),
             mix: cfg.mix.describe(),
+            clordid_prefix: cfg.clordid_prefix.clone(),
             sender_comp_id: cfg.sender_comp_id.clone(),
             target_comp_id: cfg.target_comp_id.clone(),
         },
