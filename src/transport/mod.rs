@@ -2,11 +2,14 @@
 //! never blocking. They know nothing of FIX.
 //!
 //! The [`Transport`] trait is shaped for both a readiness backend (plain non-blocking
-//! `read`/`write`, [`syscall`]) and a completion backend (io_uring): the transport owns each
-//! connection's buffers, the caller appends to the out-buffer and consumes from the in-buffer,
-//! and one [`poll`](Transport::poll) call per loop moves whatever can move. Workers are
-//! generic over it (`Worker<T: Transport>`), chosen once at start-up: no dynamic dispatch per
-//! message.
+//! `read`/`write`, [`syscall`]) and a completion backend (io_uring, [`uring`]): the transport
+//! owns each connection's buffers, the caller appends to the out-buffer and consumes from the
+//! in-buffer, and two calls per loop move the bytes: [`recv`](Transport::recv) brings in what
+//! has arrived and [`send`](Transport::send) hands over what is queued. They are separate so
+//! that a caller can stamp each at the edge of its I/O (the clock read right before `send()`,
+//! and right after `recv()` returns), and so that a waiting reply is never read behind a
+//! write. Workers are generic over it (`Worker<T: Transport>`), chosen once at start-up: no
+//! dynamic dispatch per message.
 //!
 //! Each backend keeps its connections' bytes in the shared, tested [`OutBuf`] and [`InBuf`]
 //! types, so short writes and partial reads are handled the same way by both.
@@ -94,9 +97,41 @@ pub trait Transport: Sized {
     /// Both buffers at once, for code that reads one while writing the other.
     fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf);
 
-    /// Writes what is queued and reads what has arrived, on every open connection, without
-    /// blocking. Returns true when any byte moved.
-    fn poll(&mut self) -> bool;
+    /// Reads everything that has arrived, on every open connection, into the inboxes, without
+    /// blocking. Returns true when any byte arrived or a connection closed.
+    ///
+    /// The bytes it returns with came back from the kernel during this call: read the clock
+    /// right after it returns to stamp them. It does no framing, no allocation in steady
+    /// state, no locking and no formatting. What it costs in the kernel, per backend:
+    ///
+    /// - syscall: one `read` per open connection with room in its inbox (`EAGAIN` when idle).
+    /// - io_uring: see [`UringTransport`](uring::UringTransport): collects completions from
+    ///   shared memory, and enters the kernel only to submit receives or to run the receive
+    ///   work it flagged.
+    fn recv(&mut self) -> bool;
+
+    /// Hands what is queued in the out-buffers to the kernel, on every open connection,
+    /// without blocking. Returns true when any byte was written (syscall) or any send was
+    /// submitted (io_uring).
+    ///
+    /// Read the clock right before it to stamp what it sends. It does no allocation, locking
+    /// or formatting. What it costs in the kernel, per backend:
+    ///
+    /// - syscall: one `write` per connection with queued bytes, repeated after a short write
+    ///   until the socket refuses (`EAGAIN`); nothing for a connection with nothing queued.
+    /// - io_uring: at most one `io_uring_enter` submitting one send per connection with
+    ///   queued bytes; none when nothing is queued.
+    fn send(&mut self) -> bool;
+
+    /// One turn of both: [`recv`](Transport::recv), then [`send`](Transport::send). Read
+    /// before write, so a reply already waiting is never delayed behind a write. Returns true
+    /// when either did something.
+    #[inline]
+    fn poll(&mut self) -> bool {
+        let received = self.recv();
+        let sent = self.send();
+        received | sent
+    }
 
     /// `Some` once `conn` is closed; its buffers keep what was received before.
     fn closed(&self, conn: ConnId) -> Option<Closed>;

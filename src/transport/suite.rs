@@ -165,6 +165,35 @@ pub fn a_full_inbox_is_backpressure_not_an_error<T: Transport>(cfg: TransportCon
     drop(writer.join().unwrap());
 }
 
+/// `send` only writes and `recv` only reads, so a clock read beside either call stamps that
+/// call's own I/O: a reply already waiting is not taken by `send`, and queued bytes are not
+/// written by `recv`.
+pub fn send_only_writes_and_recv_only_reads<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    // Arms io_uring's multishot receive before the reply comes.
+    assert!(!t.recv());
+    peer.write_all(b"reply").unwrap();
+    assert!(t.out(c).push(b"order"));
+    assert!(t.send(), "send() wrote nothing");
+    let mut got = [0u8; 5];
+    peer.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"order");
+    for _ in 0..10 {
+        t.send();
+    }
+    assert!(t.inbox(c).is_empty(), "send() read the waiting reply");
+    assert!(t.out(c).push(b"later"));
+    let t0 = Instant::now();
+    while t.inbox(c).data().len() < 5 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "recv() never read the reply");
+        t.recv();
+    }
+    assert_eq!(t.inbox(c).data(), b"reply");
+    peer.set_nonblocking(true).unwrap();
+    let e = peer.read(&mut got).expect_err("recv() wrote the queued bytes");
+    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -201,4 +230,5 @@ backend_tests!(
     one_busy_connection_among_many_idle,
     released_slots_are_reused_cleanly,
     a_full_inbox_is_backpressure_not_an_error,
+    send_only_writes_and_recv_only_reads,
 );

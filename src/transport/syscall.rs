@@ -1,6 +1,8 @@
-//! The plain backend: non-blocking `write` and `read` on every connection each poll.
+//! The plain backend: a non-blocking `read` on every connection in
+//! [`recv`](Transport::recv), a non-blocking `write` of what is queued in
+//! [`send`](Transport::send).
 //!
-//! Simple and portable. It pays one `read` per connection per poll even when the connection
+//! Simple and portable. It pays one `read` per connection per loop even when the connection
 //! is idle, which is what io_uring avoids with many sessions per worker.
 
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, prepare};
@@ -45,6 +47,7 @@ impl SyscallTransport {
         moved
     }
 
+    /// Reads what has arrived into the inbox. True when bytes arrived or the connection closed.
     fn fill(c: &mut Conn) -> bool {
         let Some(stream) = c.stream.as_mut() else { return false };
         let spare = c.inbox.spare();
@@ -55,7 +58,7 @@ impl SyscallTransport {
             match stream.read(spare) {
                 Ok(0) => {
                     c.closed = Some(Closed::ByPeer);
-                    return false;
+                    return true;
                 }
                 Ok(n) => {
                     c.inbox.commit(n);
@@ -65,7 +68,7 @@ impl SyscallTransport {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     c.closed = Some(Closed::Error(e.kind()));
-                    return false;
+                    return true;
                 }
             }
         }
@@ -114,15 +117,20 @@ impl Transport for SyscallTransport {
         (&mut c.inbox, &mut c.out)
     }
 
-    fn poll(&mut self) -> bool {
-        let mut moved = false;
+    fn recv(&mut self) -> bool {
+        let mut arrived = false;
         for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
-            moved |= Self::flush(c);
-            if c.closed.is_none() {
-                moved |= Self::fill(c);
-            }
+            arrived |= Self::fill(c);
         }
-        moved
+        arrived
+    }
+
+    fn send(&mut self) -> bool {
+        let mut wrote = false;
+        for c in self.conns.iter_mut().filter(|c| c.closed.is_none() && !c.out.is_empty()) {
+            wrote |= Self::flush(c);
+        }
+        wrote
     }
 
     fn closed(&self, conn: ConnId) -> Option<Closed> {

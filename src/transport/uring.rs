@@ -1,5 +1,5 @@
-//! The io_uring backend: completion-based, one `io_uring_enter` per loop at most, and none
-//! at all when nothing happened.
+//! The io_uring backend: completion-based, at most one `io_uring_enter` for receiving and one
+//! for sending per loop, and none at all when nothing happened.
 //!
 //! # Design (measured in bench/README.md)
 //!
@@ -24,7 +24,7 @@
 use super::token::{self, Op};
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
 use io_uring::types::{BufRingEntry, Fixed};
-use io_uring::{IoUring, Probe, cqueue, opcode, squeue};
+use io_uring::{EnterFlags, IoUring, Probe, cqueue, opcode, squeue};
 use std::alloc::Layout;
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -232,6 +232,25 @@ impl Conn {
     }
 }
 
+/// The io_uring transport. What each call does in the kernel:
+///
+/// - [`recv`](Transport::recv) first collects the completions already in the completion
+///   queue (shared memory, no syscall). Then, with `--uring-recv poll`, it makes one
+///   `io_uring_enter` that submits a `MSG_DONTWAIT` receive for every open connection with
+///   room; the kernel performs each at once, inside that call (data or `EAGAIN`, no poll
+///   waiter). With `--uring-recv multishot`, it enters the kernel only when a receive must be
+///   (re-)armed or the kernel flagged deferred receive work (`IORING_SQ_TASKRUN`, meaning
+///   data arrived): that `io_uring_enter` carries GETEVENTS, and the receives run inside it.
+///   An idle loop makes no syscall. Either way it then collects the completions and copies
+///   the bytes into the inboxes. It never waits for a completion.
+/// - [`send`](Transport::send) queues one send per open connection with queued bytes and no
+///   send in flight, then makes one `io_uring_enter` that only submits (no GETEVENTS: no
+///   receive work runs inside it). The kernel performs each send inside that call when the
+///   socket has room. It does not look at the completion queue: the next `recv` collects the
+///   send completions, and until then those bytes stay in flight (new bytes append behind
+///   them). No syscall when nothing is queued.
+/// - With SQPOLL, the kernel thread does the submitting: neither call makes a syscall unless
+///   that thread is asleep, and completions arrive whenever it gets to them.
 pub struct UringTransport {
     // Field order is drop order: the ring goes first, after `Drop` has drained it.
     ring: IoUring,
@@ -255,11 +274,13 @@ impl UringTransport {
                 self.in_flight += 1;
                 return Ok(());
             }
-            self.ring.submit()?;
+            self.submit_only()?;
         }
     }
 
-    fn arm_and_send(&mut self) -> io::Result<()> {
+    /// Queues a receive for each open connection that has none armed and room for it, and a
+    /// cancel for each closed connection whose receive is still armed.
+    fn queue_receives(&mut self) -> io::Result<()> {
         for i in 0..self.conns.len() {
             let c = &mut self.conns[i];
             let fd = Fixed(i as u32);
@@ -295,23 +316,63 @@ impl UringTransport {
                     return Err(err);
                 }
             }
-            let c = &mut self.conns[i];
-            if !c.out.is_sending() && !c.out.is_empty() {
-                let b = c.out.begin_send();
-                let e = opcode::Send::new(fd, b.as_ptr(), b.len() as u32)
-                    .build()
-                    .user_data(token::encode(i as u32, Op::Send));
-                // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by
-                // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse, no
-                // clear) until `end_send` on this send's completion, and Drop leaks them if
-                // that completion never comes.
-                if let Err(err) = unsafe { self.push(&e) } {
-                    self.conns[i].out.end_send(0);
-                    return Err(err);
-                }
-            }
         }
         Ok(())
+    }
+
+    /// Queues one send per open connection with bytes queued and no send in flight. Returns
+    /// how many.
+    fn queue_sends(&mut self) -> io::Result<usize> {
+        let mut queued = 0;
+        for i in 0..self.conns.len() {
+            let c = &mut self.conns[i];
+            if c.closed.is_some() || c.out.is_sending() || c.out.is_empty() {
+                continue;
+            }
+            let b = c.out.begin_send();
+            let e = opcode::Send::new(Fixed(i as u32), b.as_ptr(), b.len() as u32)
+                .build()
+                .user_data(token::encode(i as u32, Op::Send));
+            // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by
+            // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse, no
+            // clear) until `end_send` on this send's completion, and Drop leaks them if that
+            // completion never comes.
+            if let Err(err) = unsafe { self.push(&e) } {
+                self.conns[i].out.end_send(0);
+                return Err(err);
+            }
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Submits what is queued with one `io_uring_enter` and nothing else: no GETEVENTS, so
+    /// no deferred receive work runs and no completion is waited for. Makes no syscall at all
+    /// when nothing is queued, or when an awake SQPOLL thread will pick the entries up.
+    fn submit_only(&mut self) -> io::Result<()> {
+        let sq = self.ring.submission();
+        let queued = sq.len() as u32;
+        let mut flags = EnterFlags::empty();
+        if self.cfg.uring_sqpoll.is_some() {
+            if !sq.need_wakeup() {
+                return Ok(());
+            }
+            flags.insert(EnterFlags::SQ_WAKEUP);
+        } else if queued == 0 {
+            return Ok(());
+        }
+        drop(sq);
+        // SAFETY: no argument is passed; the entries it submits were pushed with their own
+        // buffer guarantees (see each push).
+        unsafe { self.ring.submitter().enter::<libc::sigset_t>(queued, 0, flags.bits(), None) }?;
+        Ok(())
+    }
+
+    /// The ring itself failed: every connection is lost, and says why.
+    fn fail(&mut self, e: &io::Error) {
+        for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
+            c.closed = Some(Closed::Error(e.kind()));
+        }
     }
 
     /// Handles every completion waiting. Returns true when bytes moved.
@@ -386,10 +447,12 @@ impl UringTransport {
         moved
     }
 
-    /// One pass: queue what is due, enter the kernel only if there is something to submit or
-    /// collect, then handle completions.
-    fn step(&mut self) -> io::Result<bool> {
-        self.arm_and_send()?;
+    /// [`recv`](Transport::recv) with its errors: collect, queue receives, enter the kernel
+    /// only if there is something to submit or collect, collect again.
+    fn receive(&mut self) -> io::Result<bool> {
+        // Completions already posted (last call's sends) cost nothing to collect.
+        let mut arrived = self.reap();
+        self.queue_receives()?;
         let sq = self.ring.submission();
         let need_enter = !sq.is_empty() || sq.taskrun() || sq.cq_overflow();
         drop(sq);
@@ -397,7 +460,8 @@ impl UringTransport {
             // Adds GETEVENTS (running the deferred work) when the kernel flagged some.
             self.ring.submit()?;
         }
-        Ok(self.reap())
+        arrived |= self.reap();
+        Ok(arrived)
     }
 }
 
@@ -462,15 +526,21 @@ impl Transport for UringTransport {
         (&mut c.inbox, &mut c.out)
     }
 
-    #[inline]
-    fn poll(&mut self) -> bool {
-        match self.step() {
-            Ok(moved) => moved,
+    fn recv(&mut self) -> bool {
+        match self.receive() {
+            Ok(arrived) => arrived,
             Err(e) => {
-                // The ring itself failed: every connection is lost, and says why.
-                for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
-                    c.closed = Some(Closed::Error(e.kind()));
-                }
+                self.fail(&e);
+                true
+            }
+        }
+    }
+
+    fn send(&mut self) -> bool {
+        match self.queue_sends().and_then(|n| self.submit_only().map(|()| n > 0)) {
+            Ok(sent) => sent,
+            Err(e) => {
+                self.fail(&e);
                 false
             }
         }
@@ -491,7 +561,7 @@ impl Transport for UringTransport {
         }
         // Shutting down completes the armed receive; the cancel in the next poll covers the rest.
         let _ = c.stream.shutdown(Shutdown::Both);
-        let _ = self.step();
+        self.poll();
     }
 
     fn release(&mut self, conn: ConnId) {
@@ -518,7 +588,7 @@ impl Drop for UringTransport {
         // Bounded and non-blocking: a completion that never comes cannot hang the thread.
         let deadline = Instant::now() + Duration::from_secs(2);
         while self.in_flight > 0 && Instant::now() < deadline {
-            if self.arm_and_send().is_err() || self.ring.submit().is_err() {
+            if self.queue_receives().is_err() || self.ring.submit().is_err() {
                 break;
             }
             self.reap();
