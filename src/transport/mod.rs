@@ -32,8 +32,14 @@ pub type ConnId = usize;
 /// takes (io_uring sizes its rings and provided buffers from it).
 #[derive(Debug, Clone, Copy)]
 pub struct TransportConfig {
+    /// Each connection's out-buffer, fixed.
     pub send: usize,
+    /// Each connection's inbox to start with.
     pub recv: usize,
+    /// The most an inbox grows to when it is full of unconsumed bytes: the longest message a
+    /// caller can wait for whole, and the most a backlog brings in per connection per
+    /// [`recv`](Transport::recv).
+    pub recv_max: usize,
     pub max_conns: usize,
     /// How the io_uring backend receives (ignored by the syscall backend).
     pub uring_recv: UringRecv,
@@ -60,6 +66,7 @@ impl TransportConfig {
         TransportConfig {
             send: 64 * 1024,
             recv: 64 * 1024,
+            recv_max: 1 << 20,
             max_conns: max_conns.max(1),
             uring_recv: UringRecv::Poll,
             uring_sqpoll: None,
@@ -101,13 +108,20 @@ pub trait Transport: Sized {
     /// blocking. Returns true when any byte arrived or a connection closed.
     ///
     /// The bytes it returns with came back from the kernel during this call: read the clock
-    /// right after it returns to stamp them. It does no framing, no allocation in steady
-    /// state, no locking and no formatting. What it costs in the kernel, per backend:
+    /// right after it returns to stamp them. It does no framing, no locking and no
+    /// formatting, and allocates only to grow a full inbox (a bounded number of times over
+    /// a connection's life, never per message). A backlog comes in in one call, up to
+    /// [`recv_max`](TransportConfig::recv_max) per connection; beyond that, and while the
+    /// caller leaves an inbox full at that bound, the rest waits in the kernel. What it costs
+    /// in the kernel, per backend:
     ///
-    /// - syscall: one `read` per open connection with room in its inbox (`EAGAIN` when idle).
-    /// - io_uring: see [`UringTransport`](uring::UringTransport): collects completions from
-    ///   shared memory, and enters the kernel only to submit receives or to run the receive
-    ///   work it flagged.
+    /// - syscall: one `read` per open connection (`EAGAIN` when idle) into all the inbox's
+    ///   free room. Only when a read fills that room (a backlog) does it read on, growing a
+    ///   full inbox, until `EAGAIN` or the bound.
+    /// - io_uring: see [`UringTransport`](uring::UringTransport). It collects completions
+    ///   from shared memory, and makes one `io_uring_enter` to submit receives (poll mode, or
+    ///   re-arming multishot) or to run the receive work the kernel flagged (multishot); more
+    ///   only while a backlog drains.
     fn recv(&mut self) -> bool;
 
     /// Hands what is queued in the out-buffers to the kernel, on every open connection,

@@ -47,14 +47,22 @@ impl SyscallTransport {
         moved
     }
 
-    /// Reads what has arrived into the inbox. True when bytes arrived or the connection closed.
+    /// Reads what has arrived into the inbox. A read that comes back short of the room it had
+    /// ends it, so an active connection costs one `read` per call. A read that fills its room
+    /// means a backlog (after a stall): then it reads on, a full inbox doubling up to its
+    /// bound, until the socket says `EAGAIN` or the inbox is full at its bound (the rest
+    /// waits in the socket), so the backlog comes in in one call. True when bytes arrived or
+    /// the connection closed.
     fn fill(c: &mut Conn) -> bool {
         let Some(stream) = c.stream.as_mut() else { return false };
-        let spare = c.inbox.spare();
-        if spare.is_empty() {
-            return false;
-        }
+        let mut arrived = false;
+        let mut backlog = false;
         loop {
+            let spare = c.inbox.spare();
+            let room = spare.len();
+            if room == 0 {
+                return arrived;
+            }
             match stream.read(spare) {
                 Ok(0) => {
                     c.closed = Some(Closed::ByPeer);
@@ -62,9 +70,13 @@ impl SyscallTransport {
                 }
                 Ok(n) => {
                     c.inbox.commit(n);
-                    return true;
+                    arrived = true;
+                    backlog |= n == room;
+                    if !backlog {
+                        return true;
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return arrived,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     c.closed = Some(Closed::Error(e.kind()));
@@ -95,7 +107,7 @@ impl Transport for SyscallTransport {
         self.conns.push(Conn {
             stream: Some(stream),
             out: OutBuf::with_capacity(self.sizes.send),
-            inbox: InBuf::with_capacity(self.sizes.recv),
+            inbox: InBuf::growable(self.sizes.recv, self.sizes.recv_max),
             closed: None,
         });
         Ok(self.conns.len() - 1)
