@@ -1,7 +1,10 @@
 //! The bytes in flight on one connection: what is queued to send ([`OutBuf`]) and what has
-//! been received but not yet consumed ([`InBuf`]). Both have a fixed capacity chosen up front
-//! and never grow, and both backends use them, so short writes and partial reads are handled
-//! in one tested place.
+//! been received but not yet consumed ([`InBuf`]). Both backends use them, so short writes and
+//! partial reads are handled in one tested place. An `OutBuf` has a fixed capacity chosen up
+//! front; an `InBuf` starts at its capacity and doubles, up to a bound chosen up front, only
+//! when it is full of bytes the caller has not consumed (a message longer than the buffer, or
+//! a backlog), and never shrinks: it allocates a bounded number of times over its life, never
+//! per message.
 
 /// Bytes queued for sending. The caller appends whole messages; the transport writes from the
 /// front and advances by however much the kernel took.
@@ -109,16 +112,34 @@ impl OutBuf {
 /// Bytes received and not yet consumed. The transport reads into [`spare`](InBuf::spare);
 /// the caller frames messages from [`data`](InBuf::data) and consumes whole ones, leaving a
 /// partial message at the front for the next read to complete.
+///
+/// When it is full of unconsumed bytes, `spare` doubles it (up to the bound given to
+/// [`growable`](InBuf::growable)), so a message as long as the bound always fits whole.
+///
+/// A completion-based transport hands the free room to the kernel with `begin_recv`
+/// (transport-internal) and must not see it move until `end_recv`: while a receive is in
+/// flight, the buffer neither compacts nor grows, and `consume` only moves the front.
 #[derive(Debug)]
 pub struct InBuf {
     buf: Box<[u8]>,
     start: usize,
     end: usize,
+    /// The most `buf` may grow to.
+    max: usize,
+    /// Bytes from `end` handed to the kernel for a receive that has not completed.
+    receiving: usize,
 }
 
 impl InBuf {
+    /// A buffer that never grows.
     pub fn with_capacity(cap: usize) -> InBuf {
-        InBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0 }
+        InBuf::growable(cap, cap)
+    }
+
+    /// A buffer of `cap` bytes that may double up to `max` bytes when full.
+    pub fn growable(cap: usize, max: usize) -> InBuf {
+        let cap = cap.max(1);
+        InBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0, max: max.max(cap), receiving: 0 }
     }
 
     #[inline]
@@ -131,21 +152,56 @@ impl InBuf {
         self.start == self.end
     }
 
+    /// Bytes it holds now, used or not.
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Room to read into. Moves a leftover partial message to the front first when the tail
-    /// is running short. Empty only when the buffer is full of unconsumed bytes.
+    /// is running short, and doubles the buffer (up to its bound) when it is full. Empty only
+    /// when the buffer is full of unconsumed bytes at its bound, or a receive is in flight.
     #[inline]
     pub fn spare(&mut self) -> &mut [u8] {
-        if self.start > 0 && self.buf.len() - self.end < self.buf.len() / 2 {
+        self.reserve(1)
+    }
+
+    /// Room to read into, at least `want` bytes when the bound allows: compacts, then grows
+    /// (doubling, or straight to what `want` needs) while the room is short of `want`.
+    #[inline]
+    pub(crate) fn reserve(&mut self, want: usize) -> &mut [u8] {
+        if self.receiving > 0 {
+            return &mut [];
+        }
+        let cap = self.buf.len();
+        let tail = cap - self.end;
+        if self.start > 0 && (tail < cap / 2 || tail < want) {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
+        if self.buf.len() - self.end < want && self.buf.len() < self.max {
+            self.grow(self.end + want);
+        }
         &mut self.buf[self.end..]
+    }
+
+    /// Reallocates to at least `need` bytes (at least double, at most the bound), keeping the
+    /// data at the front. Cold: a buffer grows at most log2(bound / start) times in its life.
+    #[cold]
+    fn grow(&mut self, need: usize) {
+        let cap = (self.buf.len() * 2).max(need).min(self.max);
+        let mut bigger = vec![0u8; cap].into_boxed_slice();
+        bigger[..self.end - self.start].copy_from_slice(&self.buf[self.start..self.end]);
+        self.end -= self.start;
+        self.start = 0;
+        self.buf = bigger;
     }
 
     /// Marks `n` bytes of [`spare`](InBuf::spare) as received.
     #[inline]
     pub fn commit(&mut self, n: usize) {
+        debug_assert_eq!(self.receiving, 0, "commit while a receive is in flight");
         self.end = (self.end + n).min(self.buf.len());
     }
 
@@ -153,18 +209,51 @@ impl InBuf {
     #[inline]
     pub fn consume(&mut self, n: usize) {
         self.start += n.min(self.end - self.start);
-        if self.start == self.end {
+        if self.start == self.end && self.receiving == 0 {
             self.start = 0;
             self.end = 0;
         }
     }
 
-    /// True when the buffer is full and nothing can be read until the caller consumes.
+    /// True when the buffer is full at its bound and nothing can be read until the caller
+    /// consumes.
     pub fn is_full(&self) -> bool {
-        self.start == 0 && self.end == self.buf.len()
+        self.start == 0 && self.end == self.buf.len() && self.buf.len() >= self.max
     }
 
+    /// Hands the free room, at most `limit` bytes of it, to the kernel for a receive
+    /// (growing or compacting first as [`spare`](InBuf::spare) does): it stays where it is
+    /// until [`end_recv`](InBuf::end_recv). Empty when there is no room or a receive is
+    /// already in flight.
+    #[inline]
+    pub(crate) fn begin_recv(&mut self, limit: usize) -> &mut [u8] {
+        if self.receiving > 0 {
+            return &mut [];
+        }
+        let n = self.reserve(1).len().min(limit);
+        self.receiving = n;
+        &mut self.buf[self.end..self.end + n]
+    }
+
+    /// The kernel wrote `n` bytes of the room from [`begin_recv`](InBuf::begin_recv). Returns
+    /// true when they filled it: the socket may hold more.
+    #[inline]
+    pub(crate) fn end_recv(&mut self, n: usize) -> bool {
+        let asked = self.receiving;
+        let n = n.min(asked);
+        self.receiving = 0;
+        self.end += n;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        asked > 0 && n == asked
+    }
+
+    /// Empties the buffer for a new connection (keeping its size). Transport-internal use
+    /// must make sure the kernel holds no reference to it.
     pub fn clear(&mut self) {
+        assert_eq!(self.receiving, 0, "clearing an InBuf with a receive in flight");
         self.start = 0;
         self.end = 0;
     }
@@ -202,6 +291,59 @@ mod tests {
         assert!(o.push(b"ghijk"));
         assert_eq!(o.pending(), b"defghijk");
         let _ = sent;
+    }
+
+    #[test]
+    fn a_full_inbox_doubles_up_to_its_bound_and_no_further() {
+        let mut i = InBuf::growable(4, 16);
+        i.spare().copy_from_slice(b"abcd");
+        i.commit(4);
+        assert!(!i.is_full(), "full below its bound is room to grow");
+        assert_eq!(i.spare().len(), 4, "doubled to 8");
+        assert_eq!(i.capacity(), 8);
+        i.commit(4);
+        assert_eq!(i.spare().len(), 8);
+        i.commit(8);
+        assert!(i.is_full());
+        assert!(i.spare().is_empty());
+        assert_eq!(i.capacity(), 16);
+        assert_eq!(&i.data()[..4], b"abcd");
+        // Consuming makes room again without growing.
+        i.consume(5);
+        assert_eq!(i.spare().len(), 5);
+        assert_eq!(i.capacity(), 16);
+    }
+
+    #[test]
+    fn a_fixed_inbox_never_grows() {
+        let mut i = InBuf::with_capacity(4);
+        let n = i.spare().len();
+        i.commit(n);
+        assert!(i.is_full());
+        assert!(i.spare().is_empty());
+        assert_eq!(i.capacity(), 4);
+    }
+
+    #[test]
+    fn room_handed_to_the_kernel_never_moves() {
+        let mut i = InBuf::growable(8, 64);
+        i.spare()[..3].copy_from_slice(b"abc");
+        i.commit(3);
+        let room = i.begin_recv(usize::MAX);
+        assert_eq!(room.len(), 5);
+        room[..2].copy_from_slice(b"de");
+        let at = room.as_ptr();
+        assert!(i.begin_recv(usize::MAX).is_empty(), "one receive at a time");
+        assert!(i.spare().is_empty(), "no compaction or growth while the kernel writes");
+        // The caller consumes everything it has: the front moves, the room does not.
+        i.consume(3);
+        assert!(i.is_empty());
+        assert!(!i.end_recv(2), "2 of 5 bytes did not fill the room");
+        assert_eq!(i.data(), b"de");
+        assert_eq!(i.data().as_ptr(), at, "the received bytes are where the kernel wrote them");
+        let room = i.begin_recv(usize::MAX);
+        let n = room.len();
+        assert!(i.end_recv(n), "a receive that fills its room says so");
     }
 
     proptest! {
@@ -257,6 +399,33 @@ mod tests {
                 o.advance(n);
             }
             prop_assert_eq!(sent, queued);
+        }
+
+        /// A caller that consumes only whole messages gets every message whole, up to the
+        /// bound, however the reads split them.
+        #[test]
+        fn messages_up_to_the_bound_arrive_whole(
+            lens in proptest::collection::vec(1usize..=256, 1..30),
+            reads in proptest::collection::vec(1usize..300, 1..100),
+        ) {
+            let stream: Vec<u8> = lens.iter().enumerate().flat_map(|(k, &n)| std::iter::repeat_n(k as u8, n)).collect();
+            let mut i = InBuf::growable(16, 256);
+            let (mut fed, mut msg) = (0, 0);
+            let mut r = reads.iter().cycle();
+            while msg < lens.len() {
+                let spare = i.spare();
+                prop_assert!(!spare.is_empty() || fed == stream.len(), "stuck with a partial message");
+                let n = (*r.next().unwrap()).min(spare.len()).min(stream.len() - fed);
+                spare[..n].copy_from_slice(&stream[fed..fed + n]);
+                i.commit(n);
+                fed += n;
+                while msg < lens.len() && i.data().len() >= lens[msg] {
+                    prop_assert!(i.data()[..lens[msg]].iter().all(|&b| b == msg as u8));
+                    i.consume(lens[msg]);
+                    msg += 1;
+                }
+                prop_assert!(i.capacity() <= 256);
+            }
         }
 
         /// Reads of any size, one byte included, deliver the stream unchanged.

@@ -2,11 +2,14 @@
 //! never blocking. They know nothing of FIX.
 //!
 //! The [`Transport`] trait is shaped for both a readiness backend (plain non-blocking
-//! `read`/`write`, [`syscall`]) and a completion backend (io_uring): the transport owns each
-//! connection's buffers, the caller appends to the out-buffer and consumes from the in-buffer,
-//! and one [`poll`](Transport::poll) call per loop moves whatever can move. Workers are
-//! generic over it (`Worker<T: Transport>`), chosen once at start-up: no dynamic dispatch per
-//! message.
+//! `read`/`write`, [`syscall`]) and a completion backend (io_uring, [`uring`]): the transport
+//! owns each connection's buffers, the caller appends to the out-buffer and consumes from the
+//! in-buffer, and two calls per loop move the bytes: [`recv`](Transport::recv) brings in what
+//! has arrived and [`send`](Transport::send) hands over what is queued. They are separate so
+//! that a caller can stamp each at the edge of its I/O (the clock read right before `send()`,
+//! and right after `recv()` returns), and so that a waiting reply is never read behind a
+//! write. Workers are generic over it (`Worker<T: Transport>`), chosen once at start-up: no
+//! dynamic dispatch per message.
 //!
 //! Each backend keeps its connections' bytes in the shared, tested [`OutBuf`] and [`InBuf`]
 //! types, so short writes and partial reads are handled the same way by both.
@@ -29,8 +32,14 @@ pub type ConnId = usize;
 /// takes (io_uring sizes its rings and provided buffers from it).
 #[derive(Debug, Clone, Copy)]
 pub struct TransportConfig {
+    /// Each connection's out-buffer, fixed.
     pub send: usize,
+    /// Each connection's inbox to start with.
     pub recv: usize,
+    /// The most an inbox grows to when it is full of unconsumed bytes: the longest message a
+    /// caller can wait for whole, and the most a backlog brings in per connection per
+    /// [`recv`](Transport::recv).
+    pub recv_max: usize,
     pub max_conns: usize,
     /// How the io_uring backend receives (ignored by the syscall backend).
     pub uring_recv: UringRecv,
@@ -57,6 +66,7 @@ impl TransportConfig {
         TransportConfig {
             send: 64 * 1024,
             recv: 64 * 1024,
+            recv_max: 1 << 20,
             max_conns: max_conns.max(1),
             uring_recv: UringRecv::Poll,
             uring_sqpoll: None,
@@ -94,9 +104,48 @@ pub trait Transport: Sized {
     /// Both buffers at once, for code that reads one while writing the other.
     fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf);
 
-    /// Writes what is queued and reads what has arrived, on every open connection, without
-    /// blocking. Returns true when any byte moved.
-    fn poll(&mut self) -> bool;
+    /// Reads everything that has arrived, on every open connection, into the inboxes, without
+    /// blocking. Returns true when any byte arrived or a connection closed.
+    ///
+    /// The bytes it returns with came back from the kernel during this call: read the clock
+    /// right after it returns to stamp them. It does no framing, no locking and no
+    /// formatting, and allocates only to grow a full inbox (a bounded number of times over
+    /// a connection's life, never per message). A backlog comes in in one call, up to
+    /// [`recv_max`](TransportConfig::recv_max) per connection; beyond that, and while the
+    /// caller leaves an inbox full at that bound, the rest waits in the kernel. What it costs
+    /// in the kernel, per backend:
+    ///
+    /// - syscall: one `read` per open connection (`EAGAIN` when idle) into all the inbox's
+    ///   free room. Only when a read fills that room (a backlog) does it read on, growing a
+    ///   full inbox, until `EAGAIN` or the bound.
+    /// - io_uring: see [`UringTransport`](uring::UringTransport). It collects completions
+    ///   from shared memory, and makes one `io_uring_enter` to submit receives (poll mode, or
+    ///   re-arming multishot) or to run the receive work the kernel flagged (multishot); more
+    ///   only while a backlog drains.
+    fn recv(&mut self) -> bool;
+
+    /// Hands what is queued in the out-buffers to the kernel, on every open connection,
+    /// without blocking. Returns true when any byte was written (syscall) or any send was
+    /// submitted (io_uring).
+    ///
+    /// Read the clock right before it to stamp what it sends. It does no allocation, locking
+    /// or formatting. What it costs in the kernel, per backend:
+    ///
+    /// - syscall: one `write` per connection with queued bytes, repeated after a short write
+    ///   until the socket refuses (`EAGAIN`); nothing for a connection with nothing queued.
+    /// - io_uring: at most one `io_uring_enter` submitting one send per connection with
+    ///   queued bytes; none when nothing is queued.
+    fn send(&mut self) -> bool;
+
+    /// One turn of both: [`recv`](Transport::recv), then [`send`](Transport::send). Read
+    /// before write, so a reply already waiting is never delayed behind a write. Returns true
+    /// when either did something.
+    #[inline]
+    fn poll(&mut self) -> bool {
+        let received = self.recv();
+        let sent = self.send();
+        received | sent
+    }
 
     /// `Some` once `conn` is closed; its buffers keep what was received before.
     fn closed(&self, conn: ConnId) -> Option<Closed>;

@@ -142,18 +142,22 @@ pub fn released_slots_are_reused_cleanly<T: Transport>(cfg: TransportConfig) {
 /// connection stays open, and once consumed every byte arrives in order.
 pub fn a_full_inbox_is_backpressure_not_an_error<T: Transport>(cfg: TransportConfig) {
     let (mut t, c, mut peer) = pair::<T>(cfg);
-    const TOTAL: usize = 1 << 20;
+    // More than the inbox's bound and the socket buffers together.
+    const TOTAL: usize = 8 << 20;
     let writer = std::thread::spawn(move || {
         let data: Vec<u8> = (0..TOTAL).map(|i| (i % 251) as u8).collect();
         peer.write_all(&data).unwrap();
         peer
     });
+    // The inbox grows to its bound and no further; the rest waits in the kernel.
+    poll_until(&mut t, |t| t.inbox(c).is_full());
     let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_millis(200) {
+    while t0.elapsed() < Duration::from_millis(100) {
         t.poll();
     }
     assert_eq!(t.closed(c), None, "a full inbox closed the connection");
-    assert!(!t.inbox(c).is_empty());
+    assert_eq!(t.inbox(c).capacity(), cfg.recv_max);
+    assert!(t.inbox(c).is_full());
     let mut got = Vec::with_capacity(TOTAL);
     poll_until(&mut t, |t| {
         got.extend_from_slice(t.inbox(c).data());
@@ -163,6 +167,95 @@ pub fn a_full_inbox_is_backpressure_not_an_error<T: Transport>(cfg: TransportCon
     });
     assert!(got.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8), "bytes changed or reordered");
     drop(writer.join().unwrap());
+}
+
+/// `send` only writes and `recv` only reads, so a clock read beside either call stamps that
+/// call's own I/O: a reply already waiting is not taken by `send`, and queued bytes are not
+/// written by `recv`.
+pub fn send_only_writes_and_recv_only_reads<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    // Arms io_uring's multishot receive before the reply comes.
+    assert!(!t.recv());
+    peer.write_all(b"reply").unwrap();
+    assert!(t.out(c).push(b"order"));
+    assert!(t.send(), "send() wrote nothing");
+    let mut got = [0u8; 5];
+    peer.read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"order");
+    for _ in 0..10 {
+        t.send();
+    }
+    assert!(t.inbox(c).is_empty(), "send() read the waiting reply");
+    assert!(t.out(c).push(b"later"));
+    let t0 = Instant::now();
+    while t.inbox(c).data().len() < 5 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "recv() never read the reply");
+        t.recv();
+    }
+    assert_eq!(t.inbox(c).data(), b"reply");
+    peer.set_nonblocking(true).unwrap();
+    let e = peer.read(&mut got).expect_err("recv() wrote the queued bytes");
+    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+}
+
+/// One message of 1 MiB, written by the peer in one go behind a short one, arrives whole: a
+/// caller that waits for the rest of a frame (consuming nothing of it) is never stuck with a
+/// full inbox.
+pub fn a_one_mib_message_arrives_whole<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    const LEN: usize = 1 << 20;
+    let first = [b'a'; 100];
+    let big: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+    let expect = big.clone();
+    let writer = std::thread::spawn(move || {
+        peer.write_all(&first).unwrap();
+        peer.write_all(&big).unwrap();
+        peer
+    });
+    let mut first_seen = false;
+    poll_until(&mut t, |t| {
+        // Like a framer: the short message is consumed whole, the big one only once complete.
+        if !first_seen && t.inbox(c).data().len() >= first.len() {
+            assert_eq!(&t.inbox(c).data()[..first.len()], &first);
+            t.inbox(c).consume(first.len());
+            first_seen = true;
+        }
+        first_seen && t.inbox(c).data().len() >= LEN
+    });
+    assert_eq!(t.inbox(c).data().len(), LEN);
+    assert!(t.inbox(c).data() == &expect[..], "bytes changed or reordered");
+    assert_eq!(t.closed(c), None);
+    drop(writer.join().unwrap());
+}
+
+/// After a stall, a backlog drains in a few `recv` calls, not a few KiB per call: 2,000
+/// replies the peer wrote while the reader was not polling all arrive within 4 calls.
+pub fn a_backlog_drains_in_a_few_recv_calls<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    // Arms io_uring's multishot receive, as a running loop would have.
+    assert!(!t.recv());
+    const N: usize = 2000;
+    const LEN: usize = 200;
+    let mut sent = Vec::with_capacity(N * LEN);
+    peer.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    for i in 0..N {
+        let mut msg = format!("8=FIX.4.2|9=177|35=8|11={i:08}|").into_bytes();
+        msg.resize(LEN - 1, b'x');
+        msg.push(b'|');
+        peer.write_all(&msg).unwrap();
+        sent.extend_from_slice(&msg);
+    }
+    let mut got = Vec::with_capacity(sent.len());
+    let mut calls = 0;
+    while got.len() < sent.len() && calls < 4 {
+        t.recv();
+        calls += 1;
+        got.extend_from_slice(t.inbox(c).data());
+        let n = t.inbox(c).data().len();
+        t.inbox(c).consume(n);
+    }
+    assert_eq!(got.len(), sent.len(), "{calls} recv calls delivered {} of {} bytes", got.len(), sent.len());
+    assert!(got == sent, "bytes changed or reordered");
 }
 
 macro_rules! backend_tests {
@@ -201,4 +294,7 @@ backend_tests!(
     one_busy_connection_among_many_idle,
     released_slots_are_reused_cleanly,
     a_full_inbox_is_backpressure_not_an_error,
+    send_only_writes_and_recv_only_reads,
+    a_one_mib_message_arrives_whole,
+    a_backlog_drains_in_a_few_recv_calls,
 );

@@ -1,6 +1,8 @@
-//! The plain backend: non-blocking `write` and `read` on every connection each poll.
+//! The plain backend: a non-blocking `read` on every connection in
+//! [`recv`](Transport::recv), a non-blocking `write` of what is queued in
+//! [`send`](Transport::send).
 //!
-//! Simple and portable. It pays one `read` per connection per poll even when the connection
+//! Simple and portable. It pays one `read` per connection per loop even when the connection
 //! is idle, which is what io_uring avoids with many sessions per worker.
 
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, prepare};
@@ -45,27 +47,40 @@ impl SyscallTransport {
         moved
     }
 
+    /// Reads what has arrived into the inbox. A read that comes back short of the room it had
+    /// ends it, so an active connection costs one `read` per call. A read that fills its room
+    /// means a backlog (after a stall): then it reads on, a full inbox doubling up to its
+    /// bound, until the socket says `EAGAIN` or the inbox is full at its bound (the rest
+    /// waits in the socket), so the backlog comes in in one call. True when bytes arrived or
+    /// the connection closed.
     fn fill(c: &mut Conn) -> bool {
         let Some(stream) = c.stream.as_mut() else { return false };
-        let spare = c.inbox.spare();
-        if spare.is_empty() {
-            return false;
-        }
+        let mut arrived = false;
+        let mut backlog = false;
         loop {
+            let spare = c.inbox.spare();
+            let room = spare.len();
+            if room == 0 {
+                return arrived;
+            }
             match stream.read(spare) {
                 Ok(0) => {
                     c.closed = Some(Closed::ByPeer);
-                    return false;
+                    return true;
                 }
                 Ok(n) => {
                     c.inbox.commit(n);
-                    return true;
+                    arrived = true;
+                    backlog |= n == room;
+                    if !backlog {
+                        return true;
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return arrived,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     c.closed = Some(Closed::Error(e.kind()));
-                    return false;
+                    return true;
                 }
             }
         }
@@ -92,7 +107,7 @@ impl Transport for SyscallTransport {
         self.conns.push(Conn {
             stream: Some(stream),
             out: OutBuf::with_capacity(self.sizes.send),
-            inbox: InBuf::with_capacity(self.sizes.recv),
+            inbox: InBuf::growable(self.sizes.recv, self.sizes.recv_max),
             closed: None,
         });
         Ok(self.conns.len() - 1)
@@ -114,15 +129,20 @@ impl Transport for SyscallTransport {
         (&mut c.inbox, &mut c.out)
     }
 
-    fn poll(&mut self) -> bool {
-        let mut moved = false;
+    fn recv(&mut self) -> bool {
+        let mut arrived = false;
         for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
-            moved |= Self::flush(c);
-            if c.closed.is_none() {
-                moved |= Self::fill(c);
-            }
+            arrived |= Self::fill(c);
         }
-        moved
+        arrived
+    }
+
+    fn send(&mut self) -> bool {
+        let mut wrote = false;
+        for c in self.conns.iter_mut().filter(|c| c.closed.is_none() && !c.out.is_empty()) {
+            wrote |= Self::flush(c);
+        }
+        wrote
     }
 
     fn closed(&self, conn: ConnId) -> Option<Closed> {

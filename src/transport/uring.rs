@@ -1,11 +1,22 @@
-//! The io_uring backend: completion-based, one `io_uring_enter` per loop at most, and none
-//! at all when nothing happened.
+//! The io_uring backend: completion-based, one `io_uring_enter` for receiving (more only to
+//! drain a backlog) and one for sending per loop, and none at all when nothing happened
+//! (multishot).
 //!
 //! # Design (measured in bench/README.md)
 //!
-//! - One **multishot receive** per connection, fed from a **provided-buffer ring**: an idle
-//!   connection costs nothing per loop (the syscall backend pays a `read` for each), and a
-//!   completion appears only for a socket that has data.
+//! - Two ways to receive ([`UringRecv`]). **Poll** (the default): each loop, one
+//!   `MSG_DONTWAIT` receive per connection straight into all the free room of its
+//!   [`InBuf`], which stays put until the completion (`InBuf::begin_recv`); no copy and
+//!   no provided buffer. **Multishot**: one receive armed per connection, fed from a
+//!   **provided-buffer ring**: an idle connection costs nothing per loop (the syscall backend
+//!   pays a `read` for each), and a completion appears only for a socket that has data; the
+//!   bytes are copied into the inbox and the buffers given back.
+//! - **Receives drain.** A receive that fills all its room (poll) or runs out of provided
+//!   buffers (multishot) says the socket holds more: the same `recv` call receives again on
+//!   that connection, a full inbox doubling up to
+//!   [`recv_max`](super::TransportConfig::recv_max), for at most [`MAX_ROUNDS`] kernel
+//!   entries. A backlog after a stall comes in in one call, and a message as long as
+//!   `recv_max` completes.
 //! - **`DEFER_TASKRUN | SINGLE_ISSUER | TASKRUN_FLAG`**: the work of completing a receive runs
 //!   in this thread, only when it calls `io_uring_enter` with GETEVENTS, and the kernel raises
 //!   a flag in shared memory when such work is waiting. The busy loop reads that flag and
@@ -24,7 +35,7 @@
 use super::token::{self, Op};
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
 use io_uring::types::{BufRingEntry, Fixed};
-use io_uring::{IoUring, Probe, cqueue, opcode, squeue};
+use io_uring::{EnterFlags, IoUring, Probe, cqueue, opcode, squeue};
 use std::alloc::Layout;
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -36,8 +47,12 @@ use std::time::{Duration, Instant};
 
 /// Provided-buffer group id (one group per ring).
 const BGID: u16 = 0;
-/// Size of each provided receive buffer.
+/// Size of each provided receive buffer (multishot).
 const RECV_BUF: u32 = 4096;
+/// The most `io_uring_enter` calls one [`recv`](Transport::recv) makes while receives keep
+/// filling their room: enough for a `recv_max` backlog from a 64 KiB inbox (poll: 64 + 64 +
+/// 128 + 256 + 512 KiB) or from the provided buffers (multishot: 256 KiB a round).
+pub const MAX_ROUNDS: usize = 8;
 
 /// Why io_uring cannot be used here, in words that say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -128,21 +143,23 @@ fn setup_error(e: &io::Error, cfg: &TransportConfig) -> String {
 
 /// What the result file records about the ring.
 pub fn describe(cfg: &TransportConfig) -> String {
-    let (entries, _) = buf_ring_shape(cfg);
+    let (entries, size) = buf_ring_shape(cfg);
     let recv = match cfg.uring_recv {
-        UringRecv::Multishot => "multishot recv",
-        UringRecv::Poll => "MSG_DONTWAIT recv per loop",
+        UringRecv::Multishot => format!("multishot recv, {entries}x{}KiB provided buffers", size / 1024),
+        UringRecv::Poll => "MSG_DONTWAIT recv into the inbox per loop".into(),
     };
     let setup = match cfg.uring_sqpoll {
         Some(cpu) => format!("SQPOLL on core {cpu}|SINGLE_ISSUER"),
         None => "DEFER_TASKRUN|SINGLE_ISSUER|TASKRUN_FLAG".into(),
     };
     let napi = cfg.uring_napi_us.map_or(String::new(), |us| format!(", NAPI busy poll {us}us"));
-    format!("{recv}, {entries}x{}KiB provided buffers, fixed files, {setup}{napi}", RECV_BUF / 1024)
+    format!("{recv}, fixed files, {setup}{napi}")
 }
 
+/// Provided buffers for multishot: 256 KiB for one connection (a backlog drains in few
+/// rounds), 8 KiB a connection for many, 8 MiB at most.
 fn buf_ring_shape(cfg: &TransportConfig) -> (u16, u32) {
-    let entries = (cfg.max_conns * 4).clamp(16, 1024).next_power_of_two() as u16;
+    let entries = (cfg.max_conns * 2).clamp(64, 2048).next_power_of_two() as u16;
     (entries, RECV_BUF)
 }
 
@@ -197,9 +214,10 @@ impl BufRing {
         tail.store(self.tail, Ordering::Release);
     }
 
-    fn get(&self, bid: u16, len: usize) -> &[u8] {
+    /// Buffer `bid`, whole.
+    fn get(&self, bid: u16) -> &[u8] {
         let start = bid as usize * self.size as usize;
-        &self.data[start..start + len.min(self.size as usize)]
+        &self.data[start..start + self.size as usize]
     }
 }
 
@@ -216,14 +234,30 @@ struct Conn {
     out: OutBuf,
     inbox: InBuf,
     closed: Option<Closed>,
-    /// A multishot receive is armed (its final completion has not arrived).
+    /// A receive is in flight: poll mode's single one (its room in `inbox` pinned), or the
+    /// multishot one until its final completion.
     recv_armed: bool,
+    /// Receive again in this call: the socket likely holds more. Poll: a receive in this
+    /// call filled all its room (a backlog), and the last one got bytes. Multishot: it
+    /// stopped for want of provided buffers, or with data.
+    more: bool,
+    /// Poll: a receive in this call filled all its room.
+    backlog: bool,
     cancel_sent: bool,
     /// The caller gave the slot back: reusable once no operation on it is in flight.
     released: bool,
-    /// Received buffers that did not fit in `inbox` yet: (buffer id, length), kept from the
-    /// kernel until the caller consumes (backpressure, as the syscall backend's unread socket).
-    parked: VecDeque<(u16, usize)>,
+    /// Multishot bytes that did not fit in `inbox` yet (it is full at its bound), kept from
+    /// the kernel until the caller consumes (backpressure, as the syscall backend's unread
+    /// socket).
+    parked: VecDeque<Parked>,
+}
+
+/// Bytes `off..len` of provided buffer `bid`, still to be copied into an inbox.
+#[derive(Debug, Clone, Copy)]
+struct Parked {
+    bid: u16,
+    off: u32,
+    len: u32,
 }
 
 impl Conn {
@@ -232,11 +266,37 @@ impl Conn {
     }
 }
 
+/// The io_uring transport. What each call does in the kernel:
+///
+/// - [`recv`](Transport::recv) first collects the completions already in the completion
+///   queue (shared memory, no syscall): the last `send`'s among them. Then:
+///   - `--uring-recv poll`: one `io_uring_enter` submitting a `MSG_DONTWAIT` receive into the
+///     inbox's free room for every open connection that has room. The kernel performs each
+///     at once, inside that call: the bytes are copied from the socket into the inbox, or the
+///     answer is `EAGAIN` (no poll waiter is armed).
+///   - `--uring-recv multishot`: an `io_uring_enter` only when a receive must be (re-)armed
+///     or the kernel flagged deferred receive work (`IORING_SQ_TASKRUN`: data arrived).
+///     Inside it (GETEVENTS) the armed receives copy the socket data into provided buffers;
+///     the call then copies those into the inboxes. An idle loop makes no syscall.
+///
+///   Either enter carries GETEVENTS when the kernel flagged deferred work (an overflowed
+///   completion queue, a send that waited for socket room), and never waits for anything.
+///   Only when a receive filled all its room (a backlog) or ran out of provided buffers does
+///   the call enter again for that connection, up to [`MAX_ROUNDS`] entries in all.
+/// - [`send`](Transport::send) queues one send per open connection with queued bytes and no
+///   send in flight, then makes one `io_uring_enter` that only submits (no GETEVENTS: no
+///   receive work runs inside it). The kernel performs each send inside that call when the
+///   socket has room. It does not look at the completion queue: the next `recv` collects the
+///   send completions, and until then those bytes stay in flight (new bytes append behind
+///   them). No syscall when nothing is queued.
+/// - With SQPOLL, the kernel thread does the submitting: neither call makes a syscall unless
+///   that thread is asleep, and completions arrive whenever it gets to them.
 pub struct UringTransport {
     // Field order is drop order: the ring goes first, after `Drop` has drained it.
     ring: IoUring,
+    /// Multishot's provided buffers (`None` in poll mode, which receives into the inboxes).
     /// Freed by `Drop` only when no operation is in flight; leaked otherwise.
-    bufs: ManuallyDrop<BufRing>,
+    bufs: ManuallyDrop<Option<BufRing>>,
     conns: Vec<Conn>,
     cfg: TransportConfig,
     /// Submitted operations whose final completion has not arrived.
@@ -255,90 +315,171 @@ impl UringTransport {
                 self.in_flight += 1;
                 return Ok(());
             }
-            self.ring.submit()?;
+            self.submit_only()?;
         }
     }
 
-    fn arm_and_send(&mut self) -> io::Result<()> {
+    /// Queues a receive for each open connection that has none in flight and room for it
+    /// (every one when `first`, afterwards only those with [`more`](Conn::more) waiting), and
+    /// a cancel for each closed connection whose receive is still armed.
+    fn queue_receives(&mut self, first: bool) -> io::Result<()> {
         for i in 0..self.conns.len() {
             let c = &mut self.conns[i];
             let fd = Fixed(i as u32);
+            let tok = token::encode(i as u32, Op::Recv);
             if c.closed.is_some() {
                 if c.recv_armed && !c.cancel_sent {
                     c.cancel_sent = true;
-                    let e = opcode::AsyncCancel::new(token::encode(i as u32, Op::Recv))
-                        .build()
-                        .user_data(token::encode(i as u32, Op::Cancel));
+                    let e = opcode::AsyncCancel::new(tok).build().user_data(token::encode(i as u32, Op::Cancel));
                     // SAFETY: a cancel points at no buffer.
                     unsafe { self.push(&e)? };
                 }
                 continue;
             }
-            // Receive only with room for what may arrive: the rest waits in the socket.
-            let room = c.parked.is_empty() && c.inbox.spare().len() >= RECV_BUF as usize;
-            if !c.recv_armed && room {
-                c.recv_armed = true;
-                let e = match self.cfg.uring_recv {
-                    UringRecv::Multishot => opcode::RecvMulti::new(fd, BGID).build(),
-                    // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN) and arms no poll.
-                    UringRecv::Poll => opcode::Recv::new(fd, std::ptr::null_mut(), RECV_BUF)
-                        .buf_group(BGID)
-                        .flags(libc::MSG_DONTWAIT)
-                        .build()
-                        .flags(squeue::Flags::BUFFER_SELECT),
-                }
-                .user_data(token::encode(i as u32, Op::Recv));
-                // SAFETY: the receive writes into provided buffers owned by `self.bufs`, which
-                // lives as long as the ring (Drop frees it only with nothing in flight).
-                if let Err(err) = unsafe { self.push(&e) } {
-                    self.conns[i].recv_armed = false;
-                    return Err(err);
-                }
+            if c.recv_armed || !(first || c.more) {
+                continue;
             }
-            let c = &mut self.conns[i];
-            if !c.out.is_sending() && !c.out.is_empty() {
-                let b = c.out.begin_send();
-                let e = opcode::Send::new(fd, b.as_ptr(), b.len() as u32)
-                    .build()
-                    .user_data(token::encode(i as u32, Op::Send));
-                // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by
-                // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse, no
-                // clear) until `end_send` on this send's completion, and Drop leaks them if
-                // that completion never comes.
-                if let Err(err) = unsafe { self.push(&e) } {
-                    self.conns[i].out.end_send(0);
-                    return Err(err);
+            c.more = false;
+            c.backlog &= !first;
+            match self.cfg.uring_recv {
+                UringRecv::Multishot => {
+                    // Parked bytes go into the inbox first (order), and a caller that stopped
+                    // consuming stops the receiving: the rest waits in the socket.
+                    if !c.parked.is_empty() || c.inbox.is_full() {
+                        continue;
+                    }
+                    c.recv_armed = true;
+                    let e = opcode::RecvMulti::new(fd, BGID).build().user_data(tok);
+                    // SAFETY: the receive writes into provided buffers owned by `self.bufs`,
+                    // which lives as long as the ring (Drop frees it only with nothing in
+                    // flight); each buffer is ours again at the completion that names it.
+                    if let Err(err) = unsafe { self.push(&e) } {
+                        self.conns[i].recv_armed = false;
+                        return Err(err);
+                    }
+                }
+                UringRecv::Poll => {
+                    let room = c.inbox.begin_recv(u32::MAX as usize);
+                    let (ptr, len) = (room.as_mut_ptr(), room.len() as u32);
+                    if len == 0 {
+                        continue;
+                    }
+                    c.recv_armed = true;
+                    // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN), arms no poll.
+                    let e = opcode::Recv::new(fd, ptr, len).flags(libc::MSG_DONTWAIT).build().user_data(tok);
+                    // SAFETY: `ptr..ptr + len` is the free room of this connection's InBuf, a
+                    // boxed slice owned by `self.conns[i]`; `begin_recv` pins it (no compaction,
+                    // growth, reset or clear, and no second receive) until `end_recv` on this
+                    // receive's completion, and Drop leaks it if that completion never comes.
+                    if let Err(err) = unsafe { self.push(&e) } {
+                        let c = &mut self.conns[i];
+                        c.recv_armed = false;
+                        c.inbox.end_recv(0);
+                        return Err(err);
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    /// Handles every completion waiting. Returns true when bytes moved.
-    fn reap(&mut self) -> bool {
-        let mut moved = false;
-        let mut returned = false;
-        let UringTransport { ring, bufs, conns, in_flight, .. } = self;
+    /// Queues one send per open connection with bytes queued and no send in flight. Returns
+    /// how many.
+    fn queue_sends(&mut self) -> io::Result<usize> {
+        let mut queued = 0;
+        for i in 0..self.conns.len() {
+            let c = &mut self.conns[i];
+            if c.closed.is_some() || c.out.is_sending() || c.out.is_empty() {
+                continue;
+            }
+            let b = c.out.begin_send();
+            let e = opcode::Send::new(Fixed(i as u32), b.as_ptr(), b.len() as u32)
+                .build()
+                .user_data(token::encode(i as u32, Op::Send));
+            // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by
+            // `self.conns[i]`; `begin_send` pins those bytes (no compaction, no reuse, no
+            // clear) until `end_send` on this send's completion, and Drop leaks them if that
+            // completion never comes.
+            if let Err(err) = unsafe { self.push(&e) } {
+                self.conns[i].out.end_send(0);
+                return Err(err);
+            }
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Submits what is queued with one `io_uring_enter` and nothing else: no GETEVENTS, so
+    /// no deferred receive work runs and no completion is waited for. Makes no syscall at all
+    /// when nothing is queued, or when an awake SQPOLL thread will pick the entries up.
+    fn submit_only(&mut self) -> io::Result<()> {
+        let sq = self.ring.submission();
+        let queued = sq.len() as u32;
+        let mut flags = EnterFlags::empty();
+        if self.cfg.uring_sqpoll.is_some() {
+            if !sq.need_wakeup() {
+                return Ok(());
+            }
+            flags.insert(EnterFlags::SQ_WAKEUP);
+        } else if queued == 0 {
+            return Ok(());
+        }
+        drop(sq);
+        // SAFETY: no argument is passed; the entries it submits were pushed with their own
+        // buffer guarantees (see each push).
+        unsafe { self.ring.submitter().enter::<libc::sigset_t>(queued, 0, flags.bits(), None) }?;
+        Ok(())
+    }
+
+    /// The ring itself failed: every connection is lost, and says why.
+    fn fail(&mut self, e: &io::Error) {
+        for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
+            c.closed = Some(Closed::Error(e.kind()));
+        }
+    }
+
+    /// Collects every completion in the queue (shared memory, no syscall) and moves received
+    /// bytes into the inboxes. Returns whether bytes arrived in an inbox or a connection
+    /// closed, and whether a connection has [`more`](Conn::more) waiting in its socket.
+    fn reap(&mut self) -> (bool, bool) {
+        let (mut arrived, mut more, mut returned) = (false, false, false);
+        let UringTransport { ring, bufs, conns, in_flight, cfg, .. } = self;
+        let bufs: &mut Option<BufRing> = bufs;
         for cqe in ring.completion() {
             let (i, op) = token::decode(cqe.user_data());
             let res = cqe.result();
             let flags = cqe.flags();
             let Some(c) = conns.get_mut(i as usize) else { continue };
+            let was_open = c.closed.is_none();
             match op {
                 Some(Op::Recv) => {
-                    if !cqueue::more(flags) {
+                    let last = !cqueue::more(flags);
+                    if last {
                         c.recv_armed = false;
                         *in_flight -= 1;
                     }
-                    if let Some(bid) = cqueue::buffer_select(flags) {
-                        if res > 0 {
-                            // Keep order: behind anything already parked.
-                            c.parked.push_back((bid, res as usize));
-                        } else {
-                            bufs.give(bid);
-                            returned = true;
+                    match cfg.uring_recv {
+                        UringRecv::Poll => {
+                            // The bytes are already in the inbox, where the kernel wrote them.
+                            c.backlog |= c.inbox.end_recv(res.max(0) as usize);
+                            c.more = c.backlog && res > 0;
+                            arrived |= res > 0;
+                        }
+                        UringRecv::Multishot => {
+                            if let (Some(bid), Some(b)) = (cqueue::buffer_select(flags), bufs.as_mut()) {
+                                if res > 0 {
+                                    // Keep order: behind anything already parked.
+                                    c.parked.push_back(Parked { bid, off: 0, len: res as u32 });
+                                } else {
+                                    b.give(bid);
+                                    returned = true;
+                                }
+                            }
+                            // Stopped for want of buffers, or with data: re-arm in this call.
+                            c.more = last && (res == -libc::ENOBUFS || res > 0);
                         }
                     }
+                    more |= c.more;
                     match res {
                         0 if c.closed.is_none() => c.closed = Some(Closed::ByPeer),
                         r if r < 0
@@ -354,7 +495,6 @@ impl UringTransport {
                     *in_flight -= 1;
                     if res >= 0 {
                         c.out.end_send(res as usize);
-                        moved |= res > 0;
                     } else {
                         c.out.end_send(0);
                         if -res != libc::EAGAIN && -res != libc::EINTR && c.closed.is_none() {
@@ -364,40 +504,66 @@ impl UringTransport {
                 }
                 Some(Op::Cancel) | None => *in_flight -= 1,
             }
+            arrived |= was_open && c.closed.is_some();
         }
-        // Move parked data into the inboxes as room allows, returning each buffer after.
-        for c in conns.iter_mut() {
-            while let Some(&(bid, len)) = c.parked.front() {
-                let spare = c.inbox.spare();
-                if spare.len() < len {
-                    break;
+        // Multishot: copy parked bytes into the inboxes as room allows (a full inbox grows up
+        // to its bound), giving each buffer back once copied whole.
+        if let Some(b) = bufs.as_mut() {
+            for c in conns.iter_mut().filter(|c| !c.parked.is_empty()) {
+                while let Some(p) = c.parked.front_mut() {
+                    let spare = c.inbox.spare();
+                    if spare.is_empty() {
+                        break;
+                    }
+                    let piece = &b.get(p.bid)[p.off as usize..p.len as usize];
+                    let n = piece.len().min(spare.len());
+                    spare[..n].copy_from_slice(&piece[..n]);
+                    c.inbox.commit(n);
+                    arrived = true;
+                    p.off += n as u32;
+                    if p.off == p.len {
+                        b.give(p.bid);
+                        c.parked.pop_front();
+                        returned = true;
+                    }
                 }
-                spare[..len].copy_from_slice(bufs.get(bid, len));
-                c.inbox.commit(len);
-                c.parked.pop_front();
-                bufs.give(bid);
-                returned = true;
-                moved = true;
+            }
+            if returned {
+                b.publish();
             }
         }
-        if returned {
-            bufs.publish();
-        }
-        moved
+        (arrived, more)
     }
 
-    /// One pass: queue what is due, enter the kernel only if there is something to submit or
-    /// collect, then handle completions.
-    fn step(&mut self) -> io::Result<bool> {
-        self.arm_and_send()?;
-        let sq = self.ring.submission();
-        let need_enter = !sq.is_empty() || sq.taskrun() || sq.cq_overflow();
-        drop(sq);
-        if need_enter {
-            // Adds GETEVENTS (running the deferred work) when the kernel flagged some.
+    /// [`recv`](Transport::recv) with its errors: collect what is already posted, then
+    /// rounds of queue receives, enter the kernel only if there is something to submit or
+    /// collect, collect; again while a receive filled its room.
+    fn receive(&mut self) -> io::Result<bool> {
+        // Completions already posted (the last call's sends) cost nothing to collect.
+        let (mut arrived, _) = self.reap();
+        for round in 0..MAX_ROUNDS {
+            self.queue_receives(round == 0)?;
+            let sq = self.ring.submission();
+            let need_enter = !sq.is_empty() || sq.taskrun() || sq.cq_overflow();
+            drop(sq);
+            if !need_enter {
+                break;
+            }
+            // Adds GETEVENTS (running the deferred receive work) when the kernel flagged some.
             self.ring.submit()?;
+            let (got, more) = self.reap();
+            arrived |= got;
+            // Multishot: the kernel requeues a receive that looped long; its data is waiting.
+            let sq = self.ring.submission();
+            let requeued = got && self.cfg.uring_recv == UringRecv::Multishot && sq.taskrun();
+            // Completions the queue had no room for wait in the kernel until the next enter.
+            let overflow = sq.cq_overflow();
+            drop(sq);
+            if !more && !requeued && !overflow {
+                break;
+            }
         }
-        Ok(self.reap())
+        Ok(arrived)
     }
 }
 
@@ -405,18 +571,26 @@ impl Transport for UringTransport {
     const NAME: &'static str = "uring";
 
     fn new(cfg: TransportConfig) -> io::Result<Self> {
-        let (entries, size) = buf_ring_shape(&cfg);
         let sq = (cfg.max_conns as u32 * 2 + 8).next_power_of_two().min(4096);
-        let ring = builder(&cfg).setup_cqsize(sq * 4).build(sq).map_err(|e| io::Error::other(setup_error(&e, &cfg)))?;
+        // Room for a completion per provided buffer (a multishot round) and then some.
+        let cq = (sq * 4).max(buf_ring_shape(&cfg).0 as u32 * 2);
+        let ring = builder(&cfg).setup_cqsize(cq).build(sq).map_err(|e| io::Error::other(setup_error(&e, &cfg)))?;
         ring.submitter().register_files_sparse(cfg.max_conns as u32)?;
         if let Some(us) = cfg.uring_napi_us {
             let mut napi = io_uring::types::Napi::new().set_busy_poll_timeout(us).set_prefer_busy_poll(true);
             ring.submitter().register_napi(&mut napi)?;
         }
-        let bufs = BufRing::new(entries, size);
-        // SAFETY: `bufs` is page-aligned and owned by the transport alongside the ring; Drop
-        // drains every operation before either is freed.
-        unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, entries, BGID, 0)? };
+        let bufs = match cfg.uring_recv {
+            UringRecv::Poll => None,
+            UringRecv::Multishot => {
+                let (entries, size) = buf_ring_shape(&cfg);
+                let bufs = BufRing::new(entries, size);
+                // SAFETY: `bufs` is page-aligned and owned by the transport alongside the ring;
+                // Drop drains every operation before either is freed.
+                unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, entries, BGID, 0)? };
+                Some(bufs)
+            }
+        };
         Ok(UringTransport { ring, bufs: ManuallyDrop::new(bufs), conns: Vec::new(), cfg, in_flight: 0 })
     }
 
@@ -432,9 +606,11 @@ impl Transport for UringTransport {
         let c = Conn {
             stream,
             out: OutBuf::with_capacity(self.cfg.send),
-            inbox: InBuf::with_capacity(self.cfg.recv),
+            inbox: InBuf::growable(self.cfg.recv, self.cfg.recv_max),
             closed: None,
             recv_armed: false,
+            more: false,
+            backlog: false,
             cancel_sent: false,
             released: false,
             parked: VecDeque::with_capacity(64),
@@ -462,15 +638,21 @@ impl Transport for UringTransport {
         (&mut c.inbox, &mut c.out)
     }
 
-    #[inline]
-    fn poll(&mut self) -> bool {
-        match self.step() {
-            Ok(moved) => moved,
+    fn recv(&mut self) -> bool {
+        match self.receive() {
+            Ok(arrived) => arrived,
             Err(e) => {
-                // The ring itself failed: every connection is lost, and says why.
-                for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
-                    c.closed = Some(Closed::Error(e.kind()));
-                }
+                self.fail(&e);
+                true
+            }
+        }
+    }
+
+    fn send(&mut self) -> bool {
+        match self.queue_sends().and_then(|n| self.submit_only().map(|()| n > 0)) {
+            Ok(sent) => sent,
+            Err(e) => {
+                self.fail(&e);
                 false
             }
         }
@@ -491,7 +673,7 @@ impl Transport for UringTransport {
         }
         // Shutting down completes the armed receive; the cancel in the next poll covers the rest.
         let _ = c.stream.shutdown(Shutdown::Both);
-        let _ = self.step();
+        self.poll();
     }
 
     fn release(&mut self, conn: ConnId) {
@@ -499,10 +681,12 @@ impl Transport for UringTransport {
         let c = &mut self.conns[conn];
         c.released = true;
         // Data nobody will read: give its buffers back to the kernel.
-        while let Some((bid, _)) = c.parked.pop_front() {
-            self.bufs.give(bid);
+        if let Some(b) = self.bufs.as_mut() {
+            while let Some(p) = c.parked.pop_front() {
+                b.give(p.bid);
+            }
+            b.publish();
         }
-        self.bufs.publish();
     }
 }
 
@@ -518,7 +702,7 @@ impl Drop for UringTransport {
         // Bounded and non-blocking: a completion that never comes cannot hang the thread.
         let deadline = Instant::now() + Duration::from_secs(2);
         while self.in_flight > 0 && Instant::now() < deadline {
-            if self.arm_and_send().is_err() || self.ring.submit().is_err() {
+            if self.queue_receives(true).is_err() || self.ring.submit().is_err() {
                 break;
             }
             self.reap();
@@ -531,7 +715,9 @@ impl Drop for UringTransport {
             std::mem::forget(std::mem::take(&mut self.conns));
             return;
         }
-        let _ = self.ring.submitter().unregister_buf_ring(BGID);
+        if self.bufs.is_some() {
+            let _ = self.ring.submitter().unregister_buf_ring(BGID);
+        }
         // SAFETY: no operation is in flight and the ring is unregistered: nothing else refers
         // to the buffers, and this is the only drop.
         unsafe { ManuallyDrop::drop(&mut self.bufs) };
