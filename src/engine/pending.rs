@@ -124,6 +124,15 @@ impl Pending {
         self.awaiting += 1;
     }
 
+    /// Gives the order in `slot` its send stamp (TSC), taken just before the send that carried
+    /// it. Returns it, unless the slot no longer holds an order.
+    #[inline]
+    pub fn stamp_sent(&mut self, slot: u32, raw: u64) -> Option<&Slot> {
+        let s = self.slots.get_mut(slot as usize).filter(|s| s.id != 0)?;
+        s.sent_raw = raw;
+        Some(s)
+    }
+
     /// The slot for a reply, if it holds the order with this ClOrdID.
     #[inline]
     pub fn get_mut(&mut self, slot: u32, id: u64) -> Option<&mut Slot> {

@@ -90,7 +90,16 @@ struct Worker<T: Transport> {
     mix: Arc<Mix>,
     /// Messages sent so far: the position in the mix's cycle.
     mixed: u64,
+    /// Orders queued this turn, (session, slot), awaiting their send stamp. Fixed capacity.
+    queued: Vec<(u32, u32)>,
+    /// In the measurement window: the harness's own costs are recorded.
+    measuring: bool,
+    /// TSC reading before the last receive call: the loop period runs from it.
+    last_recv_raw: u64,
 }
+
+/// Orders a turn may queue before they are sent (and stamped) in one go.
+const QUEUED_MAX: usize = 256;
 
 /// Runs one worker to completion. Failures are reported through `shared`.
 pub fn run<T: Transport>(spec: WorkerSpec, shared: Arc<Shared>, tx: Sender<Report>, free: Receiver<Box<Histograms>>) {
@@ -159,6 +168,9 @@ impl<T: Transport> Worker<T> {
             row: spec.first_row,
             mix: spec.mix,
             mixed: 0,
+            queued: Vec::with_capacity(QUEUED_MAX),
+            measuring: false,
+            last_recv_raw: 0,
         })
     }
 
@@ -184,8 +196,7 @@ impl<T: Transport> Worker<T> {
                 self.logout();
                 return;
             }
-            let (_, ns) = self.now();
-            if !self.step(ns) {
+            if !self.turn().1 {
                 self.poll.idle();
             }
         };
@@ -195,6 +206,7 @@ impl<T: Transport> Worker<T> {
         self.interval_index = self.index_of(start_ns.max(self.now().1));
         self.next_boundary_ns = self.boundary(self.interval_index + 1);
         self.send_phase(start_ns, measure_end);
+        self.measuring = false;
         self.drain(measure_end);
         self.logout();
         self.flush(true);
@@ -206,8 +218,7 @@ impl<T: Transport> Worker<T> {
             if self.shared.abort.load(Ordering::Acquire) {
                 return false;
             }
-            let (_, ns) = self.now();
-            let progress = self.step(ns);
+            let (_, progress) = self.turn();
             if self.sessions.iter().all(|s| s.session.is_active()) {
                 return true;
             }
@@ -226,8 +237,7 @@ impl<T: Transport> Worker<T> {
         let stopped = self.shared.stop_ns.load(Ordering::Acquire).min(measure_end).min(self.now().1);
         let deadline = stopped + self.timing.timeout_ns;
         loop {
-            let (_, ns) = self.now();
-            let progress = self.step(ns);
+            let (ns, progress) = self.turn();
             let unanswered: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.unanswered()).sum();
             if unanswered == 0 || ns >= deadline || self.sessions.iter().all(|s| s.done) {
                 break;
@@ -250,8 +260,7 @@ impl<T: Transport> Worker<T> {
             s.session.logout(utc);
         }
         loop {
-            let (_, ns) = self.now();
-            let progress = self.step(ns);
+            let (_, progress) = self.turn();
             let all_closed =
                 self.sessions.iter().all(|s| s.session.state() == State::Closed && !s.session.has_transmit());
             if all_closed {
@@ -261,10 +270,14 @@ impl<T: Transport> Worker<T> {
                 self.poll.idle();
             }
         }
-        // One more poll writes any final Logout reply.
-        self.transport.poll();
+        // One more send writes any final Logout reply.
+        self.transport.send();
         for s in &self.sessions {
             self.transport.close(s.conn);
         }
     }
 }
+
+#[cfg(test)]
+#[path = "edge_tests.rs"]
+mod edge_tests;

@@ -13,7 +13,7 @@ use crate::engine::schedule::Schedule;
 use crate::engine::{Load, Share};
 use crate::fix::clordid::{self, ClOrdId};
 use crate::fix::template::Kind;
-use crate::metrics::{LatencyKind, record};
+
 use crate::transport::Transport;
 use std::sync::atomic::Ordering;
 
@@ -35,11 +35,14 @@ impl<T: Transport> Worker<T> {
             Load::Open { .. } => 0,
         };
         loop {
-            let (raw, ns) = self.now();
+            // Receive first: replies are stamped as they come back, and the turn's time
+            // decides what is due.
+            let (raw, ns, mut progress) = self.receive();
+            self.measuring = ns >= self.recorder.warmup_end_ns;
             if self.shared.stop.load(Ordering::Relaxed) || self.count.is_some_and(|c| self.recorder.sent_total >= c) {
+                self.measuring = false;
                 return;
             }
-            let mut progress = false;
             match &mut sched {
                 Some(sched) => {
                     // Orders already due still go out (late, which the lag shows) until the
@@ -91,7 +94,8 @@ impl<T: Transport> Worker<T> {
                     }
                 }
             }
-            progress |= self.step(ns);
+            // Then send what this turn queued, stamped just before the write or submit.
+            progress |= self.transmit();
             if !progress {
                 self.poll.idle();
             }
@@ -102,7 +106,12 @@ impl<T: Transport> Worker<T> {
     /// shows up as schedule lag.
     #[inline]
     fn send_order(&mut self, i: usize, intended_ns: u64, raw: u64, ns: u64) -> bool {
-        let Worker { transport, sessions, shared, recorder, ts, feed, mix, .. } = self;
+        // The orders of a turn wait in `queued` for their send stamp; when it is full they go
+        // now, stamped as they go.
+        if self.queued.len() == self.queued.capacity() {
+            self.transmit();
+        }
+        let Worker { transport, sessions, shared, recorder, ts, feed, mix, queued, .. } = self;
         let s = &mut sessions[i];
         if !s.session.is_active() {
             return false;
@@ -142,6 +151,7 @@ impl<T: Transport> Worker<T> {
         let utc = shared.epoch_utc_ns + ns;
         let seq = s.session.take_app_seq(utc);
         out.push(template.encode(seq, ts.get(utc), &text, &orig_text, part));
+        // `sent_raw` is a placeholder: `transmit` stamps it just before the send.
         s.pending.insert(Slot {
             id: id.pack(),
             intended_ns,
@@ -157,10 +167,9 @@ impl<T: Transport> Worker<T> {
         let counts = recorder.phase(warmup);
         counts.sent += 1;
         counts.by_kind[kind as usize].sent += 1;
+        queued.push((i as u32, slot));
         if !warmup {
             recorder.sent_total += 1;
-            recorder.last_sent_ns = ns;
-            record(&mut recorder.hists[LatencyKind::ScheduleLag], ns.saturating_sub(intended_ns), &mut recorder.counts);
         }
         true
     }

@@ -1,7 +1,17 @@
-//! One turn of the worker's loop, in every phase: hand inbound bytes to the sessions (and
-//! their application messages to the recorder), run session timers and queue what they send,
-//! notice closed connections, expire orders past `--timeout`, close out the reporting
-//! interval, and poll the transport.
+//! One turn of the worker's loop, in every phase, in two halves with the clock read at the
+//! edges of the I/O:
+//!
+//! - [`receive`](Worker::receive): read the clock, receive (`Transport::recv`), read the
+//!   clock: that second reading stamps every reply in those bytes. Then hand the bytes to
+//!   the sessions (and their application messages to the recorder), run session timers and
+//!   queue what they send, notice closed connections, mark orders overdue.
+//! - [`transmit`](Worker::transmit): read the clock (the send stamp of every order queued
+//!   since the last transmit), send (`Transport::send`), read the clock; then give the queued
+//!   orders their send stamp and close out the reporting interval.
+//!
+//! Reads come before writes, and no parsing, flushing or reporting sits between a clock
+//! reading and the I/O it stamps. The two halves also measure the harness itself: the loop
+//! period, the receive call that returned data, and the send call.
 //!
 //! It owns the order of those steps and the interval boundaries. It must not decide what to
 //! send (`send`) or what a reply means (`reply`). Per loop it must not allocate, lock or
@@ -11,14 +21,49 @@
 use super::reply::handle_event;
 use super::{Report, SCRATCH, Worker};
 use crate::fix::session::State;
-use crate::metrics::{ErrorKind, Snapshot};
+use crate::metrics::{ErrorKind, LatencyKind, Snapshot, record};
 use crate::transport::Transport;
 use std::sync::atomic::Ordering;
 
 impl<T: Transport> Worker<T> {
-    /// Handles what arrived, runs session timers and transmits, expires old orders, closes
-    /// out intervals, then polls the transport. Returns true when anything happened.
-    pub(super) fn step(&mut self, ns: u64) -> bool {
+    /// One whole turn: [`receive`](Worker::receive), then [`transmit`](Worker::transmit).
+    /// Returns the turn's time (ns since the epoch) and whether anything happened.
+    pub(super) fn turn(&mut self) -> (u64, bool) {
+        let (_, ns, got) = self.receive();
+        let sent = self.transmit();
+        (ns, got | sent)
+    }
+
+    /// Receives, stamped at the edges, then handles what arrived, runs session timers and
+    /// queues what they send, notices closed connections and marks overdue orders. Returns
+    /// the stamp (TSC and ns since the epoch) that is this turn's time, and whether anything
+    /// happened.
+    pub(super) fn receive(&mut self) -> (u64, u64, bool) {
+        let clock = &self.shared.clock;
+        let before = clock.raw();
+        let got = self.transport.recv();
+        let raw = clock.raw();
+        let ns = clock.delta_as_nanos(self.shared.epoch_raw, raw);
+        if self.measuring {
+            let h = &mut self.recorder.hists;
+            if self.last_recv_raw != 0 {
+                record(
+                    &mut h[LatencyKind::Loop],
+                    clock.delta_as_nanos(self.last_recv_raw, before),
+                    &mut self.recorder.counts,
+                );
+            }
+            if got {
+                record(&mut h[LatencyKind::RecvCall], clock.delta_as_nanos(before, raw), &mut self.recorder.counts);
+            }
+        }
+        self.last_recv_raw = before;
+        let progress = self.handle(raw, ns);
+        (raw, ns, got | progress)
+    }
+
+    /// Everything a turn does with what arrived, at time `raw`/`ns`.
+    fn handle(&mut self, now_raw: u64, ns: u64) -> bool {
         let utc = self.shared.epoch_utc_ns + ns;
         let Worker { transport, sessions, shared, recorder, scratch, timing, .. } = self;
         let mut progress = false;
@@ -30,11 +75,10 @@ impl<T: Transport> Worker<T> {
             if !inbox.is_empty() {
                 let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
                 let clock = &shared.clock;
+                // Every reply in these bytes carries the receive's stamp, taken when the
+                // bytes came back from the kernel, before any of them was framed or parsed.
                 let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
-                    // Each reply is stamped as the session hands it over (framed and parsed).
-                    let now_raw = clock.raw();
-                    let now_ns = clock.delta_as_nanos(shared.epoch_raw, now_raw);
-                    recorder.on_app(clock, now_raw, now_ns, pending, resting, index, msg, raw)
+                    recorder.on_app(clock, now_raw, ns, pending, resting, index, msg, raw)
                 });
                 inbox.consume(used);
                 progress = true;
@@ -89,10 +133,39 @@ impl<T: Transport> Worker<T> {
                 s.pending.mark_overdue(cutoff);
             }
         }
-        if ns >= self.next_boundary_ns {
+        progress
+    }
+
+    /// Sends what was queued, stamped at the edges: the reading just before the send is the
+    /// send time of every order queued since the last transmit. Then those orders get their
+    /// stamp (and their schedule lag), and the interval closes if it is over. Returns whether
+    /// anything was sent.
+    pub(super) fn transmit(&mut self) -> bool {
+        let clock = &self.shared.clock;
+        let before = clock.raw();
+        let sent = self.transport.send();
+        let after = clock.raw();
+        let ns = clock.delta_as_nanos(self.shared.epoch_raw, before);
+        let Worker { sessions, recorder, queued, .. } = self;
+        let orders = !queued.is_empty();
+        for &(i, slot) in queued.iter() {
+            if let Some(s) = sessions[i as usize].pending.stamp_sent(slot, before)
+                && !s.warmup
+            {
+                recorder.last_sent_ns = ns;
+                let lag = ns.saturating_sub(s.intended_ns);
+                record(&mut recorder.hists[LatencyKind::ScheduleLag], lag, &mut recorder.counts);
+            }
+        }
+        queued.clear();
+        if self.measuring && orders && sent {
+            let call = clock.delta_as_nanos(before, after);
+            record(&mut self.recorder.hists[LatencyKind::SendCall], call, &mut self.recorder.counts);
+        }
+        if clock.delta_as_nanos(self.shared.epoch_raw, after) >= self.next_boundary_ns {
             self.flush(false);
         }
-        progress | self.transport.poll()
+        sent
     }
 
     #[inline]
