@@ -29,13 +29,22 @@
 //! - A full submission queue is submitted and the push retried: never a growing backlog.
 //!
 //! This is the only file with `unsafe`: pushing an entry hands the kernel a pointer, and each
-//! push says which buffer it is and what keeps it alive until the completion.
+//! push says which buffer it is and what keeps it alive until the completion. Its two
+//! submodules forbid it: [`probe`] (can io_uring run here, and what the result records of
+//! the ring) and `conn` (what the transport keeps per connection).
 #![allow(unsafe_code)]
+
+mod conn;
+mod probe;
+
+use conn::{Conn, Parked};
+pub use probe::{ProbeError, describe, probe, probe_with};
+use probe::{buf_ring_shape, setup_error};
 
 use super::token::{self, Op};
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
 use io_uring::types::{BufRingEntry, Fixed};
-use io_uring::{EnterFlags, IoUring, Probe, cqueue, opcode, squeue};
+use io_uring::{EnterFlags, IoUring, cqueue, opcode, squeue};
 use std::alloc::Layout;
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -54,57 +63,13 @@ const RECV_BUF: u32 = 4096;
 /// 128 + 256 + 512 KiB) or from the provided buffers (multishot: 256 KiB a round).
 pub const MAX_ROUNDS: usize = 8;
 
-/// Why io_uring cannot be used here, in words that say what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum ProbeError {
-    #[error("io_uring disabled by the FIXBLAST_NO_URING environment variable")]
-    ForcedOff,
-    /// The ring could not be set up; the text says what the errno means here (a sysctl, a
-    /// seccomp policy, an old kernel).
-    #[error("{0}")]
-    Setup(String),
-    #[error("io_uring NAPI busy polling is unavailable (needs Linux 6.9+): {0}")]
-    Napi(io::Error),
-    #[error("io_uring probe failed: {0}")]
-    Probe(io::Error),
-    #[error("this kernel's io_uring lacks the {0} opcode")]
-    Opcode(&'static str),
-    #[error("io_uring cannot register files here: {0}")]
-    Files(io::Error),
-    #[error("this kernel's io_uring has no provided-buffer rings (needs Linux 5.19+): {0}")]
-    BufRing(io::Error),
-}
-
-/// Checks the setup flags and every opcode and registration this backend uses, on a tiny ring.
-pub fn probe() -> Result<(), ProbeError> {
-    probe_with(&TransportConfig::for_conns(1))
-}
-
-/// [`probe`] for a configuration's ring options (SQPOLL, NAPI).
-pub fn probe_with(cfg: &TransportConfig) -> Result<(), ProbeError> {
-    if std::env::var_os("FIXBLAST_NO_URING").is_some() {
-        return Err(ProbeError::ForcedOff);
-    }
-    let ring = builder(cfg).build(8).map_err(|e| ProbeError::Setup(setup_error(&e, cfg)))?;
-    if let Some(us) = cfg.uring_napi_us {
-        let mut napi = io_uring::types::Napi::new().set_busy_poll_timeout(us).set_prefer_busy_poll(true);
-        ring.submitter().register_napi(&mut napi).map_err(ProbeError::Napi)?;
-    }
-    let mut p = Probe::new();
-    ring.submitter().register_probe(&mut p).map_err(ProbeError::Probe)?;
-    for (code, name) in
-        [(opcode::RecvMulti::CODE, "RECV"), (opcode::Send::CODE, "SEND"), (opcode::AsyncCancel::CODE, "ASYNC_CANCEL")]
-    {
-        if !p.is_supported(code) {
-            return Err(ProbeError::Opcode(name));
-        }
-    }
-    ring.submitter().register_files_sparse(1).map_err(ProbeError::Files)?;
+/// Registers a small provided-buffer ring on `ring` and removes it again: whether this
+/// kernel has provided-buffer rings (Linux 5.19+). For the probe.
+fn try_buf_ring(ring: &IoUring) -> io::Result<()> {
     let bufs = BufRing::new(4, 64);
     // SAFETY: `bufs` is page-aligned, zeroed, 4 entries long and outlives the registration,
-    // which is removed just below.
-    unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, 4, BGID, 0) }
-        .map_err(ProbeError::BufRing)?;
+    // which is removed just below, before `bufs` is dropped.
+    unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, 4, BGID, 0) }?;
     let _ = ring.submitter().unregister_buf_ring(BGID);
     Ok(())
 }
@@ -124,48 +89,9 @@ fn builder(cfg: &TransportConfig) -> io_uring::Builder {
     b
 }
 
-fn setup_error(e: &io::Error, cfg: &TransportConfig) -> String {
-    if cfg.uring_sqpoll.is_some() && e.raw_os_error() == Some(libc::EINVAL) {
-        return format!("io_uring SQPOLL on core {} was refused: {e}", cfg.uring_sqpoll.unwrap_or(0));
-    }
-    let sysctl = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled").ok();
-    match (e.raw_os_error(), sysctl.as_deref().map(str::trim)) {
-        (Some(libc::EPERM), Some("2")) => "io_uring is disabled by sysctl kernel.io_uring_disabled=2".into(),
-        (Some(libc::EPERM), Some("1")) => {
-            "io_uring is restricted by sysctl kernel.io_uring_disabled=1 to members of kernel.io_uring_group".into()
-        }
-        (Some(libc::EPERM), _) => "io_uring is not permitted here (a seccomp filter or container policy)".into(),
-        (Some(libc::ENOSYS), _) => "this kernel has no io_uring".into(),
-        (Some(libc::EINVAL), _) => "this kernel lacks io_uring DEFER_TASKRUN (needs Linux 6.1+)".into(),
-        _ => format!("io_uring_setup failed: {e}"),
-    }
-}
-
-/// What the result file records about the ring.
-pub fn describe(cfg: &TransportConfig) -> String {
-    let (entries, size) = buf_ring_shape(cfg);
-    let recv = match cfg.uring_recv {
-        UringRecv::Multishot => format!("multishot recv, {entries}x{}KiB provided buffers", size / 1024),
-        UringRecv::Poll => "MSG_DONTWAIT recv into the inbox per loop".into(),
-    };
-    let setup = match cfg.uring_sqpoll {
-        Some(cpu) => format!("SQPOLL on core {cpu}|SINGLE_ISSUER"),
-        None => "DEFER_TASKRUN|SINGLE_ISSUER|TASKRUN_FLAG".into(),
-    };
-    let napi = cfg.uring_napi_us.map_or(String::new(), |us| format!(", NAPI busy poll {us}us"));
-    format!("{recv}, fixed files, {setup}{napi}")
-}
-
-/// Provided buffers for multishot: 256 KiB for one connection (a backlog drains in few
-/// rounds), 8 KiB a connection for many, 8 MiB at most.
-fn buf_ring_shape(cfg: &TransportConfig) -> (u16, u32) {
-    let entries = (cfg.max_conns * 2).clamp(64, 2048).next_power_of_two() as u16;
-    (entries, RECV_BUF)
-}
-
 /// A provided-buffer ring: the ring of descriptors the kernel picks from (page-aligned) and
 /// the buffers they point at.
-struct BufRing {
+pub(super) struct BufRing {
     ring: *mut BufRingEntry,
     layout: Layout,
     data: Box<[u8]>,
@@ -226,43 +152,6 @@ impl Drop for BufRing {
         // SAFETY: allocated in `new` with this layout; the ring is unregistered (or the io_uring
         // closed with no operation in flight) before this drops.
         unsafe { std::alloc::dealloc(self.ring as *mut u8, self.layout) }
-    }
-}
-
-struct Conn {
-    stream: TcpStream,
-    out: OutBuf,
-    inbox: InBuf,
-    closed: Option<Closed>,
-    /// A receive is in flight: poll mode's single one (its room in `inbox` pinned), or the
-    /// multishot one until its final completion.
-    recv_armed: bool,
-    /// Receive again in this call: the socket likely holds more. Poll: a receive in this
-    /// call filled all its room (a backlog), and the last one got bytes. Multishot: it
-    /// stopped for want of provided buffers, or with data.
-    more: bool,
-    /// Poll: a receive in this call filled all its room.
-    backlog: bool,
-    cancel_sent: bool,
-    /// The caller gave the slot back: reusable once no operation on it is in flight.
-    released: bool,
-    /// Multishot bytes that did not fit in `inbox` yet (it is full at its bound), kept from
-    /// the kernel until the caller consumes (backpressure, as the syscall backend's unread
-    /// socket).
-    parked: VecDeque<Parked>,
-}
-
-/// Bytes `off..len` of provided buffer `bid`, still to be copied into an inbox.
-#[derive(Debug, Clone, Copy)]
-struct Parked {
-    bid: u16,
-    off: u32,
-    len: u32,
-}
-
-impl Conn {
-    fn idle(&self) -> bool {
-        !self.recv_armed && !self.out.is_sending() && self.parked.is_empty()
     }
 }
 
@@ -506,27 +395,12 @@ impl UringTransport {
             }
             arrived |= was_open && c.closed.is_some();
         }
-        // Multishot: copy parked bytes into the inboxes as room allows (a full inbox grows up
-        // to its bound), giving each buffer back once copied whole.
+        // Multishot: parked bytes go into the inboxes as room allows (`Conn::unpark`).
         if let Some(b) = bufs.as_mut() {
             for c in conns.iter_mut().filter(|c| !c.parked.is_empty()) {
-                while let Some(p) = c.parked.front_mut() {
-                    let spare = c.inbox.spare();
-                    if spare.is_empty() {
-                        break;
-                    }
-                    let piece = &b.get(p.bid)[p.off as usize..p.len as usize];
-                    let n = piece.len().min(spare.len());
-                    spare[..n].copy_from_slice(&piece[..n]);
-                    c.inbox.commit(n);
-                    arrived = true;
-                    p.off += n as u32;
-                    if p.off == p.len {
-                        b.give(p.bid);
-                        c.parked.pop_front();
-                        returned = true;
-                    }
-                }
+                let (copied, gave) = c.unpark(b);
+                arrived |= copied;
+                returned |= gave;
             }
             if returned {
                 b.publish();

@@ -1,0 +1,70 @@
+//! What the io_uring transport keeps per connection: its stream and buffers, which
+//! operations are in flight, and multishot bytes parked until the inbox has room.
+#![forbid(unsafe_code)]
+
+use super::BufRing;
+use crate::transport::{Closed, InBuf, OutBuf};
+use std::collections::VecDeque;
+use std::net::TcpStream;
+
+pub(super) struct Conn {
+    pub(super) stream: TcpStream,
+    pub(super) out: OutBuf,
+    pub(super) inbox: InBuf,
+    pub(super) closed: Option<Closed>,
+    /// A receive is in flight: poll mode's single one (its room in `inbox` pinned), or the
+    /// multishot one until its final completion.
+    pub(super) recv_armed: bool,
+    /// Receive again in this call: the socket likely holds more. Poll: a receive in this
+    /// call filled all its room (a backlog), and the last one got bytes. Multishot: it
+    /// stopped for want of provided buffers, or with data.
+    pub(super) more: bool,
+    /// Poll: a receive in this call filled all its room.
+    pub(super) backlog: bool,
+    pub(super) cancel_sent: bool,
+    /// The caller gave the slot back: reusable once no operation on it is in flight.
+    pub(super) released: bool,
+    /// Multishot bytes that did not fit in `inbox` yet (it is full at its bound), kept from
+    /// the kernel until the caller consumes (backpressure, as the syscall backend's unread
+    /// socket).
+    pub(super) parked: VecDeque<Parked>,
+}
+
+/// Bytes `off..len` of provided buffer `bid`, still to be copied into an inbox.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Parked {
+    pub(super) bid: u16,
+    pub(super) off: u32,
+    pub(super) len: u32,
+}
+
+impl Conn {
+    /// Multishot: copies parked bytes into the inbox as room allows (a full inbox grows up
+    /// to its bound), giving each provided buffer back once copied whole. Returns whether
+    /// any byte was copied and whether any buffer was given back (to publish).
+    pub(super) fn unpark(&mut self, bufs: &mut BufRing) -> (bool, bool) {
+        let (mut copied, mut gave) = (false, false);
+        while let Some(p) = self.parked.front_mut() {
+            let spare = self.inbox.spare();
+            if spare.is_empty() {
+                break;
+            }
+            let piece = &bufs.get(p.bid)[p.off as usize..p.len as usize];
+            let n = piece.len().min(spare.len());
+            spare[..n].copy_from_slice(&piece[..n]);
+            self.inbox.commit(n);
+            copied = true;
+            p.off += n as u32;
+            if p.off == p.len {
+                bufs.give(p.bid);
+                self.parked.pop_front();
+                gave = true;
+            }
+        }
+        (copied, gave)
+    }
+
+    pub(super) fn idle(&self) -> bool {
+        !self.recv_armed && !self.out.is_sending() && self.parked.is_empty()
+    }
+}
