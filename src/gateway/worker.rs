@@ -50,6 +50,9 @@ pub(super) fn run<T: Transport>(
         uring_recv: cfg.uring_recv,
         uring_sqpoll: cfg.uring_sqpoll,
         uring_napi_us: cfg.uring_napi_us,
+        // Orders are small and the gateway reads only what it can answer: an inbox need not
+        // grow past 64 KiB, so a thousand connections hold at most 64 MiB, not 1 GiB.
+        recv_max: 64 << 10,
         ..TransportConfig::for_conns(MAX_CONNS)
     };
     let mut t = match T::new(tc) {
