@@ -3,7 +3,7 @@
 //! value and what is allowed.
 
 use super::outputs::{Outputs, config_hash};
-use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs};
+use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg};
 use crate::engine::mix::Mix;
 use crate::engine::profile::Profile;
 use crate::engine::schedule::Arrival;
@@ -15,7 +15,7 @@ use crate::fix::template::Kind;
 use crate::fix::template::TemplateSpec;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
-use crate::transport::{Transport, TransportConfig};
+use crate::transport::{MULTISHOT_ABOVE, Transport, TransportConfig};
 use crate::units::StartAt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -47,6 +47,8 @@ pub struct RunConfig {
     pub gateway_backend: BackendKind,
     /// Transport options for one connection; [`RunConfig::transport`] sizes them per worker.
     pub ring: TransportConfig,
+    /// `--uring-recv`, resolved per thread by its connections ([`RunConfig::transport`]).
+    pub uring_recv: UringRecvArg,
     pub poll: PollMode,
     pub load: Load,
     pub timing: Timing,
@@ -214,8 +216,13 @@ impl RunConfig {
         }
         let ring = a.transport.config(1);
         let backend = choose_backend(a.transport.backend, &ring, a.quiet)?;
-        let gateway_backend =
-            if a.target.is_none() { choose_backend(a.gateway_backend, &ring, true)? } else { backend };
+        // The built-in gateway: `auto` is the plain backend for a few sessions, io_uring with
+        // multishot receives (where the kernel allows) for more.
+        let gateway_backend = match (a.target.is_none(), a.gateway_backend) {
+            (false, _) => backend,
+            (true, Backend::Auto) if (a.sessions as usize) <= MULTISHOT_ABOVE => BackendKind::Syscall,
+            (true, b) => choose_backend(b, &ring, true)?,
+        };
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
         comp_id_ok("--target-comp-id", &a.target_comp_id)?;
         if let Some(p) = &a.clordid_prefix
@@ -312,6 +319,7 @@ impl RunConfig {
             backend,
             gateway_backend,
             ring,
+            uring_recv: a.transport.uring_recv,
             poll: a.transport.poll_mode(),
             load,
             timing: Timing {
@@ -401,7 +409,12 @@ impl RunConfig {
 
     /// The transport's sizes and options for a worker with `conns` sessions.
     pub fn transport(&self, conns: usize) -> TransportConfig {
-        TransportConfig { max_conns: conns.max(1), ..self.ring }
+        TransportConfig { max_conns: conns.max(1), uring_recv: self.uring_recv.for_conns(conns), ..self.ring }
+    }
+
+    /// The built-in gateway's receive mode: it holds every session on one thread.
+    pub fn gateway_uring_recv(&self) -> crate::transport::UringRecv {
+        self.uring_recv.for_conns(self.sessions as usize)
     }
 
     pub(crate) fn pending_capacity(&self) -> usize {

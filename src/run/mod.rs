@@ -135,7 +135,7 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
                 cores: cfg.gateway_cores.clone(),
                 poll: if spin { PollMode::Spin } else { PollMode::Yield },
                 fill: cfg.gateway_fill,
-                uring_recv: cfg.ring.uring_recv,
+                uring_recv: cfg.gateway_uring_recv(),
                 uring_napi_us: cfg.ring.uring_napi_us,
                 ..GatewayConfig::loopback()
             };

@@ -49,6 +49,10 @@ pub struct TransportConfig {
     pub uring_napi_us: Option<u32>,
 }
 
+/// Above this many connections on one thread, `--uring-recv auto` arms multishot receives:
+/// a poll-mode receive per connection per loop costs more than the wake-ups multishot pays.
+pub const MULTISHOT_ABOVE: usize = 4;
+
 /// How the io_uring backend receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UringRecv {
