@@ -96,7 +96,14 @@ struct Worker<T: Transport> {
     measuring: bool,
     /// TSC reading before the last receive call: the loop period runs from it.
     last_recv_raw: u64,
+    /// The first session of the next turn's timer window.
+    timer_cursor: usize,
+    /// Sessions not done yet.
+    alive: usize,
 }
+
+/// Sessions without new bytes whose timers a turn looks at (see `step::handle`).
+const TIMER_WINDOW: usize = 8;
 
 /// Orders a turn may queue before they are sent (and stamped) in one go.
 const QUEUED_MAX: usize = 256;
@@ -146,6 +153,7 @@ impl<T: Transport> Worker<T> {
             });
         }
         let hists = free.try_recv().unwrap_or_default();
+        let sessions_len = sessions.len();
         Ok(Worker {
             id: spec.index,
             transport,
@@ -171,6 +179,8 @@ impl<T: Transport> Worker<T> {
             queued: Vec::with_capacity(QUEUED_MAX),
             measuring: false,
             last_recv_raw: 0,
+            timer_cursor: 0,
+            alive: sessions_len,
         })
     }
 
@@ -239,7 +249,7 @@ impl<T: Transport> Worker<T> {
         loop {
             let (ns, progress) = self.turn();
             let unanswered: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.unanswered()).sum();
-            if unanswered == 0 || ns >= deadline || self.sessions.iter().all(|s| s.done) {
+            if unanswered == 0 || ns >= deadline || self.alive == 0 {
                 break;
             }
             if !progress {

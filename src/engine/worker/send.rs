@@ -62,7 +62,7 @@ impl<T: Transport> Worker<T> {
                         // Round-robin over the sessions still alive; one that cannot take an
                         // order now (full ring or send buffer) does not hold up the others.
                         let n = self.sessions.len();
-                        if self.sessions.iter().all(|s| s.done) {
+                        if self.alive == 0 {
                             return;
                         }
                         let due = sched.next_ns();

@@ -19,7 +19,7 @@
 //! reporter once per interval over a channel.
 
 use super::reply::handle_event;
-use super::{Report, SCRATCH, Worker};
+use super::{Report, SCRATCH, TIMER_WINDOW, Worker};
 use crate::fix::session::State;
 use crate::metrics::{ErrorKind, LatencyKind, Snapshot, record};
 use crate::transport::Transport;
@@ -65,14 +65,26 @@ impl<T: Transport> Worker<T> {
     /// Everything a turn does with what arrived, at time `raw`/`ns`.
     fn handle(&mut self, now_raw: u64, ns: u64) -> bool {
         let utc = self.shared.epoch_utc_ns + ns;
-        let Worker { transport, sessions, shared, recorder, scratch, timing, .. } = self;
+        let Worker { transport, sessions, shared, recorder, scratch, timing, timer_cursor, alive, .. } = self;
         let mut progress = false;
-        for s in sessions.iter_mut() {
+        // Sessions with bytes are handled in full; of the others only a window of
+        // TIMER_WINDOW a turn has its timers, transmits, close and overdue orders looked at:
+        // they change on a millisecond scale, and a turn's cost follows the sessions with
+        // data, not all of them.
+        let n = sessions.len().max(1);
+        let window = TIMER_WINDOW.min(n);
+        let first = *timer_cursor % n;
+        *timer_cursor = (first + window) % n;
+        for (k, s) in sessions.iter_mut().enumerate() {
             if s.done || ns < s.logon_at_ns {
                 continue;
             }
             let inbox = transport.inbox(s.conn);
-            if !inbox.is_empty() {
+            let got = !inbox.is_empty();
+            if !got && (k + n - first) % n >= window {
+                continue;
+            }
+            if got {
                 let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
                 let clock = &shared.clock;
                 // Every reply in these bytes carries the receive's stamp, taken when the
@@ -108,9 +120,7 @@ impl<T: Transport> Worker<T> {
             while let Some(e) = s.session.poll_event() {
                 handle_event(e, s, shared, recorder, ns);
             }
-            if let Some(closed) = transport.closed(s.conn)
-                && !s.done
-            {
+            if let Some(closed) = transport.closed(s.conn) {
                 let was = s.session.state();
                 s.session.on_disconnect(utc);
                 while let Some(e) = s.session.poll_event() {
@@ -123,9 +133,10 @@ impl<T: Transport> Worker<T> {
                     shared.fail(format!("{}: the gateway closed the connection before Logon ({closed:?})", s.name));
                 }
                 s.done = true;
-            }
-            if s.session.state() == State::Closed && !s.session.has_transmit() {
+                *alive -= 1;
+            } else if s.session.state() == State::Closed && !s.session.has_transmit() {
                 s.done = true;
+                *alive -= 1;
             }
             if timing.timeout_ns > 0 {
                 let cutoff = ns.saturating_sub(timing.timeout_ns);
