@@ -1,11 +1,14 @@
 //! Micro-benchmarks of the per-order protocol work: what a worker does to send one order and
-//! to match one ExecutionReport, plus the histogram record and the checksum for reference.
+//! to match one ExecutionReport, plus the histogram record and the checksum for reference,
+//! and the open-loop schedule's next send time.
 //!
 //! One operation per bench function, inputs through `black_box` (STYLE.md rule 16).
 //! Run with `cargo bench --bench protocol`; numbers and machine are in `bench/README.md`.
 
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
 use fixblast::engine::pending::{Pending, Slot};
+use fixblast::engine::profile::Profile;
+use fixblast::engine::schedule::{Arrival, Schedule};
 use fixblast::fix::checksum::checksum;
 use fixblast::fix::clordid::{self, ClOrdId, Stem};
 use fixblast::fix::encode::Encoder;
@@ -322,6 +325,45 @@ fn checksum_200(c: &mut Criterion) {
     c.bench_function("checksum", |b| b.iter(|| checksum(black_box(bytes.as_slice()))));
 }
 
+/// Rates near 1m orders/s: criterion's hundreds of millions of iterations stay within the
+/// profile's second half, where a scan from the start would pass half the rows or stages.
+fn million_ish(i: usize) -> f64 {
+    1_000_000.0 + 100_000.0 * (i % 7) as f64
+}
+
+/// A `file:` profile of 10,000 rows 10 s apart, interpolated between rows.
+fn table_10k() -> Profile {
+    Profile::Table((0..10_000).map(|i| (i as f64 * 10.0, million_ish(i))).collect())
+}
+
+/// A step profile of 100 stages of 100 s each.
+fn step_100() -> Profile {
+    Profile::Step((0..100).map(|i| (million_ish(i), 100.0)).collect())
+}
+
+/// The schedule's next send time, as the worker takes it per order: `advance` then
+/// `next_ns`. The table and the steps start half-way through the profile (warm-up ended at
+/// 0). The constant rate is `--rate`'s own path, for scale.
+fn schedule_next(c: &mut Criterion) {
+    let mut g = c.benchmark_group("schedule_next");
+    let ns = |s: f64| (s * 1e9) as u64;
+    schedule_next_on(&mut g, "constant", Profile::Constant(1_000_000.0), 0);
+    schedule_next_on(&mut g, "table_10k_rows", table_10k(), ns(50_000.0));
+    schedule_next_on(&mut g, "step_100_stages", step_100(), ns(5_000.0));
+    g.finish();
+}
+
+fn schedule_next_on(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, profile: Profile, start_ns: u64) {
+    let mut s = Schedule::with_profile(start_ns, 0, &profile, 1.0, 0.0, Arrival::Uniform);
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            let s = black_box(&mut s);
+            s.advance();
+            s.next_ns()
+        })
+    });
+}
+
 criterion_group!(
     benches,
     template_patch,
@@ -330,6 +372,7 @@ criterion_group!(
     exec_report_frame_parse_match,
     exec_report_parts,
     histogram_record,
-    checksum_200
+    checksum_200,
+    schedule_next
 );
 criterion_main!(benches);

@@ -10,6 +10,7 @@ pub mod mix;
 pub mod pending;
 pub mod profile;
 pub mod schedule;
+pub mod segments;
 pub mod worker;
 
 use crate::fix::clordid::Stem;

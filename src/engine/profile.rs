@@ -52,6 +52,9 @@ pub use crate::units::SpecError;
 
 impl Profile {
     /// The target rate (orders/s) at `t_s` seconds after warm-up (negative: warm-up).
+    ///
+    /// It scans a step's stages and a table's rows from the start: fine for the reporter, not
+    /// per order. The schedule walks the same rates as [`segments`](super::segments) instead.
     pub fn rate_at(&self, t_s: f64) -> f64 {
         let t = t_s.max(0.0);
         match self {

@@ -1,9 +1,21 @@
-//! When each order is due. Open loop: a fixed rate, each worker's share of it, with the
-//! workers' phases staggered so they do not send in lockstep. Times are nanoseconds since the
-//! run's epoch, computed from the order's index (never accumulated), so the schedule does
-//! not drift however long the run.
+//! When each order is due. Open loop: a profile's rate over time, each worker's share of it,
+//! with the workers' phases staggered so they do not send in lockstep.
+//!
+//! An order's due time is the inverse of the profile's integral: with N(t) the orders due
+//! from the schedule's start to `t` (see [`Integral`]), order k is due when N reaches
+//! `k + phase` (evenly spaced arrivals), or when it reaches the k-th point of a unit-rate
+//! Poisson process (a Poisson process of the profile's rate, by the time-change theorem).
+//! Times are nanoseconds since the run's epoch, computed from the order's place on the
+//! integral, never by adding up gaps, so the schedule does not drift however long the run.
+//! The integral keeps a cursor on the profile's current segment: finding the next due time
+//! costs O(1) whatever the profile's length, and a stretch with no rate is one step.
+//!
+//! It owns the due times and the count of orders due but not handed out. It runs on the
+//! worker's hot path once per order: it must not allocate, scan the profile or call
+//! [`Profile::rate_at`].
 
 use super::profile::Profile;
+use super::segments::Integral;
 use crate::random::Random;
 
 /// How orders are spaced at a given rate.
@@ -23,22 +35,50 @@ pub struct Schedule {
     offset_ns: f64,
     n: u64,
     next_ns: u64,
-    /// For profiles other than a constant uniform rate: the profile, this worker's share of
-    /// it, when the profile's clock starts, and the arrival process.
+    /// For profiles other than a constant uniform rate: the profile, its integral, and the
+    /// arrival process.
     varying: Option<Varying>,
 }
 
 #[derive(Debug, Clone)]
 struct Varying {
     profile: Profile,
-    share: f64,
+    /// When the profile's clock starts (the end of warm-up), ns since the epoch.
     zero_ns: u64,
+    /// This worker's share of the profile's integral, from the schedule's start.
+    integral: Integral,
+    /// Where its orders fall within a gap (0..1).
+    phase: f64,
+    /// The next order's place on the integral: the orders due before it, plus its phase.
+    u: f64,
     /// The Poisson process's draws, when the arrival is Poisson.
     poisson: Option<Random>,
 }
 
-/// With no rate to send at, look again this much later.
-const IDLE_STEP_NS: f64 = 1_000_000.0;
+impl Varying {
+    /// When the integral reaches `u`, ns since the epoch; `u64::MAX` for never.
+    #[inline]
+    fn due_ns(&mut self, u: f64) -> u64 {
+        let t_s = self.integral.time_of(&self.profile, u);
+        self.ns(t_s)
+    }
+
+    /// Profile seconds as ns since the epoch (infinity: `u64::MAX`).
+    #[inline]
+    fn ns(&self, t_s: f64) -> u64 {
+        if t_s == f64::INFINITY { u64::MAX } else { (self.zero_ns as f64 + t_s * 1e9).round() as u64 }
+    }
+
+    /// The place on the integral of order `n`, the one after the order at `self.u`: `n` plus
+    /// the phase, or one exponential draw further on.
+    #[inline]
+    fn place_of(&mut self, n: u64) -> f64 {
+        match &mut self.poisson {
+            None => n as f64 + self.phase,
+            Some(rng) => self.u - rng.open_unit().ln(),
+        }
+    }
+}
 
 impl Schedule {
     /// This worker's `share` of `profile`, whose clock starts at `zero_ns` (the end of
@@ -54,52 +94,22 @@ impl Schedule {
         if let (Profile::Constant(rate), Arrival::Uniform) = (profile, arrival) {
             return Schedule::new(start_ns, rate * share, phase);
         }
-        let poisson = match arrival {
+        let phase = phase.clamp(0.0, 1.0);
+        let begin_s = (start_ns as f64 - zero_ns as f64) / 1e9;
+        let mut poisson = match arrival {
             Arrival::Poisson { seed } => Some(Random::new(seed)),
             Arrival::Uniform => None,
         };
-        let mut s = Schedule {
-            start_ns,
-            period_ns: 0.0,
-            offset_ns: 0.0,
-            n: 0,
-            next_ns: start_ns,
-            varying: Some(Varying { profile: profile.clone(), share, zero_ns, poisson }),
+        // Stagger workers by a fraction of the first gap: a whole one evenly, a drawn one
+        // for Poisson.
+        let u = match &mut poisson {
+            None => phase,
+            Some(rng) => -phase * rng.open_unit().ln(),
         };
-        // Stagger workers by a fraction of the first gap, then skip any zero-rate stretch.
-        let first = s.gap_ns(start_ns);
-        let t = start_ns + (first * phase.clamp(0.0, 1.0)) as u64;
-        s.next_ns = if s.rate_zero(t) { s.next_after(t) } else { t };
-        s
-    }
-
-    fn rate_zero(&self, at_ns: u64) -> bool {
-        let v = self.varying.as_ref().expect("a varying schedule");
-        v.profile.rate_at((at_ns as f64 - v.zero_ns as f64) / 1e9) * v.share <= 0.0
-    }
-
-    /// The first order time after `at_ns` where the rate is not zero.
-    fn next_after(&mut self, at_ns: u64) -> u64 {
-        let mut t = at_ns + self.gap_ns(at_ns) as u64;
-        while self.rate_zero(t) {
-            t += IDLE_STEP_NS as u64;
-        }
-        t
-    }
-
-    /// The gap after an order due at `at_ns`.
-    fn gap_ns(&mut self, at_ns: u64) -> f64 {
-        let v = self.varying.as_mut().expect("a varying schedule");
-        let t_s = (at_ns as f64 - v.zero_ns as f64) / 1e9;
-        let rate = v.profile.rate_at(t_s) * v.share;
-        if rate <= 0.0 {
-            return IDLE_STEP_NS;
-        }
-        let mean = 1e9 / rate;
-        match &mut v.poisson {
-            None => mean,
-            Some(rng) => -mean * rng.open_unit().ln(),
-        }
+        let integral = Integral::new(profile, share, begin_s);
+        let mut v = Varying { profile: profile.clone(), zero_ns, integral, phase, u, poisson };
+        let next_ns = v.due_ns(u);
+        Schedule { start_ns, period_ns: 0.0, offset_ns: 0.0, n: 0, next_ns, varying: Some(v) }
     }
 
     /// `rate` orders per second from `start_ns`, shifted by `phase` (0..1) of a period.
@@ -116,7 +126,7 @@ impl Schedule {
         self.start_ns + (self.offset_ns + n as f64 * self.period_ns).round() as u64
     }
 
-    /// When the next order is due.
+    /// When the next order is due (`u64::MAX`: never, the profile has ended at a rate of 0).
     #[inline]
     pub fn next_ns(&self) -> u64 {
         self.next_ns
@@ -126,28 +136,44 @@ impl Schedule {
     #[inline]
     pub fn advance(&mut self) {
         self.n += 1;
-        if self.varying.is_some() {
-            self.next_ns = self.next_after(self.next_ns);
-        } else {
-            self.next_ns = self.at(self.n);
+        match &mut self.varying {
+            None => self.next_ns = self.at(self.n),
+            Some(v) => {
+                v.u = v.place_of(self.n);
+                // Rounding may not take a time back below the one before.
+                self.next_ns = v.due_ns(v.u).max(self.next_ns);
+            }
         }
     }
 
-    /// Orders still due before `end_ns` that have not been handed out.
+    /// Orders still due before `end_ns` that have not been handed out. Exact for evenly
+    /// spaced arrivals. For Poisson arrivals the draws ahead are not made: it is the
+    /// expected count, the next order plus the integral from it to `end_ns`.
     pub fn remaining_before(&self, end_ns: u64) -> u64 {
         if end_ns <= self.next_ns {
             return 0;
         }
         if let Some(v) = &self.varying {
-            // Integrate the rate over what is left, a millisecond at a time.
-            let mut n = 0.0;
-            let mut t = self.next_ns;
-            while t < end_ns {
-                let dt = (end_ns - t).min(1_000_000);
-                n += v.profile.rate_at((t as f64 - v.zero_ns as f64) / 1e9) * v.share * dt as f64 / 1e9;
-                t += dt;
+            // Copies of the cursor look ahead; the schedule's own stays where it is.
+            let mut ahead = v.integral;
+            let due = ahead.orders_at(&v.profile, (end_ns as f64 - v.zero_ns as f64) / 1e9);
+            if v.poisson.is_some() {
+                return (1.0 + (due - v.u).max(0.0)).round() as u64;
             }
-            return n.round() as u64;
+            // Order k is due at the integral's k + phase: estimate the first one not due
+            // before `end_ns`, then settle it on the rounded times the worker sees.
+            let at = |k: u64| {
+                let mut ahead = v.integral;
+                v.ns(ahead.time_of(&v.profile, k as f64 + v.phase)).max(self.next_ns)
+            };
+            let mut last = ((due - v.phase).ceil().max(0.0) as u64).max(self.n + 1);
+            while last > self.n + 1 && at(last - 1) >= end_ns {
+                last -= 1;
+            }
+            while at(last) < end_ns {
+                last += 1;
+            }
+            return last - self.n;
         }
         // First n with at(n) >= end, counted from the current order.
         let span = (end_ns - self.start_ns) as f64 - self.offset_ns;
@@ -163,140 +189,5 @@ impl Schedule {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_second_at_a_rate_holds_that_many_orders() {
-        let mut s = Schedule::new(1_000, 10_000.0, 0.0);
-        let mut n = 0;
-        while s.next_ns() < 1_000 + 1_000_000_000 {
-            n += 1;
-            s.advance();
-        }
-        assert_eq!(n, 10_000);
-    }
-
-    #[test]
-    fn times_do_not_drift_over_a_long_run() {
-        // 3 orders/s has a period that is not a whole number of nanoseconds.
-        let mut s = Schedule::new(0, 3.0, 0.0);
-        for _ in 0..3 * 3600 {
-            s.advance();
-        }
-        assert_eq!(s.next_ns(), 3600 * 1_000_000_000);
-    }
-
-    #[test]
-    fn remaining_counts_exactly_the_orders_still_due() {
-        let mut s = Schedule::new(0, 1000.0, 0.0);
-        assert_eq!(s.remaining_before(1_000_000_000), 1000);
-        for _ in 0..250 {
-            s.advance();
-        }
-        assert_eq!(s.remaining_before(1_000_000_000), 750);
-        assert_eq!(s.remaining_before(250_000_000), 0);
-        assert_eq!(s.remaining_before(250_000_001), 1);
-    }
-
-    fn count_in(s: &mut Schedule, from_ns: u64, to_ns: u64) -> u64 {
-        let mut n = 0;
-        while s.next_ns() < to_ns {
-            if s.next_ns() >= from_ns {
-                n += 1;
-            }
-            s.advance();
-        }
-        n
-    }
-
-    #[test]
-    fn a_ramp_sends_more_as_it_rises() {
-        let p = Profile::Ramp { from: 1000.0, to: 9000.0, over_s: 4.0 };
-        let mut s = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Uniform);
-        let first = count_in(&mut s, 0, 1_000_000_000);
-        let last = count_in(&mut s, 3_000_000_000, 4_000_000_000);
-        // Mean rate over [0,1) is 2000/s and over [3,4) 8000/s.
-        assert!((1900..=2100).contains(&first), "{first}");
-        assert!((7800..=8200).contains(&last), "{last}");
-    }
-
-    #[test]
-    fn poisson_arrivals_keep_the_mean_rate_and_are_seeded() {
-        let p = Profile::Constant(10_000.0);
-        let mut a = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Poisson { seed: 3 });
-        let mut b = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Poisson { seed: 3 });
-        let n = count_in(&mut a, 0, 10_000_000_000);
-        assert!((99_000..=101_000).contains(&n), "{n}");
-        let times_b: Vec<u64> = (0..100)
-            .map(|_| {
-                let t = b.next_ns();
-                b.advance();
-                t
-            })
-            .collect();
-        let mut c = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Poisson { seed: 3 });
-        let times_c: Vec<u64> = (0..100)
-            .map(|_| {
-                let t = c.next_ns();
-                c.advance();
-                t
-            })
-            .collect();
-        assert_eq!(times_b, times_c);
-        // Not evenly spaced.
-        assert!(times_c.windows(3).any(|w| w[1] - w[0] != w[2] - w[1]));
-    }
-
-    /// `--arrival poisson --seed N` gives the same schedule every time: the same seed, the
-    /// same due times (also over a varying profile, and from a copy taken part-way), and
-    /// another seed other times.
-    #[test]
-    fn a_poisson_schedule_is_a_function_of_its_seed() {
-        let times = |s: &mut Schedule, n: usize| -> Vec<u64> {
-            (0..n)
-                .map(|_| {
-                    let t = s.next_ns();
-                    s.advance();
-                    t
-                })
-                .collect()
-        };
-        for p in [Profile::Constant(10_000.0), Profile::Ramp { from: 1000.0, to: 9000.0, over_s: 4.0 }] {
-            let at = |seed| Schedule::with_profile(5, 0, &p, 0.5, 0.25, Arrival::Poisson { seed });
-            let mut a = at(42);
-            let first = times(&mut a, 500);
-            let mut copy = a.clone();
-            assert_eq!(first, times(&mut at(42), 500));
-            assert_eq!(times(&mut a, 500), times(&mut copy, 500));
-            assert_ne!(first, times(&mut at(43), 500));
-        }
-    }
-
-    #[test]
-    fn a_zero_rate_stretch_sends_nothing() {
-        let p = Profile::Table(vec![
-            (0.0, 1000.0),
-            (1.0, 1000.0),
-            (1.000001, 0.0),
-            (2.0, 0.0),
-            (2.000001, 1000.0),
-            (3.0, 1000.0),
-        ]);
-        let mut s = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Uniform);
-        assert_eq!(count_in(&mut s, 1_010_000_000, 1_990_000_000), 0);
-    }
-
-    #[test]
-    fn remaining_integrates_a_varying_profile() {
-        let p = Profile::Step(vec![(1000.0, 1.0), (3000.0, 1.0)]);
-        let s = Schedule::with_profile(0, 0, &p, 1.0, 0.0, Arrival::Uniform);
-        assert_eq!(s.remaining_before(2_000_000_000), 4000);
-    }
-
-    #[test]
-    fn phase_shifts_by_a_fraction_of_a_period() {
-        let s = Schedule::new(0, 1000.0, 0.5);
-        assert_eq!(s.next_ns(), 500_000);
-    }
-}
+#[path = "schedule_tests.rs"]
+mod tests;
