@@ -10,20 +10,27 @@
 //! - those digit values, shifted to the top of the word, are the tag's **key**: one number per
 //!   tag, whatever its leading zeros (`035` and `35` have the same key);
 //! - a multiply and a shift hash the key into a 64-entry table built at compile time from
-//!   [`FIELDS`], whose entry holds the key it belongs to and the field's [slot](slot): a field
-//!   nobody reads costs one load and a compare, and never a branch on which tag it was.
+//!   [`FIELDS`]; the entry holds the key it belongs to and the field's slot, a small number;
+//! - one `match` on the slot stores the value's span in its `Msg` field or checks and
+//!   converts it. For a stream of similar replies the jump is predicted, so a field nobody
+//!   reads costs the load, the hash and nothing more.
 //!
-//! Every field goes through the same checks as before, so malformed input is refused with the
-//! same error, and a field whose tag has 8 or more digits, or that is malformed, takes the
-//! plain byte loop of the old parser ([`slow_tag`]). The values that must be checked (MsgType,
-//! MsgSeqNum, ExecType, OrdStatus and the session tags) are checked as their field is met, so
-//! the first bad field in the message is the one reported, as before.
+//! The fields `8=FIX.4.2`, `9=…` and `10=NNN` are not scanned when they frame the message as
+//! usual: nobody reads them and they cannot be malformed. Every other field goes through the
+//! same checks as in the old parser, in the same order, so malformed input is refused with
+//! the same error: a tag of 8 or more digits, or a malformed field, takes the old byte loop
+//! ([`slow_tag`]), and values are checked as their field is met, so the first bad field is the
+//! one reported.
+//!
+//! Measured against the alternatives (bench/README.md): a branch-free variant that stored
+//! every span through the slot as an array index, and one that checked values after the pass,
+//! were no faster than the old parser on the benchmark machine: the stores waited on the hash
+//! lookup, and finding a checked tag twice (to stay exact) cost what deferring saved.
 
-use super::{Msg, MsgType, ParseError, Span, parse_uint};
-use crate::fix::tag;
+use super::{Msg, MsgType, PREFIX, ParseError, Span, parse_uint};
+use crate::fix::{SOH, tag};
 
-/// Where a field's value goes: an index into the scanner's spans, then, from
-/// [`FIRST_CHECKED`] on, a field whose value is checked and converted as it is met.
+/// Which field of [`Msg`] a tag fills: a small number for [`scan`]'s `match`.
 mod slot {
     pub const IGNORED: u8 = 0;
     pub const SENDER: u8 = 1;
@@ -49,13 +56,10 @@ mod slot {
     pub const RESET_SEQ: u8 = 21;
     pub const HEART_BT_INT: u8 = 22;
     pub const REF_SEQ: u8 = 23;
-    /// Slots are indices into an array of this many spans.
-    pub const COUNT: usize = 32;
-    pub const FIRST_CHECKED: u8 = MSG_TYPE;
 }
 
 /// The tags [`Msg`] holds, and their slots: the one list to change when `Msg` reads another
-/// tag (then add its slot above and its line in [`scan`] or [`check`]).
+/// tag (then add its slot above and its arm in [`scan`] or [`check_session`]).
 const FIELDS: [(u32, u8); 23] = [
     (tag::SENDER_COMP_ID, slot::SENDER),
     (tag::TARGET_COMP_ID, slot::TARGET),
@@ -182,41 +186,51 @@ fn tail_word(m: &[u8], at: usize) -> u64 {
 /// Parses a message: see the module doc. Gives what the plain parser gave, errors included.
 #[inline(never)]
 pub(super) fn scan(m: &[u8]) -> Result<Msg, ParseError> {
-    let mut msg = Msg {
-        msg_type: MsgType::Other([0, 0]),
-        seq: 0,
-        poss_dup: false,
-        sender: Span::default(),
-        target: Span::default(),
-        cl_ord_id: Span::default(),
-        orig_cl_ord_id: Span::default(),
-        order_id: Span::default(),
-        exec_type: 0,
-        ord_status: 0,
-        symbol: Span::default(),
-        side: Span::default(),
-        order_qty: Span::default(),
-        price: Span::default(),
-        test_req_id: Span::default(),
-        text: Span::default(),
-        begin_seq: 0,
-        end_seq: 0,
-        new_seq: 0,
-        gap_fill: false,
-        reset_seq: false,
-        heart_bt_int: 0,
-        ref_seq: 0,
-    };
-    let mut spans = [Span::default(); slot::COUNT];
-    let n = m.len();
-    let mut fstart = 0;
-    let mut base = 0;
-    while base < n {
+    let mut msg = EMPTY;
+    let mut have_type = false;
+    let mut have_seq = false;
+    let (mut fstart, end) = fields_between(m);
+    let m = &m[..end];
+    let mut base = fstart;
+    while base < m.len() {
         let mut sohs = soh_bytes(word_at(m, base));
         while sohs != 0 {
             let soh = base + (sohs.trailing_zeros() / 8) as usize;
             sohs &= sohs - 1;
-            field(m, fstart, soh, &mut spans, &mut msg)?;
+            let (slot, digits) = match fast_tag(m, fstart) {
+                Some(t) => t,
+                None => slow_tag(&m[fstart..soh])?,
+            };
+            let vstart = fstart + digits + 1;
+            let span = Span { start: vstart as u32, len: (soh - vstart) as u32 };
+            let value = &m[vstart..soh];
+            // One indirect jump on a small number: for a stream of similar replies its target
+            // is predicted, and each arm stores to a fixed place.
+            match slot {
+                slot::IGNORED => {}
+                slot::SENDER => msg.sender = span,
+                slot::TARGET => msg.target = span,
+                slot::CL_ORD_ID => msg.cl_ord_id = span,
+                slot::ORIG_CL_ORD_ID => msg.orig_cl_ord_id = span,
+                slot::ORDER_ID => msg.order_id = span,
+                slot::SYMBOL => msg.symbol = span,
+                slot::SIDE => msg.side = span,
+                slot::ORDER_QTY => msg.order_qty = span,
+                slot::PRICE => msg.price = span,
+                slot::TEST_REQ_ID => msg.test_req_id = span,
+                slot::TEXT => msg.text = span,
+                slot::MSG_TYPE => {
+                    msg.msg_type = MsgType::from_bytes(value).ok_or(ParseError::BadMsgType)?;
+                    have_type = true;
+                }
+                slot::SEQ => {
+                    msg.seq = parse_uint(value).ok_or(ParseError::BadSeqNum)?;
+                    have_seq = true;
+                }
+                slot::EXEC_TYPE => msg.exec_type = single_char(value).ok_or(ParseError::BadValue(tag::EXEC_TYPE))?,
+                slot::ORD_STATUS => msg.ord_status = single_char(value).ok_or(ParseError::BadValue(tag::ORD_STATUS))?,
+                _ => check_session(&mut msg, slot, value)?,
+            }
             fstart = soh + 1;
         }
         base += 8;
@@ -225,55 +239,84 @@ pub(super) fn scan(m: &[u8]) -> Result<Msg, ParseError> {
         // Bytes after the last SOH: a field that never ends.
         return Err(ParseError::BadField);
     }
-    // A MsgType or MsgSeqNum that was there was checked; its span starts after `35=`.
-    if spans[slot::MSG_TYPE as usize].start == 0 {
+    if !have_type {
         return Err(ParseError::BadMsgType);
     }
-    if spans[slot::SEQ as usize].start == 0 {
+    if !have_seq {
         return Err(ParseError::BadSeqNum);
     }
-    let span = |s: u8| spans[s as usize];
-    msg.sender = span(slot::SENDER);
-    msg.target = span(slot::TARGET);
-    msg.cl_ord_id = span(slot::CL_ORD_ID);
-    msg.orig_cl_ord_id = span(slot::ORIG_CL_ORD_ID);
-    msg.order_id = span(slot::ORDER_ID);
-    msg.symbol = span(slot::SYMBOL);
-    msg.side = span(slot::SIDE);
-    msg.order_qty = span(slot::ORDER_QTY);
-    msg.price = span(slot::PRICE);
-    msg.test_req_id = span(slot::TEST_REQ_ID);
-    msg.text = span(slot::TEXT);
     Ok(msg)
 }
 
-/// The field `m[fstart..soh]`: checks its tag, records where its value is, and checks and
-/// converts the value when its slot asks for it.
+/// `Msg` with nothing read yet.
+const EMPTY: Msg = Msg {
+    msg_type: MsgType::Other([0, 0]),
+    seq: 0,
+    poss_dup: false,
+    sender: Span { start: 0, len: 0 },
+    target: Span { start: 0, len: 0 },
+    cl_ord_id: Span { start: 0, len: 0 },
+    orig_cl_ord_id: Span { start: 0, len: 0 },
+    order_id: Span { start: 0, len: 0 },
+    exec_type: 0,
+    ord_status: 0,
+    symbol: Span { start: 0, len: 0 },
+    side: Span { start: 0, len: 0 },
+    order_qty: Span { start: 0, len: 0 },
+    price: Span { start: 0, len: 0 },
+    test_req_id: Span { start: 0, len: 0 },
+    text: Span { start: 0, len: 0 },
+    begin_seq: 0,
+    end_seq: 0,
+    new_seq: 0,
+    gap_fill: false,
+    reset_seq: false,
+    heart_bt_int: 0,
+    ref_seq: 0,
+};
+
+/// Where the fields worth reading start and end: past `8=FIX.4.2|9=…|` and before
+/// `|10=NNN|` when the message has them. Those are sound fields whose tags nobody reads, so
+/// skipping them changes no answer, errors included.
 #[inline(always)]
-fn field(
-    m: &[u8],
-    fstart: usize,
-    soh: usize,
-    spans: &mut [Span; slot::COUNT],
-    msg: &mut Msg,
-) -> Result<(), ParseError> {
+fn fields_between(m: &[u8]) -> (usize, usize) {
+    let mut start = 0;
+    if let Some(head) = m.first_chunk::<{ PREFIX.len() }>()
+        && head == PREFIX
+    {
+        // `9=`'s value ends at the first SOH.
+        let sohs = soh_bytes(word_at(m, PREFIX.len()));
+        if sohs != 0 {
+            start = PREFIX.len() + (sohs.trailing_zeros() / 8) as usize + 1;
+        }
+    }
+    let mut end = m.len();
+    if let Some(&[s0, b'1', b'0', b'=', a, b, c, s1]) = m.last_chunk::<8>()
+        && s0 == SOH
+        && s1 == SOH
+        && ![a, b, c].contains(&SOH)
+        && m.len() - 7 >= start
+    {
+        end = m.len() - 7;
+    }
+    (start, end)
+}
+
+/// The slot of the field at `fstart` and its number of tag digits, when its tag is 1 to 7
+/// digits followed by `=`; `None` for anything else ([`slow_tag`] then decides).
+#[inline(always)]
+fn fast_tag(m: &[u8], fstart: usize) -> Option<(u8, usize)> {
     // Digits become 0..=9; the first byte that was not a digit has its high bit set in
     // `a` or in `a + 0x76` (bytes after it may be wrong, and are not looked at).
     let a = word_at(m, fstart).wrapping_sub(REPEAT_30);
     let not_digit = (a | a.wrapping_add(REPEAT_76)) & HIGH_BITS;
     // 8 × the number of digits before it (0 when all 8 bytes are digits).
     let shift = not_digit.trailing_zeros() & 56;
-    let (slot, digits) = if shift != 0 && (a >> shift) as u8 == b'=' - b'0' {
-        (slot_of(a << (64 - shift)), (shift / 8) as usize)
+    if shift != 0 && (a >> shift) as u8 == b'=' - b'0' {
+        Some((slot_of(a << (64 - shift)), (shift / 8) as usize))
     } else {
-        slow_tag(&m[fstart..soh])?
-    };
-    let vstart = fstart + digits + 1;
-    spans[slot as usize % slot::COUNT] = Span { start: vstart as u32, len: (soh - vstart) as u32 };
-    if slot >= slot::FIRST_CHECKED {
-        check(msg, slot, &m[vstart..soh])?;
+        None
     }
-    Ok(())
 }
 
 /// A tag the fast path did not take: 8 or more digits, or malformed. The old parser's loop:
@@ -296,25 +339,6 @@ fn slow_tag(field: &[u8]) -> Result<(u8, usize), ParseError> {
     }
     let slot = if tag < 10u32.pow(MAX_KEY_DIGITS) { slot_of(key_of(tag)) } else { slot::IGNORED };
     Ok((slot, i))
-}
-
-/// Checks and converts the value of a field whose slot is [`slot::FIRST_CHECKED`] or above.
-/// The four an ExecutionReport carries come first, as plain branches (a jump table's target
-/// would change with every field).
-#[inline(always)]
-fn check(msg: &mut Msg, slot: u8, value: &[u8]) -> Result<(), ParseError> {
-    if slot == slot::MSG_TYPE {
-        msg.msg_type = MsgType::from_bytes(value).ok_or(ParseError::BadMsgType)?;
-    } else if slot == slot::SEQ {
-        msg.seq = parse_uint(value).ok_or(ParseError::BadSeqNum)?;
-    } else if slot == slot::EXEC_TYPE {
-        msg.exec_type = single_char(value).ok_or(ParseError::BadValue(tag::EXEC_TYPE))?;
-    } else if slot == slot::ORD_STATUS {
-        msg.ord_status = single_char(value).ok_or(ParseError::BadValue(tag::ORD_STATUS))?;
-    } else {
-        check_session(msg, slot, value)?;
-    }
-    Ok(())
 }
 
 /// The checked fields of session messages (rare next to ExecutionReports).
