@@ -203,7 +203,8 @@ pub(super) fn scan(m: &[u8]) -> Result<Msg, ParseError> {
             };
             let vstart = fstart + digits + 1;
             let span = Span { start: vstart as u32, len: (soh - vstart) as u32 };
-            let value = &m[vstart..soh];
+            // Sliced only in the arms that read it: no bounds checks for the other fields.
+            let value = || &m[vstart..soh];
             // One indirect jump on a small number: for a stream of similar replies its target
             // is predicted, and each arm stores to a fixed place.
             match slot {
@@ -220,16 +221,18 @@ pub(super) fn scan(m: &[u8]) -> Result<Msg, ParseError> {
                 slot::TEST_REQ_ID => msg.test_req_id = span,
                 slot::TEXT => msg.text = span,
                 slot::MSG_TYPE => {
-                    msg.msg_type = MsgType::from_bytes(value).ok_or(ParseError::BadMsgType)?;
+                    msg.msg_type = MsgType::from_bytes(value()).ok_or(ParseError::BadMsgType)?;
                     have_type = true;
                 }
                 slot::SEQ => {
-                    msg.seq = parse_uint(value).ok_or(ParseError::BadSeqNum)?;
+                    msg.seq = parse_uint(value()).ok_or(ParseError::BadSeqNum)?;
                     have_seq = true;
                 }
-                slot::EXEC_TYPE => msg.exec_type = single_char(value).ok_or(ParseError::BadValue(tag::EXEC_TYPE))?,
-                slot::ORD_STATUS => msg.ord_status = single_char(value).ok_or(ParseError::BadValue(tag::ORD_STATUS))?,
-                _ => check_session(&mut msg, slot, value)?,
+                slot::EXEC_TYPE => msg.exec_type = single_char(value()).ok_or(ParseError::BadValue(tag::EXEC_TYPE))?,
+                slot::ORD_STATUS => {
+                    msg.ord_status = single_char(value()).ok_or(ParseError::BadValue(tag::ORD_STATUS))?
+                }
+                _ => check_session(&mut msg, slot, value())?,
             }
             fstart = soh + 1;
         }
