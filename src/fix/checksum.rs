@@ -17,10 +17,19 @@ pub fn checksum(bytes: &[u8]) -> u8 {
 /// Writes `sum` as the three ASCII digits FIX requires (`007`, `123`).
 #[inline]
 pub fn write_digits(sum: u8, out: &mut [u8; 3]) {
-    out[0] = b'0' + sum / 100;
-    out[1] = b'0' + (sum / 10) % 10;
-    out[2] = b'0' + sum % 10;
+    *out = DIGITS[sum as usize];
 }
+
+/// The three digits of every checksum, so that writing one is a load rather than divisions.
+const DIGITS: [[u8; 3]; 256] = {
+    let mut t = [[0u8; 3]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [b'0' + (i / 100) as u8, b'0' + (i / 10 % 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
 
 /// Parses exactly three ASCII digits into a checksum value (0..=255).
 #[inline]
@@ -56,6 +65,10 @@ mod tests {
         assert_eq!(&d, b"007");
         write_digits(255, &mut d);
         assert_eq!(&d, b"255");
+        for sum in 0..=255u8 {
+            write_digits(sum, &mut d);
+            assert_eq!(d, *format!("{sum:03}").as_bytes());
+        }
         assert_eq!(parse_digits(b"256"), None);
         assert_eq!(parse_digits(b"12"), None);
         assert_eq!(parse_digits(b"1a2"), None);

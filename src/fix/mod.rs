@@ -6,6 +6,7 @@
 //! supplied by the caller) and gives bytes, events or errors back. That is what lets the
 //! session layer be tested on a virtual clock and the template be checked against a plain
 //! encoder. `.ci/run` enforces the wall with a grep.
+#![forbid(unsafe_code)]
 
 pub mod checksum;
 pub mod clordid;

@@ -155,3 +155,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Orders that share a timestamp (the template then leaves 52= and 60= and their sum as
+    /// they are) and orders that change it, in any order, equal a plain encode.
+    #[test]
+    fn repeated_and_changing_timestamps_equal_a_plain_encode(
+        kind in 0usize..3,
+        times in proptest::collection::vec(0usize..4, 1..40),
+    ) {
+        let spec = TemplateSpec::parse([DEFAULT, CANCEL, REPLACE][kind], "t.fix").unwrap();
+        let feed = OrderFeed::from_template(&spec.fields);
+        let mut t = OrderTemplate::new(&spec, b"S", b"T", feed.max_len());
+        let mut plain = vec![0u8; 1024];
+        // Four instants, one of them the zeros the template starts with.
+        let mut choices = [[b'0'; TIMESTAMP_LEN]; 4];
+        for (i, ns) in [1_704_164_645_000_000_000u64, 1_704_164_645_001_000_000, 1_704_164_646_000_000_000].into_iter().enumerate() {
+            crate::fix::time::write_timestamp(ns, &mut choices[i + 1]);
+        }
+        for (n, which) in times.into_iter().enumerate() {
+            let time = choices[which];
+            let part = if spec.kind == Kind::Cancel { feed.cancel(0) } else { feed.order(0) };
+            let seq = n as u32 + 1;
+            let patched = t.encode(seq, &time, &ID, &ORIG, part).to_vec();
+            let vars = Vars { sender: b"S", target: b"T", seq, time: &time, cl_ord_id: &ID, orig_cl_ord_id: &ORIG, part: part.bytes };
+            let len = spec.encode_plain(&vars, &mut plain).unwrap();
+            prop_assert_eq!(printable(&patched), printable(&plain[..len]));
+        }
+    }
+}

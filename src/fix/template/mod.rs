@@ -56,6 +56,10 @@ pub struct OrderTemplate {
     /// Bytes from `seq_end` to the order's own fields.
     tail_len: usize,
     time_pos: [usize; 2],
+    /// The timestamp now at both `time_pos` and its byte sum: most orders share their
+    /// millisecond with the one before, and then neither is rewritten nor re-summed.
+    time: [u8; TIMESTAMP_LEN],
+    time_sum: u8,
     cl_ord_id_pos: usize,
     orig_pos: Option<usize>,
     /// Sum of the fixed tail bytes (excluding the patched ranges).
@@ -146,6 +150,9 @@ impl OrderTemplate {
             seq_width: 0,
             tail_len,
             time_pos: [seq_end + time_pos[0], seq_end + time_pos[1]],
+            // What `tail` holds there now.
+            time: [b'0'; TIMESTAMP_LEN],
+            time_sum: checksum(&[b'0'; TIMESTAMP_LEN]),
             cl_ord_id_pos: seq_end + cl_ord_id_pos,
             orig_pos: orig_pos.map(|p| seq_end + p),
             tail_sum,
@@ -274,11 +281,15 @@ impl OrderTemplate {
     ) -> &[u8] {
         self.set_seq(seq);
         self.set_part(part);
-        let mut sum = self.head_sum.wrapping_add(self.tail_sum).wrapping_add(self.seq_sum).wrapping_add(self.part_sum);
-        for p in self.time_pos {
-            self.buf[p..p + TIMESTAMP_LEN].copy_from_slice(time);
+        if *time != self.time {
+            for p in self.time_pos {
+                self.buf[p..p + TIMESTAMP_LEN].copy_from_slice(time);
+            }
+            self.time = *time;
+            self.time_sum = checksum(time);
         }
-        sum = sum.wrapping_add(checksum(time).wrapping_mul(2));
+        let mut sum = self.head_sum.wrapping_add(self.tail_sum).wrapping_add(self.seq_sum).wrapping_add(self.part_sum);
+        sum = sum.wrapping_add(self.time_sum.wrapping_mul(2));
         self.buf[self.cl_ord_id_pos..self.cl_ord_id_pos + clordid::LEN].copy_from_slice(cl_ord_id);
         sum = sum.wrapping_add(checksum(cl_ord_id));
         if let Some(p) = self.orig_pos {
