@@ -166,8 +166,9 @@ proptest! {
     ) {
         let spec = TemplateSpec::parse([DEFAULT, CANCEL, REPLACE][kind], "t.fix").unwrap();
         let feed = OrderFeed::from_template(&spec.fields);
-        let mut t = OrderTemplate::new(&spec, b"S", b"T", feed.max_len());
+        let mut t = OrderTemplate::new(&spec, b"S", b"T", STEM, feed.max_len());
         let mut plain = vec![0u8; 1024];
+        let (id, orig) = ([STEM, &ID].concat(), [STEM, &ORIG].concat());
         // Four instants, one of them the zeros the template starts with.
         let mut choices = [[b'0'; TIMESTAMP_LEN]; 4];
         for (i, ns) in [1_704_164_645_000_000_000u64, 1_704_164_645_001_000_000, 1_704_164_646_000_000_000].into_iter().enumerate() {
@@ -178,7 +179,7 @@ proptest! {
             let part = if spec.kind == Kind::Cancel { feed.cancel(0) } else { feed.order(0) };
             let seq = n as u32 + 1;
             let patched = t.encode(seq, &time, &ID, &ORIG, part).to_vec();
-            let vars = Vars { sender: b"S", target: b"T", seq, time: &time, cl_ord_id: &ID, orig_cl_ord_id: &ORIG, part: part.bytes };
+            let vars = Vars { sender: b"S", target: b"T", seq, time: &time, cl_ord_id: &id, orig_cl_ord_id: &orig, part: part.bytes };
             let len = spec.encode_plain(&vars, &mut plain).unwrap();
             prop_assert_eq!(printable(&patched), printable(&plain[..len]));
         }

@@ -32,8 +32,9 @@ const PREFIX: &[u8; 12] = b"8=FIX.4.2\x019=";
 const TRAILER_LEN: usize = 7;
 /// BodyLength has at most this many digits.
 const MAX_BODY_DIGITS: usize = 7;
-/// The largest message fixblast accepts; larger ones are framing errors.
-pub const MAX_MESSAGE: usize = 64 * 1024;
+/// The largest message fixblast accepts (1 MiB, what a transport inbox grows to); larger
+/// ones are framing errors.
+pub const MAX_MESSAGE: usize = 1 << 20;
 
 /// Parses a non-negative decimal of 1 to 10 digits; `None` on anything else or overflow.
 #[inline]

@@ -112,6 +112,23 @@ fn body_length_with_eight_digits_is_rejected() {
 }
 
 #[test]
+fn a_message_of_up_to_one_mib_frames_and_a_longer_one_does_not() {
+    // A Heartbeat whose TestReqID (112) pads the whole message to exactly `total` bytes.
+    let heartbeat = |total: usize| {
+        let fixed = "8=FIX.4.2|9=0000000|35=0|112=|10=000|".len();
+        let body = format!("35=0|112={}|", "x".repeat(total - fixed));
+        let m = readable(&format!("8=FIX.4.2|9={}|{body}", body.len()));
+        let sum = crate::fix::checksum::checksum(&m);
+        [m, format!("10={sum:03}\x01").into_bytes()].concat()
+    };
+    let m = heartbeat(MAX_MESSAGE);
+    assert_eq!(m.len(), MAX_MESSAGE);
+    assert_eq!(frame(&m), Frame::Message { len: m.len() });
+    let m = heartbeat(MAX_MESSAGE + 1);
+    assert!(matches!(frame(&m), Frame::Error { error: FrameError::TooLong, .. }));
+}
+
+#[test]
 fn garbage_before_a_message_is_skipped_and_the_message_kept() {
     let mut wire = b"garbage\x01\x02".to_vec();
     let good = exec_report("00000000000000a1", 2);
