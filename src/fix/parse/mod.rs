@@ -181,6 +181,7 @@ pub struct Msg {
 /// assert_eq!(msg.cl_ord_id.get(&m), b"00000000000000a1");
 /// assert_eq!(msg.exec_type, b'0');
 /// ```
+#[inline]
 pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
     scan::scan(m)
 }

@@ -134,6 +134,10 @@ const TABLE: (u64, [u64; 1 << BUCKET_BITS]) = {
         while i < FIELDS.len() {
             let (t, s) = FIELDS[i];
             assert!(t != 0 && t < 10u32.pow(MAX_KEY_DIGITS), "FIELDS: tag out of range");
+            assert!(
+                t != tag::BEGIN_STRING && t != tag::BODY_LENGTH && t != tag::CHECKSUM,
+                "FIELDS: scan skips the framing fields 8, 9 and 10 (fields_between)"
+            );
             let key = key_of(t);
             let h = bucket(key, mul);
             if table[h] != 0 {
