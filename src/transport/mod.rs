@@ -141,6 +141,28 @@ pub trait Transport: Sized {
     ///   queued bytes; none when nothing is queued.
     fn send(&mut self) -> bool;
 
+    /// [`recv`](Transport::recv), calling `after(conn)` right after the call that brought
+    /// `conn`'s bytes returns, where a backend reads connection by connection (syscall): the
+    /// caller stamps each connection's bytes there, not after every other connection's read.
+    /// A backend that brings every connection's bytes in one kernel entry (io_uring) calls
+    /// nothing: the caller's reading after the whole call is the edge.
+    #[inline]
+    fn recv_each(&mut self, after: impl FnMut(ConnId)) -> bool {
+        let _ = after;
+        self.recv()
+    }
+
+    /// [`send`](Transport::send), calling `before(conn)` right before the write of `conn`'s
+    /// bytes, where a backend writes connection by connection (syscall), so each
+    /// connection's orders are stamped at their own write. A backend that submits every send
+    /// in one kernel entry (io_uring) calls nothing: the caller's reading before the whole
+    /// call is the edge.
+    #[inline]
+    fn send_each(&mut self, before: impl FnMut(ConnId)) -> bool {
+        let _ = before;
+        self.send()
+    }
+
     /// One turn of both: [`recv`](Transport::recv), then [`send`](Transport::send). Read
     /// before write, so a reply already waiting is never delayed behind a write. Returns true
     /// when either did something.

@@ -130,16 +130,28 @@ impl Transport for SyscallTransport {
     }
 
     fn recv(&mut self) -> bool {
+        self.recv_each(|_| {})
+    }
+
+    fn send(&mut self) -> bool {
+        self.send_each(|_| {})
+    }
+
+    fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
         let mut arrived = false;
-        for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
-            arrived |= Self::fill(c);
+        for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
+            if Self::fill(c) {
+                after(i);
+                arrived = true;
+            }
         }
         arrived
     }
 
-    fn send(&mut self) -> bool {
+    fn send_each(&mut self, mut before: impl FnMut(ConnId)) -> bool {
         let mut wrote = false;
-        for c in self.conns.iter_mut().filter(|c| c.closed.is_none() && !c.out.is_empty()) {
+        for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none() && !c.out.is_empty()) {
+            before(i);
             wrote |= Self::flush(c);
         }
         wrote

@@ -58,18 +58,38 @@ impl Transport for Fake {
         (&mut self.inbox, &mut self.out)
     }
     fn recv(&mut self) -> bool {
+        self.recv_each(|_| {})
+    }
+    fn send(&mut self) -> bool {
+        self.send_each(|_| {})
+    }
+    /// Like the syscall backend: connection by connection. Another connection's read
+    /// (`OTHER` ns) comes before this one's and after it.
+    fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
         play(|s| {
+            s.mock.increment(OTHER);
             s.recv_at.push(s.mock.value());
             s.mock.increment(s.recv_takes);
             true
+        });
+        after(0);
+        play(|s| {
+            s.mock.increment(OTHER);
+            true
         })
     }
-    fn send(&mut self) -> bool {
+    fn send_each(&mut self, mut before: impl FnMut(ConnId)) -> bool {
         let n = self.out.pending().len();
         self.out.advance(n);
         play(|s| {
+            s.mock.increment(OTHER);
+            true
+        });
+        before(0);
+        play(|s| {
             s.send_at.push(s.mock.value());
             s.mock.increment(s.send_takes);
+            s.mock.increment(OTHER);
             n > 0
         })
     }
@@ -143,7 +163,6 @@ fn an_order_is_stamped_right_before_the_send_that_carries_it() {
     let (mut w, mock) = worker(300, 500);
     let slot = w.sessions[0].pending.next_free().unwrap();
     w.sessions[0].pending.insert(Slot { id: 77, intended_ns: 900_000, sent_raw: 0, ..Slot::default() });
-    w.sessions[0].index = 0;
     w.queued.push((0, slot));
     w.transport.out.push(b"8=FIX.4.2|35=D|");
     // Time passes between queuing and sending (encoding, other sessions): the stamp must
@@ -152,9 +171,9 @@ fn an_order_is_stamped_right_before_the_send_that_carries_it() {
     assert!(w.transmit());
     let (_, send_at) = script();
     let s = *w.sessions[0].pending.get_mut(slot, 77).unwrap();
-    assert_eq!(s.sent_raw, send_at[0], "stamped right before send(), not before or after");
+    assert_eq!(s.sent_raw, send_at[0], "stamped right before its own write, not before or after");
     let h = &w.recorder.hists;
-    assert_eq!(h[LatencyKind::SendCall].max(), 500, "the send call's own time");
+    assert_eq!(h[LatencyKind::SendCall].max(), 500 + 2 * OTHER, "the whole send call's time");
     // Lag: from the order's intended time to the send stamp.
     assert!(h[LatencyKind::ScheduleLag].equivalent(h[LatencyKind::ScheduleLag].max(), send_at[0] - 900_000));
     assert!(w.queued.is_empty());
@@ -166,14 +185,15 @@ fn a_turn_stamps_replies_right_after_the_receive_returns() {
     let (mut w, _mock) = worker(300, 500);
     let (raw, ns, _) = w.receive();
     let (recv_at, send_at) = script();
-    assert_eq!(raw, recv_at[0] + 300, "the stamp is the reading right after recv() returned");
+    assert_eq!(w.recv_stamps[0], recv_at[0] + 300, "the connection's stamp is taken right after its own read");
+    assert_eq!(raw, recv_at[0] + 300 + OTHER, "the turn's time is the reading after the whole call");
     assert_eq!(ns, raw - w.shared.epoch_raw);
     assert!(send_at.is_empty(), "receive() reads; it never writes");
-    assert_eq!(w.recorder.hists[LatencyKind::RecvCall].max(), 300);
+    assert_eq!(w.recorder.hists[LatencyKind::RecvCall].max(), 300 + 2 * OTHER);
     // The next turn: the loop period runs from one receive call to the next.
-    let (raw2, _, _) = w.receive();
+    let (_, _, _) = w.receive();
     let (recv_at, _) = script();
-    assert_eq!(raw2, recv_at[1] + 300);
+    assert_eq!(w.recv_stamps[0], recv_at[1] + 300);
     assert_eq!(w.recorder.hists[LatencyKind::Loop].max(), recv_at[1] - recv_at[0]);
 }
 
@@ -188,6 +208,9 @@ fn a_whole_turn_reads_before_it_writes() {
     assert_eq!(send_at.len(), 1);
     assert!(recv_at[0] < send_at[0], "recv {recv_at:?} before send {send_at:?}");
 }
+
+/// What another connection's read or write takes, before and after this one's.
+const OTHER: u64 = 700;
 
 /// The fake's script is global: these tests run one at a time.
 static TEST_LOCK: Mutex<()> = Mutex::new(());

@@ -100,6 +100,10 @@ struct Worker<T: Transport> {
     timer_cursor: usize,
     /// Sessions not done yet.
     alive: usize,
+    /// Per connection: the reading right after its last read that brought bytes, and right
+    /// before its last write (backends that do I/O connection by connection).
+    recv_stamps: Box<[u64]>,
+    send_stamps: Box<[u64]>,
 }
 
 /// Sessions without new bytes whose timers a turn looks at (see `step::handle`).
@@ -154,6 +158,7 @@ impl<T: Transport> Worker<T> {
         }
         let hists = free.try_recv().unwrap_or_default();
         let sessions_len = sessions.len();
+        let conns = sessions.iter().map(|s| s.conn + 1).max().unwrap_or(0);
         Ok(Worker {
             id: spec.index,
             transport,
@@ -181,6 +186,8 @@ impl<T: Transport> Worker<T> {
             last_recv_raw: 0,
             timer_cursor: 0,
             alive: sessions_len,
+            recv_stamps: vec![0; conns].into_boxed_slice(),
+            send_stamps: vec![0; conns].into_boxed_slice(),
         })
     }
 

@@ -41,7 +41,10 @@ impl<T: Transport> Worker<T> {
     pub(super) fn receive(&mut self) -> (u64, u64, bool) {
         let clock = &self.shared.clock;
         let before = clock.raw();
-        let got = self.transport.recv();
+        // Where the backend reads connection by connection, each connection's bytes get the
+        // reading taken right after their own read returned.
+        let stamps = &mut self.recv_stamps;
+        let got = self.transport.recv_each(|conn| stamps[conn] = clock.raw());
         let raw = clock.raw();
         let ns = clock.delta_as_nanos(self.shared.epoch_raw, raw);
         if self.measuring {
@@ -58,14 +61,16 @@ impl<T: Transport> Worker<T> {
             }
         }
         self.last_recv_raw = before;
-        let progress = self.handle(raw, ns);
+        let progress = self.handle(before, raw, ns);
         (raw, ns, got | progress)
     }
 
-    /// Everything a turn does with what arrived, at time `raw`/`ns`.
-    fn handle(&mut self, now_raw: u64, ns: u64) -> bool {
+    /// Everything a turn does with what arrived, at time `raw`/`ns`; the receive call began
+    /// at `recv_began` (a connection stamp taken since is this turn's own).
+    fn handle(&mut self, recv_began: u64, now_raw: u64, ns: u64) -> bool {
         let utc = self.shared.epoch_utc_ns + ns;
-        let Worker { transport, sessions, shared, recorder, scratch, timing, timer_cursor, alive, .. } = self;
+        let Worker { transport, sessions, shared, recorder, scratch, timing, timer_cursor, alive, recv_stamps, .. } =
+            self;
         let mut progress = false;
         // Sessions with bytes are handled in full; of the others only a window of
         // TIMER_WINDOW a turn has its timers, transmits, close and overdue orders looked at:
@@ -89,8 +94,14 @@ impl<T: Transport> Worker<T> {
                 let clock = &shared.clock;
                 // Every reply in these bytes carries the receive's stamp, taken when the
                 // bytes came back from the kernel, before any of them was framed or parsed.
+                let stamp = recv_stamps[s.conn];
+                let (at_raw, at_ns) = if stamp >= recv_began {
+                    (stamp, clock.delta_as_nanos(shared.epoch_raw, stamp))
+                } else {
+                    (now_raw, ns)
+                };
                 let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
-                    recorder.on_app(clock, now_raw, ns, pending, resting, index, msg, raw)
+                    recorder.on_app(clock, at_raw, at_ns, pending, resting, index, msg, raw)
                 });
                 inbox.consume(used);
                 progress = true;
@@ -154,13 +165,19 @@ impl<T: Transport> Worker<T> {
     pub(super) fn transmit(&mut self) -> bool {
         let clock = &self.shared.clock;
         let before = clock.raw();
-        let sent = self.transport.send();
+        // Where the backend writes connection by connection, each connection's orders get the
+        // reading taken right before their own write.
+        let stamps = &mut self.send_stamps;
+        let sent = self.transport.send_each(|conn| stamps[conn] = clock.raw());
         let after = clock.raw();
-        let ns = clock.delta_as_nanos(self.shared.epoch_raw, before);
-        let Worker { sessions, recorder, queued, .. } = self;
+        let epoch = self.shared.epoch_raw;
+        let Worker { sessions, recorder, queued, send_stamps, .. } = self;
         let orders = !queued.is_empty();
         for &(i, slot) in queued.iter() {
-            if let Some(s) = sessions[i as usize].pending.stamp_sent(slot, before)
+            let s = &mut sessions[i as usize];
+            let stamp = send_stamps[s.conn].max(before);
+            let ns = clock.delta_as_nanos(epoch, stamp);
+            if let Some(s) = s.pending.stamp_sent(slot, stamp)
                 && !s.warmup
             {
                 recorder.last_sent_ns = ns;
