@@ -2,7 +2,7 @@
 # Wire round trips from a loopback capture: each 35=D segment to the 35=8 segment with its
 # ClOrdID, with nanosecond pcap timestamps; printed beside the result file's ack_service.
 #   python3 bench/wire-rtt.py CAPTURE.pcap RESULT.json
-import struct, sys, json, statistics
+import json, struct, sys
 pcap, result = sys.argv[1], sys.argv[2]
 data = open(pcap, 'rb').read()
 magic = struct.unpack('<I', data[:4])[0]
