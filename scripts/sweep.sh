@@ -5,13 +5,14 @@
 # only when a point could not run at all.
 #
 #   scripts/sweep.sh [--out DIR] [--threads LIST] [--sessions LIST] [--cores LIST]
-#                    [--rates LIST] [--fixblast PATH] [-- FIXBLAST_RUN_FLAGS…]
+#                    [--rates LIST] [--keep-going] [--fixblast PATH] [-- FIXBLAST_RUN_FLAGS…]
 #
 # LIST is comma-separated values or a range: `1,2,4`, `1..8` (step 1), `10k..100k/10k`
 # (rates accept k and m). --cores takes core lists separated by `;`: `--cores '2;2,3;2-5'`.
 # Every combination of threads, sessions and cores is swept over the rates in ascending
 # order; a rate sweep stops at the first point whose achieved rate falls under 99% of its
-# target (throughput.rate_achieved false), since higher rates only queue more.
+# target (throughput.rate_achieved false), since higher rates only queue more. --keep-going
+# sweeps every rate anyway, to chart the curve past saturation.
 #
 # Example: the built-in gateway, 1 and 2 sessions, 10k to 100k orders/s:
 #   scripts/sweep.sh --out sweep --sessions 1,2 --rates 10k..100k/10k -- --duration 5s --warmup 1s
@@ -28,6 +29,7 @@ sessions=1
 cores=""
 rates=10k
 fixblast=""
+keep_going=0
 while (($#)); do
     case $1 in
         --out) out=$2; shift 2 ;;
@@ -36,8 +38,9 @@ while (($#)); do
         --cores) cores=$2; shift 2 ;;
         --rates) rates=$2; shift 2 ;;
         --fixblast) fixblast=$2; shift 2 ;;
+        --keep-going) keep_going=1; shift ;;
         --) shift; break ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "sweep.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -120,7 +123,7 @@ PY
 )
                 echo "$t,$s,\"$c\",$r,$row,$code,$json" >>"$summary"
                 echo "   $row" >&2
-                if [[ $row == *,false,* ]]; then
+                if [[ $row == *,false,* ]] && ((!keep_going)); then
                     echo "   achieved rate under 99% of $r: the rate sweep stops here" >&2
                     break
                 fi

@@ -88,15 +88,18 @@ fn runs_write_each_run_and_the_runs_combined() {
 fn a_sweep_writes_every_point_a_summary_and_a_chart_and_stops_a_rate_sweep_that_falls_behind() {
     let tmp_dir = tmp("sweep");
     let dir = tmp_dir.path();
-    let sweep = |out: &str, target: &[&str], rates: &str| {
+    let sweep = |out: &str, target: &[&str], rates: &str, keep_going: bool| {
         let mut c = std::process::Command::new("scripts/sweep.sh");
         c.args(["--fixblast", env!("CARGO_BIN_EXE_fixblast"), "--out", out, "--sessions", "1,2", "--rates", rates])
+            .args(keep_going.then_some("--keep-going"))
             .args(["--", "--duration", "300ms", "--warmup", "0s", "--poll", "yield", "--timeout", "200ms"])
             .args(target);
         c.output().unwrap()
     };
     let ok = dir.join("ok");
-    let out = sweep(ok.to_str().unwrap(), &[], "1k..2k/1k");
+    // Whether a loaded host meets 1k/s in a 300 ms point is timing, not behaviour: keep going so
+    // every point is written either way.
+    let out = sweep(ok.to_str().unwrap(), &[], "1k..2k/1k", true);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = std::fs::read_to_string(ok.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 1 + 4, "{summary}");
@@ -114,7 +117,7 @@ fn a_sweep_writes_every_point_a_summary_and_a_chart_and_stops_a_rate_sweep_that_
     // there instead of trying higher rates.
     let target = super::fake::fake(super::fake::Fault::StallAfter(50));
     let behind = dir.join("behind");
-    let out = sweep(behind.to_str().unwrap(), &["--target", &target], "1k,2k,3k");
+    let out = sweep(behind.to_str().unwrap(), &["--target", &target], "1k,2k,3k", false);
     let summary = std::fs::read_to_string(behind.join("summary.csv")).unwrap();
     assert_eq!(summary.lines().count(), 1 + 2, "one point per session count: {summary}");
     assert!(summary.lines().skip(1).all(|l| l.contains(",false,")), "{summary}");

@@ -287,7 +287,11 @@ fn a_ramp_run_sends_more_each_interval_and_exactly_what_it_asked() {
     let asked = r.orders.sent + r.orders.not_sent;
     assert!((7400..=7600).contains(&asked), "asked {asked}");
     assert_eq!(r.orders.acked, r.orders.sent);
-    assert_eq!(r.throughput.rate_achieved, Some(true), "{:?}", r.throughput);
+    // Whether a loaded host kept up is timing; the verdict must follow the rule either way.
+    let t = &r.throughput;
+    let target = t.target_orders_per_s.expect("an open-loop run reports its target");
+    let kept_up = t.orders_per_s >= 0.99 * target && r.orders.missing_replies == 0;
+    assert_eq!(t.rate_achieved, Some(kept_up), "{t:?}");
     assert!(r.config.profile.starts_with("ramp:"), "{}", r.config.profile);
 }
 
