@@ -263,10 +263,24 @@ fn an_impossible_rate_is_reported_as_not_reached() {
     assert_eq!(r.orders.sent + r.orders.not_sent, 20_000_000);
 }
 
+/// Whether a loaded host kept up with a rate is timing, not behaviour (a shared CI runner can
+/// miss 1k/s by 2% in a short run); the verdict must follow its rule either way.
+fn verdict_follows_its_rule(r: &fixblast::report::json::RunResult) {
+    let t = &r.throughput;
+    let target = t.target_orders_per_s.expect("an open-loop run reports its target");
+    let kept_up = t.orders_per_s >= 0.99 * target && r.orders.missing_replies == 0;
+    assert_eq!(t.rate_achieved, Some(kept_up), "{t:?}");
+}
+
 #[test]
-fn a_reachable_rate_is_reported_as_reached() {
+fn a_reachable_rate_is_judged_by_the_sent_rate_and_closed_loop_has_no_verdict() {
     let out = run(&args(SYSCALL_ONLY, &["--rate", "1000"])).unwrap();
-    assert_eq!(out.result.throughput.rate_achieved, Some(true), "{:?}", out.result.throughput);
+    let t = &out.result.throughput;
+    verdict_follows_its_rule(&out.result);
+    // The sent rate is the rate asked for, not a multiple of it (only a stall of half the run
+    // on the host could break this).
+    assert!((500.0..=1010.0).contains(&t.orders_per_s), "{t:?}");
+    assert!((990.0..=1010.0).contains(&t.target_orders_per_s.unwrap()), "{t:?}");
     let closed = run(&args(SYSCALL_ONLY, &["--closed-loop"])).unwrap();
     assert_eq!(closed.result.throughput.rate_achieved, None, "closed loop has no target");
 }
@@ -287,11 +301,7 @@ fn a_ramp_run_sends_more_each_interval_and_exactly_what_it_asked() {
     let asked = r.orders.sent + r.orders.not_sent;
     assert!((7400..=7600).contains(&asked), "asked {asked}");
     assert_eq!(r.orders.acked, r.orders.sent);
-    // Whether a loaded host kept up is timing; the verdict must follow the rule either way.
-    let t = &r.throughput;
-    let target = t.target_orders_per_s.expect("an open-loop run reports its target");
-    let kept_up = t.orders_per_s >= 0.99 * target && r.orders.missing_replies == 0;
-    assert_eq!(t.rate_achieved, Some(kept_up), "{t:?}");
+    verdict_follows_its_rule(r);
     assert!(r.config.profile.starts_with("ramp:"), "{}", r.config.profile);
 }
 
