@@ -163,9 +163,9 @@ pub enum UringRecvArg {
 impl UringRecvArg {
     /// The receive mode for a thread with `conns` connections.
     pub fn for_conns(self, conns: usize) -> crate::transport::UringRecv {
-        use crate::transport::{MULTISHOT_ABOVE, UringRecv};
+        use crate::transport::{FEW_CONNS, UringRecv};
         match self {
-            UringRecvArg::Auto if conns > MULTISHOT_ABOVE => UringRecv::Multishot,
+            UringRecvArg::Auto if conns > FEW_CONNS => UringRecv::Multishot,
             UringRecvArg::Auto | UringRecvArg::Poll => UringRecv::Poll,
             UringRecvArg::Multishot => UringRecv::Multishot,
         }

@@ -15,7 +15,7 @@ use crate::fix::template::Kind;
 use crate::fix::template::TemplateSpec;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
-use crate::transport::{MULTISHOT_ABOVE, Transport, TransportConfig};
+use crate::transport::{FEW_CONNS, Transport, TransportConfig};
 use crate::units::StartAt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -220,7 +220,7 @@ impl RunConfig {
         // multishot receives (where the kernel allows) for more.
         let gateway_backend = match (a.target.is_none(), a.gateway_backend) {
             (false, _) => backend,
-            (true, Backend::Auto) if (a.sessions as usize) <= MULTISHOT_ABOVE => BackendKind::Syscall,
+            (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
         comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;

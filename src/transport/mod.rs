@@ -15,6 +15,7 @@
 //! types, so short writes and partial reads are handled the same way by both.
 
 pub mod buf;
+pub mod list;
 #[cfg(test)]
 mod suite;
 pub mod syscall;
@@ -49,9 +50,12 @@ pub struct TransportConfig {
     pub uring_napi_us: Option<u32>,
 }
 
-/// Above this many connections on one thread, `--uring-recv auto` arms multishot receives:
-/// a poll-mode receive per connection per loop costs more than the wake-ups multishot pays.
-pub const MULTISHOT_ABOVE: usize = 4;
+/// Up to this many connections on one thread, a transport looks at every connection every
+/// loop (syscall: a `read` each; `--uring-recv auto`: a poll-mode receive each). Above it,
+/// only the connections with data are touched (syscall: `epoll`; io_uring: multishot
+/// receives), since a receive per idle connection per loop costs more than the readiness
+/// machinery does.
+pub const FEW_CONNS: usize = 4;
 
 /// How the io_uring backend receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,13 +7,20 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-/// A connected pair: the transport's side and a plain blocking socket for the peer.
+/// A connected pair: the transport's side and a plain blocking socket for the peer. With
+/// `max_conns` above 1, idle connections fill the other slots first, so the test runs with
+/// the transport in its many-connections mode (see [`FEW_CONNS`](super::FEW_CONNS)).
 fn pair<T: Transport>(cfg: TransportConfig) -> (T, usize, TcpStream) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut t = T::new(cfg).unwrap();
+    for _ in 1..cfg.max_conns {
+        t.add(TcpStream::connect(l.local_addr().unwrap()).unwrap()).unwrap();
+        // The idle peers stay open for the whole test process (a few descriptors).
+        std::mem::forget(l.accept().unwrap().0);
+    }
     let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
     let (theirs, _) = l.accept().unwrap();
     theirs.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut t = T::new(cfg).unwrap();
     let c = t.add(ours).unwrap();
     (t, c, theirs)
 }
@@ -264,6 +271,11 @@ macro_rules! backend_tests {
             use crate::transport::{TransportConfig, syscall::SyscallTransport};
             $(#[test] fn $name() { super::$name::<SyscallTransport>(TransportConfig::for_conns(1)); })*
         }
+        /// Beside idle connections, above `FEW_CONNS`: readiness (epoll) decides what is read.
+        mod syscall_epoll {
+            use crate::transport::{FEW_CONNS, TransportConfig, syscall::SyscallTransport};
+            $(#[test] fn $name() { super::$name::<SyscallTransport>(TransportConfig::for_conns(FEW_CONNS + 3)); })*
+        }
         mod uring_poll {
             use crate::transport::{TransportConfig, UringRecv, uring::{UringTransport, probe}};
             $(#[test] fn $name() {
@@ -276,6 +288,15 @@ macro_rules! backend_tests {
             $(#[test] fn $name() {
                 if let Err(why) = probe() { return super::skip(&why.to_string()); }
                 super::$name::<UringTransport>(TransportConfig { uring_recv: UringRecv::Multishot, ..TransportConfig::for_conns(1) });
+            })*
+        }
+        /// Beside idle connections: only the listed connections are armed and sent.
+        mod uring_multishot_many {
+            use crate::transport::{FEW_CONNS, TransportConfig, UringRecv, uring::{UringTransport, probe}};
+            $(#[test] fn $name() {
+                if let Err(why) = probe() { return super::skip(&why.to_string()); }
+                let cfg = TransportConfig { uring_recv: UringRecv::Multishot, ..TransportConfig::for_conns(FEW_CONNS + 3) };
+                super::$name::<UringTransport>(cfg);
             })*
         }
     };

@@ -1,13 +1,20 @@
-//! The plain backend: a non-blocking `read` on every connection in
-//! [`recv`](Transport::recv), a non-blocking `write` of what is queued in
-//! [`send`](Transport::send).
+//! The plain backend: non-blocking `read`s in [`recv`](Transport::recv), non-blocking
+//! `write`s of what is queued in [`send`](Transport::send).
 //!
-//! Simple and portable. It pays one `read` per connection per loop even when the connection
-//! is idle, which is what io_uring avoids with many sessions per worker.
+//! Simple and portable. With a few connections ([`FEW_CONNS`] or fewer) it reads every
+//! connection every loop, one `read` each. With more, an `epoll_wait` (level-triggered, no
+//! timeout) names the connections with data and only those are read, so an idle connection
+//! costs nothing per loop; the kernel hands ready connections out in turn, so none always
+//! goes first. Sends write only the connections with bytes queued.
 
-use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, prepare};
+use super::list::ConnList;
+use super::{Closed, ConnId, FEW_CONNS, InBuf, OutBuf, Transport, TransportConfig, prepare};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+
+/// The most ready connections one `epoll_wait` names; the rest come in the next call.
+const EVENTS: usize = 256;
 
 struct Conn {
     /// `None` once released: the slot is free for the next `add`.
@@ -20,6 +27,11 @@ struct Conn {
 pub struct SyscallTransport {
     sizes: TransportConfig,
     conns: Vec<Conn>,
+    /// Every open connection is registered; consulted above [`FEW_CONNS`] connections.
+    epoll: Epoll,
+    events: Box<[EpollEvent]>,
+    /// Connections with bytes queued (or handed out to queue some).
+    sends: ConnList,
 }
 
 impl SyscallTransport {
@@ -91,13 +103,21 @@ impl Transport for SyscallTransport {
     const NAME: &'static str = "syscall";
 
     fn new(sizes: TransportConfig) -> io::Result<Self> {
-        Ok(SyscallTransport { sizes, conns: Vec::new() })
+        Ok(SyscallTransport {
+            sizes,
+            conns: Vec::new(),
+            epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
+            events: vec![EpollEvent::empty(); EVENTS].into_boxed_slice(),
+            sends: ConnList::with_capacity(sizes.max_conns),
+        })
     }
 
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
         prepare(&stream)?;
-        if let Some(i) = self.conns.iter().position(|c| c.stream.is_none()) {
-            let c = &mut self.conns[i];
+        let i = self.conns.iter().position(|c| c.stream.is_none()).unwrap_or(self.conns.len());
+        let ready = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP, i as u64);
+        self.epoll.add(&stream, ready)?;
+        if let Some(c) = self.conns.get_mut(i) {
             c.stream = Some(stream);
             c.out.clear();
             c.inbox.clear();
@@ -110,11 +130,12 @@ impl Transport for SyscallTransport {
             inbox: InBuf::growable(self.sizes.recv, self.sizes.recv_max),
             closed: None,
         });
-        Ok(self.conns.len() - 1)
+        Ok(i)
     }
 
     #[inline]
     fn out(&mut self, conn: ConnId) -> &mut OutBuf {
+        self.sends.insert(conn);
         &mut self.conns[conn].out
     }
 
@@ -125,6 +146,7 @@ impl Transport for SyscallTransport {
 
     #[inline]
     fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf) {
+        self.sends.insert(conn);
         let c = &mut self.conns[conn];
         (&mut c.inbox, &mut c.out)
     }
@@ -139,7 +161,37 @@ impl Transport for SyscallTransport {
 
     fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
         let mut arrived = false;
-        for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
+        if self.conns.len() <= FEW_CONNS {
+            for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
+                if Self::fill(c) {
+                    after(i);
+                    arrived = true;
+                }
+            }
+            return arrived;
+        }
+        let ready = match self.epoll.wait(&mut self.events, EpollTimeout::ZERO) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => return false,
+            Err(e) => {
+                // The readiness set itself failed: every connection is lost, and says why.
+                let kind = io::Error::from(e).kind();
+                for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
+                    c.closed = Some(Closed::Error(kind));
+                }
+                return true;
+            }
+        };
+        for e in &self.events[..ready] {
+            let i = e.data() as usize;
+            let Some(c) = self.conns.get_mut(i) else { continue };
+            if c.closed.is_some() {
+                // Level-triggered: a closed socket stays readable; stop hearing about it.
+                if let Some(s) = &c.stream {
+                    let _ = self.epoll.delete(s);
+                }
+                continue;
+            }
             if Self::fill(c) {
                 after(i);
                 arrived = true;
@@ -150,10 +202,18 @@ impl Transport for SyscallTransport {
 
     fn send_each(&mut self, mut before: impl FnMut(ConnId)) -> bool {
         let mut wrote = false;
-        for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none() && !c.out.is_empty()) {
+        let ids = self.sends.take();
+        let conns = &mut self.conns;
+        self.sends.keep(ids, |i| {
+            let c = &mut conns[i];
+            if c.closed.is_some() || c.out.is_empty() {
+                return false;
+            }
             before(i);
             wrote |= Self::flush(c);
-        }
+            // What the socket refused (EAGAIN) is written in a later call.
+            c.closed.is_none() && !c.out.is_empty()
+        });
         wrote
     }
 
@@ -174,6 +234,8 @@ impl Transport for SyscallTransport {
 
     fn release(&mut self, conn: ConnId) {
         self.close(conn);
-        self.conns[conn].stream = None;
+        if let Some(s) = self.conns[conn].stream.take() {
+            let _ = self.epoll.delete(&s);
+        }
     }
 }

@@ -84,7 +84,10 @@ impl<T: Transport> Worker<T> {
                     if ns >= measure_end {
                         return;
                     }
-                    for i in 0..self.sessions.len() {
+                    // A window opens only when a reply comes (or a session starts): the
+                    // sessions this turn looked at are the ones to refill.
+                    for v in 0..self.visited.len() {
+                        let i = self.visited[v] as usize;
                         while self.sessions[i].pending.awaiting() < window
                             && self.count.is_none_or(|c| self.recorder.sent_total < c)
                             && self.send_order(i, ns, raw, ns)

@@ -43,8 +43,14 @@ impl<T: Transport> Worker<T> {
         let before = clock.raw();
         // Where the backend reads connection by connection, each connection's bytes get the
         // reading taken right after their own read returned.
-        let stamps = &mut self.recv_stamps;
-        let got = self.transport.recv_each(|conn| stamps[conn] = clock.raw());
+        // Each connection that brought bytes (or closed) is listed once for `handle`.
+        let (stamps, ready) = (&mut self.recv_stamps, &mut self.ready);
+        let got = self.transport.recv_each(|conn| {
+            if stamps[conn] < before {
+                ready.push(conn as u32);
+            }
+            stamps[conn] = clock.raw();
+        });
         let raw = clock.raw();
         let ns = clock.delta_as_nanos(self.shared.epoch_raw, raw);
         if self.measuring {
@@ -67,93 +73,109 @@ impl<T: Transport> Worker<T> {
 
     /// Everything a turn does with what arrived, at time `raw`/`ns`; the receive call began
     /// at `recv_began` (a connection stamp taken since is this turn's own).
+    ///
+    /// Sessions whose connection brought bytes or closed (listed by the receive) are handled
+    /// in full; of the others only a window of TIMER_WINDOW a turn has its timers,
+    /// transmits, close and overdue orders looked at: they change on a millisecond scale,
+    /// and a turn's cost follows the sessions with data, never all of them. The sessions
+    /// looked at are left in `visited` for the send phase.
     fn handle(&mut self, recv_began: u64, now_raw: u64, ns: u64) -> bool {
-        let utc = self.shared.epoch_utc_ns + ns;
-        let Worker { transport, sessions, shared, recorder, scratch, timing, timer_cursor, alive, recv_stamps, .. } =
-            self;
         let mut progress = false;
-        // Sessions with bytes are handled in full; of the others only a window of
-        // TIMER_WINDOW a turn has its timers, transmits, close and overdue orders looked at:
-        // they change on a millisecond scale, and a turn's cost follows the sessions with
-        // data, not all of them.
-        let n = sessions.len().max(1);
-        let window = TIMER_WINDOW.min(n);
-        let first = *timer_cursor % n;
-        *timer_cursor = (first + window) % n;
-        for (k, s) in sessions.iter_mut().enumerate() {
-            if s.done || ns < s.logon_at_ns {
-                continue;
+        self.visited.clear();
+        let mut ready = std::mem::take(&mut self.ready);
+        for &conn in &ready {
+            progress |= self.visit(self.by_conn[conn as usize] as usize, recv_began, now_raw, ns);
+        }
+        ready.clear();
+        self.ready = ready;
+        let n = self.sessions.len().max(1);
+        let window = TIMER_WINDOW.min(self.sessions.len());
+        let first = self.timer_cursor % n;
+        self.timer_cursor = (first + window) % n;
+        for k in (first..first + window).map(|k| k % n) {
+            // Already handled this turn, with its bytes.
+            if self.recv_stamps[self.sessions[k].conn] < recv_began {
+                progress |= self.visit(k, recv_began, now_raw, ns);
             }
-            let inbox = transport.inbox(s.conn);
-            let got = !inbox.is_empty();
-            if !got && (k + n - first) % n >= window {
-                continue;
+        }
+        progress
+    }
+
+    /// One session's share of [`handle`](Worker::handle).
+    fn visit(&mut self, k: usize, recv_began: u64, now_raw: u64, ns: u64) -> bool {
+        let utc = self.shared.epoch_utc_ns + ns;
+        let Worker { transport, sessions, shared, recorder, scratch, timing, alive, recv_stamps, visited, .. } = self;
+        let s = &mut sessions[k];
+        if s.done || ns < s.logon_at_ns {
+            return false;
+        }
+        visited.push(k as u32);
+        let mut progress = false;
+        let inbox = transport.inbox(s.conn);
+        if !inbox.is_empty() {
+            let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
+            let clock = &shared.clock;
+            // Every reply in these bytes carries the receive's stamp, taken when the bytes
+            // came back from the kernel, before any of them was framed or parsed.
+            let stamp = recv_stamps[s.conn];
+            let (at_raw, at_ns) = if stamp >= recv_began {
+                (stamp, clock.delta_as_nanos(shared.epoch_raw, stamp))
+            } else {
+                (now_raw, ns)
+            };
+            let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
+                recorder.on_app(clock, at_raw, at_ns, pending, resting, index, msg, raw)
+            });
+            inbox.consume(used);
+            progress = true;
+        }
+        if let Some(due) = s.session.poll_timeout()
+            && utc >= due
+        {
+            s.session.on_timeout(utc);
+        }
+        while s.session.has_transmit() {
+            let out = transport.out(s.conn);
+            if out.room() < SCRATCH {
+                break;
             }
-            if got {
-                let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
-                let clock = &shared.clock;
-                // Every reply in these bytes carries the receive's stamp, taken when the
-                // bytes came back from the kernel, before any of them was framed or parsed.
-                let stamp = recv_stamps[s.conn];
-                let (at_raw, at_ns) = if stamp >= recv_began {
-                    (stamp, clock.delta_as_nanos(shared.epoch_raw, stamp))
-                } else {
-                    (now_raw, ns)
-                };
-                let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
-                    recorder.on_app(clock, at_raw, at_ns, pending, resting, index, msg, raw)
-                });
-                inbox.consume(used);
-                progress = true;
-            }
-            if let Some(due) = s.session.poll_timeout()
-                && utc >= due
-            {
-                s.session.on_timeout(utc);
-            }
-            while s.session.has_transmit() {
-                let out = transport.out(s.conn);
-                if out.room() < SCRATCH {
+            match s.session.poll_transmit(utc, scratch) {
+                Ok(Some(n)) => {
+                    out.push(&scratch[..n]);
+                    progress = true;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    shared.fail(format!("{}: {e}", s.name));
                     break;
                 }
-                match s.session.poll_transmit(utc, scratch) {
-                    Ok(Some(n)) => {
-                        out.push(&scratch[..n]);
-                        progress = true;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        shared.fail(format!("{}: {e}", s.name));
-                        break;
-                    }
-                }
             }
+        }
+        while let Some(e) = s.session.poll_event() {
+            handle_event(e, s, shared, recorder, ns);
+        }
+        if let Some(closed) = transport.closed(s.conn) {
+            let was = s.session.state();
+            s.session.on_disconnect(utc);
             while let Some(e) = s.session.poll_event() {
                 handle_event(e, s, shared, recorder, ns);
             }
-            if let Some(closed) = transport.closed(s.conn) {
-                let was = s.session.state();
-                s.session.on_disconnect(utc);
-                while let Some(e) = s.session.poll_event() {
-                    handle_event(e, s, shared, recorder, ns);
-                }
-                if was == State::Active && !shared.stop.load(Ordering::Acquire) {
-                    recorder.error_at(ns, ErrorKind::Disconnected);
-                    shared.lose_session(format!("{}: the gateway closed the connection ({closed:?})", s.name));
-                } else if was == State::AwaitingLogon {
-                    shared.fail(format!("{}: the gateway closed the connection before Logon ({closed:?})", s.name));
-                }
-                s.done = true;
-                *alive -= 1;
-            } else if s.session.state() == State::Closed && !s.session.has_transmit() {
-                s.done = true;
-                *alive -= 1;
+            if was == State::Active && !shared.stop.load(Ordering::Acquire) {
+                recorder.error_at(ns, ErrorKind::Disconnected);
+                shared.lose_session(format!("{}: the gateway closed the connection ({closed:?})", s.name));
+            } else if was == State::AwaitingLogon {
+                shared.fail(format!("{}: the gateway closed the connection before Logon ({closed:?})", s.name));
             }
-            if timing.timeout_ns > 0 {
-                let cutoff = ns.saturating_sub(timing.timeout_ns);
-                // Overdue orders keep their slots: a late reply keeps its real latency.
-                s.pending.mark_overdue(cutoff);
-            }
+            s.done = true;
+            *alive -= 1;
+        } else if s.session.state() == State::Closed && !s.session.has_transmit() {
+            s.done = true;
+            *alive -= 1;
+        }
+        if timing.timeout_ns > 0 {
+            let cutoff = ns.saturating_sub(timing.timeout_ns);
+            // Overdue orders keep their slots: a late reply keeps its real latency.
+            s.pending.mark_overdue(cutoff);
         }
         progress
     }

@@ -36,15 +36,17 @@
 
 mod conn;
 mod probe;
+mod reap;
 
-use conn::{Conn, Parked};
+use conn::Conn;
 pub use probe::{ProbeError, describe, probe, probe_with};
 use probe::{buf_ring_shape, setup_error};
 
+use super::list::ConnList;
 use super::token::{self, Op};
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
 use io_uring::types::{BufRingEntry, Fixed};
-use io_uring::{EnterFlags, IoUring, cqueue, opcode, squeue};
+use io_uring::{EnterFlags, IoUring, opcode, squeue};
 use std::alloc::Layout;
 use std::collections::VecDeque;
 use std::io::{self, Write};
@@ -190,6 +192,13 @@ pub struct UringTransport {
     cfg: TransportConfig,
     /// Submitted operations whose final completion has not arrived.
     in_flight: u32,
+    /// Connections with bytes queued (or handed out to queue some), or a send in flight.
+    sends: ConnList,
+    /// Multishot: connections that may need a receive armed (new, final completion, room
+    /// made, bytes unparked) or a cancel (closed).
+    arm: ConnList,
+    /// Multishot: connections with bytes parked.
+    parked: ConnList,
 }
 
 impl UringTransport {
@@ -208,21 +217,31 @@ impl UringTransport {
         }
     }
 
-    /// Queues a receive for each open connection that has none in flight and room for it
-    /// (every one when `first`, afterwards only those with [`more`](Conn::more) waiting), and
-    /// a cancel for each closed connection whose receive is still armed.
+    /// Queues a receive for each open connection that has none in flight and room for it,
+    /// and a cancel for each closed connection whose receive is still armed. Poll: every
+    /// connection when `first`, afterwards only those with [`more`](Conn::more) waiting.
+    /// Multishot: the connections listed in `arm`, whatever `first`.
     fn queue_receives(&mut self, first: bool) -> io::Result<()> {
+        if self.cfg.uring_recv == UringRecv::Multishot {
+            let ids = self.arm.take();
+            let mut result = Ok(());
+            let mut list = std::mem::take(&mut self.arm);
+            list.keep(ids, |i| {
+                // After a failed push the rest stay listed for the next call.
+                if result.is_err() {
+                    return true;
+                }
+                result = self.arm_multishot(i);
+                result.is_err()
+            });
+            self.arm = list;
+            return result;
+        }
         for i in 0..self.conns.len() {
             let c = &mut self.conns[i];
-            let fd = Fixed(i as u32);
             let tok = token::encode(i as u32, Op::Recv);
             if c.closed.is_some() {
-                if c.recv_armed && !c.cancel_sent {
-                    c.cancel_sent = true;
-                    let e = opcode::AsyncCancel::new(tok).build().user_data(token::encode(i as u32, Op::Cancel));
-                    // SAFETY: a cancel points at no buffer.
-                    unsafe { self.push(&e)? };
-                }
+                self.cancel_receive(i)?;
                 continue;
             }
             if c.recv_armed || !(first || c.more) {
@@ -230,56 +249,79 @@ impl UringTransport {
             }
             c.more = false;
             c.backlog &= !first;
-            match self.cfg.uring_recv {
-                UringRecv::Multishot => {
-                    // Parked bytes go into the inbox first (order), and a caller that stopped
-                    // consuming stops the receiving: the rest waits in the socket.
-                    if !c.parked.is_empty() || c.inbox.is_full() {
-                        continue;
-                    }
-                    c.recv_armed = true;
-                    let e = opcode::RecvMulti::new(fd, BGID).build().user_data(tok);
-                    // SAFETY: the receive writes into provided buffers owned by `self.bufs`,
-                    // which lives as long as the ring (Drop frees it only with nothing in
-                    // flight); each buffer is ours again at the completion that names it.
-                    if let Err(err) = unsafe { self.push(&e) } {
-                        self.conns[i].recv_armed = false;
-                        return Err(err);
-                    }
-                }
-                UringRecv::Poll => {
-                    let room = c.inbox.begin_recv(u32::MAX as usize);
-                    let (ptr, len) = (room.as_mut_ptr(), room.len() as u32);
-                    if len == 0 {
-                        continue;
-                    }
-                    c.recv_armed = true;
-                    // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN), arms no poll.
-                    let e = opcode::Recv::new(fd, ptr, len).flags(libc::MSG_DONTWAIT).build().user_data(tok);
-                    // SAFETY: `ptr..ptr + len` is the free room of this connection's InBuf, a
-                    // boxed slice owned by `self.conns[i]`; `begin_recv` pins it (no compaction,
-                    // growth, reset or clear, and no second receive) until `end_recv` on this
-                    // receive's completion, and Drop leaks it if that completion never comes.
-                    if let Err(err) = unsafe { self.push(&e) } {
-                        let c = &mut self.conns[i];
-                        c.recv_armed = false;
-                        c.inbox.end_recv(0);
-                        return Err(err);
-                    }
-                }
+            let room = c.inbox.begin_recv(u32::MAX as usize);
+            let (ptr, len) = (room.as_mut_ptr(), room.len() as u32);
+            if len == 0 {
+                continue;
+            }
+            c.recv_armed = true;
+            // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN), arms no poll.
+            let e = opcode::Recv::new(Fixed(i as u32), ptr, len).flags(libc::MSG_DONTWAIT).build().user_data(tok);
+            // SAFETY: `ptr..ptr + len` is the free room of this connection's InBuf, a
+            // boxed slice owned by `self.conns[i]`; `begin_recv` pins it (no compaction,
+            // growth, reset or clear, and no second receive) until `end_recv` on this
+            // receive's completion, and Drop leaks it if that completion never comes.
+            if let Err(err) = unsafe { self.push(&e) } {
+                let c = &mut self.conns[i];
+                c.recv_armed = false;
+                c.inbox.end_recv(0);
+                return Err(err);
             }
         }
         Ok(())
     }
 
-    /// Queues one send per open connection with bytes queued and no send in flight. Returns
-    /// how many.
+    /// A cancel for connection `i`'s armed receive, once, if it is closed.
+    fn cancel_receive(&mut self, i: usize) -> io::Result<()> {
+        let c = &mut self.conns[i];
+        if c.closed.is_some() && c.recv_armed && !c.cancel_sent {
+            c.cancel_sent = true;
+            let tok = token::encode(i as u32, Op::Recv);
+            let e = opcode::AsyncCancel::new(tok).build().user_data(token::encode(i as u32, Op::Cancel));
+            // SAFETY: a cancel points at no buffer.
+            unsafe { self.push(&e)? };
+        }
+        Ok(())
+    }
+
+    /// Multishot: arms connection `i`'s receive if it is open, has none armed, nothing
+    /// parked and room in its inbox (a caller that stopped consuming stops the receiving:
+    /// the rest waits in the socket; making room or unparking lists it again).
+    fn arm_multishot(&mut self, i: usize) -> io::Result<()> {
+        let c = &mut self.conns[i];
+        if c.closed.is_some() {
+            return self.cancel_receive(i);
+        }
+        c.more = false;
+        if c.recv_armed || !c.parked.is_empty() || c.inbox.is_full() {
+            return Ok(());
+        }
+        c.recv_armed = true;
+        let e = opcode::RecvMulti::new(Fixed(i as u32), BGID).build().user_data(token::encode(i as u32, Op::Recv));
+        // SAFETY: the receive writes into provided buffers owned by `self.bufs`, which lives
+        // as long as the ring (Drop frees it only with nothing in flight); each buffer is
+        // ours again at the completion that names it.
+        if let Err(err) = unsafe { self.push(&e) } {
+            self.conns[i].recv_armed = false;
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Queues one send per listed connection with bytes queued and no send in flight.
+    /// Returns how many. A connection stays listed while bytes wait behind a send in flight.
     fn queue_sends(&mut self) -> io::Result<usize> {
         let mut queued = 0;
-        for i in 0..self.conns.len() {
+        let mut result = Ok(());
+        let ids = self.sends.take();
+        let mut list = std::mem::take(&mut self.sends);
+        list.keep(ids, |i| {
             let c = &mut self.conns[i];
-            if c.closed.is_some() || c.out.is_sending() || c.out.is_empty() {
-                continue;
+            if c.closed.is_some() || (c.out.is_empty() && !c.out.is_sending()) {
+                return false;
+            }
+            if result.is_err() || c.out.is_sending() {
+                return true;
             }
             let b = c.out.begin_send();
             let e = opcode::Send::new(Fixed(i as u32), b.as_ptr(), b.len() as u32)
@@ -291,11 +333,14 @@ impl UringTransport {
             // completion never comes.
             if let Err(err) = unsafe { self.push(&e) } {
                 self.conns[i].out.end_send(0);
-                return Err(err);
+                result = Err(err);
+            } else {
+                queued += 1;
             }
-            queued += 1;
-        }
-        Ok(queued)
+            true
+        });
+        self.sends = list;
+        result.map(|()| queued)
     }
 
     /// Submits what is queued with one `io_uring_enter` and nothing else: no GETEVENTS, so
@@ -327,94 +372,12 @@ impl UringTransport {
         }
     }
 
-    /// Collects every completion in the queue (shared memory, no syscall) and moves received
-    /// bytes into the inboxes. Returns whether bytes arrived in an inbox or a connection
-    /// closed, and whether a connection has [`more`](Conn::more) waiting in its socket.
-    fn reap(&mut self) -> (bool, bool) {
-        let (mut arrived, mut more, mut returned) = (false, false, false);
-        let UringTransport { ring, bufs, conns, in_flight, cfg, .. } = self;
-        let bufs: &mut Option<BufRing> = bufs;
-        for cqe in ring.completion() {
-            let (i, op) = token::decode(cqe.user_data());
-            let res = cqe.result();
-            let flags = cqe.flags();
-            let Some(c) = conns.get_mut(i as usize) else { continue };
-            let was_open = c.closed.is_none();
-            match op {
-                Some(Op::Recv) => {
-                    let last = !cqueue::more(flags);
-                    if last {
-                        c.recv_armed = false;
-                        *in_flight -= 1;
-                    }
-                    match cfg.uring_recv {
-                        UringRecv::Poll => {
-                            // The bytes are already in the inbox, where the kernel wrote them.
-                            c.backlog |= c.inbox.end_recv(res.max(0) as usize);
-                            c.more = c.backlog && res > 0;
-                            arrived |= res > 0;
-                        }
-                        UringRecv::Multishot => {
-                            if let (Some(bid), Some(b)) = (cqueue::buffer_select(flags), bufs.as_mut()) {
-                                if res > 0 {
-                                    // Keep order: behind anything already parked.
-                                    c.parked.push_back(Parked { bid, off: 0, len: res as u32 });
-                                } else {
-                                    b.give(bid);
-                                    returned = true;
-                                }
-                            }
-                            // Stopped for want of buffers, or with data: re-arm in this call.
-                            c.more = last && (res == -libc::ENOBUFS || res > 0);
-                        }
-                    }
-                    more |= c.more;
-                    match res {
-                        0 if c.closed.is_none() => c.closed = Some(Closed::ByPeer),
-                        r if r < 0
-                            && ![libc::ENOBUFS, libc::ECANCELED, libc::EAGAIN].contains(&-r)
-                            && c.closed.is_none() =>
-                        {
-                            c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-r).kind()));
-                        }
-                        _ => {}
-                    }
-                }
-                Some(Op::Send) => {
-                    *in_flight -= 1;
-                    if res >= 0 {
-                        c.out.end_send(res as usize);
-                    } else {
-                        c.out.end_send(0);
-                        if -res != libc::EAGAIN && -res != libc::EINTR && c.closed.is_none() {
-                            c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-res).kind()));
-                        }
-                    }
-                }
-                Some(Op::Cancel) | None => *in_flight -= 1,
-            }
-            arrived |= was_open && c.closed.is_some();
-        }
-        // Multishot: parked bytes go into the inboxes as room allows (`Conn::unpark`).
-        if let Some(b) = bufs.as_mut() {
-            for c in conns.iter_mut().filter(|c| !c.parked.is_empty()) {
-                let (copied, gave) = c.unpark(b);
-                arrived |= copied;
-                returned |= gave;
-            }
-            if returned {
-                b.publish();
-            }
-        }
-        (arrived, more)
-    }
-
     /// [`recv`](Transport::recv) with its errors: collect what is already posted, then
     /// rounds of queue receives, enter the kernel only if there is something to submit or
     /// collect, collect; again while a receive filled its room.
-    fn receive(&mut self) -> io::Result<bool> {
+    fn receive(&mut self, after: &mut impl FnMut(ConnId)) -> io::Result<bool> {
         // Completions already posted (the last call's sends) cost nothing to collect.
-        let (mut arrived, _) = self.reap();
+        let (mut arrived, _) = self.reap(after);
         for round in 0..MAX_ROUNDS {
             self.queue_receives(round == 0)?;
             let sq = self.ring.submission();
@@ -425,7 +388,7 @@ impl UringTransport {
             }
             // Adds GETEVENTS (running the deferred receive work) when the kernel flagged some.
             self.ring.submit()?;
-            let (got, more) = self.reap();
+            let (got, more) = self.reap(after);
             arrived |= got;
             // Multishot: the kernel requeues a receive that looped long; its data is waiting.
             let sq = self.ring.submission();
@@ -465,7 +428,16 @@ impl Transport for UringTransport {
                 Some(bufs)
             }
         };
-        Ok(UringTransport { ring, bufs: ManuallyDrop::new(bufs), conns: Vec::new(), cfg, in_flight: 0 })
+        Ok(UringTransport {
+            ring,
+            bufs: ManuallyDrop::new(bufs),
+            conns: Vec::new(),
+            cfg,
+            in_flight: 0,
+            sends: ConnList::with_capacity(cfg.max_conns),
+            arm: ConnList::with_capacity(cfg.max_conns),
+            parked: ConnList::with_capacity(cfg.max_conns),
+        })
     }
 
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
@@ -493,27 +465,36 @@ impl Transport for UringTransport {
             Some(i) => self.conns[i] = c,
             None => self.conns.push(c),
         }
+        self.arm.insert(i);
         Ok(i)
     }
 
     #[inline]
     fn out(&mut self, conn: ConnId) -> &mut OutBuf {
+        self.sends.insert(conn);
         &mut self.conns[conn].out
     }
 
     #[inline]
     fn inbox(&mut self, conn: ConnId) -> &mut InBuf {
+        self.room_made(conn);
         &mut self.conns[conn].inbox
     }
 
     #[inline]
     fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf) {
+        self.sends.insert(conn);
+        self.room_made(conn);
         let c = &mut self.conns[conn];
         (&mut c.inbox, &mut c.out)
     }
 
     fn recv(&mut self) -> bool {
-        match self.receive() {
+        self.recv_each(|_| {})
+    }
+
+    fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
+        match self.receive(&mut after) {
             Ok(arrived) => arrived,
             Err(e) => {
                 self.fail(&e);
@@ -547,6 +528,7 @@ impl Transport for UringTransport {
         }
         // Shutting down completes the armed receive; the cancel in the next poll covers the rest.
         let _ = c.stream.shutdown(Shutdown::Both);
+        self.arm.insert(conn);
         self.poll();
     }
 
@@ -576,10 +558,13 @@ impl Drop for UringTransport {
         // Bounded and non-blocking: a completion that never comes cannot hang the thread.
         let deadline = Instant::now() + Duration::from_secs(2);
         while self.in_flight > 0 && Instant::now() < deadline {
+            for i in 0..self.conns.len() {
+                self.arm.insert(i);
+            }
             if self.queue_receives(true).is_err() || self.ring.submit().is_err() {
                 break;
             }
-            self.reap();
+            self.reap(&mut |_| {});
             std::thread::sleep(Duration::from_micros(100));
         }
         if self.in_flight > 0 {

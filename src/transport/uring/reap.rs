@@ -1,0 +1,123 @@
+//! Collecting completions: what the kernel did with each receive and send, moved into the
+//! connections' buffers and lists. Shared memory only, no syscall.
+#![forbid(unsafe_code)]
+
+use super::UringTransport;
+use super::conn::Parked;
+use super::token::{self, Op};
+use crate::transport::{Closed, ConnId, UringRecv};
+use io_uring::cqueue;
+use std::io;
+
+impl UringTransport {
+    /// Collects every completion in the queue and moves received bytes into the inboxes,
+    /// calling `after(conn)` for each connection whose inbox got bytes or that closed.
+    /// Returns whether any did, and whether a connection has [`more`](super::Conn::more)
+    /// waiting in its socket.
+    pub(super) fn reap(&mut self, after: &mut impl FnMut(ConnId)) -> (bool, bool) {
+        let (mut arrived, mut more, mut returned) = (false, false, false);
+        let UringTransport { ring, bufs, conns, in_flight, cfg, arm, parked, .. } = self;
+        for cqe in ring.completion() {
+            let (i, op) = token::decode(cqe.user_data());
+            let res = cqe.result();
+            let flags = cqe.flags();
+            let Some(c) = conns.get_mut(i as usize) else { continue };
+            let was_open = c.closed.is_none();
+            let mut got = false;
+            match op {
+                Some(Op::Recv) => {
+                    let last = !cqueue::more(flags);
+                    if last {
+                        c.recv_armed = false;
+                        *in_flight -= 1;
+                    }
+                    match cfg.uring_recv {
+                        UringRecv::Poll => {
+                            // The bytes are already in the inbox, where the kernel wrote them.
+                            c.backlog |= c.inbox.end_recv(res.max(0) as usize);
+                            c.more = c.backlog && res > 0;
+                            got = res > 0;
+                        }
+                        UringRecv::Multishot => {
+                            if let (Some(bid), Some(b)) = (cqueue::buffer_select(flags), bufs.as_mut()) {
+                                if res > 0 {
+                                    // Keep order: behind anything already parked.
+                                    c.parked.push_back(Parked { bid, off: 0, len: res as u32 });
+                                    parked.insert(i as usize);
+                                } else {
+                                    b.give(bid);
+                                    returned = true;
+                                }
+                            }
+                            // Stopped for want of buffers, or with data: re-arm in this call.
+                            c.more = last && (res == -libc::ENOBUFS || res > 0);
+                            if last {
+                                arm.insert(i as usize);
+                            }
+                        }
+                    }
+                    more |= c.more;
+                    match res {
+                        0 if c.closed.is_none() => c.closed = Some(Closed::ByPeer),
+                        r if r < 0
+                            && ![libc::ENOBUFS, libc::ECANCELED, libc::EAGAIN].contains(&-r)
+                            && c.closed.is_none() =>
+                        {
+                            c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-r).kind()));
+                        }
+                        _ => {}
+                    }
+                }
+                Some(Op::Send) => {
+                    *in_flight -= 1;
+                    if res >= 0 {
+                        c.out.end_send(res as usize);
+                    } else {
+                        c.out.end_send(0);
+                        if -res != libc::EAGAIN && -res != libc::EINTR && c.closed.is_none() {
+                            c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-res).kind()));
+                        }
+                    }
+                }
+                Some(Op::Cancel) | None => *in_flight -= 1,
+            }
+            got |= was_open && c.closed.is_some();
+            if got {
+                after(i as usize);
+                arrived = true;
+            }
+        }
+        // Multishot: parked bytes go into the inboxes as room allows (`Conn::unpark`); a
+        // connection unparked whole may receive again.
+        if let Some(b) = bufs.as_mut() {
+            let ids = parked.take();
+            parked.keep(ids, |i| {
+                let c = &mut conns[i];
+                let (copied, gave) = c.unpark(b);
+                returned |= gave;
+                if copied {
+                    after(i);
+                    arrived = true;
+                }
+                if c.parked.is_empty() {
+                    arm.insert(i);
+                }
+                !c.parked.is_empty()
+            });
+            if returned {
+                b.publish();
+            }
+        }
+        (arrived, more)
+    }
+
+    /// Multishot: the caller may have made room in `conn`'s inbox, so a connection with no
+    /// receive armed is looked at again.
+    #[inline]
+    pub(super) fn room_made(&mut self, conn: ConnId) {
+        let c = &self.conns[conn];
+        if self.cfg.uring_recv == UringRecv::Multishot && !c.recv_armed && c.closed.is_none() {
+            self.arm.insert(conn);
+        }
+    }
+}
