@@ -7,6 +7,7 @@ use crate::fix::session::{Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
 use crate::random::Random;
+use crate::transport::list::ConnList;
 use crate::transport::{ConnId, Transport, TransportConfig};
 use crossbeam_channel::Receiver;
 use std::net::TcpStream;
@@ -20,6 +21,9 @@ const ANSWER_RATIO: usize = 4;
 /// Connections one gateway thread serves.
 const MAX_CONNS: usize = 1024;
 
+/// Connections without new bytes whose timers a turn runs (heartbeats, logout timeouts).
+const TIMER_WINDOW: usize = 8;
+
 struct Conn {
     id: ConnId,
     session: Session,
@@ -27,7 +31,6 @@ struct Conn {
     exec_ids: u64,
     /// A reply could not be queued: the connection is closed rather than left with a gap.
     lost_reply: bool,
-    done: bool,
 }
 
 /// The seed of the reject ratio's draws: fixed, so runs are reproducible.
@@ -62,115 +65,172 @@ pub(super) fn run<T: Transport>(
             return;
         }
     };
-    let mut conns: Vec<Conn> = Vec::new();
+    // Indexed by the transport's connection id (a released id is reused).
+    let mut conns: Vec<Option<Conn>> = Vec::new();
+    // The connections to serve this turn: those that brought bytes or closed, those with
+    // input left over (backpressure), and new ones. Of the others, a rotating window of
+    // TIMER_WINDOW a turn has its timers run: a turn's cost follows the active connections.
+    let mut ready = ConnList::with_capacity(MAX_CONNS);
+    let mut again = ConnList::with_capacity(MAX_CONNS);
+    let mut timer_cursor = 0usize;
+    let mut open = 0usize;
     let mut scratch = vec![0u8; 2048];
     let mut ts = TimestampCache::default();
     let mut rng = Random::new(REJECT_SEED);
+    let mut server = Server { cfg, common, scratch: &mut scratch, ts: &mut ts, rng: &mut rng };
     while !stop.load(Ordering::Relaxed) {
         let mut progress = false;
         while let Ok(stream) = incoming.try_recv() {
             match t.add(stream) {
-                Ok(id) => conns.push(Conn {
-                    id,
-                    session: Session::new(SessionConfig::acceptor(), utc_now()),
-                    orders: 0,
-                    exec_ids: 0,
-                    lost_reply: false,
-                    done: false,
-                }),
+                Ok(id) => {
+                    if conns.len() <= id {
+                        conns.resize_with(id + 1, || None);
+                    }
+                    conns[id] = Some(Conn {
+                        id,
+                        session: Session::new(SessionConfig::acceptor(), utc_now()),
+                        orders: 0,
+                        exec_ids: 0,
+                        lost_reply: false,
+                    });
+                    open += 1;
+                    ready.insert(id);
+                }
                 Err(e) => eprintln!("gateway: cannot take a connection: {e}"),
             }
         }
         // The gateway's clock is the system clock (vDSO, no syscall); it only stamps
         // SendingTime and drives heartbeats.
-        let now = if conns.iter().any(|c| !c.done) { utc_now() } else { 0 };
-        for c in conns.iter_mut().filter(|c| !c.done) {
-            let (inbox, out) = t.bufs(c.id);
-            if !inbox.is_empty() {
-                let (orders, exec_ids, lost) = (&mut c.orders, &mut c.exec_ids, &mut c.lost_reply);
-                // Take only as much input as the send buffer can answer: an order may bring two
-                // reports, each longer than itself. The rest waits in the socket (backpressure).
-                let data = inbox.data();
-                let take = data.len().min(out.room() / ANSWER_RATIO);
-                let used = c.session.on_bytes(now, &data[..take], |session, msg, raw| {
-                    let request = match msg.msg_type {
-                        MsgType::NewOrderSingle => Request::New,
-                        MsgType::Other([b'F', 0]) => Request::Cancel,
-                        MsgType::Other([b'G', 0]) => Request::Replace,
-                        _ => return,
-                    };
-                    // Exactly N answered orders, however many arrived in one read.
-                    if cfg.disconnect_after.is_some_and(|n| *orders >= n) {
-                        return;
-                    }
-                    *orders += 1;
-                    // Every request carries a new ClOrdID of its own; one seen before, on any
-                    // connection, is refused.
-                    let duplicate = common.seen.as_ref().is_some_and(|seen| {
-                        !seen.lock().unwrap_or_else(|e| e.into_inner()).insert(msg.cl_ord_id.get(raw))
-                    });
-                    common.duplicates.fetch_add(duplicate as u64, Ordering::Relaxed);
-                    let reject = duplicate || (cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio);
-                    let time = ts.get(now);
-                    // Stateless: every cancel and replace is taken to name a live order.
-                    let kinds: &[ExecKind] = match (request, reject) {
-                        (Request::New, true) => &[ExecKind::Rejected],
-                        (Request::New, false) if cfg.fill => &[ExecKind::New, ExecKind::Fill],
-                        (Request::New, false) => &[ExecKind::New],
-                        (Request::Cancel, false) => &[ExecKind::Canceled],
-                        (Request::Replace, false) => &[ExecKind::Replaced],
-                        (Request::Cancel, true) => &[ExecKind::CancelRejected],
-                        (Request::Replace, true) => &[ExecKind::ReplaceRejected],
-                    };
-                    for &kind in kinds {
-                        *exec_ids += 1;
-                        let seq = session.take_app_seq(now);
-                        let answer = Answer { order_id: *orders, exec_id: *exec_ids, kind, duplicate };
-                        let pushed = exec_report(session, seq, time, answer, msg, raw, &mut scratch)
-                            .is_ok_and(|n| out.push(&scratch[..n]));
-                        // Never a silent gap: a reply that cannot be sent ends the connection.
-                        *lost |= !pushed;
-                    }
-                });
-                inbox.consume(used);
-                progress = true;
-            }
-            if let Some(due) = c.session.poll_timeout()
-                && now >= due
-            {
-                c.session.on_timeout(now);
-            }
-            while c.session.has_transmit() && out.room() >= scratch.len() {
-                match c.session.poll_transmit(now, &mut scratch) {
-                    Ok(Some(n)) => {
-                        out.push(&scratch[..n]);
-                    }
-                    _ => break,
-                }
-            }
-            while c.session.poll_event().is_some() {}
-            if c.lost_reply {
-                eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
-            }
-            let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply;
-            if over_limit
-                || t.closed(c.id).is_some()
-                || (c.session.state() == State::Closed && !c.session.has_transmit())
-            {
-                t.poll();
-                // Frees the slot for the next connection: a gateway may serve any number.
-                t.release(c.id);
-                c.done = true;
+        let now = if open > 0 { utc_now() } else { 0 };
+        let n = conns.len().max(1);
+        let window = TIMER_WINDOW.min(conns.len());
+        let first = timer_cursor % n;
+        timer_cursor = (first + window) % n;
+        for k in (first..first + window).map(|k| k % n) {
+            if conns[k].is_some() {
+                ready.insert(k);
             }
         }
-        conns.retain(|c| !c.done);
-        progress |= t.poll();
+        let ids = ready.take();
+        for &id in &ids {
+            let Some(c) = conns[id].as_mut() else { continue };
+            let (served, left_over, done) = server.serve(&mut t, c, now);
+            progress |= served;
+            if left_over {
+                again.insert(id);
+            }
+            if done {
+                t.poll();
+                // Frees the slot for the next connection: a gateway may serve any number.
+                t.release(id);
+                conns[id] = None;
+                open -= 1;
+            }
+        }
+        ready.keep(ids, |_| false);
+        std::mem::swap(&mut ready, &mut again);
+        // Read before write; every connection that brought bytes or closed is served next turn.
+        progress |= t.recv_each(|id| ready.insert(id));
+        progress |= t.send();
         if !progress {
             cfg.poll.idle();
         }
     }
-    for c in conns.iter().filter(|c| !c.done) {
+    for c in conns.iter().flatten() {
         t.close(c.id);
+    }
+}
+
+/// What serving a connection needs besides the connection.
+struct Server<'a> {
+    cfg: &'a GatewayConfig,
+    common: &'a Common,
+    scratch: &'a mut Vec<u8>,
+    ts: &'a mut TimestampCache,
+    rng: &'a mut Random,
+}
+
+impl Server<'_> {
+    /// Answers what `c` sent, runs its timers and queues what its session sends. Returns
+    /// whether anything happened, whether input is left over for the next turn (the send
+    /// buffer could not take the answers: backpressure), and whether the connection is done.
+    fn serve<T: Transport>(&mut self, t: &mut T, c: &mut Conn, now: u64) -> (bool, bool, bool) {
+        let Server { cfg, common, scratch, ts, rng } = self;
+        let mut progress = false;
+        let (inbox, out) = t.bufs(c.id);
+        let mut left_over = false;
+        if !inbox.is_empty() {
+            let (orders, exec_ids, lost) = (&mut c.orders, &mut c.exec_ids, &mut c.lost_reply);
+            // Take only as much input as the send buffer can answer: an order may bring two
+            // reports, each longer than itself. The rest waits in the socket (backpressure).
+            let data = inbox.data();
+            let take = data.len().min(out.room() / ANSWER_RATIO);
+            left_over = take < data.len();
+            let used = c.session.on_bytes(now, &data[..take], |session, msg, raw| {
+                let request = match msg.msg_type {
+                    MsgType::NewOrderSingle => Request::New,
+                    MsgType::Other([b'F', 0]) => Request::Cancel,
+                    MsgType::Other([b'G', 0]) => Request::Replace,
+                    _ => return,
+                };
+                // Exactly N answered orders, however many arrived in one read.
+                if cfg.disconnect_after.is_some_and(|n| *orders >= n) {
+                    return;
+                }
+                *orders += 1;
+                // Every request carries a new ClOrdID of its own; one seen before, on any
+                // connection, is refused.
+                let duplicate = common
+                    .seen
+                    .as_ref()
+                    .is_some_and(|seen| !seen.lock().unwrap_or_else(|e| e.into_inner()).insert(msg.cl_ord_id.get(raw)));
+                common.duplicates.fetch_add(duplicate as u64, Ordering::Relaxed);
+                let reject = duplicate || (cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio);
+                let time = ts.get(now);
+                // Stateless: every cancel and replace is taken to name a live order.
+                let kinds: &[ExecKind] = match (request, reject) {
+                    (Request::New, true) => &[ExecKind::Rejected],
+                    (Request::New, false) if cfg.fill => &[ExecKind::New, ExecKind::Fill],
+                    (Request::New, false) => &[ExecKind::New],
+                    (Request::Cancel, false) => &[ExecKind::Canceled],
+                    (Request::Replace, false) => &[ExecKind::Replaced],
+                    (Request::Cancel, true) => &[ExecKind::CancelRejected],
+                    (Request::Replace, true) => &[ExecKind::ReplaceRejected],
+                };
+                for &kind in kinds {
+                    *exec_ids += 1;
+                    let seq = session.take_app_seq(now);
+                    let answer = Answer { order_id: *orders, exec_id: *exec_ids, kind, duplicate };
+                    let pushed = exec_report(session, seq, time, answer, msg, raw, scratch)
+                        .is_ok_and(|n| out.push(&scratch[..n]));
+                    // Never a silent gap: a reply that cannot be sent ends the connection.
+                    *lost |= !pushed;
+                }
+            });
+            inbox.consume(used);
+            progress = true;
+        }
+        if let Some(due) = c.session.poll_timeout()
+            && now >= due
+        {
+            c.session.on_timeout(now);
+        }
+        while c.session.has_transmit() && out.room() >= scratch.len() {
+            match c.session.poll_transmit(now, scratch) {
+                Ok(Some(n)) => {
+                    out.push(&scratch[..n]);
+                }
+                _ => break,
+            }
+        }
+        while c.session.poll_event().is_some() {}
+        if c.lost_reply {
+            eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
+        }
+        let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply;
+        let done =
+            over_limit || t.closed(c.id).is_some() || (c.session.state() == State::Closed && !c.session.has_transmit());
+        (progress, left_over, done)
     }
 }
 

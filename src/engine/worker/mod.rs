@@ -278,8 +278,7 @@ impl<T: Transport> Worker<T> {
             // Counting what is unanswered is a pass over every session: while replies are
             // coming, only every DRAIN_COUNT_EVERY turns.
             if !progress || turn % DRAIN_COUNT_EVERY == 0 {
-                let unanswered: u32 =
-                    self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.unanswered()).sum();
+                let unanswered: u32 = self.sessions.iter().filter(|s| !s.done).map(|s| s.pending.unanswered()).sum();
                 if unanswered == 0 {
                     break;
                 }
