@@ -282,6 +282,13 @@ pub struct RunArgs {
     #[arg(long, default_value = "2s", value_name = "DUR", value_parser = parse_duration)]
     pub warmup: Duration,
 
+    /// Length of each row of the time series (live line, full-screen view, `intervals` in
+    /// the result, --csv, --hlog). At least 10ms. The last row is shorter when --duration
+    /// is not a whole number of intervals (or the run stops early); its rate is over its
+    /// real length. Replies still arriving after sending stopped count in the last row.
+    #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
+    pub interval: Duration,
+
     /// An order with no ExecutionReport this long after it was due counts as timed out.
     #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
     pub timeout: Duration,

@@ -59,6 +59,8 @@ pub struct Aggregate {
     /// allocate histograms per interval either.
     spare: Vec<IntervalRow>,
     latest: Vec<i64>,
+    /// The index of the last row completed.
+    emitted: Option<i64>,
     /// Completed intervals after warm-up, in order.
     pub intervals: Vec<IntervalSummary>,
 }
@@ -73,7 +75,22 @@ impl Aggregate {
             open: BTreeMap::new(),
             spare: Vec::new(),
             latest: vec![i64::MIN; workers],
+            emitted: None,
             intervals: Vec::new(),
+        }
+    }
+
+    /// A row for `index`, empty: a spare one when there is one.
+    fn empty_row(spare: &mut Vec<IntervalRow>, index: i64) -> IntervalRow {
+        match spare.pop() {
+            Some(row) => IntervalRow { index, ..row },
+            None => IntervalRow {
+                index,
+                hists: Histograms::default(),
+                counts: Counts::default(),
+                warmup: Counts::default(),
+                in_flight: 0,
+            },
         }
     }
 
@@ -85,16 +102,7 @@ impl Aggregate {
         self.warmup.add(&s.warmup);
         self.last_sent_ns = self.last_sent_ns.max(s.last_sent_ns);
         let spare = &mut self.spare;
-        let row = self.open.entry(s.index).or_insert_with(|| match spare.pop() {
-            Some(row) => IntervalRow { index: s.index, ..row },
-            None => IntervalRow {
-                index: s.index,
-                hists: Histograms::default(),
-                counts: Counts::default(),
-                warmup: Counts::default(),
-                in_flight: 0,
-            },
-        });
+        let row = self.open.entry(s.index).or_insert_with(|| Self::empty_row(spare, s.index));
         row.hists.add(&s.hists);
         row.counts.add(&s.counts);
         row.warmup.add(&s.warmup);
@@ -116,6 +124,19 @@ impl Aggregate {
         self.complete()
     }
 
+    /// The measurement is over and its last interval is `last`: rows for the intervals after
+    /// the last one completed, up to `last`, in which no worker reported anything (it was
+    /// stalled past the end), so the series has a row for every interval measured.
+    pub fn close(&mut self, last: i64) -> Vec<IntervalRow> {
+        let mut done = Vec::new();
+        let next = self.emitted.map_or(0, |e| e + 1);
+        for index in next..=last {
+            let row = Self::empty_row(&mut self.spare, index);
+            self.push_row(row, &mut done);
+        }
+        done
+    }
+
     fn complete(&mut self) -> Vec<IntervalRow> {
         let upto = self.latest.iter().copied().min().unwrap_or(i64::MIN);
         let mut done = Vec::new();
@@ -124,12 +145,24 @@ impl Aggregate {
                 break;
             }
             let row = entry.remove();
-            if row.index >= 0 {
-                self.intervals.push(IntervalSummary::of(&row));
+            // Intervals no worker reported (every one stalled through them) are rows too,
+            // empty: a gap in the series would hide the stall.
+            let gap = self.emitted.map_or(row.index, |e| e + 1)..row.index;
+            for index in gap {
+                let empty = Self::empty_row(&mut self.spare, index);
+                self.push_row(empty, &mut done);
             }
-            done.push(row);
+            self.push_row(row, &mut done);
         }
         done
+    }
+
+    fn push_row(&mut self, row: IntervalRow, done: &mut Vec<IntervalRow>) {
+        if row.index >= 0 {
+            self.intervals.push(IntervalSummary::of(&row));
+        }
+        self.emitted = Some(row.index);
+        done.push(row);
     }
 }
 
@@ -168,8 +201,25 @@ mod tests {
         // Worker 1 skipped 0 and 1 (a long stall): both workers are past 0 now.
         let done = a.add(&snap(1, 2, &[100], 1));
         assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0]);
+        // Interval 1, which no worker reported, is a row of its own, empty.
         let done = a.add(&snap(0, 3, &[], 0));
-        assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!((done[0].counts.sent, done[0].hists[LatencyKind::Ack].len()), (0, 0));
+        assert_eq!(done[1].counts.sent, 1);
+    }
+
+    #[test]
+    fn every_interval_measured_has_a_row_even_when_no_worker_reported_it() {
+        let mut a = Aggregate::new(1);
+        a.add(&snap(0, -1, &[100], 1));
+        // Stalled from the warm-up until after the end of a 3-interval measurement: its one
+        // snapshot of the measurement is labelled 0.
+        a.add(&snap(0, 0, &[5_000_000], 1));
+        a.worker_done(0);
+        let tail = a.close(2);
+        assert_eq!(tail.iter().map(|r| r.index).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(a.intervals.iter().map(|i| (i.index, i.counts.sent)).collect::<Vec<_>>(), [(0, 1), (1, 0), (2, 0)]);
+        assert!(a.close(2).is_empty(), "closing twice adds nothing");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::io::{self, Write};
 
 /// The header line, without its newline. Column names are a contract with users' scripts:
 /// add columns at the end, never rename them.
-pub const HEADER: &str = "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack_p99_ns,ack_max_ns,errors,in_flight";
+pub const HEADER: &str =
+    "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack_p99_ns,ack_max_ns,errors,in_flight,length_s";
 
 /// Writes the header and one row per interval of `r`, in order.
 pub fn write_intervals(out: &mut impl Write, r: &RunResult) -> io::Result<()> {
@@ -40,6 +41,8 @@ fn write_row<W: Write>(w: &mut csv::Writer<W>, i: &Interval) -> csv::Result<()> 
         Cell(i.ack.max).to_string(),
         i.errors.to_string(),
         i.in_flight.to_string(),
+        // Empty for a result from before the field.
+        Cell(i.length_s.and_then(finite)).to_string(),
     ])
 }
 
@@ -67,7 +70,15 @@ mod tests {
     use crate::report::json::IntervalAck;
 
     fn interval(t_s: f64, target: Option<f64>, ack: IntervalAck) -> Interval {
-        Interval { t_s, orders_per_s: 10_000.0, target_per_s: target, ack, errors: 2, in_flight: 1 }
+        Interval {
+            t_s,
+            length_s: Some(1.0),
+            orders_per_s: 10_000.0,
+            target_per_s: target,
+            ack,
+            errors: 2,
+            in_flight: 1,
+        }
     }
 
     fn write(intervals: Vec<Interval>) -> String {
@@ -85,22 +96,26 @@ mod tests {
 
     #[test]
     fn header_is_exact() {
-        assert_eq!(HEADER, "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack_p99_ns,ack_max_ns,errors,in_flight");
+        assert_eq!(
+            HEADER,
+            "t_s,orders_per_s,target_per_s,ack_count,ack_p50_ns,ack_p99_ns,ack_max_ns,errors,in_flight,length_s"
+        );
     }
 
     #[test]
     fn rows_hold_the_interval_numbers() {
         let ack = IntervalAck { count: 9_990, p50: Some(21_903), p99: Some(70_143), max: Some(1_710_079) };
-        assert_eq!(write(vec![interval(1.0, Some(10_000.0), ack)]), "1,10000,10000,9990,21903,70143,1710079,2,1\n");
+        assert_eq!(write(vec![interval(1.0, Some(10_000.0), ack)]), "1,10000,10000,9990,21903,70143,1710079,2,1,1\n");
         let ack = IntervalAck { count: 3, p50: Some(1), p99: Some(2), max: Some(3) };
-        assert_eq!(write(vec![interval(2.5, Some(12_500.5), ack)]), "2.5,10000,12500.5,3,1,2,3,2,1\n");
+        assert_eq!(write(vec![interval(2.5, Some(12_500.5), ack)]), "2.5,10000,12500.5,3,1,2,3,2,1,1\n");
     }
 
     #[test]
     fn nulls_are_empty_cells() {
         let none = IntervalAck { count: 0, p50: None, p99: None, max: None };
-        let text = write(vec![interval(3.0, None, none.clone()), interval(f64::NAN, Some(f64::INFINITY), none)]);
-        assert_eq!(text, "3,10000,,0,,,,2,1\n,10000,,0,,,,2,1\n");
+        let old = Interval { length_s: None, ..interval(4.0, None, none.clone()) };
+        let text = write(vec![interval(3.0, None, none.clone()), interval(f64::NAN, Some(f64::INFINITY), none), old]);
+        assert_eq!(text, "3,10000,,0,,,,2,1,1\n,10000,,0,,,,2,1,1\n4,10000,,0,,,,2,1,\n");
         for line in text.lines() {
             assert_eq!(line.split(',').count(), HEADER.split(',').count());
         }
@@ -116,7 +131,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], HEADER);
         assert_eq!(lines.len(), 1 + intervals.len());
-        assert_eq!(lines[7], "7,10000,,1,5,5,5,2,1");
+        assert_eq!(lines[7], "7,10000,,1,5,5,5,2,1,1");
 
         let mut out = Vec::new();
         write_intervals(&mut out, &result_with(&[])).unwrap();

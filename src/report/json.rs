@@ -423,6 +423,13 @@ impl Lag {
 pub struct Interval {
     /// End of the interval, seconds after warm-up ended.
     pub t_s: f64,
+    /// The interval's real length: `--interval`, or less for the last interval when the
+    /// measurement ended inside it (a duration that is not a whole number of intervals, or
+    /// a stop). Its rate is over this length. Replies that arrive after sending stopped
+    /// (the drain) count in the interval sending stopped in; no interval follows it.
+    /// Absent in files from before it, whose intervals were all taken as whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length_s: Option<f64>,
     pub orders_per_s: f64,
     /// What the load profile asked for over the interval (its rate at the middle); null in
     /// closed loop.

@@ -246,6 +246,7 @@ pub(crate) mod tests {
             intervals: (0..intervals)
                 .map(|i| Interval {
                     t_s: (i + 1) as f64,
+                    length_s: Some(1.0),
                     orders_per_s: 10.0,
                     target_per_s: Some(10.0),
                     ack: IntervalAck { count: 10, p50: Some(100), p99: Some(200), max: Some(300 + i as u64) },

@@ -251,6 +251,8 @@ fn merge_intervals(results: &[(String, RunResult)]) -> Vec<Interval> {
             let key = (i.t_s * 1e6).round() as i64;
             let m = by_t.entry(key).or_insert_with(|| Interval {
                 t_s: i.t_s,
+                // Intervals that end at the same time in every file are as long in each.
+                length_s: i.length_s,
                 orders_per_s: 0.0,
                 target_per_s: None,
                 ack: IntervalAck { count: 0, p50: None, p99: None, max: None },

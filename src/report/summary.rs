@@ -7,7 +7,9 @@ use crate::metrics::LatencyKind;
 use std::fmt::Write;
 
 /// One live line for a completed interval (printed on stderr by the reporter thread).
-pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Option<f64>) -> String {
+/// The live line of one interval, `length_s` of `interval_s` long (the last may be short: its
+/// rate is over its real length).
+pub fn live_line(row: &IntervalRow, interval_s: f64, length_s: f64, warmup_s: f64, target: Option<f64>) -> String {
     let warm = row.index < 0;
     let (counts, ack) = if warm {
         (&row.warmup, &row.hists[LatencyKind::WarmupAck])
@@ -15,8 +17,8 @@ pub fn live_line(row: &IntervalRow, interval_s: f64, warmup_s: f64, target: Opti
         (&row.counts, &row.hists[LatencyKind::Ack])
     };
     // Seconds since orders started; the measurement's clock starts after warm-up.
-    let elapsed = (warmup_s + (row.index + 1) as f64 * interval_s).max(0.0);
-    let rate = counts.sent as f64 / interval_s;
+    let elapsed = (warmup_s + row.index as f64 * interval_s + length_s).max(0.0);
+    let rate = counts.sent as f64 / length_s;
     let mut s = if warm { format!("{elapsed:>6.1}s warm-up ") } else { format!("{elapsed:>6.1}s measuring") };
     match target {
         // Falling behind is said on the line it happens, not only at the end.

@@ -22,7 +22,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-const INTERVAL: Duration = Duration::from_secs(1);
+/// The shortest `--interval`: each one is a row of output and a flush of every worker.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
 
 /// The template shipped in `fix-templates/`, built in so the binary works from anywhere.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../fix-templates/new-order-single.fix");
@@ -171,6 +172,12 @@ impl RunConfig {
         }
         if a.duration.is_zero() {
             return usage("--duration 0: the run must measure for some time, e.g. --duration 10s");
+        }
+        if a.interval < MIN_INTERVAL {
+            return usage(format!(
+                "--interval {:?}: must be at least 10ms (one row of the time series each)",
+                a.interval
+            ));
         }
         if a.timeout.is_zero() {
             return usage("--timeout 0: orders need time to be answered, e.g. --timeout 1s");
@@ -326,7 +333,7 @@ impl RunConfig {
                 warmup_ns: a.warmup.as_nanos() as u64,
                 duration_ns: a.duration.as_nanos() as u64,
                 timeout_ns: a.timeout.as_nanos() as u64,
-                interval_ns: INTERVAL.as_nanos() as u64,
+                interval_ns: a.interval.as_nanos() as u64,
             },
             template,
             template_name,

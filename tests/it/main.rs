@@ -8,6 +8,7 @@ mod faults;
 mod flow;
 mod golden;
 mod html;
+mod intervals;
 mod multi;
 mod quickfix;
 mod results;

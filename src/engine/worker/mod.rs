@@ -82,6 +82,9 @@ struct Worker<T: Transport> {
     free: Receiver<Box<Histograms>>,
     interval_index: i64,
     next_boundary_ns: u64,
+    /// The measurement's last interval: the interval index never goes past it, and what
+    /// arrives after sending stopped (the drain) belongs to the interval sending stopped in.
+    last_index: i64,
     next_session: usize,
     count: Option<u64>,
     feed: Arc<OrderFeed>,
@@ -189,6 +192,7 @@ impl<T: Transport> Worker<T> {
             free,
             interval_index: i64::MIN,
             next_boundary_ns: u64::MAX,
+            last_index: i64::MAX,
             next_session: 0,
             count: spec.count,
             feed: spec.feed,
@@ -237,10 +241,15 @@ impl<T: Transport> Worker<T> {
         let warmup_end = start_ns + self.timing.warmup_ns;
         let measure_end = warmup_end + self.timing.duration_ns;
         self.recorder.warmup_end_ns = warmup_end;
-        self.interval_index = self.index_of(start_ns.max(self.now().1));
-        self.next_boundary_ns = self.boundary(self.interval_index + 1);
+        self.last_index = self.index_of(measure_end.saturating_sub(1).max(warmup_end));
+        self.interval_index = self.index_of(start_ns.max(self.now().1)).min(self.last_index);
+        self.next_boundary_ns = self.next_boundary();
         self.send_phase(start_ns, measure_end);
         self.measuring = false;
+        // Sending stopped: no interval starts after this one. The drain's replies (and the
+        // last flush) belong to it, so the series never ends with an interval in which
+        // nothing was measured.
+        self.next_boundary_ns = u64::MAX;
         self.drain(measure_end);
         self.logout();
         self.flush(true);

@@ -250,7 +250,13 @@ impl<T: Transport> Worker<T> {
         // The channel is bounded above the number of sets in circulation: this never blocks.
         let _ = self.tx.send(Report::Interval(snap));
         let (_, ns) = self.now();
-        self.interval_index = self.index_of(ns).max(self.interval_index + 1);
-        self.next_boundary_ns = self.boundary(self.interval_index + 1);
+        self.interval_index = self.index_of(ns).max(self.interval_index + 1).min(self.last_index);
+        self.next_boundary_ns = self.next_boundary();
+    }
+
+    /// When the current interval ends: never, for the measurement's last interval (the last
+    /// flush, after the drain, closes it).
+    pub(super) fn next_boundary(&self) -> u64 {
+        if self.interval_index >= self.last_index { u64::MAX } else { self.boundary(self.interval_index + 1) }
     }
 }

@@ -31,6 +31,7 @@ fn measured(n: u64, intervals: usize) -> RunResult {
             let stall = i == intervals / 2;
             Interval {
                 t_s: (i + 1) as f64,
+                length_s: Some(1.0),
                 orders_per_s: 10_000.0 - (i % 7) as f64,
                 target_per_s: Some(10_000.0),
                 ack: IntervalAck {

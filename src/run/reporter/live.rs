@@ -56,20 +56,22 @@ impl Live {
         }
     }
 
-    /// Shows one completed interval; `target` is the profile's rate over it.
+    /// Shows one completed interval, `length_s` long (the last may be short); `target` is
+    /// the profile's rate over it.
     pub(super) fn interval(
         &mut self,
         cfg: &RunConfig,
         shared: &Shared,
         agg: &Aggregate,
         row: &IntervalRow,
+        length_s: f64,
         target: Option<f64>,
     ) {
         let interval_s = cfg.timing.interval_ns as f64 / 1e9;
         let warmup_s = cfg.timing.warmup_ns as f64 / 1e9;
         let (tui, title, p99_history) = match self {
             Live::Quiet => return,
-            Live::Line => return eprintln!("{}", live_line(row, interval_s, warmup_s, target)),
+            Live::Line => return eprintln!("{}", live_line(row, interval_s, length_s, warmup_s, target)),
             Live::Screen { tui, title, p99_history } => (tui, title, p99_history),
         };
         let warm = row.index < 0;
@@ -78,8 +80,9 @@ impl Live {
         } else {
             (&row.counts, &row.hists[LatencyKind::Ack])
         };
-        let rate = counts.sent as f64 / interval_s;
-        let measured_s = (row.index + 1).max(1) as f64 * interval_s;
+        let rate = counts.sent as f64 / length_s;
+        let elapsed_s = row.index as f64 * interval_s + length_s;
+        let measured_s = elapsed_s.max(interval_s);
         if !warm && !ack.is_empty() {
             p99_history.push(ack.value_at_quantile(0.99));
         }
@@ -100,7 +103,7 @@ impl Live {
         let frame = TuiFrame {
             title: title.clone(),
             phase: if warm { "warm-up" } else { "measuring" },
-            elapsed_s: (warmup_s + (row.index + 1) as f64 * interval_s).max(0.0),
+            elapsed_s: (warmup_s + elapsed_s).max(0.0),
             total_s: warmup_s + cfg.timing.duration_ns as f64 / 1e9,
             target_rate: target,
             rate,

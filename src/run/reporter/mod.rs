@@ -36,6 +36,8 @@ pub(super) struct Reporter<'a> {
     hlog: Option<(PathBuf, HlogWriter)>,
     /// The open-loop profile, for each interval's target rate; none in closed loop.
     profile: Option<Profile>,
+    /// When orders started (ns since the run's epoch).
+    started: Option<u64>,
 }
 
 impl<'a> Reporter<'a> {
@@ -47,12 +49,14 @@ impl<'a> Reporter<'a> {
             live: Live::Quiet,
             hlog: None,
             profile: cfg.load.profile().cloned(),
+            started: None,
         }
     }
 
     /// Every session logged on and orders start at `start` (ns since the run's epoch): starts
     /// the live output and the interval log (`hlog`, whose time zero is the end of warm-up).
     pub(super) fn start(&mut self, target: &str, start: u64, hlog: Option<PathBuf>) {
+        self.started = Some(start);
         self.live = Live::new(self.cfg, target);
         self.hlog = hlog.and_then(|p| {
             let t0 = (self.shared.epoch_utc_ns + start + self.cfg.timing.warmup_ns) as f64 / 1e9;
@@ -106,6 +110,11 @@ impl<'a> Reporter<'a> {
     /// One completed interval, every worker's snapshot of it added.
     fn interval(&mut self, row: &IntervalRow) {
         let interval_s = self.cfg.timing.interval_ns as f64 / 1e9;
+        // The last interval may be shorter (the measurement ended inside it): its rate and
+        // its log entry are over its real length.
+        let measured = result::measured_ns(self.cfg, self.shared, &self.agg, self.started);
+        let length_s = result::interval_len_ns(self.cfg.timing.interval_ns, measured, row.index) as f64 / 1e9;
+        let start_s = row.index as f64 * interval_s;
         if let Some(limit) = self.cfg.max_error_rate
             && row.index >= 0
         {
@@ -120,13 +129,13 @@ impl<'a> Reporter<'a> {
             }
         }
         // The target over this interval: the profile's rate at its middle.
-        let target = self.profile.as_ref().map(|p| p.rate_at((row.index as f64 + 0.5) * interval_s));
-        self.live.interval(self.cfg, self.shared, &self.agg, row, target);
+        let target = self.profile.as_ref().map(|p| p.rate_at(start_s + length_s / 2.0));
+        self.live.interval(self.cfg, self.shared, &self.agg, row, length_s, target);
         if let Some((p, w)) = &mut self.hlog
             && row.index >= 0
         {
             let hists = LatencyKind::ROUND_TRIPS.map(|k| (k.name(), &row.hists[k]));
-            if let Err(e) = w.interval(row.index as f64 * interval_s, interval_s, &hists) {
+            if let Err(e) = w.interval(start_s, length_s, &hists) {
                 eprintln!("warning: --hlog {}: {e}; the interval log stops here", p.display());
                 self.hlog = None;
             }
@@ -135,7 +144,16 @@ impl<'a> Reporter<'a> {
 
     /// The run is over: puts the terminal back, closes the interval log, and returns the
     /// result. `started` is when orders started (none if they never did).
-    pub(super) fn finish(self, host: HostInfo, target: &str, started: Option<u64>, interrupted: bool) -> RunResult {
+    pub(super) fn finish(mut self, host: HostInfo, target: &str, started: Option<u64>, interrupted: bool) -> RunResult {
+        // Every interval of the measurement has a row, even one every worker stalled through.
+        let measured = result::measured_ns(self.cfg, self.shared, &self.agg, started);
+        if measured > 0 {
+            let last = ((measured - 1) / self.cfg.timing.interval_ns) as i64;
+            for row in self.agg.close(last) {
+                self.interval(&row);
+                self.agg.recycle(row);
+            }
+        }
         self.live.finish();
         if let Some((p, w)) = self.hlog
             && let Err(e) = w.finish()

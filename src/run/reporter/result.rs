@@ -11,6 +11,32 @@ use crate::report::json::*;
 use crate::run::RunConfig;
 use std::sync::atomic::Ordering;
 
+/// How long the measurement lasted (ns), from the end of warm-up to the end of the window,
+/// or to the stop (a signal, a failure, `--count` reached) if that came first. While the
+/// run goes on, the window's end.
+pub(super) fn measured_ns(cfg: &RunConfig, shared: &Shared, agg: &Aggregate, started: Option<u64>) -> u64 {
+    let t = &cfg.timing;
+    let Some(start) = started else { return 0 };
+    let warmup_end = start + t.warmup_ns;
+    let mut end = (warmup_end + t.duration_ns).min(shared.stop_ns.load(Ordering::Acquire));
+    // With --count reached, the measurement ends with the last order sent.
+    if cfg.count.is_some_and(|n| agg.counts.sent >= n) {
+        end = end.min(agg.last_sent_ns.max(warmup_end + 1));
+    }
+    end.saturating_sub(warmup_end)
+}
+
+/// Interval `index`'s real length (ns): the whole interval, or less for the last one when
+/// the measurement ended inside it (a duration that is not a whole number of intervals, or
+/// a stop). Never 0, so a rate over it is defined.
+pub(super) fn interval_len_ns(interval_ns: u64, measured_ns: u64, index: i64) -> u64 {
+    if index < 0 {
+        return interval_ns;
+    }
+    let start = index as u64 * interval_ns;
+    measured_ns.saturating_sub(start).clamp(1, interval_ns)
+}
+
 pub(super) fn build_result(
     cfg: &RunConfig,
     shared: &Shared,
@@ -21,18 +47,7 @@ pub(super) fn build_result(
     interrupted: bool,
 ) -> RunResult {
     let t = &cfg.timing;
-    let measured_ns = match started {
-        None => 0,
-        Some(start) => {
-            let warmup_end = start + t.warmup_ns;
-            let mut end = (warmup_end + t.duration_ns).min(shared.stop_ns.load(Ordering::Acquire));
-            // With --count reached, the measurement ends with the last order sent.
-            if cfg.count.is_some_and(|n| agg.counts.sent >= n) {
-                end = end.min(agg.last_sent_ns.max(warmup_end + 1));
-            }
-            end.saturating_sub(warmup_end)
-        }
-    };
+    let measured_ns = measured_ns(cfg, shared, agg, started);
     let duration_s = measured_ns as f64 / 1e9;
     let per_s = |n: u64| if duration_s > 0.0 { n as f64 / duration_s } else { 0.0 };
     // Sending stops with the window; a straggler sent just after it stretches the time.
@@ -115,16 +130,21 @@ pub(super) fn build_result(
         intervals: agg
             .intervals
             .iter()
-            .map(|r| Interval {
-                t_s: (r.index + 1) as f64 * interval_s,
-                orders_per_s: r.counts.sent as f64 / interval_s,
-                target_per_s: match &cfg.load {
-                    Load::Open { profile, .. } => Some(profile.rate_at((r.index as f64 + 0.5) * interval_s)),
-                    Load::Closed { .. } => None,
-                },
-                ack: IntervalAck { count: r.ack_count, p50: r.ack_p50, p99: r.ack_p99, max: r.ack_max },
-                errors: r.counts.total_errors(),
-                in_flight: r.in_flight,
+            .map(|r| {
+                let length_s = interval_len_ns(t.interval_ns, measured_ns, r.index) as f64 / 1e9;
+                let start_s = r.index as f64 * interval_s;
+                Interval {
+                    t_s: start_s + length_s,
+                    length_s: Some(length_s),
+                    orders_per_s: r.counts.sent as f64 / length_s,
+                    target_per_s: match &cfg.load {
+                        Load::Open { profile, .. } => Some(profile.rate_at(start_s + length_s / 2.0)),
+                        Load::Closed { .. } => None,
+                    },
+                    ack: IntervalAck { count: r.ack_count, p50: r.ack_p50, p99: r.ack_p99, max: r.ack_max },
+                    errors: r.counts.total_errors(),
+                    in_flight: r.in_flight,
+                }
             })
             .collect(),
         sla: Vec::new(),
