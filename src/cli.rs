@@ -289,7 +289,9 @@ pub struct RunArgs {
     #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
     pub interval: Duration,
 
-    /// An order with no ExecutionReport this long after it was due counts as timed out.
+    /// An order with no ExecutionReport this long after it was sent is overdue: its reply,
+    /// when it comes, counts as late and keeps its real latency. Orders still unanswered
+    /// this long after sending stopped count as timed out.
     #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
     pub timeout: Duration,
 

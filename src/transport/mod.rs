@@ -123,9 +123,10 @@ pub trait Transport: Sized {
     /// caller leaves an inbox full at that bound, the rest waits in the kernel. What it costs
     /// in the kernel, per backend:
     ///
-    /// - syscall: one `read` per open connection (`EAGAIN` when idle) into all the inbox's
-    ///   free room. Only when a read fills that room (a backlog) does it read on, growing a
-    ///   full inbox, until `EAGAIN` or the bound.
+    /// - syscall: up to [`FEW_CONNS`] connections, one `read` per open connection (`EAGAIN`
+    ///   when idle); above, one `epoll_wait` (no timeout) and a `read` per connection with
+    ///   data only. Each read takes all the inbox's free room. Only when a read fills that
+    ///   room (a backlog) does it read on, growing a full inbox, until `EAGAIN` or the bound.
     /// - io_uring: see [`UringTransport`](uring::UringTransport). It collects completions
     ///   from shared memory, and makes one `io_uring_enter` to submit receives (poll mode, or
     ///   re-arming multishot) or to run the receive work the kernel flagged (multishot); more
@@ -140,7 +141,8 @@ pub trait Transport: Sized {
     /// or formatting. What it costs in the kernel, per backend:
     ///
     /// - syscall: one `write` per connection with queued bytes, repeated after a short write
-    ///   until the socket refuses (`EAGAIN`); nothing for a connection with nothing queued.
+    ///   until the socket refuses (`EAGAIN`). Only the connections handed out by
+    ///   [`out`](Transport::out) or [`bufs`](Transport::bufs) since are looked at.
     /// - io_uring: at most one `io_uring_enter` submitting one send per connection with
     ///   queued bytes; none when nothing is queued.
     fn send(&mut self) -> bool;
@@ -148,13 +150,11 @@ pub trait Transport: Sized {
     /// [`recv`](Transport::recv), calling `after(conn)` right after the call that brought
     /// `conn`'s bytes returns, where a backend reads connection by connection (syscall): the
     /// caller stamps each connection's bytes there, not after every other connection's read.
-    /// A backend that brings every connection's bytes in one kernel entry (io_uring) calls
-    /// nothing: the caller's reading after the whole call is the edge.
-    #[inline]
-    fn recv_each(&mut self, after: impl FnMut(ConnId)) -> bool {
-        let _ = after;
-        self.recv()
-    }
+    /// A backend that brings every connection's bytes in one kernel entry (io_uring) calls it
+    /// as it collects each connection's completions, right after that entry: either way each
+    /// connection with bytes (or closed) is named, at least once, so a caller looks only at
+    /// those. Every backend must name them: callers skip the connections not named.
+    fn recv_each(&mut self, after: impl FnMut(ConnId)) -> bool;
 
     /// [`send`](Transport::send), calling `before(conn)` right before the write of `conn`'s
     /// bytes, where a backend writes connection by connection (syscall), so each
