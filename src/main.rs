@@ -14,9 +14,14 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    // Why a run could not complete, said again on stderr beside the exit code.
+    let mut run_failure = None;
     let result: Result<u8, Error> = match &cli.command {
         Command::Run(args) => {
-            fixblast::run::RunConfig::from_args(args).and_then(|cfg| fixblast::run::run(&cfg)).map(|o| o.exit_code())
+            fixblast::run::RunConfig::from_args(args).and_then(|cfg| fixblast::run::run(&cfg)).map(|o| {
+                run_failure = o.result.status.failure.clone();
+                o.exit_code()
+            })
         }
         Command::Gateway(args) => fixblast::commands::gateway(args).map(|()| 0),
         Command::Template { command: TemplateCommand::Check { file } } => {
@@ -37,7 +42,14 @@ fn main() -> ExitCode {
     match result {
         Ok(0) => ExitCode::SUCCESS,
         Ok(3) => {
-            eprintln!("fixblast: the run could not complete (exit 3); results were written with what was measured");
+            let cause = run_failure.map(|f| format!(": {f}")).unwrap_or_default();
+            let files = match &cli.command {
+                Command::Run(a) if [&a.json, &a.hlog, &a.percentiles, &a.csv, &a.html].iter().any(|p| p.is_some()) => {
+                    ". The summary and the result files hold what was measured"
+                }
+                _ => ". The summary holds what was measured",
+            };
+            eprintln!("fixblast: the run could not complete (exit 3){cause}{files}");
             ExitCode::from(3)
         }
         Ok(1) => {

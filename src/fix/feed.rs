@@ -13,7 +13,9 @@
 //! # File format
 //!
 //! CSV with six columns, `symbol,side,qty,price,ord_type,tif`, one order per line. A first
-//! line naming the columns is skipped, as are blank lines and lines starting with `#`.
+//! line naming the columns (in that order, any case) is skipped, as are blank lines and lines
+//! starting with `#`. A first line that looks like a header (it names a column, or holds no
+//! digit) but names other columns, or these in another order, is an error naming the column.
 //! Fields are not quoted. `side`, `ord_type` and `tif` take FIX codes or names:
 //!
 //! | column     | FIX codes            | names                                                       |
@@ -122,7 +124,8 @@ impl OrderFeed {
             {
                 continue;
             }
-            if std::mem::take(&mut first) && first_field.trim_ascii().eq_ignore_ascii_case(b"symbol") {
+            if std::mem::take(&mut first) && looks_like_header(&record) {
+                check_header(&record).map_err(|(column, message)| error(lines.line(&record), column, message))?;
                 continue;
             }
             let fields = parse_row(&record).map_err(|(column, message)| error(lines.line(&record), column, message))?;
@@ -268,6 +271,50 @@ impl Builder {
         self.feed.rows.shrink_to_fit();
         self.feed
     }
+}
+
+/// A first line is a header when one of its fields names a column, or when no field holds a
+/// digit (every order has a quantity).
+fn looks_like_header(record: &csv::ByteRecord) -> bool {
+    let named = (0..record.len())
+        .any(|i| COLUMNS.iter().any(|c| field(record, i).trim_ascii().eq_ignore_ascii_case(c.as_bytes())));
+    named || !(0..record.len()).any(|i| field(record, i).iter().any(u8::is_ascii_digit))
+}
+
+/// A header must name the columns in their order: a header with other names, or the right
+/// names in another order, would otherwise be read as an order (or its rows misread).
+/// Errors carry the 1-based column of the first unexpected name.
+fn check_header(record: &csv::ByteRecord) -> Result<(), (usize, String)> {
+    let expected = COLUMNS.join(",");
+    for (i, want) in COLUMNS.iter().enumerate() {
+        if i >= record.len() {
+            // One past the line's end.
+            let at = column_of(record, i);
+            return Err((at, format!("the header has {} column(s); expected {expected}", record.len())));
+        }
+        let at = column_of(record, i) + 1;
+        let got = field(record, i).trim_ascii();
+        if got.eq_ignore_ascii_case(want.as_bytes()) {
+            continue;
+        }
+        let shown = String::from_utf8_lossy(got);
+        let why = if got.starts_with("\u{feff}".as_bytes()) {
+            "the file starts with a byte order mark (bytes EF BB BF); save it without one".to_string()
+        } else if COLUMNS.iter().any(|c| got.eq_ignore_ascii_case(c.as_bytes())) {
+            format!(
+                "header column {} is {shown:?} where {want:?} belongs; the columns come in this order: {expected}",
+                i + 1
+            )
+        } else {
+            format!("header column {} is {shown:?}, not {want:?}; the columns are {expected}", i + 1)
+        };
+        return Err((at, why));
+    }
+    if record.len() > COLUMNS.len() {
+        let at = column_of(record, COLUMNS.len()) + 1;
+        return Err((at, format!("the header has more than {} columns; expected {expected}", COLUMNS.len())));
+    }
+    Ok(())
 }
 
 /// Checks one row. Errors carry the 1-based column where the bad field starts.
@@ -466,18 +513,18 @@ mod tests {
         assert_eq!(err("\n\nA,1,1,1,2\r\n"), "f.csv:3:10: 5 column(s), expected 6: symbol,side,qty,price,ord_type,tif");
     }
 
-    /// csv drops a byte order mark; the format has none, so it stays three bytes of the Symbol.
+    /// csv drops a byte order mark; the format has none, so it stays three bytes of the line.
     #[test]
     fn a_byte_order_mark_is_part_of_the_first_line() {
-        assert!(
-            err("\u{feff}symbol,side,qty,price,ord_type,tif\nA,1,1,1,2,0\n")
-                .starts_with("f.csv:1:1: symbol: \"\\u{feff}symbol\" contains byte 0xef"),
-        );
         assert_eq!(
-            err("\u{feff}\n\nA,1,1\n"),
-            "f.csv:1:4: 1 column(s), expected 6: symbol,side,qty,price,ord_type,tif"
+            err("\u{feff}symbol,side,qty,price,ord_type,tif\nA,1,1,1,2,0\n"),
+            "f.csv:1:1: the file starts with a byte order mark (bytes EF BB BF); save it without one"
         );
-        assert_eq!(err("\u{feff}# c\n"), "f.csv:1:7: 1 column(s), expected 6: symbol,side,qty,price,ord_type,tif");
+        assert!(err("\u{feff}A,1,1,1,2,0\n").starts_with("f.csv:1:1: symbol: \"\\u{feff}A\" contains byte 0xef"),);
+        // A first line of no digits is taken for a header, and then the mark is named.
+        let bom = "f.csv:1:1: the file starts with a byte order mark (bytes EF BB BF); save it without one";
+        assert_eq!(err("\u{feff}\n\nA,1,1\n"), bom);
+        assert_eq!(err("\u{feff}# c\n"), bom);
     }
 
     /// Fields are not quoted: quotes are bytes of the field and commas in them split.
@@ -487,6 +534,25 @@ mod tests {
             err("A,\"1,2\",1,1,2,0\n"),
             "f.csv:1:15: more than 6 columns; expected symbol,side,qty,price,ord_type,tif"
         );
+    }
+
+    #[test]
+    fn a_header_with_other_names_or_another_order_names_the_column() {
+        assert_eq!(
+            err("sym,side,qty,price,ord_type,tif\nA,1,1,1,2,0\n"),
+            "f.csv:1:1: header column 1 is \"sym\", not \"symbol\"; the columns are symbol,side,qty,price,ord_type,tif"
+        );
+        assert_eq!(
+            err("symbol,qty,side,price,ord_type,tif\nA,1,1,1,2,0\n"),
+            "f.csv:1:8: header column 2 is \"qty\" where \"side\" belongs; the columns come in this order: \
+             symbol,side,qty,price,ord_type,tif"
+        );
+        assert_eq!(
+            err("Symbol, Side, Qty\n"),
+            "f.csv:1:18: the header has 3 column(s); expected symbol,side,qty,price,ord_type,tif"
+        );
+        // Any case, spaces around names: still the header.
+        assert_eq!(feed("Symbol, Side ,QTY,price,ORD_TYPE,tif\nA,1,1,1,2,0\n").rows(), 1);
     }
 
     #[test]

@@ -58,12 +58,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// 3 when the run could not complete, 130 when a signal stopped it, 1 when an `--sla`
-    /// threshold failed, else 0.
+    /// 130 when a signal stopped it (also while logging on, when the stop is also the run's
+    /// failure), 3 when the run could not complete, 1 when an `--sla` threshold failed,
+    /// else 0.
     pub fn exit_code(&self) -> u8 {
         match &self.result.status {
-            s if s.failure.is_some() => 3,
             s if s.interrupted => 130,
+            s if s.failure.is_some() => 3,
             _ if self.result.sla.iter().any(|c| !c.pass) => 1,
             _ => 0,
         }
@@ -184,6 +185,31 @@ impl RunIds {
     }
 }
 
+/// Why session `n` could not connect, and what to do: this process's own limits are named
+/// as such, never blamed on the gateway.
+fn connect_failure(n: u32, addr: SocketAddr, e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EMFILE) | Some(libc::ENFILE) => format!(
+            "cannot open a socket for session {n}: {e}. This process may hold {} files at once \
+             (the soft limit, `ulimit -n`); each session takes one, and the built-in gateway one more: \
+             raise it with `ulimit -n` (up to the hard limit) or use fewer sessions",
+            open_files_limit().map_or("a limited number of".into(), |l| l.to_string())
+        ),
+        _ => format!("cannot connect session {n} to {addr}: {e}. Is the gateway running and listening there?"),
+    }
+}
+
+/// The soft limit on open files, from /proc (no unsafe call). Read once, before the
+/// sessions connect: once the limit is reached, not even /proc can be opened.
+fn open_files_limit() -> Option<u64> {
+    static LIMIT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse().ok()
+    })
+}
+
 /// Connects, starts the workers, waits for every session to log on, then lets `reporter`
 /// collect until the workers are done. Returns when orders started (ns since the epoch), if
 /// they did. Failures are recorded in `shared`.
@@ -196,14 +222,12 @@ fn measure<T: Transport>(
     ids: &RunIds,
 ) -> Option<u64> {
     let mut streams = Vec::with_capacity(cfg.sessions as usize);
+    open_files_limit();
     for i in 0..cfg.sessions {
         match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
             Ok(s) => streams.push(s),
             Err(e) => {
-                shared.fail(format!(
-                    "cannot connect session {} to {addr}: {e}. Is the gateway running and listening there?",
-                    i + 1
-                ));
+                shared.fail(connect_failure(i + 1, addr, &e));
                 return None;
             }
         }

@@ -94,6 +94,16 @@ pub enum Closed {
     Local,
 }
 
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Closed::ByPeer => f.write_str("the gateway closed it"),
+            Closed::Error(kind) => write!(f, "socket error: {kind}"),
+            Closed::Local => f.write_str("fixblast closed it"),
+        }
+    }
+}
+
 pub trait Transport: Sized {
     /// `"syscall"` or `"uring"`: recorded in results.
     const NAME: &'static str;

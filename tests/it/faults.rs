@@ -3,7 +3,7 @@
 //! nothing.
 
 use super::fake::{Fault, fake};
-use super::{QUICK, run};
+use super::{QUICK, bin, run, tmp};
 
 fn args<'a>(backend: &[&'a str], target: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v: Vec<&str> = QUICK.to_vec();
@@ -84,4 +84,78 @@ fn a_stalled_gateway_shows_up_as_timeouts_not_as_missing_orders(backend: &[&str]
     assert_eq!(r.throughput.rate_achieved, Some(false));
     assert_eq!(out.exit_code(), 1, "{:?}", r.sla);
     assert!(!r.sla[0].pass && r.sla[0].measured.contains("replies still missing"), "{:?}", r.sla);
+}
+
+/// An acceptor that reads the Logon, answers with `answer` (or nothing) and closes.
+fn answer_logon_then_close(answer: &'static [u8]) -> String {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut buf = [0u8; 512];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(answer);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    });
+    addr
+}
+
+#[test]
+fn a_gateway_that_closes_before_the_logon_reply_is_told_from_one_that_refuses() {
+    let target = answer_logon_then_close(b"");
+    let out = run(&args(super::SYSCALL, &target, &[])).unwrap();
+    assert_eq!(out.exit_code(), 3);
+    let f = out.result.status.failure.unwrap();
+    assert!(!f.contains("refused"), "{f}");
+    assert!(f.contains("lost before a Logon reply: the gateway closed it (nothing received)"), "{f}");
+}
+
+#[test]
+fn garbage_instead_of_a_logon_reply_is_named() {
+    let target = answer_logon_then_close(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    let out = run(&args(super::SYSCALL, &target, &[])).unwrap();
+    assert_eq!(out.exit_code(), 3);
+    let f = out.result.status.failure.unwrap();
+    assert!(f.contains("received 28 bytes") && f.contains("garbled frame"), "{f}");
+}
+
+#[test]
+fn a_signal_while_logging_on_exits_130_and_writes_the_result() {
+    // A gateway that takes the connection and never answers the Logon.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let held: Vec<_> = l.incoming().take(1).collect();
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        drop(held);
+    });
+    let tmp_dir = tmp("logon-sigint");
+    let json = tmp_dir.path().join("r.json");
+    let child = bin()
+        .args(["run", "--target", &target, "--poll", "yield", "--quiet", "--json", json.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(r["status"]["interrupted"], true, "{r}");
+}
+
+#[test]
+fn too_many_open_files_names_the_limit_not_the_gateway() {
+    let fixblast = env!("CARGO_BIN_EXE_fixblast");
+    let out = std::process::Command::new("bash")
+        .args(["-c", &format!("ulimit -n 40 && exec {fixblast} run --sessions 40 --duration 1s --poll yield --quiet")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("Too many open files") && err.contains("may hold 40 files at once"), "{err}");
+    assert!(!err.contains("Is the gateway running"), "{err}");
 }

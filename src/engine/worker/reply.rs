@@ -219,7 +219,13 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
         Event::LogonRejected => {
             shared.fail(format!("{}: the gateway refused the logon{}", s.name, text()));
         }
-        Event::LogonTimeout => shared.fail(format!("{}: no Logon reply from the gateway", s.name)),
+        Event::LogonTimeout => {
+            let secs = s.session.logon_timeout_ns() as f64 / 1e9;
+            let seen = s.session.before_logon();
+            shared.fail(format!("{}: no Logon reply from the gateway within {secs}s ({seen})", s.name))
+        }
+        // Reported where the transport says how the connection ended (`step`).
+        Event::ClosedBeforeLogon => {}
         Event::LoggedOut { by_peer: true, .. } => {
             if !shared.stop.load(Ordering::Acquire) {
                 recorder.error_at(ns, ErrorKind::Disconnected);

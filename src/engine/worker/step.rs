@@ -162,9 +162,10 @@ impl<T: Transport> Worker<T> {
             }
             if was == State::Active && !shared.stop.load(Ordering::Acquire) {
                 recorder.error_at(ns, ErrorKind::Disconnected);
-                shared.lose_session(format!("{}: the gateway closed the connection ({closed:?})", s.name));
+                shared.lose_session(format!("{}: the connection was lost: {closed}", s.name));
             } else if was == State::AwaitingLogon {
-                shared.fail(format!("{}: the gateway closed the connection before Logon ({closed:?})", s.name));
+                let seen = s.session.before_logon();
+                shared.fail(format!("{}: the connection was lost before a Logon reply: {closed} ({seen})", s.name));
             }
             s.done = true;
             *alive -= 1;

@@ -111,6 +111,26 @@ impl MsgType {
         })
     }
 
+    /// Its MsgType (35) value as sent: `D`, `8`, `AE`.
+    pub fn code(self) -> String {
+        let one = |b: u8| char::from(b).to_string();
+        match self {
+            MsgType::Heartbeat => one(b'0'),
+            MsgType::TestRequest => one(b'1'),
+            MsgType::ResendRequest => one(b'2'),
+            MsgType::Reject => one(b'3'),
+            MsgType::SequenceReset => one(b'4'),
+            MsgType::Logout => one(b'5'),
+            MsgType::Logon => one(b'A'),
+            MsgType::ExecutionReport => one(b'8'),
+            MsgType::NewOrderSingle => one(b'D'),
+            MsgType::OrderCancelReject => one(b'9'),
+            MsgType::BusinessMessageReject => one(b'j'),
+            MsgType::Other([a, 0]) => one(a),
+            MsgType::Other([a, b]) => String::from_utf8_lossy(&[a, b]).into_owned(),
+        }
+    }
+
     /// True for the session-level (administrative) messages.
     pub fn is_admin(self) -> bool {
         matches!(

@@ -90,8 +90,11 @@ pub enum ProtocolError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     LoggedOn,
-    /// The peer answered our Logon with a Logout (text in [`Session::text`](super::Session::text)) or closed.
+    /// The peer answered our Logon with a Logout (text in [`Session::text`](super::Session::text)).
     LogonRejected,
+    /// The peer closed the connection before answering our Logon (what it sent before is in
+    /// [`Session::before_logon`](super::Session::before_logon)).
+    ClosedBeforeLogon,
     /// No Logon reply within the logon timeout.
     LogonTimeout,
     /// The session ended with a Logout. `by_peer` says who started it; `acknowledged` is false

@@ -19,8 +19,10 @@ use super::parse::{Frame, Msg, MsgType, frame, parse};
 use super::tag;
 use super::time::{TIMESTAMP_LEN, write_timestamp};
 
+mod before_logon;
 mod config;
 
+pub use before_logon::BeforeLogon;
 pub use config::{Event, ProtocolError, Role, SessionConfig, State};
 
 const EVENT_CAP: usize = 16;
@@ -55,6 +57,7 @@ pub struct Session {
     events_len: usize,
     events_dropped: u64,
     text: ([u8; TEXT_CAP], usize),
+    before_logon: BeforeLogon,
 }
 
 impl Session {
@@ -85,6 +88,7 @@ impl Session {
             events_len: 0,
             events_dropped: 0,
             text: ([0; TEXT_CAP], 0),
+            before_logon: BeforeLogon::default(),
         }
     }
 
@@ -108,6 +112,16 @@ impl Session {
     /// The Text (58) of the last Logout or Reject received.
     pub fn text(&self) -> &[u8] {
         &self.text.0[..self.text.1]
+    }
+
+    /// How long it waits for the Logon reply.
+    pub fn logon_timeout_ns(&self) -> u64 {
+        self.cfg.logon_timeout_ns
+    }
+
+    /// What arrived while the session waited for the Logon reply.
+    pub fn before_logon(&self) -> &BeforeLogon {
+        &self.before_logon
     }
 
     /// MsgSeqNum of the next outbound message.
@@ -139,7 +153,7 @@ impl Session {
     /// The transport lost the connection.
     pub fn on_disconnect(&mut self, now: u64) {
         match self.state {
-            State::AwaitingLogon if self.cfg.role == Role::Initiator => self.push(Event::LogonRejected),
+            State::AwaitingLogon if self.cfg.role == Role::Initiator => self.push(Event::ClosedBeforeLogon),
             State::LogoutSent => self.push(Event::LoggedOut { by_peer: false, acknowledged: false }),
             _ => {}
         }
@@ -195,11 +209,18 @@ impl Session {
     /// how many bytes were consumed; the rest is an incomplete message.
     pub fn on_bytes(&mut self, now: u64, bytes: &[u8], mut app: impl FnMut(&mut Session, &Msg, &[u8])) -> usize {
         let mut pos = 0;
+        let awaiting = self.state == State::AwaitingLogon;
         while pos < bytes.len() {
             let rest = &bytes[pos..];
             match frame(rest) {
                 Frame::NeedMore => break,
                 Frame::Error { error, skip } => {
+                    if awaiting {
+                        match error {
+                            super::parse::FrameError::BadChecksum { .. } => self.before_logon.bad_checksum += 1,
+                            _ => self.before_logon.garbled += 1,
+                        }
+                    }
                     self.push(Event::Error(ProtocolError::Garbled(error)));
                     pos += skip;
                 }
@@ -212,10 +233,17 @@ impl Session {
                                 app(self, &msg, raw);
                             }
                         }
-                        Err(e) => self.push(Event::Error(ProtocolError::Unparseable(e))),
+                        Err(e) => {
+                            self.before_logon.unparseable += awaiting as u32;
+                            self.push(Event::Error(ProtocolError::Unparseable(e)))
+                        }
                     }
                 }
             }
+        }
+        if awaiting {
+            self.before_logon.consumed += pos as u64;
+            self.before_logon.pending = (bytes.len() - pos) as u64;
         }
         pos
     }
@@ -262,7 +290,11 @@ impl Session {
                 self.set_state(State::Active, now);
                 self.push(Event::LoggedOn);
             }
-            _ => self.push(Event::Error(ProtocolError::NotLoggedOn)),
+            _ => {
+                self.before_logon.messages += 1;
+                self.before_logon.last_type = Some(msg.msg_type);
+                self.push(Event::Error(ProtocolError::NotLoggedOn))
+            }
         }
         false
     }

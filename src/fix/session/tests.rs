@@ -122,11 +122,38 @@ fn logout_in_reply_to_logon_is_a_rejected_logon_with_its_text() {
 }
 
 #[test]
-fn disconnect_while_awaiting_logon_is_a_rejected_logon() {
+fn a_peer_that_closes_before_answering_the_logon_is_not_a_rejected_logon() {
     let mut c = initiator();
     drain(&mut c, T0);
     c.on_disconnect(T0 + S);
-    assert_eq!(events(&mut c), vec![Event::LogonRejected]);
+    assert_eq!(events(&mut c), vec![Event::ClosedBeforeLogon]);
+    assert_eq!(c.before_logon().to_string(), "nothing received");
+}
+
+#[test]
+fn what_arrived_before_the_logon_reply_is_told_apart() {
+    let mut c = initiator();
+    drain(&mut c, T0);
+    // Not FIX at all, then a FIX frame with a wrong checksum, then half a message.
+    let garbage = b"GET / HTTP/1.1\r\n\r\n".to_vec();
+    let mut bad = drain(&mut initiator(), T0);
+    let n = bad.len();
+    let wrong = if &bad[n - 4..n - 1] == b"000" { b"001" } else { b"000" };
+    bad[n - 4..n - 1].copy_from_slice(wrong);
+    let mut bytes = [garbage, bad].concat();
+    let whole = bytes.len();
+    bytes.extend_from_slice(b"8=FIX.4.2\x019=5");
+    let used = c.on_bytes(T0, &bytes, |_, _, _| panic!("nothing is an application message"));
+    assert_eq!(used, whole);
+    let seen = *c.before_logon();
+    assert_eq!((seen.bad_checksum, seen.pending, seen.consumed), (1, 13, whole as u64), "{seen:?}");
+    assert!(seen.garbled >= 1, "{seen:?}");
+    let text = seen.to_string();
+    assert!(text.contains("1 frame with a bad checksum") && text.contains("13 bytes of an incomplete"), "{text}");
+    // After the Logon, nothing more is counted.
+    let (mut h, _) = logged_on_pair();
+    h.on_bytes(T0, b"GET /", |_, _, _| {});
+    assert_eq!(h.before_logon().garbled, 0);
 }
 
 #[test]
