@@ -129,10 +129,10 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
         let points = sweep::parse_csv(&text, &name).map_err(Error::Usage)?;
         return Ok(write_whole(html, sweep::render_sweep_html(&points, &name).as_bytes())?);
     }
-    let Some(path) = &a.result else { return usage("fixblast report: give RESULT.json or --sweep SUMMARY.csv") };
+    let Some(path) = &a.result else { return usage("report: give RESULT.json or --sweep SUMMARY.csv") };
     let r = load_result(path)?;
     if a.html.is_none() && a.percentiles.is_none() && a.csv.is_none() {
-        return usage("fixblast report: nothing to write; give --html, --percentiles or --csv");
+        return usage("report: nothing to write; give --html, --percentiles or --csv");
     }
     let files = Files { json: None, percentiles: a.percentiles.clone(), csv: a.csv.clone(), html: a.html.clone() };
     Ok(crate::report::files::write(&r, &files)?)
@@ -179,13 +179,17 @@ pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
 }
 
 /// `fixblast doctor`: prints the checks; returns the exit code (1 when one fails).
-pub fn doctor(a: &crate::cli::DoctorArgs) -> u8 {
+pub fn doctor(a: &crate::cli::DoctorArgs) -> Result<u8, Error> {
     use crate::host::doctor;
+    // A core that does not exist has no IRQs to be free of: no verdict, but a bad flag.
+    if let Some(why) = a.cores.as_ref().and_then(|c| crate::host::cores_not_allowed("--cores", &c.0)) {
+        return usage(why);
+    }
     let checks = doctor::check_host(a.cores.as_ref().map(|c| c.0.as_slice()));
     if a.json {
         println!("{}", doctor::to_json(&checks));
     } else {
         print!("{}", doctor::render(&checks));
     }
-    doctor::exit_code(&checks)
+    Ok(doctor::exit_code(&checks))
 }

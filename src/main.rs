@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Command::Report(args) => fixblast::commands::report(args).map(|()| 0),
         Command::Compare(args) => fixblast::commands::compare(args),
         Command::Merge(args) => fixblast::commands::merge(args).map(|()| 0),
-        Command::Doctor(args) => Ok(fixblast::commands::doctor(args)),
+        Command::Doctor(args) => fixblast::commands::doctor(args),
         Command::Orders { command: OrdersCommand::Check { file } } => fixblast::commands::orders_check(file).map(|s| {
             print!("{s}");
             0

@@ -20,6 +20,23 @@ mod read;
 mod read_irq;
 
 pub use dma::{CPU_DMA_LATENCY, CpuDmaLatencyError, hold_cpu_dma_latency};
+
+/// The cores this process may run on (its affinity mask), in order.
+pub fn allowed_cores() -> Vec<usize> {
+    core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect()
+}
+
+/// Why `flag`'s core list cannot be used here: the first core that does not exist or is not
+/// in this process's affinity mask, and the ones that are. `None` when every core is fine.
+pub fn cores_not_allowed(flag: &str, cores: &[usize]) -> Option<String> {
+    let allowed = allowed_cores();
+    let bad = cores.iter().find(|c| !allowed.contains(c))?;
+    let list: Vec<String> = allowed.iter().map(|c| c.to_string()).collect();
+    Some(format!(
+        "{flag}: core {bad} does not exist or is not allowed here; this process may use cores {}",
+        list.join(",")
+    ))
+}
 pub use read::{Unreadable, format_cpu_list};
 
 use serde::Serialize;

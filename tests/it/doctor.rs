@@ -260,3 +260,16 @@ fn the_doctor_command_prints_every_check_and_exits_by_the_worst() {
         assert!(text.contains(c["name"].as_str().unwrap()), "{text}");
     }
 }
+
+#[test]
+fn a_core_that_does_not_exist_is_a_bad_flag_not_a_verdict() {
+    let out = super::bin().args(["doctor", "--cores", "9999"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--cores: core 9999 does not exist or is not allowed here; this process may use cores"),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("9999"), "no check ran on it: {stdout}");
+}
