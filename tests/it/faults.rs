@@ -159,3 +159,52 @@ fn too_many_open_files_names_the_limit_not_the_gateway() {
     assert!(err.contains("Too many open files") && err.contains("may hold 40 files at once"), "{err}");
     assert!(!err.contains("Is the gateway running"), "{err}");
 }
+
+/// Clients that connect, send half a Logon, garbage or nothing, and close: the standalone
+/// gateway closes every such socket, on every backend (on io_uring it used to hold them all).
+#[test]
+fn the_gateway_closes_every_socket_its_clients_abandon() {
+    use std::io::Write;
+    let mut backends = vec!["syscall"];
+    if super::uring_ok() {
+        backends.push("uring");
+    }
+    for backend in backends {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut gw = bin()
+            .args(["gateway", "--listen", &listen, "--backend", backend, "--poll", "yield"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let sockets = || {
+            std::fs::read_dir(format!("/proc/{}/fd", gw.id()))
+                .map(|d| {
+                    d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                        .filter(|l| l.to_string_lossy().starts_with("socket:"))
+                        .count()
+                })
+                .unwrap_or(0)
+        };
+        let t0 = std::time::Instant::now();
+        while std::net::TcpStream::connect(&listen).is_err() {
+            assert!(t0.elapsed() < std::time::Duration::from_secs(10), "{backend}: the gateway never listened");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let abandons: [&[u8]; 3] = [b"8=FIX.4.2\x019=70\x0135=A\x0134=1\x0149=X", b"GET / HTTP/1.1\r\n\r\n", b""];
+        for i in 0..24 {
+            let mut s = std::net::TcpStream::connect(&listen).unwrap();
+            s.write_all(abandons[i % 3]).unwrap();
+        }
+        // The listener, and nothing else, once the gateway has noticed the closes.
+        let t0 = std::time::Instant::now();
+        while sockets() > 1 && t0.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let held = sockets();
+        let _ = gw.kill();
+        let _ = gw.wait();
+        assert_eq!(held, 1, "{backend}: the gateway still holds {} client sockets", held - 1);
+    }
+}

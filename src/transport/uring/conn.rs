@@ -8,7 +8,8 @@ use std::collections::VecDeque;
 use std::net::TcpStream;
 
 pub(super) struct Conn {
-    pub(super) stream: TcpStream,
+    /// `None` once released with nothing in flight: the socket is closed.
+    pub(super) stream: Option<TcpStream>,
     pub(super) out: OutBuf,
     pub(super) inbox: InBuf,
     pub(super) closed: Option<Closed>,

@@ -199,6 +199,8 @@ pub struct UringTransport {
     arm: ConnList,
     /// Multishot: connections with bytes parked.
     parked: ConnList,
+    /// Released connections whose socket is still open, waiting for their last completion.
+    releasing: ConnList,
 }
 
 impl UringTransport {
@@ -378,6 +380,7 @@ impl UringTransport {
     fn receive(&mut self, after: &mut impl FnMut(ConnId)) -> io::Result<bool> {
         // Completions already posted (the last call's sends) cost nothing to collect.
         let (mut arrived, _) = self.reap(after);
+        self.let_go();
         for round in 0..MAX_ROUNDS {
             self.queue_receives(round == 0)?;
             let sq = self.ring.submission();
@@ -437,6 +440,7 @@ impl Transport for UringTransport {
             sends: ConnList::with_capacity(cfg.max_conns),
             arm: ConnList::with_capacity(cfg.max_conns),
             parked: ConnList::with_capacity(cfg.max_conns),
+            releasing: ConnList::with_capacity(cfg.max_conns),
         })
     }
 
@@ -450,7 +454,7 @@ impl Transport for UringTransport {
         }
         self.ring.submitter().register_files_update(i as u32, &[stream.as_raw_fd()])?;
         let c = Conn {
-            stream,
+            stream: Some(stream),
             out: OutBuf::with_capacity(self.cfg.send),
             inbox: InBuf::growable(self.cfg.recv, self.cfg.recv_max),
             closed: None,
@@ -521,13 +525,18 @@ impl Transport for UringTransport {
         let c = &mut self.conns[conn];
         if c.closed.is_none() {
             // A last plain write of what is queued and not already handed to the kernel.
-            if !c.out.is_sending() && !c.out.is_empty() {
-                let _ = (&c.stream).write(c.out.pending());
+            if !c.out.is_sending()
+                && !c.out.is_empty()
+                && let Some(stream) = &c.stream
+            {
+                let _ = (&*stream).write(c.out.pending());
             }
             c.closed = Some(Closed::Local);
         }
         // Shutting down completes the armed receive; the cancel in the next poll covers the rest.
-        let _ = c.stream.shutdown(Shutdown::Both);
+        if let Some(stream) = &c.stream {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
         self.arm.insert(conn);
         self.poll();
     }
@@ -543,6 +552,10 @@ impl Transport for UringTransport {
             }
             b.publish();
         }
+        // Its socket closes once nothing is in flight on it (now, or as the last completion
+        // comes in).
+        self.releasing.insert(conn);
+        self.let_go();
     }
 }
 
@@ -553,7 +566,9 @@ impl Drop for UringTransport {
             if c.closed.is_none() {
                 c.closed = Some(Closed::Local);
             }
-            let _ = c.stream.shutdown(Shutdown::Both);
+            if let Some(stream) = &c.stream {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
         }
         // Bounded and non-blocking: a completion that never comes cannot hang the thread.
         let deadline = Instant::now() + Duration::from_secs(2);

@@ -111,6 +111,29 @@ impl UringTransport {
         (arrived, more)
     }
 
+    /// Closes the socket of each released connection that has nothing in flight any more:
+    /// its fixed-file slot is emptied and the descriptor dropped, so a long-running gateway
+    /// holds only the sockets it still serves. Until a later `add` reuses the slot.
+    pub(super) fn let_go(&mut self) {
+        if self.releasing.is_empty() {
+            return;
+        }
+        let ids = self.releasing.take();
+        let (conns, ring) = (&mut self.conns, &self.ring);
+        self.releasing.keep(ids, |i| {
+            let c = &mut conns[i];
+            if !c.released || c.stream.is_none() {
+                return false;
+            }
+            if !c.idle() {
+                return true;
+            }
+            let _ = ring.submitter().register_files_update(i as u32, &[-1]);
+            c.stream = None;
+            false
+        });
+    }
+
     /// Multishot: the caller may have made room in `conn`'s inbox, so a connection with no
     /// receive armed is looked at again.
     #[inline]
@@ -118,6 +141,48 @@ impl UringTransport {
         let c = &self.conns[conn];
         if self.cfg.uring_recv == UringRecv::Multishot && !c.recv_armed && c.closed.is_none() {
             self.arm.insert(conn);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::transport::uring::{UringTransport, probe};
+    use crate::transport::{Transport, TransportConfig, UringRecv};
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
+
+    /// What descriptor `fd` of this process is, e.g. `socket:[123]`; `None` once closed.
+    fn what(fd: i32) -> Option<std::path::PathBuf> {
+        std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
+    }
+
+    #[test]
+    fn a_released_connection_lets_go_of_its_socket() {
+        if probe().is_err() {
+            return;
+        }
+        for mode in [UringRecv::Poll, UringRecv::Multishot] {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let mut t =
+                UringTransport::new(TransportConfig { uring_recv: mode, ..TransportConfig::for_conns(2) }).unwrap();
+            let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            let _peer = l.accept().unwrap();
+            let fd = ours.as_raw_fd();
+            let socket = what(fd).expect("open");
+            let c = t.add(ours).unwrap();
+            t.poll();
+            t.release(c);
+            for _ in 0..100 {
+                if t.conns[c].stream.is_none() {
+                    break;
+                }
+                t.poll();
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            assert!(t.conns[c].stream.is_none(), "{mode:?}: still holds its stream");
+            // Closed: the descriptor is gone, or now names another file.
+            assert_ne!(what(fd), Some(socket), "{mode:?}: the socket is still open");
         }
     }
 }
