@@ -11,7 +11,8 @@ use crate::report::compare::CompareOptions;
 use crate::report::files::{Files, result_json, write_whole};
 use crate::report::json::RunResult;
 use crate::report::load::load_result;
-use crate::report::paths::{Named, check_files};
+use crate::report::merge::same_run;
+use crate::report::paths::{Named, check_files, refuse_repeats, same_file};
 use crate::run::BackendKind;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
@@ -162,6 +163,7 @@ pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
     let opts =
         CompareOptions { fail_if_worse: a.fail_if_worse, confidence: a.confidence, seed: a.seed, ..Default::default() };
     opts.validate().map_err(Error::Compare)?;
+    warn_same_run_on_both_sides(&base, &new);
     let c = crate::report::compare::compare(&base, &new, &opts);
     print!("{}", c.render());
     if let Some(p) = &a.json {
@@ -170,10 +172,24 @@ pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
     Ok(if c.failed() { 1 } else { 0 })
 }
 
+/// A run on both sides makes them look alike: allowed (comparing a file with itself is a
+/// sanity check), but said, since it is more often a glob that matched too much.
+fn warn_same_run_on_both_sides(base: &[(String, RunResult)], new: &[(String, RunResult)]) {
+    for (b, rb) in base {
+        for (n, rn) in new {
+            if same_file(Path::new(b), Path::new(n)) || same_run(rb, rn) {
+                eprintln!("warning: {b} and {n} are the same run, on both sides of the comparison");
+            }
+        }
+    }
+}
+
 /// `fixblast merge A.json B.json … -o ALL.json`: all inputs are checked before anything is
-/// written, and the output is written whole or not at all, never over an input.
+/// written (a file or a run given twice would count twice), and the output is written whole
+/// or not at all, never over an input.
 pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
     let inputs: Vec<Named> = a.files.iter().map(|path| Named { flag: "input", path }).collect();
+    refuse_repeats(&inputs, "give each result once: merging one twice would count it twice")?;
     check_files(&[Named { flag: "--output", path: &a.output }], &inputs)?;
     let results = load_all(&a.files)?;
     let merged = crate::report::merge::merge(&results).map_err(Error::Merge)?;

@@ -1,5 +1,5 @@
 //! Bad input never loses a result: every file is written whole or not at all, an output never
-//! names another output or an input.
+//! names another output or an input, and `merge` never counts one run twice.
 
 use super::{QUICK, bin, run, tmp};
 use std::path::{Path, PathBuf};
@@ -103,4 +103,35 @@ fn report_never_writes_over_its_input() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains(" and --csv ") && !html.exists(), "{err}");
     assert_eq!(std::fs::read(&r).unwrap(), before);
+}
+
+#[test]
+fn merge_refuses_a_file_or_a_run_given_twice_naming_both() {
+    let dir = tmp("merge-twice");
+    let a = result_in(dir.path(), "a.json");
+    let copy = result_in(dir.path(), "copy.json");
+    let out = dir.path().join("all.json");
+    let (a, copy, out) = (a.to_str().unwrap(), copy.to_str().unwrap(), out.to_str().unwrap());
+    let same_a = format!("{}/./a.json", dir.path().display());
+    let (code, err) = fixblast(&["merge", a, &same_a, "-o", out]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(&format!("input {a} and input {same_a} name the same file; give each result once")), "{err}");
+    let (code, err) = fixblast(&["merge", a, copy, "-o", out]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(&format!("{copy}: the same run as {a}")), "{err}");
+    let (code, err) = fixblast(&["merge", a, copy, "-o", a]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("destroy the input"), "{err}");
+    assert!(!Path::new(out).exists());
+}
+
+#[test]
+fn compare_warns_when_one_run_is_on_both_sides() {
+    let dir = tmp("compare-self");
+    let a = result_in(dir.path(), "a.json");
+    let copy = result_in(dir.path(), "copy.json");
+    let (code, err) = fixblast(&["compare", a.to_str().unwrap(), copy.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let want = format!("warning: {} and {} are the same run, on both sides", a.display(), copy.display());
+    assert!(err.contains(&want), "{err}");
 }
