@@ -383,6 +383,8 @@ pub struct RunArgs {
     /// Write the result as JSON (schema in README.md). Every output path may hold
     /// `{config_hash}` (8 hex digits naming the run's configuration) and `{run}` (the run's
     /// number with --runs; `all` for the runs combined), so a sweep never overwrites a file.
+    /// Every output is checked before the run and written whole after it: a file already
+    /// there is replaced whole or left as it was.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 

@@ -11,6 +11,8 @@ use crate::report::compare::CompareOptions;
 use crate::report::files::{Files, result_json, write_whole};
 use crate::report::json::RunResult;
 use crate::report::load::load_result;
+use crate::report::merge::same_run;
+use crate::report::paths::{Named, check_files, refuse_repeats, same_file};
 use crate::run::BackendKind;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
@@ -120,10 +122,13 @@ pub fn orders_check(path: &Path) -> Result<String, Error> {
     ))
 }
 
-/// `fixblast report RESULT.json`: renders a result file.
+/// `fixblast report RESULT.json`: renders a result file. Every output is checked before
+/// anything is written: none may be another or the input.
 pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
+    let outputs = Named::given(&[("--html", &a.html), ("--percentiles", &a.percentiles), ("--csv", &a.csv)]);
     if let (Some(csv), Some(html)) = (&a.sweep, &a.html) {
         use crate::report::html::sweep;
+        check_files(&outputs, &[Named { flag: "--sweep", path: csv }])?;
         let name = csv.display().to_string();
         let text = std::fs::read_to_string(csv).map_err(|e| Error::File { path: name.clone(), source: e })?;
         let points = sweep::parse_csv(&text, &name).map_err(Error::Usage)?;
@@ -131,9 +136,10 @@ pub fn report(a: &crate::cli::ReportArgs) -> Result<(), Error> {
     }
     let Some(path) = &a.result else { return usage("report: give RESULT.json or --sweep SUMMARY.csv") };
     let r = load_result(path)?;
-    if a.html.is_none() && a.percentiles.is_none() && a.csv.is_none() {
+    if outputs.is_empty() {
         return usage("report: nothing to write; give --html, --percentiles or --csv");
     }
+    check_files(&outputs, &[Named { flag: "input", path }])?;
     let files = Files { json: None, percentiles: a.percentiles.clone(), csv: a.csv.clone(), html: a.html.clone() };
     Ok(crate::report::files::write(&r, &files)?)
 }
@@ -146,14 +152,18 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<(String, RunResult)>, Error> {
 
 /// `fixblast compare`: returns the exit code (1 when --fail-if-worse is exceeded).
 pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
-    let (base, new) = match (a.files.as_slice(), a.base.is_empty()) {
-        ([b, n], true) => (load_all(std::slice::from_ref(b))?, load_all(std::slice::from_ref(n))?),
-        ([], false) => (load_all(&a.base)?, load_all(&a.new)?),
-        _ => return usage("fixblast compare: give BASE.json NEW.json, or --base FILE… --new FILE…"),
+    let (base_paths, new_paths) = match (a.files.as_slice(), a.base.is_empty()) {
+        ([b, n], true) => (std::slice::from_ref(b), std::slice::from_ref(n)),
+        ([], false) => (a.base.as_slice(), a.new.as_slice()),
+        _ => return usage("compare: give BASE.json NEW.json, or --base FILE… --new FILE…"),
     };
+    let inputs: Vec<Named> = base_paths.iter().chain(new_paths).map(|path| Named { flag: "input", path }).collect();
+    check_files(&Named::given(&[("--json", &a.json)]), &inputs)?;
+    let (base, new) = (load_all(base_paths)?, load_all(new_paths)?);
     let opts =
         CompareOptions { fail_if_worse: a.fail_if_worse, confidence: a.confidence, seed: a.seed, ..Default::default() };
     opts.validate().map_err(Error::Compare)?;
+    warn_same_run_on_both_sides(&base, &new);
     let c = crate::report::compare::compare(&base, &new, &opts);
     print!("{}", c.render());
     if let Some(p) = &a.json {
@@ -162,9 +172,25 @@ pub fn compare(a: &crate::cli::CompareArgs) -> Result<u8, Error> {
     Ok(if c.failed() { 1 } else { 0 })
 }
 
+/// A run on both sides makes them look alike: allowed (comparing a file with itself is a
+/// sanity check), but said, since it is more often a glob that matched too much.
+fn warn_same_run_on_both_sides(base: &[(String, RunResult)], new: &[(String, RunResult)]) {
+    for (b, rb) in base {
+        for (n, rn) in new {
+            if same_file(Path::new(b), Path::new(n)) || same_run(rb, rn) {
+                eprintln!("warning: {b} and {n} are the same run, on both sides of the comparison");
+            }
+        }
+    }
+}
+
 /// `fixblast merge A.json B.json … -o ALL.json`: all inputs are checked before anything is
-/// written, and the output is written whole or not at all.
+/// written (a file or a run given twice would count twice), and the output is written whole
+/// or not at all, never over an input.
 pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
+    let inputs: Vec<Named> = a.files.iter().map(|path| Named { flag: "input", path }).collect();
+    refuse_repeats(&inputs, "give each result once: merging one twice would count it twice")?;
+    check_files(&[Named { flag: "--output", path: &a.output }], &inputs)?;
     let results = load_all(&a.files)?;
     let merged = crate::report::merge::merge(&results).map_err(Error::Merge)?;
     write_whole(&a.output, result_json(&merged).as_bytes())?;

@@ -13,6 +13,7 @@ use crate::report::compare::OptionsError;
 use crate::report::files::WriteError;
 use crate::report::load::LoadError;
 use crate::report::merge::MergeError;
+use crate::report::paths::PathError;
 use crate::transport::uring::ProbeError;
 pub use crate::units::SpecError;
 
@@ -32,6 +33,9 @@ pub enum Error {
     /// A rendered file that could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// An output that cannot be written where asked, or that names another output or an input.
+    #[error(transparent)]
+    Path(#[from] PathError),
     /// A `--profile`, `--sla` or `--mix` value that does not parse.
     #[error(transparent)]
     Spec(#[from] SpecError),
@@ -67,6 +71,7 @@ impl Error {
             | Error::File { .. }
             | Error::Spec(_)
             | Error::Write(_)
+            | Error::Path(_)
             | Error::Load(_)
             | Error::Merge(_)
             | Error::Compare(_)

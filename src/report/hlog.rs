@@ -38,12 +38,13 @@
 //! measurement began, after warm-up); each interval's timestamp is seconds since then. Warm-up
 //! intervals, which start before it, are not logged.
 
+use super::files::{commit, temp_path};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::V2DeflateSerializer;
 use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, IntervalLogWriterError, Tag};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// The Java implementation's log format version that these lines follow (tags, V2 encodings).
@@ -53,18 +54,59 @@ const LOG_FORMAT_VERSION: &str = "1.3";
 const LEGEND: &str = "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
 
 /// Writes an interval log one interval at a time. Everything written is flushed at the end of
-/// each [`interval`](HlogWriter::interval), so the file can be followed live and survives a
-/// crash of the run.
+/// each [`interval`](HlogWriter::interval), so what was logged survives a crash of the run
+/// (in [`HlogFile`]'s temporary file).
 pub struct HlogWriter<W: Write = BufWriter<File>> {
     out: W,
     serializer: V2DeflateSerializer,
 }
 
-impl HlogWriter<BufWriter<File>> {
-    /// Creates (or truncates) the log file at `path` and writes its headers. `start_unix_s` is
-    /// the Unix time, in seconds, at which measurement began.
-    pub fn create(path: &Path, start_unix_s: f64) -> io::Result<HlogWriter<BufWriter<File>>> {
-        HlogWriter::new(BufWriter::new(File::create(path)?), start_unix_s)
+/// An interval log written as the run goes into a temporary file beside `path`
+/// ([`temp_path`]), and renamed over `path` by [`finish`](HlogFile::finish): a run stopped
+/// before it ends, however it stops, leaves any earlier log at `path` as it was, and each
+/// interval is on disk in the temporary file once logged. Dropped unfinished (the log failed,
+/// or the run did), it removes the temporary file: the log is written whole or not at all.
+pub struct HlogFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    log: HlogWriter<BufWriter<File>>,
+    done: bool,
+}
+
+impl HlogFile {
+    /// Starts the log for `path` and writes its headers. `start_unix_s` is the Unix time, in
+    /// seconds, at which measurement began.
+    pub fn create(path: &Path, start_unix_s: f64) -> io::Result<HlogFile> {
+        let tmp = temp_path(path);
+        match File::create(&tmp).and_then(|f| HlogWriter::new(BufWriter::new(f), start_unix_s)) {
+            Ok(log) => Ok(HlogFile { path: path.to_path_buf(), tmp, log, done: false }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    /// Logs one interval (see [`HlogWriter::interval`]).
+    pub fn interval(&mut self, start_s: f64, duration_s: f64, hists: &[(&str, &Histogram<u64>)]) -> io::Result<()> {
+        self.log.interval(start_s, duration_s, hists)
+    }
+
+    /// Syncs the log and renames it over `path`.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.log.out.flush()?;
+        self.log.out.get_ref().sync_all()?;
+        commit(&self.tmp, &self.path)?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for HlogFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -259,17 +301,32 @@ mod tests {
     }
 
     #[test]
-    fn create_writes_the_file_as_the_run_goes() {
+    fn the_log_goes_beside_the_file_and_replaces_it_at_finish() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("test.hlog");
-        let mut w = HlogWriter::create(&path, START).unwrap();
+        std::fs::write(&path, "earlier log").unwrap();
+        let mut w = HlogFile::create(&path, START).unwrap();
         w.interval(0.0, 1.0, &[("ack", &hist(&[20_000]))]).unwrap();
-        // Flushed already, before finish: a crash now would keep the interval.
-        let during = std::fs::read(&path).unwrap();
+        // Flushed already, before finish, but beside the earlier log, which is untouched.
+        let during = std::fs::read(temp_path(&path)).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"earlier log");
         w.finish().unwrap();
         let after = std::fs::read(&path).unwrap();
         assert_eq!(during, after);
+        assert!(!temp_path(&path).exists());
         let n = IntervalLogIterator::new(&after).filter(|e| matches!(e, Ok(LogEntry::Interval(_)))).count();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn a_log_never_finished_leaves_the_earlier_file_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.hlog");
+        std::fs::write(&path, "earlier log").unwrap();
+        let mut w = HlogFile::create(&path, START).unwrap();
+        w.interval(0.0, 1.0, &[("ack", &hist(&[20_000]))]).unwrap();
+        drop(w);
+        assert_eq!(std::fs::read(&path).unwrap(), b"earlier log");
+        assert!(!temp_path(&path).exists());
     }
 }

@@ -31,6 +31,8 @@
 //! Refused, naming the file: a different `schema_version`, `tool.name` or `tool.version`, or a
 //! difference in what shapes the latency: `config.template`, `config.orders`,
 //! `config.orders_rows`, `config.mix`, `config.profile`, `config.rate`, `config.closed_loop.window`.
+//! Refused too, naming both: one run given twice under two names ([`same_run`]), which would
+//! double every count.
 
 use super::json::*;
 use crate::metrics::{Histograms, LatencyKind};
@@ -54,6 +56,12 @@ pub enum MergeError {
     OutOfBounds { name: String, field: &'static str, reason: String },
     #[error("{name}: config.sessions or config.threads overflows when summed")]
     Overflow { name: String },
+    /// One run given twice under two names: merged, every count would double.
+    #[error(
+        "{name}: the same run as {first} (same start time, tool, config, orders and histograms); give each \
+         result once: merging one twice would count it twice"
+    )]
+    SameRun { name: String, first: String },
 }
 
 pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
@@ -63,6 +71,7 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
     for (name, r) in results {
         check_mergeable(first_name, first, name, r)?;
     }
+    refuse_same_run(results)?;
     let mut sum = Sums::default();
     for (name, r) in results {
         sum.add(name, r)?;
@@ -91,6 +100,27 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
         sla: Vec::new(),
         runs: None,
     })
+}
+
+/// Whether `a` and `b` are one run, under two names or copied: the same start time, tool,
+/// config, order counts and histograms. Processes started together (`--start-at`) share a
+/// start time and may share a config, but never their counts and histograms as well.
+pub fn same_run(a: &RunResult, b: &RunResult) -> bool {
+    a.status.started_at_unix_s == b.status.started_at_unix_s
+        && a.tool == b.tool
+        && a.config == b.config
+        && a.orders == b.orders
+        && a.histograms == b.histograms
+}
+
+/// Refuses a run given twice, naming both names.
+fn refuse_same_run(results: &[(String, RunResult)]) -> Result<(), MergeError> {
+    for (j, (name, r)) in results.iter().enumerate() {
+        if let Some((first, _)) = results[..j].iter().find(|(_, earlier)| same_run(earlier, r)) {
+            return Err(MergeError::SameRun { name: name.clone(), first: first.clone() });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses `r` unless it matches `first` in schema, tool and the latency-shaping config.
@@ -278,8 +308,25 @@ mod tests {
     use super::*;
     use crate::report::load::tests::sample;
 
+    /// Each its own name and, as separate runs have, its own start time.
     fn named(rs: Vec<RunResult>) -> Vec<(String, RunResult)> {
-        rs.into_iter().enumerate().map(|(i, r)| (format!("r{i}.json"), r)).collect()
+        rs.into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.status.started_at_unix_s += i as f64;
+                (format!("r{i}.json"), r)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_run_given_twice_is_refused_naming_both() {
+        let a = sample(&[1_000, 2_000], 2);
+        let e = merge(&[("a.json".into(), a.clone()), ("copy.json".into(), a.clone())]).expect_err("refused");
+        assert!(e.to_string().starts_with("copy.json: the same run as a.json"), "{e}");
+        // Started together with the same config, but measured apart: merged.
+        let b = sample(&[1_000, 3_000], 2);
+        assert!(merge(&[("a.json".into(), a), ("b.json".into(), b)]).is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod html;
 pub mod json;
 pub mod load;
 pub mod merge;
+pub mod paths;
 pub mod sla;
 pub mod summary;
 pub mod tui;

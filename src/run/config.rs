@@ -13,6 +13,7 @@ use crate::fix::clordid;
 use crate::fix::feed::OrderFeed;
 use crate::fix::template::Kind;
 use crate::fix::template::TemplateSpec;
+use crate::report::paths::Named;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use crate::transport::{FEW_CONNS, Transport, TransportConfig};
@@ -374,7 +375,13 @@ impl RunConfig {
             html: to_string(&a.html),
             config_hash: config_hash(&cfg.describe()),
         };
-        cfg.outputs.check(cfg.runs)?;
+        let inputs = Named::given(&[
+            ("--orders", &a.orders),
+            ("--template", &a.template),
+            ("--cancel-template", &a.cancel_template),
+            ("--replace-template", &a.replace_template),
+        ]);
+        cfg.outputs.check(cfg.runs, &inputs)?;
         Ok(cfg)
     }
 

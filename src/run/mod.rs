@@ -7,10 +7,12 @@ mod config;
 pub mod outputs;
 mod reporter;
 mod runs;
+mod signals;
 
 pub use config::*;
 use outputs::Which;
 use reporter::Reporter;
+use signals::interrupted;
 
 use crate::engine::schedule::Arrival;
 use crate::engine::worker::{self, Report};
@@ -31,25 +33,12 @@ use crate::transport::uring::UringTransport;
 use crossbeam_channel::bounded;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const LOGON_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Set by SIGINT/SIGTERM; a second signal exits at once.
-fn interrupted() -> &'static Arc<AtomicBool> {
-    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, flag.clone());
-            let _ = signal_hook::flag::register(sig, flag.clone());
-        }
-        flag
-    })
-}
 
 /// What a run produced. The exit code is 3 when it could not complete.
 #[derive(Debug)]

@@ -1,9 +1,11 @@
 //! The files a run writes (`--json`, `--hlog`, `--percentiles`, `--csv`, `--html`) and the
 //! placeholders their paths may hold: `{config_hash}` names the configuration, `{run}` the
 //! run's number under `--runs` (`all` for the runs combined), so the files of a sweep or of
-//! repeated runs never overwrite each other.
+//! repeated runs never overwrite each other. They are checked before the run and written whole
+//! after it.
 
 use crate::error::{Error, usage};
+use crate::report::paths::{Named, check_files};
 use std::path::{Path, PathBuf};
 
 /// Output paths as given, placeholders unexpanded.
@@ -52,9 +54,13 @@ impl Outputs {
         template.as_deref().map(|t| self.expand(t, which))
     }
 
-    /// With several runs every path must hold `{run}`; every file is then created now (and
-    /// truncated), so a run never ends unable to save what it measured.
-    pub fn check(&self, runs: u32) -> Result<(), Error> {
+    /// With several runs every path must hold `{run}`. Every path, for every run, must be
+    /// writable and a file of its own: no two outputs and no output and one of `inputs` (the
+    /// files the run reads) may be the same file. Nothing is created or truncated: each file
+    /// is written whole when its run ends, so a run that stops early, or a command that fails,
+    /// leaves every earlier file as it was.
+    pub fn check(&self, runs: u32, inputs: &[Named]) -> Result<(), Error> {
+        let mut files: Vec<(&str, PathBuf)> = Vec::new();
         for (flag, t) in self.each() {
             let Some(t) = t else { continue };
             if runs > 1 && !t.contains("{run}") {
@@ -68,11 +74,10 @@ impl Outputs {
             if runs > 1 {
                 which.push(Which::All);
             }
-            for w in which {
-                create(&self.expand(t, w))?;
-            }
+            files.extend(which.into_iter().map(|w| (flag, self.expand(t, w))));
         }
-        Ok(())
+        let outputs: Vec<Named> = files.iter().map(|(flag, path)| Named { flag, path }).collect();
+        Ok(check_files(&outputs, inputs)?)
     }
 }
 
@@ -86,11 +91,6 @@ fn with_run_placeholder(t: &str) -> String {
             .to_string(),
         _ => format!("{t}-{{run}}"),
     }
-}
-
-/// Opens (creating or truncating) `path` now.
-pub(crate) fn create(path: &Path) -> Result<(), Error> {
-    std::fs::File::create(path).map(drop).map_err(|e| Error::File { path: path.display().to_string(), source: e })
 }
 
 /// 8 hex digits of FNV-1a over `text`: stable across builds and platforms, so a file name
@@ -118,21 +118,61 @@ mod tests {
 
     #[test]
     fn several_runs_need_the_run_placeholder() {
-        let e = outputs("r.json").check(3).unwrap_err().to_string();
+        let e = outputs("r.json").check(3, &[]).unwrap_err().to_string();
         assert!(e.contains("--json r.json: with --runs 3") && e.contains("r-{run}.json"), "{e}");
     }
 
     #[test]
-    fn every_file_is_created_up_front() {
+    fn checking_creates_nothing_and_a_missing_directory_is_still_refused() {
         let tmp_dir = tempfile::tempdir().unwrap();
         let dir = tmp_dir.path();
         let o = outputs(&format!("{}/r-{{run}}.json", dir.display()));
-        o.check(2).unwrap();
-        for f in ["r-1.json", "r-2.json", "r-all.json"] {
-            assert!(dir.join(f).exists(), "{f}");
+        o.check(2, &[]).unwrap();
+        assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0, "check created a file");
+        let bad = outputs("/nonexistent-dir/r.json").check(1, &[]).unwrap_err();
+        assert_eq!(bad.exit_code(), 2);
+        assert_eq!(bad.chain(), "--json /nonexistent-dir/r.json: directory /nonexistent-dir does not exist");
+    }
+
+    #[test]
+    fn two_outputs_naming_one_file_after_expansion_are_refused_naming_both_flags() {
+        let tmp_dir = tempfile::tempdir().unwrap();
+        let dir = tmp_dir.path().display().to_string();
+        let json = format!("{dir}/r-{{run}}.json");
+        for (flag, other) in [
+            ("--html", format!("{dir}/r-{{run}}.json")),
+            ("--csv", format!("{dir}/./r-{{run}}.json")),
+            ("--percentiles", format!("{dir}/r-{{run}}.json")),
+            ("--hlog", format!("{dir}/r-{{run}}.json")),
+        ] {
+            let mut o = outputs(&json);
+            *match flag {
+                "--html" => &mut o.html,
+                "--csv" => &mut o.csv,
+                "--percentiles" => &mut o.percentiles,
+                _ => &mut o.hlog,
+            } = Some(other);
+            let e = o.check(2, &[]).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.starts_with("--json ") && msg.contains(&format!(" and {flag} ")), "{msg}");
+            assert!(msg.contains("name the same file"), "{msg}");
+            assert_eq!(e.exit_code(), 2);
         }
-        let bad = outputs("/nonexistent-dir/r.json").check(1).unwrap_err();
-        assert!(bad.chain().starts_with("/nonexistent-dir/r.json: "), "{bad}");
+        // {config_hash} expands before paths are compared.
+        let mut o = outputs(&format!("{dir}/{{config_hash}}.json"));
+        o.html = Some(format!("{dir}/0badf00d.json"));
+        assert!(o.check(1, &[]).unwrap_err().to_string().contains(" and --html "));
+    }
+
+    #[test]
+    fn an_output_naming_an_input_is_refused_naming_both_flags() {
+        let tmp_dir = tempfile::tempdir().unwrap();
+        let feed = tmp_dir.path().join("orders.csv");
+        std::fs::write(&feed, "symbol,side,qty,price,ord_type,tif\n").unwrap();
+        let o = outputs(&feed.display().to_string());
+        let e = o.check(1, &[Named { flag: "--orders", path: &feed }]).unwrap_err().to_string();
+        assert!(e.starts_with("--json ") && e.contains(" and --orders ") && e.contains("destroy the input"), "{e}");
+        assert_eq!(std::fs::read_to_string(&feed).unwrap(), "symbol,side,qty,price,ord_type,tif\n");
     }
 
     #[test]

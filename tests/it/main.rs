@@ -5,6 +5,7 @@ mod compat;
 mod doctor;
 mod fake;
 mod faults;
+mod files;
 mod flow;
 mod golden;
 mod html;

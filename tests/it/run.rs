@@ -211,6 +211,35 @@ fn sigint_stops_the_run_gracefully_and_writes_the_result() {
 }
 
 #[test]
+fn sigterm_twice_in_quick_succession_still_stops_gracefully_with_whole_files() {
+    // `timeout 3 fixblast run …` signals the process and then its group: two SIGTERMs at once.
+    let tmp_dir = tmp("sigterm2");
+    let dir = tmp_dir.path();
+    let (json, hlog) = (dir.join("r.json"), dir.join("r.hlog"));
+    let child = bin()
+        .args(["run", "--duration", "5s", "--warmup", "0s", "--poll", "yield", "--rate", "1000"])
+        .args(["--json", json.to_str().unwrap(), "--hlog", hlog.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let pid = child.id().to_string();
+    for _ in 0..2 {
+        assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(!err.contains("exiting at once"), "{err}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["status"]["interrupted"], true);
+    assert!(v["orders"]["acked"].as_u64().unwrap() > 0);
+    assert!(std::fs::read_to_string(&hlog).unwrap().starts_with("#[Logged with fixblast"));
+}
+
+#[test]
 fn auto_falls_back_to_syscall_in_one_line_when_the_probe_fails() {
     let tmp_dir = tmp("fallback");
     let dir = tmp_dir.path();

@@ -18,7 +18,7 @@ use crate::engine::worker::Report;
 use crate::host::HostInfo;
 use crate::metrics::{Histograms, LatencyKind};
 use crate::report::aggregate::{Aggregate, IntervalRow};
-use crate::report::hlog::HlogWriter;
+use crate::report::hlog::HlogFile;
 use crate::report::json::RunResult;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use live::Live;
@@ -33,7 +33,7 @@ pub(super) struct Reporter<'a> {
     agg: Aggregate,
     live: Live,
     /// The interval log, while it can be written.
-    hlog: Option<(PathBuf, HlogWriter)>,
+    hlog: Option<(PathBuf, HlogFile)>,
     /// The open-loop profile, for each interval's target rate; none in closed loop.
     profile: Option<Profile>,
     /// When orders started (ns since the run's epoch).
@@ -60,7 +60,7 @@ impl<'a> Reporter<'a> {
         self.live = Live::new(self.cfg, target);
         self.hlog = hlog.and_then(|p| {
             let t0 = (self.shared.epoch_utc_ns + start + self.cfg.timing.warmup_ns) as f64 / 1e9;
-            HlogWriter::create(&p, t0)
+            HlogFile::create(&p, t0)
                 .inspect_err(|e| eprintln!("warning: --hlog {}: {e}; no interval log", p.display()))
                 .ok()
                 .map(|w| (p, w))
@@ -136,7 +136,7 @@ impl<'a> Reporter<'a> {
         {
             let hists = LatencyKind::ROUND_TRIPS.map(|k| (k.name(), &row.hists[k]));
             if let Err(e) = w.interval(start_s, length_s, &hists) {
-                eprintln!("warning: --hlog {}: {e}; the interval log stops here", p.display());
+                eprintln!("warning: --hlog {}: {e}; no interval log is written", p.display());
                 self.hlog = None;
             }
         }
@@ -158,7 +158,7 @@ impl<'a> Reporter<'a> {
         if let Some((p, w)) = self.hlog
             && let Err(e) = w.finish()
         {
-            eprintln!("warning: --hlog {}: {e}", p.display());
+            eprintln!("warning: --hlog {}: {e}; no interval log is written", p.display());
         }
         let mut r = result::build_result(self.cfg, self.shared, &self.agg, host, target, started, interrupted);
         r.sla = crate::report::sla::evaluate(&self.cfg.sla, &r);
