@@ -112,7 +112,11 @@ fn gateway_that_drops_the_connection_is_reported_with_what_was_measured(backend:
     let out = run(&args(backend, &["--target", &target, "--rate", "1000"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 3);
-    assert!(r.status.failure.as_ref().unwrap().contains("closed the connection"), "{:?}", r.status);
+    assert!(
+        r.status.failure.as_ref().unwrap().contains("the connection was lost: the gateway closed it"),
+        "{:?}",
+        r.status
+    );
     assert!(r.orders.acked >= 250 && r.orders.acked <= 300, "acked {}", r.orders.acked);
     assert!(r.errors.by_kind["disconnected"] >= 1);
 }
@@ -123,10 +127,12 @@ fn rejected_orders_are_counted_not_recorded_as_latency(backend: &[&str]) {
     let out = run(&args(backend, &["--target", &target, "--rate", "500"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 0);
-    assert_eq!(r.orders.sent, 500);
-    assert_eq!(r.orders.rejected, 500);
+    // Every order due was sent or counted as not sent (a loaded host may fall behind).
+    assert_eq!(r.orders.sent + r.orders.not_sent, 500);
+    assert!(r.orders.sent > 0);
+    assert_eq!(r.orders.rejected, r.orders.sent);
     assert_eq!(r.latency_ns.ack().count, 0);
-    assert_eq!(r.errors.by_kind["rejected"], 500);
+    assert_eq!(r.errors.by_kind["rejected"], r.orders.sent);
 }
 
 #[test]
