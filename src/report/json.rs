@@ -136,8 +136,10 @@ pub struct Status {
     /// Sessions lost during the run (the run went on with the others), and why.
     #[serde(default)]
     pub sessions_lost: Vec<String>,
-    /// UTC Unix seconds when orders started.
-    pub started_at_unix_s: f64,
+    /// UTC Unix seconds when orders started; null when they never did (the run could not
+    /// connect or log on). Files from before may hold 0 for that.
+    #[serde(default)]
+    pub started_at_unix_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

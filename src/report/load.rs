@@ -174,7 +174,7 @@ pub(crate) mod tests {
                 interrupted: false,
                 failure: None,
                 sessions_lost: vec![],
-                started_at_unix_s: 1.7e9,
+                started_at_unix_s: Some(1.7e9),
             },
             config: Config {
                 target: "127.0.0.1:9878".into(),

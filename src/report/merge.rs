@@ -227,7 +227,7 @@ impl Sums {
 fn merge_status(results: &[(String, RunResult)]) -> Status {
     let failures: Vec<String> =
         results.iter().filter_map(|(n, r)| r.status.failure.as_ref().map(|f| format!("{n}: {f}"))).collect();
-    let starts = results.iter().map(|(_, r)| r.status.started_at_unix_s).filter(|&s| s > 0.0);
+    let starts = results.iter().filter_map(|(_, r)| r.status.started_at_unix_s).filter(|&s| s > 0.0);
     Status {
         completed: results.iter().all(|(_, r)| r.status.completed),
         interrupted: results.iter().any(|(_, r)| r.status.interrupted),
@@ -237,7 +237,7 @@ fn merge_status(results: &[(String, RunResult)]) -> Status {
             .flat_map(|(n, r)| r.status.sessions_lost.iter().map(move |s| format!("{n}: {s}")))
             .collect(),
         // 0 means "never started" in a run's result; keep it only when no input started.
-        started_at_unix_s: starts.reduce(f64::min).unwrap_or(0.0),
+        started_at_unix_s: starts.reduce(f64::min),
     }
 }
 
@@ -313,7 +313,7 @@ mod tests {
         rs.into_iter()
             .enumerate()
             .map(|(i, mut r)| {
-                r.status.started_at_unix_s += i as f64;
+                r.status.started_at_unix_s = r.status.started_at_unix_s.map(|s| s + i as f64);
                 (format!("r{i}.json"), r)
             })
             .collect()

@@ -36,7 +36,7 @@ fn processes_started_together_merge_into_one_result() {
     }
     let parts: Vec<RunResult> = files.iter().map(|f| load(f)).collect();
     // --start-at: the three started their orders within a few milliseconds of each other.
-    let starts: Vec<f64> = parts.iter().map(|r| r.status.started_at_unix_s).collect();
+    let starts: Vec<f64> = parts.iter().map(|r| r.status.started_at_unix_s.expect("orders started")).collect();
     let spread = starts.iter().cloned().fold(f64::MIN, f64::max) - starts.iter().cloned().fold(f64::MAX, f64::min);
     assert!(spread < 0.05, "{starts:?}");
 

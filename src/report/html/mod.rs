@@ -133,7 +133,7 @@ pub fn render_html(r: &RunResult) -> String {
         esc(&c.target),
         esc(&r.tool.name),
         esc(&r.tool.version),
-        tables::utc(r.status.started_at_unix_s),
+        tables::utc(r.status.started_at_unix_s.unwrap_or(0.0)),
         esc(&tables::load(r)),
         c.sessions,
         c.threads,

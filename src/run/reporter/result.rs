@@ -81,7 +81,7 @@ pub(super) fn build_result(
             interrupted,
             failure,
             sessions_lost: shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-            started_at_unix_s: started.map_or(0.0, |s| (shared.epoch_utc_ns + s) as f64 / 1e9),
+            started_at_unix_s: started.map(|s| (shared.epoch_utc_ns + s) as f64 / 1e9),
         },
         config: Config {
             target: target.to_string(),
