@@ -2,6 +2,7 @@
 //! combination is checked here, before a connection is made, and errors name the flag, the
 //! value and what is allowed.
 
+use super::checks::{check_preset_peak, check_spans, start_at_utc_ns};
 use super::outputs::{Outputs, config_hash};
 use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg};
 use crate::engine::mix::Mix;
@@ -16,7 +17,6 @@ use crate::fix::template::TemplateSpec;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use crate::transport::{FEW_CONNS, Transport, TransportConfig};
-use crate::units::StartAt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -182,6 +182,7 @@ impl RunConfig {
         if a.timeout.is_zero() {
             return usage("--timeout 0: orders need time to be answered, e.g. --timeout 1s");
         }
+        check_spans(a)?;
         let duration_s = a.duration.as_secs_f64();
         let load = if a.closed_loop {
             Load::Closed { window: a.window }
@@ -191,7 +192,10 @@ impl RunConfig {
                     if !(a.multiplier > 0.0 && a.multiplier.is_finite()) {
                         return usage(format!("--multiplier {}: must be more than 0", a.multiplier));
                     }
-                    let spec = preset(spec, a.base_rate, a.multiplier, duration_s).unwrap_or_else(|| spec.clone());
+                    let spec = match preset(spec, a.base_rate, a.multiplier, duration_s) {
+                        Some(expanded) => check_preset_peak(a.base_rate, a.multiplier).map(|()| expanded)?,
+                        None => spec.clone(),
+                    };
                     Profile::parse(&spec, duration_s, |path| {
                         std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
                     })?
@@ -298,20 +302,7 @@ impl RunConfig {
         }
         let now_utc_s =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        let start_at_utc_ns = match a.start_at {
-            None => None,
-            Some(StartAt::In(d)) => Some(((now_utc_s + d.as_secs_f64()) * 1e9) as u64),
-            Some(StartAt::Unix(t)) if t < now_utc_s => {
-                return usage(format!(
-                    "--start-at {t}: that is {:.1}s in the past (now is {now_utc_s:.1}); give a later time or +DURATION",
-                    now_utc_s - t
-                ));
-            }
-            Some(StartAt::Unix(t)) if t > now_utc_s + 86_400.0 => {
-                return usage(format!("--start-at {t}: more than a day ahead (now is {now_utc_s:.1})"));
-            }
-            Some(StartAt::Unix(t)) => Some((t * 1e9) as u64),
-        };
+        let start_at_utc_ns = start_at_utc_ns(a.start_at, now_utc_s)?;
         if a.runs > 1 && start_at_utc_ns.is_some() {
             return usage("--start-at starts one run; it cannot be combined with --runs");
         }

@@ -1,0 +1,71 @@
+//! Bounds `fixblast run` holds its values to, each one what the code behind the value can
+//! handle: lengths of time the schedule counts in exactly. Each refusal names the flag and
+//! the value and says the bound (exit 2), before a connection is made.
+
+use crate::cli::RunArgs;
+use crate::engine::{MAX_SPAN, MAX_SPAN_TEXT};
+use crate::error::{Error, usage};
+use crate::metrics::MAX_NS;
+use crate::units::{MAX_RATE, StartAt, show_duration};
+use std::time::Duration;
+
+/// The longest `--timeout`: a reply later than 60 s is past the histograms' range
+/// (`metrics::MAX_NS`) and counts as `out_of_range`, never as a latency, so a longer wait
+/// measures nothing more.
+pub const MAX_TIMEOUT: Duration = Duration::from_nanos(MAX_NS);
+
+/// The furthest ahead `--start-at` may be, as Unix seconds or as an offset (`+5s`).
+pub const MAX_START_AHEAD: Duration = Duration::from_secs(86_400);
+
+/// Holds `--duration`, `--warmup` and `--interval` to [`MAX_SPAN`] and `--timeout` to
+/// [`MAX_TIMEOUT`]: together with `--start-at`, every time of the run stays where the
+/// schedule counts nanoseconds exactly, and no sum of them overflows.
+pub(super) fn check_spans(a: &RunArgs) -> Result<(), Error> {
+    let timeout_text = "60s (a reply later than that is out of the histograms' range)";
+    for (flag, value, max, max_text) in [
+        ("--duration", a.duration, MAX_SPAN, MAX_SPAN_TEXT),
+        ("--warmup", a.warmup, MAX_SPAN, MAX_SPAN_TEXT),
+        ("--interval", a.interval, MAX_SPAN, MAX_SPAN_TEXT),
+        ("--timeout", a.timeout, MAX_TIMEOUT, timeout_text),
+    ] {
+        if value > max {
+            return usage(format!("{flag} {}: at most {max_text}", show_duration(value)));
+        }
+    }
+    Ok(())
+}
+
+/// The peak of a `--profile` preset, `--base-rate` × `--multiplier`, held to [`MAX_RATE`]
+/// like every other rate.
+pub(super) fn check_preset_peak(base: f64, mult: f64) -> Result<(), Error> {
+    if base * mult > MAX_RATE {
+        return usage(format!(
+            "--multiplier {mult}: the peak, --base-rate {base} x {mult} = {} orders/s, is more than {} (one per \
+             nanosecond)",
+            base * mult,
+            MAX_RATE as u64
+        ));
+    }
+    Ok(())
+}
+
+/// `--start-at` as UTC ns since the Unix epoch: not in the past, at most
+/// [`MAX_START_AHEAD`] ahead of `now_utc_s`, whether given as a time or as an offset.
+pub(super) fn start_at_utc_ns(start: Option<StartAt>, now_utc_s: f64) -> Result<Option<u64>, Error> {
+    let ahead = MAX_START_AHEAD.as_secs_f64();
+    match start {
+        None => Ok(None),
+        Some(StartAt::In(d)) if d > MAX_START_AHEAD => {
+            usage(format!("--start-at +{}: more than a day ahead; give at most +24h", show_duration(d)))
+        }
+        Some(StartAt::In(d)) => Ok(Some(((now_utc_s + d.as_secs_f64()) * 1e9) as u64)),
+        Some(StartAt::Unix(t)) if t < now_utc_s => usage(format!(
+            "--start-at {t}: that is {:.1}s in the past (now is {now_utc_s:.1}); give a later time or +DURATION",
+            now_utc_s - t
+        )),
+        Some(StartAt::Unix(t)) if t > now_utc_s + ahead => {
+            usage(format!("--start-at {t}: more than a day ahead (now is {now_utc_s:.1})"))
+        }
+        Some(StartAt::Unix(t)) => Ok(Some((t * 1e9) as u64)),
+    }
+}

@@ -1,0 +1,84 @@
+//! Bad input never loses a result: values past what the code behind them handles (rates,
+//! lengths of time) exit 2 before a connection is made, naming the flag, the value and the
+//! bound, instead of hanging or wrapping.
+
+use super::{bin, run};
+use clap::Parser;
+use fixblast::cli::{Cli, Command};
+use fixblast::run::RunConfig;
+
+/// `fixblast run ARGS` validated into a config, without running it.
+fn config(args: &[&str]) -> Result<RunConfig, fixblast::error::Error> {
+    let argv = ["fixblast", "run"].iter().chain(args);
+    let cli = Cli::try_parse_from(argv).map_err(|e| fixblast::error::Error::Usage(e.to_string()))?;
+    let Command::Run(a) = cli.command else { unreachable!() };
+    RunConfig::from_args(&a)
+}
+
+/// Runs the binary with `argv`, expecting exit 2 and `needle` in stderr.
+fn exits_2_saying(argv: &[&str], needle: &str) {
+    let out = bin().args(argv).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{argv:?}: {err}");
+    assert!(err.contains(needle), "{argv:?}: wanted {needle:?} in: {err}");
+}
+
+#[test]
+fn rates_past_one_per_nanosecond_exit_2_naming_the_flag() {
+    let too_fast = "at most 1000000000 orders/s (one per nanosecond)";
+    for (argv, needle) in [
+        (&["run", "--rate", "1e19"][..], format!("'--rate <ORDERS_PER_S>': \"1e19\": {too_fast}")),
+        (&["run", "--rate", "1001m"], format!("\"1001m\": {too_fast}")),
+        (
+            &["run", "--profile", "normal", "--base-rate", "2e9"],
+            format!("'--base-rate <ORDERS_PER_S>': \"2e9\": {too_fast}"),
+        ),
+        (&["run", "--profile", "ramp-up", "--multiplier", "1e6"], "--multiplier 1000000: the peak".into()),
+        (&["run", "--profile", "step:1k/1s,2e9/1s"], format!("--profile \"step:1k/1s,2e9/1s\": \"2e9\": {too_fast}")),
+    ] {
+        exits_2_saying(argv, &needle);
+    }
+}
+
+/// The top rate is one the schedule handles: the run ends on time and every order due is
+/// accounted for, sent or not. Above it, the send loop counted orders one by one for ever
+/// and ignored the first Ctrl-C.
+#[test]
+fn the_highest_rate_ends_on_time_and_accounts_for_every_order() {
+    let t0 = std::time::Instant::now();
+    let argv = "--rate 1e9 --duration 300ms --warmup 100ms --timeout 100ms --poll yield --quiet --backend syscall";
+    let out = run(&argv.split(' ').collect::<Vec<_>>()).unwrap();
+    assert!(t0.elapsed() < std::time::Duration::from_secs(15), "took {:?}", t0.elapsed());
+    let o = &out.result.orders;
+    assert_eq!(o.sent + o.not_sent, 300_000_000, "{o:?}");
+    assert_eq!(out.result.throughput.rate_achieved, Some(false));
+}
+
+#[test]
+fn lengths_of_time_past_their_bounds_exit_2_naming_the_flag() {
+    for (argv, needle) in [
+        (
+            &["run", "--duration", "99999999999999999s"][..],
+            "'--duration <DUR>': \"99999999999999999s\" is too long: its nanoseconds do not fit in 64 bits",
+        ),
+        (&["run", "--duration", "169h"], "--duration 169h: at most 7 days (168h)"),
+        (&["run", "--warmup", "200h"], "--warmup 200h: at most 7 days (168h)"),
+        (&["run", "--interval", "10081m"], "--interval 10081m: at most 7 days (168h)"),
+        (&["run", "--timeout", "61s"], "--timeout 61s: at most 60s"),
+        (&["run", "--start-at", "+1000h"], "--start-at +1000h: more than a day ahead"),
+        (&["run", "--start-at", "+99999999999999999s"], "'--start-at <WHEN>'"),
+        (&["run", "--profile", "ramp:1k..2k/169h"], "\"169h\": at most 7 days (168h)"),
+    ] {
+        exits_2_saying(argv, needle);
+    }
+}
+
+/// Each bound itself is allowed (checked without running for a week).
+#[test]
+fn the_bounds_themselves_are_accepted() {
+    let bounds = "--rate 1e9 --duration 168h --warmup 168h --interval 168h --timeout 60s --start-at +24h";
+    let c = config(&bounds.split(' ').collect::<Vec<_>>()).unwrap();
+    assert_eq!(c.timing.duration_ns, 7 * 86_400 * 1_000_000_000);
+    assert!(config(&["--profile", "ramp-up", "--base-rate", "500m", "--multiplier", "2"]).is_ok());
+    assert!(config(&["--profile", "ramp:1k..1e9/168h"]).is_ok());
+}
