@@ -1,10 +1,14 @@
 //! Bounds `fixblast run` holds its values to, each one what the code behind the value can
-//! handle: lengths of time the schedule counts in exactly. Each refusal names the flag and
-//! the value and says the bound (exit 2), before a connection is made.
+//! handle: lengths of time the schedule counts in exactly, and values a FIX field can carry.
+//! Each refusal names the flag and the value and says the
+//! bound (exit 2), before a connection is made.
 
 use crate::cli::RunArgs;
+use crate::engine::worker::MAX_SESSION_VALUE;
 use crate::engine::{MAX_SPAN, MAX_SPAN_TEXT};
 use crate::error::{Error, usage};
+use crate::fix::clordid;
+use crate::fix::value::check_value;
 use crate::metrics::MAX_NS;
 use crate::units::{MAX_RATE, StartAt, show_duration};
 use std::time::Duration;
@@ -68,4 +72,39 @@ pub(super) fn start_at_utc_ns(start: Option<StartAt>, now_utc_s: f64) -> Result<
         }
         Some(StartAt::Unix(t)) => Ok(Some((t * 1e9) as u64)),
     }
+}
+
+/// Checks a flag's value for the FIX field it goes into, with [`check_value`] (no SOH, not
+/// empty) and at most [`MAX_SESSION_VALUE`] bytes, so the Logon that carries it can be sent.
+/// The message shows the value, except a password's.
+pub(super) fn field_value(flag: &str, value: &str) -> Result<(), Error> {
+    check_value(value.as_bytes(), MAX_SESSION_VALUE).or_else(|e| match flag {
+        "--password" => usage(format!("{flag} (not shown): {e}")),
+        _ => usage(format!("{flag} {value:?}: {e}")),
+    })
+}
+
+/// Every flag value that goes into a FIX field: the CompIDs, the ClOrdID prefix, Username
+/// and Password. CompIDs are also printable ASCII without spaces or `|` (which shows SOH in
+/// fixblast's output), and the prefix follows [`clordid::check_prefix`].
+pub(super) fn check_field_values(a: &RunArgs) -> Result<(), Error> {
+    for (flag, id) in [("--sender-comp-id", &a.sender_comp_id), ("--target-comp-id", &a.target_comp_id)] {
+        field_value(flag, id)?;
+        if !id.bytes().all(|b| b.is_ascii_graphic() && b != b'|') {
+            return usage(format!("{flag} {id:?}: a CompID must be non-empty printable ASCII without spaces or '|'"));
+        }
+    }
+    if let Some(p) = &a.clordid_prefix {
+        // Its own rules first: they are narrower, and say what a prefix may hold.
+        if let Err(e) = clordid::check_prefix(p) {
+            return usage(format!("--clordid-prefix {p:?}: {e}"));
+        }
+        field_value("--clordid-prefix", p)?;
+    }
+    for (flag, value) in [("--username", &a.username), ("--password", &a.password)] {
+        if let Some(v) = value {
+            field_value(flag, v)?;
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! combination is checked here, before a connection is made, and errors name the flag, the
 //! value and what is allowed.
 
-use super::checks::{check_preset_peak, check_spans, start_at_utc_ns};
+use super::checks::{check_field_values, check_preset_peak, check_spans, start_at_utc_ns};
 use super::outputs::{Outputs, config_hash};
 use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg};
 use crate::engine::mix::Mix;
@@ -101,13 +101,6 @@ fn preset(name: &str, base: f64, mult: f64, duration_s: f64) -> Option<String> {
         "ramp-down" => format!("ramp:{peak}..{base}/{}ms", (duration_s * 1000.0).max(1.0) as u64),
         _ => return None,
     })
-}
-
-fn comp_id_ok(flag: &str, id: &str) -> Result<(), Error> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic() && b != b'|') {
-        return usage(format!("{flag} {id:?}: a CompID must be non-empty printable ASCII without spaces or '|'"));
-    }
-    Ok(())
 }
 
 impl RunConfig {
@@ -234,13 +227,7 @@ impl RunConfig {
             (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
-        comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
-        comp_id_ok("--target-comp-id", &a.target_comp_id)?;
-        if let Some(p) = &a.clordid_prefix
-            && let Err(e) = clordid::check_prefix(p)
-        {
-            return usage(format!("--clordid-prefix {p:?}: {e}"));
-        }
+        check_field_values(a)?;
         let (target, target_text) = match &a.target {
             None => (None, String::new()),
             Some(t) => {

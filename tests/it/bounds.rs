@@ -1,8 +1,8 @@
 //! Bad input never loses a result: values past what the code behind them handles (rates,
-//! lengths of time) exit 2 before a connection is made, naming the flag, the value and the
-//! bound, instead of hanging or wrapping.
+//! lengths of time, FIX values) exit 2 before a connection is made, naming the flag, the
+//! value and the bound, instead of hanging, wrapping or corrupting a message.
 
-use super::{bin, run};
+use super::{QUICK, bin, run};
 use clap::Parser;
 use fixblast::cli::{Cli, Command};
 use fixblast::run::RunConfig;
@@ -81,4 +81,32 @@ fn the_bounds_themselves_are_accepted() {
     assert_eq!(c.timing.duration_ns, 7 * 86_400 * 1_000_000_000);
     assert!(config(&["--profile", "ramp-up", "--base-rate", "500m", "--multiplier", "2"]).is_ok());
     assert!(config(&["--profile", "ramp:1k..1e9/168h"]).is_ok());
+}
+
+/// SOH in any value that goes into a FIX field would end the field there and corrupt the
+/// message: refused, naming the flag (a password is never shown).
+#[test]
+fn soh_in_a_value_for_a_fix_field_exits_2_naming_the_flag() {
+    let soh = "a\u{1}b";
+    let says = ": byte 1 is SOH (0x01), the FIX field delimiter";
+    for flag in ["--username", "--sender-comp-id", "--target-comp-id"] {
+        exits_2_saying(&["run", flag, soh], &format!("{flag} \"a\\u{{1}}b\"{says}"));
+    }
+    let out = bin().args(["run", "--password", "s3\u{1}cret"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--password (not shown): byte 2 is SOH") && !err.contains("cret"), "{err}");
+    exits_2_saying(&["run", "--clordid-prefix", soh], "--clordid-prefix \"a\\u{1}b\"");
+    exits_2_saying(&["run", "--username", ""], "--username \"\": empty value; FIX does not allow empty fields");
+    let long = "u".repeat(129);
+    exits_2_saying(&["run", "--password", &long], "--password (not shown): 129 bytes, more than 128");
+}
+
+/// `=` is part of a value (a field splits at its first `=`): a Logon whose Username and
+/// Password hold some logs on and the run completes.
+#[test]
+fn an_equals_sign_in_username_and_password_logs_on() {
+    let out = run(&[QUICK, &["--rate", "200", "--username", "u=1", "--password", "p=w=d"]].concat()).unwrap();
+    assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+    assert!(out.result.orders.acked > 0, "{:?}", out.result.orders);
 }

@@ -389,4 +389,39 @@ mod tests {
         let text = format!("{HEAD}11={{clordid}}\n21=1\n55=X\n54=1\n60={{transact_time}}\n38=100\n40=1\n");
         assert!(TemplateSpec::parse(&text, "t.fix").is_ok());
     }
+
+    /// An order's own fields are held to a feed's limits in a template too: longer, the feed
+    /// of the template's one order would cut them (it stores a length in a byte).
+    #[test]
+    fn symbol_qty_and_price_are_held_to_the_feeds_limits() {
+        let long = |t: u32, v: &str| {
+            let line = DEFAULT.lines().position(|l| l.starts_with(&format!("{t}="))).unwrap();
+            let text: Vec<String> = DEFAULT
+                .lines()
+                .enumerate()
+                .map(|(i, l)| if i == line { format!("{t}={v}") } else { l.to_string() })
+                .collect();
+            TemplateSpec::parse(&text.join("\n"), "t.fix")
+        };
+        let symbol = "S".repeat(64);
+        let (qty, price) = ("1".repeat(20), format!("1.{}", "5".repeat(18)));
+        let s = long(55, &symbol).unwrap();
+        let feed = crate::fix::feed::OrderFeed::from_template(&s.fields);
+        let part = feed.order(0).bytes;
+        assert!(part.starts_with(format!("55={symbol}\x01").as_bytes()), "{}", crate::fix::printable(part));
+        assert!(long(38, &qty).is_ok() && long(44, &price).is_ok());
+        let e = long(55, &"S".repeat(65)).unwrap_err();
+        assert_eq!((e.line, e.tag), (19, Some(55)));
+        assert!(e.message.starts_with("65 bytes, more than 64; an order's Symbol (55) is at most 64"), "{e}");
+        assert!(long(38, &format!("{qty}1")).unwrap_err().message.starts_with("21 bytes, more than 20"));
+        assert!(long(44, &format!("{price}1")).unwrap_err().message.starts_with("21 bytes, more than 20"));
+    }
+
+    #[test]
+    fn a_value_with_soh_is_refused_where_it_is() {
+        assert_eq!(
+            err(&format!("{HEAD}58=a\x01b\n")),
+            "t.fix:6: tag 58: byte 1 is SOH (0x01), the FIX field delimiter: it would end the field there"
+        );
+    }
 }
