@@ -12,6 +12,7 @@ use crate::report::files::{Files, result_json, write_whole};
 use crate::report::json::RunResult;
 use crate::report::load::load_result;
 use crate::run::BackendKind;
+use crate::transport::SEND_BUF;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use std::net::ToSocketAddrs;
@@ -88,7 +89,11 @@ pub fn template_check(path: &Path) -> Result<String, Error> {
     };
     // A run draws its tag at random; the sample shows a fixed one.
     let stem = Stem::new(b"", 0x5_1f3c_0a2d);
-    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", stem.as_bytes(), feed.max_len());
+    let (sender, target) = (b"FIXBLAST", b"GATEWAY");
+    // What `run` holds it to with the default flags: one connection's send buffer.
+    let stem_len = stem.as_bytes().len();
+    spec.check_fits(sender.len(), target.len(), stem_len, feed.max_len(), SEND_BUF)?;
+    let mut t = OrderTemplate::new(&spec, sender, target, stem.as_bytes(), feed.max_len());
     let (mut id, mut orig) = ([0u8; clordid::LEN], [0u8; clordid::LEN]);
     ClOrdId { session: 0, slot: 1, counter: 2 }.write(&mut id);
     ClOrdId { session: 0, slot: 0, counter: 1 }.write(&mut orig);

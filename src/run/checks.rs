@@ -1,6 +1,6 @@
 //! Bounds `fixblast run` holds its values to, each one what the code behind the value can
-//! handle: lengths of time the schedule counts in exactly, and values a FIX field can carry.
-//! Each refusal names the flag and the value and says the
+//! handle: lengths of time the schedule counts in exactly, values a FIX field can carry, and
+//! templates a connection can send. Each refusal names the flag and the value and says the
 //! bound (exit 2), before a connection is made.
 
 use crate::cli::RunArgs;
@@ -8,6 +8,7 @@ use crate::engine::worker::MAX_SESSION_VALUE;
 use crate::engine::{MAX_SPAN, MAX_SPAN_TEXT};
 use crate::error::{Error, usage};
 use crate::fix::clordid;
+use crate::fix::template::TemplateSpec;
 use crate::fix::value::check_value;
 use crate::metrics::MAX_NS;
 use crate::units::{MAX_RATE, StartAt, show_duration};
@@ -105,6 +106,24 @@ pub(super) fn check_field_values(a: &RunArgs) -> Result<(), Error> {
         if let Some(v) = value {
             field_value(flag, v)?;
         }
+    }
+    Ok(())
+}
+
+/// Holds every template of the run to what one connection can send
+/// ([`TemplateSpec::check_fits`], as `template check` does), for the longest session
+/// name, the ClOrdID stem and the longest order of the feed.
+pub(super) fn check_templates<'a>(
+    templates: impl IntoIterator<Item = &'a TemplateSpec>,
+    a: &RunArgs,
+    max_part: usize,
+    room: usize,
+) -> Result<(), Error> {
+    // Session k of N is named SENDER_COMP_IDk: the last has the most digits.
+    let sender = a.sender_comp_id.len() + if a.sessions > 1 { a.sessions.to_string().len() } else { 0 };
+    let stem = a.clordid_prefix.as_ref().map_or(0, String::len) + clordid::TAG_LEN;
+    for t in templates {
+        t.check_fits(sender, a.target_comp_id.len(), stem, max_part, room)?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! combination is checked here, before a connection is made, and errors name the flag, the
 //! value and what is allowed.
 
-use super::checks::{check_field_values, check_preset_peak, check_spans, start_at_utc_ns};
+use super::checks::{check_field_values, check_preset_peak, check_spans, check_templates, start_at_utc_ns};
 use super::outputs::{Outputs, config_hash};
 use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg};
 use crate::engine::mix::Mix;
@@ -284,6 +284,8 @@ impl RunConfig {
             Some(p) => (OrderFeed::load(p)?, Some(p.display().to_string())),
             None => (OrderFeed::from_template(&template.fields), None),
         };
+        let templates = [Some(&template), cancel_template.as_ref(), replace_template.as_ref()];
+        check_templates(templates.into_iter().flatten(), a, feed.max_len(), ring.send)?;
         if a.runs == 0 || a.runs > 1000 {
             return usage(format!("--runs {}: must be 1 to 1000", a.runs));
         }

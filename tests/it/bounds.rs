@@ -1,8 +1,9 @@
 //! Bad input never loses a result: values past what the code behind them handles (rates,
-//! lengths of time, FIX values) exit 2 before a connection is made, naming the flag, the
-//! value and the bound, instead of hanging, wrapping or corrupting a message.
+//! lengths of time, FIX values, templates) exit 2 before a connection is made, naming the
+//! flag, the value and the bound, instead of hanging, wrapping, corrupting a message or
+//! sending nothing.
 
-use super::{QUICK, bin, run};
+use super::{QUICK, bin, run, tmp};
 use clap::Parser;
 use fixblast::cli::{Cli, Command};
 use fixblast::run::RunConfig;
@@ -109,4 +110,24 @@ fn an_equals_sign_in_username_and_password_logs_on() {
     let out = run(&[QUICK, &["--rate", "200", "--username", "u=1", "--password", "p=w=d"]].concat()).unwrap();
     assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
     assert!(out.result.orders.acked > 0, "{:?}", out.result.orders);
+}
+
+/// A template whose messages cannot fit in a connection's send buffer: `template check` and
+/// `run` refuse it alike (one check), naming the line, the tag and its size. Before, check
+/// passed it and run logged on, sent nothing and blamed itself for falling behind.
+#[test]
+fn a_template_too_long_to_send_exits_2_in_check_and_run_alike() {
+    let dir = tmp("bounds");
+    let shipped = std::fs::read_to_string("fix-templates/new-order-single.fix").unwrap();
+    for n in [70_000, 3_000_000] {
+        let path = dir.path().join(format!("text-{n}.fix"));
+        std::fs::write(&path, format!("{shipped}58={}\n", "x".repeat(n))).unwrap();
+        let path = path.to_str().unwrap();
+        let needle = format!("text-{n}.fix:29: tag 58: {n} bytes: a message of this template would be up to");
+        exits_2_saying(&["template", "check", path], &needle);
+        exits_2_saying(&["run", "--template", path], &needle);
+    }
+    let path = dir.path().join("symbol.fix");
+    std::fs::write(&path, shipped.replace("55=ACME", &format!("55={}", "S".repeat(300)))).unwrap();
+    exits_2_saying(&["template", "check", path.to_str().unwrap()], "symbol.fix:19: tag 55: 300 bytes, more than 64");
 }

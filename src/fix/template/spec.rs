@@ -355,7 +355,8 @@ impl TemplateSpec {
 }
 
 /// The longest value tag `t` may have in a template: an order's own fields are held to what
-/// an order feed allows (the feed stores them in 255 bytes).
+/// an order feed allows (the feed stores them in 255 bytes); the rest only to what fits in a
+/// message (see [`TemplateSpec::check_fits`]).
 fn longest_value(t: u32) -> usize {
     match t {
         tag::SYMBOL => MAX_SYMBOL,
