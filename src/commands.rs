@@ -34,6 +34,11 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
     }
+    // The gateway drops a connection once it has answered N orders: with 0 that is at once,
+    // before the client's Logon is even answered, so no order could ever be measured.
+    if a.disconnect_after == Some(0) {
+        return usage("--disconnect-after 0: would drop each connection before its logon; must be at least 1");
+    }
     if a.clordid_memory == 0 || a.clordid_memory > MAX_CLORDID_MEMORY {
         return usage(format!("--clordid-memory {}: must be 1 to {MAX_CLORDID_MEMORY}", a.clordid_memory));
     }

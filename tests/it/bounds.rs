@@ -1,7 +1,6 @@
 //! Bad input never loses a result: values past what the code behind them handles (rates,
 //! lengths of time, FIX values, templates) exit 2 before a connection is made, naming the
-//! flag, the value and the bound, instead of hanging, wrapping, corrupting a message or
-//! sending nothing.
+//! flag, the value and the bound, instead of hanging, wrapping or sending nothing.
 
 use super::{QUICK, bin, run, tmp};
 use clap::Parser;
@@ -38,6 +37,25 @@ fn rates_past_one_per_nanosecond_exit_2_naming_the_flag() {
         (&["run", "--profile", "step:1k/1s,2e9/1s"], format!("--profile \"step:1k/1s,2e9/1s\": \"2e9\": {too_fast}")),
     ] {
         exits_2_saying(argv, &needle);
+    }
+}
+
+/// A value that starts with `-` reaches the flag's own parser, which names the flag and
+/// says what is allowed, instead of clap taking it for an unknown flag.
+#[test]
+fn negative_values_reach_the_flags_parser_and_name_the_flag() {
+    for (argv, needle) in [
+        (&["run", "--rate", "-5"][..], "'--rate <ORDERS_PER_S>': \"-5\": must be positive"),
+        (&["run", "--rate", "-5k"], "'--rate <ORDERS_PER_S>': \"-5k\": must be positive"),
+        (&["run", "--logon-rate", "-1"], "'--logon-rate <PER_S>': \"-1\": must be positive"),
+        (&["run", "--duration", "-5s"], "'--duration <DUR>': \"-5s\" is not a duration"),
+        (&["run", "--sessions", "-1"], "'--sessions <N>'"),
+        (&["run", "--window", "-4"], "'--window <K>'"),
+        (&["run", "--max-error-rate", "-0.1"], "'--max-error-rate <R>'"),
+        (&["compare", "--fail-if-worse", "-5%", "a.json", "b.json"], "'--fail-if-worse <PCT>'"),
+        (&["gateway", "--disconnect-after", "-1"], "'--disconnect-after <N>'"),
+    ] {
+        exits_2_saying(argv, needle);
     }
 }
 
@@ -130,4 +148,12 @@ fn a_template_too_long_to_send_exits_2_in_check_and_run_alike() {
     let path = dir.path().join("symbol.fix");
     std::fs::write(&path, shipped.replace("55=ACME", &format!("55={}", "S".repeat(300)))).unwrap();
     exits_2_saying(&["template", "check", path.to_str().unwrap()], "symbol.fix:19: tag 55: 300 bytes, more than 64");
+}
+
+#[test]
+fn a_gateway_that_would_drop_every_connection_before_logon_exits_2() {
+    exits_2_saying(
+        &["gateway", "--disconnect-after", "0"],
+        "--disconnect-after 0: would drop each connection before its logon; must be at least 1",
+    );
 }
