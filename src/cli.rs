@@ -1,6 +1,10 @@
 //! Command-line definitions (clap) and help text. Values are parsed here raw, with the unit
 //! parsers of [`crate::units`]; `run::RunConfig::from_args` validates them into a
 //! config once. Only `main`, `commands` and `run` may import this module.
+//!
+//! Every flag that takes a number, a rate, a duration or a core list has
+//! `allow_hyphen_values`: `--rate -5` hands `-5` to the flag's parser, whose error names the
+//! flag and says what is allowed, instead of clap taking `-5` for an unknown flag.
 
 use crate::units::{StartAt, UnitError, parse_cores, parse_duration, parse_fraction, parse_rate, parse_start_at};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -56,7 +60,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// The cores `run --cores` will use (default: what run picks, the highest-numbered core).
-    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    #[arg(long, allow_hyphen_values = true, value_name = "LIST", value_parser = parse_core_list)]
     pub cores: Option<CoreList>,
     /// Machine-readable output: {exit_code, summary, checks: [{name, level, found, why, fix}]}.
     #[arg(long)]
@@ -97,13 +101,13 @@ pub struct CompareArgs {
     pub new: Vec<PathBuf>,
     /// Exit 1 when a latency percentile is worse by more than this (`5%` or `0.05`); with
     /// several runs a side, only when the verdict is also "worse".
-    #[arg(long, value_name = "PCT", value_parser = parse_fraction)]
+    #[arg(long, allow_hyphen_values = true, value_name = "PCT", value_parser = parse_fraction)]
     pub fail_if_worse: Option<f64>,
     /// Confidence of the bootstrap interval behind each verdict.
-    #[arg(long, default_value_t = 0.95, value_name = "P")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 0.95, value_name = "P")]
     pub confidence: f64,
     /// Seed of the bootstrap resampling (the verdict is reproducible).
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "N")]
     pub seed: u64,
     /// Also write the comparison as JSON.
     #[arg(long, value_name = "FILE")]
@@ -196,30 +200,37 @@ pub struct RunArgs {
     pub target: Option<String>,
 
     /// FIX sessions to open. With more than one, session k logs on as SENDER_COMP_IDk.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "N")]
     pub sessions: u32,
 
     /// Worker threads; sessions are spread over them round-robin.
-    #[arg(long, default_value_t = 1, value_name = "T")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "T")]
     pub threads: usize,
 
     /// Cores to pin worker threads to, one per thread: `2,3` or `4-7`. Default: the highest
     /// numbered cores.
-    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    #[arg(long, allow_hyphen_values = true, value_name = "LIST", value_parser = parse_core_list)]
     pub cores: Option<CoreList>,
 
     /// Cores for the built-in gateway. Default: a core the workers do not use, if any; with
     /// no core to spare the gateway yields instead of spinning.
-    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    #[arg(long, allow_hyphen_values = true, value_name = "LIST", value_parser = parse_core_list)]
     pub gateway_cores: Option<CoreList>,
 
     #[command(flatten)]
     pub transport: TransportArgs,
 
-    /// Open-loop rate over all sessions, orders/s: `2500`, `10k`, `1.5m`. Latency is measured
-    /// from each order's intended send time, so a stall is never hidden (no coordinated
-    /// omission). Default 10k unless --closed-loop.
-    #[arg(long, value_name = "ORDERS_PER_S", value_parser = parse_rate, conflicts_with = "closed_loop")]
+    /// Open-loop rate over all sessions, orders/s: `2500`, `10k`, `1.5m`, at most 1000m (one
+    /// per nanosecond; every rate is). Latency is measured from each order's intended send
+    /// time, so a stall is never hidden (no coordinated omission). Default 10k unless
+    /// --closed-loop.
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "ORDERS_PER_S",
+        value_parser = parse_rate,
+        conflicts_with = "closed_loop"
+    )]
     pub rate: Option<f64>,
 
     /// Open-loop load profile over all sessions (instead of --rate). Time counts from the end
@@ -236,11 +247,17 @@ pub struct RunArgs {
     pub profile: Option<String>,
 
     /// Base rate for --profile presets.
-    #[arg(long, default_value = "10k", value_name = "ORDERS_PER_S", value_parser = parse_rate)]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        default_value = "10k",
+        value_name = "ORDERS_PER_S",
+        value_parser = parse_rate
+    )]
     pub base_rate: f64,
 
     /// Multiplier for --profile presets (peak = base x multiplier).
-    #[arg(long, default_value_t = 2.0, value_name = "X")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 2.0, value_name = "X")]
     pub multiplier: f64,
 
     /// How open-loop orders are spaced: evenly, or as a seeded Poisson process.
@@ -248,12 +265,12 @@ pub struct RunArgs {
     pub arrival: ArrivalArg,
 
     /// Seed for --arrival poisson.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "N")]
     pub seed: u64,
 
     /// Stagger logons: session k sends Logon k/RATE seconds after the first. Orders start
     /// once every session is logged on. Default: all at once.
-    #[arg(long, value_name = "PER_S", value_parser = parse_rate)]
+    #[arg(long, allow_hyphen_values = true, value_name = "PER_S", value_parser = parse_rate)]
     pub logon_rate: Option<f64>,
 
     /// Fail the run (exit 3) as soon as one session is lost. Without it, a lost session is
@@ -262,7 +279,7 @@ pub struct RunArgs {
     pub fail_fast: bool,
 
     /// Stop after N measured orders (--duration still bounds the run).
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub count: Option<u64>,
 
     /// Closed loop: keep --window orders in flight per session, sending the next as soon as
@@ -271,28 +288,29 @@ pub struct RunArgs {
     pub closed_loop: bool,
 
     /// Orders in flight per session with --closed-loop.
-    #[arg(long, default_value_t = 1, value_name = "K", requires = "closed_loop")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "K", requires = "closed_loop")]
     pub window: u32,
 
-    /// How long to measure: `500ms`, `10s`, `2m`.
-    #[arg(long, default_value = "10s", value_name = "DUR", value_parser = parse_duration)]
+    /// How long to measure: `500ms`, `10s`, `2m`; at most 168h (7 days), like --warmup,
+    /// --interval and every length in --profile.
+    #[arg(long, allow_hyphen_values = true, default_value = "10s", value_name = "DUR", value_parser = parse_duration)]
     pub duration: Duration,
 
     /// Orders sent before measuring starts; their latencies are not recorded.
-    #[arg(long, default_value = "2s", value_name = "DUR", value_parser = parse_duration)]
+    #[arg(long, allow_hyphen_values = true, default_value = "2s", value_name = "DUR", value_parser = parse_duration)]
     pub warmup: Duration,
 
     /// Length of each row of the time series (live line, full-screen view, `intervals` in
     /// the result, --csv, --hlog). At least 10ms. The last row is shorter when --duration
     /// is not a whole number of intervals (or the run stops early); its rate is over its
     /// real length. Replies still arriving after sending stopped count in the last row.
-    #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
+    #[arg(long, allow_hyphen_values = true, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
     pub interval: Duration,
 
     /// An order with no ExecutionReport this long after it was sent is overdue: its reply,
     /// when it comes, counts as late and keeps its real latency. Orders still unanswered
-    /// this long after sending stopped count as timed out.
-    #[arg(long, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
+    /// this long after sending stopped count as timed out. At most 60s, the histograms' range.
+    #[arg(long, allow_hyphen_values = true, default_value = "1s", value_name = "DUR", value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// NewOrderSingle template. Default: the built-in copy of fix-templates/new-order-single.fix.
@@ -324,7 +342,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub replace_template: Option<PathBuf>,
 
-    /// SenderCompID (49) of the first session.
+    /// SenderCompID (49) of the first session. This and every other value that goes into a
+    /// FIX field (--target-comp-id, --clordid-prefix, --username, --password): 1 to 128
+    /// bytes, no SOH.
     #[arg(long, default_value = "FIXBLAST", value_name = "ID")]
     pub sender_comp_id: String,
 
@@ -333,7 +353,7 @@ pub struct RunArgs {
     pub target_comp_id: String,
 
     /// HeartBtInt (108) in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 30, value_name = "SECS")]
     pub heartbeat: u32,
 
     /// Send ResetSeqNumFlag (141=Y) on Logon: both sides start at MsgSeqNum 1.
@@ -377,7 +397,7 @@ pub struct RunArgs {
 
     /// Abort (exit 3, results still written) when errors exceed this fraction of the orders
     /// sent in any interval: `0.05` or `5%`.
-    #[arg(long, value_name = "R", value_parser = parse_fraction)]
+    #[arg(long, allow_hyphen_values = true, value_name = "R", value_parser = parse_fraction)]
     pub max_error_rate: Option<f64>,
 
     /// Write the result as JSON (schema in README.md). Every output path may hold
@@ -409,12 +429,13 @@ pub struct RunArgs {
     /// Repeat the run N times (one host says little alone). Each run is reported and writes
     /// its own files (put `{run}` in the paths); then the runs combined (`{run}` = all), with
     /// the run-to-run variation of each percentile.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "N")]
     pub runs: u32,
 
     /// Start sending at this time, to start several processes or hosts together: Unix
-    /// seconds (`1767225600`, fractions allowed) or an offset (`+5s`). Sessions log on first.
-    #[arg(long, value_name = "WHEN", value_parser = parse_start_at)]
+    /// seconds (`1767225600`, fractions allowed) or an offset (`+5s`), at most a day ahead.
+    /// Sessions log on first.
+    #[arg(long, allow_hyphen_values = true, value_name = "WHEN", value_parser = parse_start_at)]
     pub start_at: Option<StartAt>,
 
     /// Print only the final summary, no live lines.
@@ -423,7 +444,7 @@ pub struct RunArgs {
 
     /// Hold /dev/cpu_dma_latency at this many microseconds for the run (0: no deep C-states
     /// while fixblast runs). Needs root or write access to the device.
-    #[arg(long, value_name = "US")]
+    #[arg(long, allow_hyphen_values = true, value_name = "US")]
     pub cpu_dma_latency: Option<u32>,
 
     /// Full-screen live view on stderr instead of the live line: target and achieved rate,
@@ -440,11 +461,11 @@ pub struct GatewayArgs {
     pub listen: String,
 
     /// Threads; connections are spread over them.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1)]
     pub threads: usize,
 
     /// Cores to pin the threads to.
-    #[arg(long, value_name = "LIST", value_parser = parse_core_list)]
+    #[arg(long, allow_hyphen_values = true, value_name = "LIST", value_parser = parse_core_list)]
     pub cores: Option<CoreList>,
 
     #[command(flatten)]
@@ -455,11 +476,11 @@ pub struct GatewayArgs {
     pub fill: bool,
 
     /// Reject this fraction of orders (ExecType 8), e.g. 0.01.
-    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 0.0, value_name = "R")]
     pub reject_ratio: f64,
 
-    /// Drop each connection after it has sent N orders.
-    #[arg(long, value_name = "N")]
+    /// Drop each connection after it has sent N orders (at least 1).
+    #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub disconnect_after: Option<u64>,
 
     /// Reject an order, cancel or replace whose ClOrdID (11) was seen before, on any
@@ -471,7 +492,13 @@ pub struct GatewayArgs {
 
     /// How many ClOrdIDs --reject-duplicate-clordid remembers (the oldest is forgotten
     /// first): 1 to 16777216, about 24 to 40 bytes each, allocated at start-up.
-    #[arg(long, value_name = "N", default_value_t = 1_000_000, requires = "reject_duplicate_clordid")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "N",
+        default_value_t = 1_000_000,
+        requires = "reject_duplicate_clordid"
+    )]
     pub clordid_memory: usize,
 }
 
@@ -492,12 +519,12 @@ pub struct TransportArgs {
 
     /// io_uring SQPOLL: a kernel thread pinned to CORE submits for each thread, so sending
     /// needs no syscall. It spins on that core: give it one that nothing else uses.
-    #[arg(long, value_name = "CORE")]
+    #[arg(long, allow_hyphen_values = true, value_name = "CORE")]
     pub uring_sqpoll: Option<u32>,
 
     /// io_uring NAPI busy polling for USECS per wait (real NICs with NAPI; Linux 6.9+;
     /// no effect on loopback). Recorded in the result.
-    #[arg(long, value_name = "USECS")]
+    #[arg(long, allow_hyphen_values = true, value_name = "USECS")]
     pub uring_napi: Option<u32>,
 }
 

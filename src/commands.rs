@@ -14,6 +14,7 @@ use crate::report::load::load_result;
 use crate::report::merge::same_run;
 use crate::report::paths::{Named, check_files, refuse_repeats, same_file};
 use crate::run::BackendKind;
+use crate::transport::SEND_BUF;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use std::net::ToSocketAddrs;
@@ -34,6 +35,11 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     }
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
+    }
+    // The gateway drops a connection once it has answered N orders: with 0 that is at once,
+    // before the client's Logon is even answered, so no order could ever be measured.
+    if a.disconnect_after == Some(0) {
+        return usage("--disconnect-after 0: would drop each connection before its logon; must be at least 1");
     }
     if a.clordid_memory == 0 || a.clordid_memory > MAX_CLORDID_MEMORY {
         return usage(format!("--clordid-memory {}: must be 1 to {MAX_CLORDID_MEMORY}", a.clordid_memory));
@@ -90,7 +96,11 @@ pub fn template_check(path: &Path) -> Result<String, Error> {
     };
     // A run draws its tag at random; the sample shows a fixed one.
     let stem = Stem::new(b"", 0x5_1f3c_0a2d);
-    let mut t = OrderTemplate::new(&spec, b"FIXBLAST", b"GATEWAY", stem.as_bytes(), feed.max_len());
+    let (sender, target) = (b"FIXBLAST", b"GATEWAY");
+    // What `run` holds it to with the default flags: one connection's send buffer.
+    let stem_len = stem.as_bytes().len();
+    spec.check_fits(sender.len(), target.len(), stem_len, feed.max_len(), SEND_BUF)?;
+    let mut t = OrderTemplate::new(&spec, sender, target, stem.as_bytes(), feed.max_len());
     let (mut id, mut orig) = ([0u8; clordid::LEN], [0u8; clordid::LEN]);
     ClOrdId { session: 0, slot: 1, counter: 2 }.write(&mut id);
     ClOrdId { session: 0, slot: 0, counter: 1 }.write(&mut orig);

@@ -18,8 +18,14 @@ pub enum UnitError {
     NoUnit(String),
     #[error("{value:?}: unknown unit {unit:?}; use ns, us, ms, s, m or h")]
     UnknownUnit { value: String, unit: String },
+    #[error("{0:?} is too long: its nanoseconds do not fit in 64 bits (about 584 years)")]
+    DurationOverflow(String),
     #[error("{0:?} is not a rate; use orders per second like 2500, 10k or 1.5m")]
     NotARate(String),
+    #[error("{0:?}: must be positive (orders per second, like 2500 or 10k)")]
+    RateNotPositive(String),
+    #[error("{0:?}: at most {max} orders/s (one per nanosecond)", max = MAX_RATE as u64)]
+    RateTooHigh(String),
     #[error("{0:?} is not a fraction between 0 and 1 (or a percentage like 5%)")]
     NotAFraction(String),
     #[error("{0:?} is not a start time; use Unix seconds (1767225600) or an offset (+5s)")]
@@ -32,7 +38,16 @@ pub enum UnitError {
     NoCore(String),
 }
 
-/// Parses `500ms`, `10s`, `2m`, `250us`, `100ns`, `1h`, `1.5s`.
+/// The highest rate a flag, spec or file may ask for: one order per nanosecond, the
+/// resolution of the schedule, whose due times are whole nanoseconds in a `u64`. Faster would
+/// put several orders on one nanosecond, and counting them one by one was what hung the
+/// send loop past `--duration` (`1e19` orders/s). At this rate the orders of the longest run
+/// (7 days: 6.05e14) and their due times stay below 2^53, where an f64 counts each exactly
+/// (see `engine::schedule`).
+pub const MAX_RATE: f64 = 1e9;
+
+/// Parses `500ms`, `10s`, `2m`, `250us`, `100ns`, `1h`, `1.5s`. A value whose nanoseconds do
+/// not fit in a `u64` is refused, never clamped or wrapped into another length.
 ///
 /// ```
 /// use std::time::Duration;
@@ -53,10 +68,33 @@ pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
         "" => return Err(UnitError::NoUnit(s.into())),
         _ => return Err(UnitError::UnknownUnit { value: s.into(), unit: unit.into() }),
     };
-    Ok(Duration::from_nanos((v * ns_per).round() as u64))
+    let ns = (v * ns_per).round();
+    // 2^64 (infinity too): an f64 at or above it does not fit; `as u64` would saturate.
+    if ns >= 18_446_744_073_709_551_616.0 {
+        return Err(UnitError::DurationOverflow(s.into()));
+    }
+    Ok(Duration::from_nanos(ns as u64))
 }
 
-/// Parses `2500`, `10k`, `1.5m` (orders per second), which must be more than 0.
+/// Writes a duration back the way [`parse_duration`] reads it, in the largest unit that
+/// holds it whole (`200h`, `90s`, `1500ms`), for messages that show a flag's value.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(fixblast::units::show_duration(Duration::from_secs(720_000)), "200h");
+/// ```
+pub fn show_duration(d: Duration) -> String {
+    let ns = d.as_nanos();
+    let units =
+        [(3_600_000_000_000, "h"), (60_000_000_000, "m"), (1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")];
+    match units.iter().find(|(per, _)| ns > 0 && ns.is_multiple_of(*per)) {
+        Some((per, unit)) => format!("{}{unit}", ns / per),
+        None => format!("{ns}ns"),
+    }
+}
+
+/// Parses `2500`, `10k`, `1.5m` (orders per second), which must be more than 0 and at most
+/// [`MAX_RATE`].
 ///
 /// ```
 /// assert_eq!(fixblast::units::parse_rate("10k"), Ok(10_000.0));
@@ -69,8 +107,11 @@ pub fn parse_rate(s: &str) -> Result<f64, UnitError> {
         _ => (t, 1.0),
     };
     match num.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * mult),
-        _ => Err(UnitError::NotARate(s.into())),
+        Ok(v) if !v.is_finite() => Err(UnitError::NotARate(s.into())),
+        Ok(v) if v <= 0.0 => Err(UnitError::RateNotPositive(s.into())),
+        Ok(v) if v * mult > MAX_RATE => Err(UnitError::RateTooHigh(s.into())),
+        Ok(v) => Ok(v * mult),
+        Err(_) => Err(UnitError::NotARate(s.into())),
     }
 }
 
@@ -152,6 +193,33 @@ mod tests {
     }
 
     #[test]
+    fn shown_durations_read_back_the_same() {
+        for (ns, shown) in [
+            (720_000_000_000_000u64, "200h"),
+            (90_000_000_000, "90s"),
+            (1_500_000_000, "1500ms"),
+            (7, "7ns"),
+            (0, "0ns"),
+        ] {
+            let d = Duration::from_nanos(ns);
+            assert_eq!(show_duration(d), shown);
+            assert_eq!(parse_duration(shown), Ok(d));
+        }
+    }
+
+    /// Nanoseconds past u64 are refused, not wrapped into a shorter run; the largest that
+    /// fits still parses.
+    #[test]
+    fn durations_whose_nanoseconds_overflow_are_refused() {
+        let huge = format!("1{}s", "0".repeat(400));
+        for s in ["99999999999999999s", "18446744074s", "6000000h", &huge] {
+            assert_eq!(parse_duration(s), Err(UnitError::DurationOverflow(s.into())), "{s}");
+        }
+        let fits = parse_duration("18446744073s").unwrap();
+        assert!(fits.abs_diff(Duration::from_secs(18_446_744_073)) < Duration::from_micros(1), "{fits:?}");
+    }
+
+    #[test]
     fn rates() {
         assert_eq!(parse_rate("2500"), Ok(2500.0));
         assert_eq!(parse_rate("10k"), Ok(10_000.0));
@@ -159,6 +227,20 @@ mod tests {
         assert!(parse_rate("0").is_err());
         assert!(parse_rate("-5").is_err());
         assert!(parse_rate("lots").is_err());
+    }
+
+    /// One order per nanosecond is the most; above it (whatever the suffix) is refused.
+    #[test]
+    fn rates_are_bounded_by_one_per_nanosecond() {
+        assert_eq!(parse_rate("1e9"), Ok(MAX_RATE));
+        assert_eq!(parse_rate("1000m"), Ok(MAX_RATE));
+        for s in ["1e19", "1000000001", "1001m", "1e7k", "1e300"] {
+            assert_eq!(parse_rate(s), Err(UnitError::RateTooHigh(s.into())), "{s}");
+        }
+        for s in ["-5", "-5k", "0", "-0"] {
+            assert_eq!(parse_rate(s), Err(UnitError::RateNotPositive(s.into())), "{s}");
+        }
+        assert_eq!(parse_rate("inf"), Err(UnitError::NotARate("inf".into())));
     }
 
     #[test]
@@ -197,7 +279,13 @@ mod tests {
             ),
             (parse_duration("10").unwrap_err(), r#""10" has no unit; use ns, us, ms, s, m or h (e.g. 10s)"#),
             (parse_duration("10x").unwrap_err(), r#""10x": unknown unit "x"; use ns, us, ms, s, m or h"#),
-            (parse_rate("0").unwrap_err(), r#""0" is not a rate; use orders per second like 2500, 10k or 1.5m"#),
+            (parse_rate("x").unwrap_err(), r#""x" is not a rate; use orders per second like 2500, 10k or 1.5m"#),
+            (parse_rate("-5").unwrap_err(), r#""-5": must be positive (orders per second, like 2500 or 10k)"#),
+            (parse_rate("1e19").unwrap_err(), r#""1e19": at most 1000000000 orders/s (one per nanosecond)"#),
+            (
+                parse_duration("99999999999999999s").unwrap_err(),
+                r#""99999999999999999s" is too long: its nanoseconds do not fit in 64 bits (about 584 years)"#,
+            ),
             (parse_fraction("x").unwrap_err(), r#""x" is not a fraction between 0 and 1 (or a percentage like 5%)"#),
             (
                 parse_start_at("x").unwrap_err(),

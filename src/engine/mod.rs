@@ -21,6 +21,18 @@ use quanta::Clock;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The longest stretch of time a run may ask for: `--duration`, `--warmup`, `--interval`, and
+/// each length and time in a `--profile`. A week is far longer than a latency measurement
+/// needs, and short enough that every time of a run in nanoseconds from its epoch (up to a
+/// day to `--start-at`, the warm-up, the measurement and the drain) stays below 2^53 (104
+/// days), up to which an f64 holds each nanosecond exactly: the schedule computes due times
+/// in f64 (see [`schedule`]).
+pub const MAX_SPAN: Duration = Duration::from_secs(7 * 86_400);
+
+/// How [`MAX_SPAN`] reads in messages.
+pub const MAX_SPAN_TEXT: &str = "7 days (168h)";
 
 /// How a worker spends a loop iteration that found nothing to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

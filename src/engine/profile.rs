@@ -46,8 +46,10 @@ pub enum Profile {
     Table(Vec<(f64, f64)>),
 }
 
+use super::{MAX_SPAN, MAX_SPAN_TEXT};
 use crate::csv_lines::{Lines, field};
 use crate::random::Random;
+use crate::units::MAX_RATE;
 pub use crate::units::SpecError;
 
 impl Profile {
@@ -138,10 +140,11 @@ impl Profile {
             out
         };
         let rate = |at: usize, s: &str| crate::units::parse_rate(s).map_err(|e| err(at, e.to_string()));
-        let dur = |at: usize, s: &str| {
-            crate::units::parse_duration(s).map(|d| d.as_secs_f64()).map_err(|e| err(at, e.to_string())).and_then(|d| {
-                if d > 0.0 { Ok(d) } else { Err(err(at, format!("{s:?}: a duration must be more than 0"))) }
-            })
+        let dur = |at: usize, s: &str| match crate::units::parse_duration(s) {
+            Err(e) => Err(err(at, e.to_string())),
+            Ok(d) if d.is_zero() => Err(err(at, format!("{s:?}: a duration must be more than 0"))),
+            Ok(d) if d > MAX_SPAN => Err(err(at, format!("{s:?}: at most {MAX_SPAN_TEXT}"))),
+            Ok(d) => Ok(d.as_secs_f64()),
         };
         let split2 = |at: usize, s: &str, sep: &str, what: &str| -> Result<(String, String, usize), SpecError> {
             s.split_once(sep)
@@ -202,6 +205,9 @@ impl Profile {
                 let (lo, hi) = (num(ps[1].0, &lo)?, num(hi_at, &hi)?);
                 if lo > hi {
                     return Err(err(ps[1].0, "LOW is above HIGH".into()));
+                }
+                if b * hi > MAX_RATE {
+                    return Err(err(hi_at, format!("BASE x HIGH is {} orders/s; {}", b * hi, too_fast())));
                 }
                 let period_s = dur(period_at, &period)?;
                 let seed_at = ps[2].0 + 5;
@@ -269,12 +275,23 @@ fn table(text: &str, name: &str) -> Result<Vec<(f64, f64)>, String> {
         if t < 0.0 || r < 0.0 || rows.last().is_some_and(|p| p.0 >= t) {
             return Err(format!("{name}:{line}: times must rise and rates be 0 or more"));
         }
+        if t > MAX_SPAN.as_secs_f64() {
+            return Err(format!("{name}:{line}: time {t} s: at most {MAX_SPAN_TEXT}"));
+        }
+        if r > MAX_RATE {
+            return Err(format!("{name}:{line}: rate {r}: {}", too_fast()));
+        }
         rows.push((t, r));
     }
     if rows.is_empty() {
         return Err(format!("{name}: no t_s,rate rows"));
     }
     Ok(rows)
+}
+
+/// What a rate above [`MAX_RATE`] is told, as `parse_rate` says it.
+fn too_fast() -> String {
+    format!("at most {} orders/s (one per nanosecond)", MAX_RATE as u64)
 }
 
 /// A reproducible random walk of multiples in `[lo, hi]`, starting at 1 (clamped).
@@ -361,6 +378,44 @@ mod tests {
         assert!(bad.message.contains("r.csv:2"), "{bad}");
         let backwards = Profile::parse("file:r.csv", 60.0, |_| Ok("5,1\n1,1\n".into())).unwrap_err();
         assert!(backwards.message.contains("times must rise"), "{backwards}");
+    }
+
+    /// Every rate and every length a spec can name is bounded like `--rate` and `--duration`:
+    /// one order per nanosecond, 7 days.
+    #[test]
+    fn rates_and_lengths_are_bounded_everywhere_in_a_spec() {
+        let too_fast = "at most 1000000000 orders/s (one per nanosecond)";
+        for (spec, at) in [
+            ("constant:1e19", 9),
+            ("ramp:1k..2e9/10s", 9),
+            ("step:1k/10s,1001m/10s", 12),
+            ("spike:2k,1e10/2s@10s", 9),
+            ("burst:1e12,2k/1s/10s", 6),
+        ] {
+            let e = e(spec);
+            assert_eq!((e.at, e.message.contains(too_fast)), (at, true), "{spec}: {e}");
+        }
+        let v = e("volatile:600m,0.5..2/1s,seed=1");
+        assert_eq!(v.at, 19, "{v}");
+        assert!(v.message.contains("BASE x HIGH is 1200000000 orders/s") && v.message.contains(too_fast), "{v}");
+        assert!(Profile::parse("volatile:500m,0.5..2/1s,seed=1", 60.0, |_| Err("no files".into())).is_ok());
+        for (spec, at) in [
+            ("ramp:1k..2k/169h", 12),
+            ("step:1k/10s,2k/99999999999999999s", 15),
+            ("spike:2k,40k/2s@200h", 16),
+            ("burst:2k,20k/1s/1000h", 16),
+            ("volatile:5k,0.5..2/200h,seed=1", 19),
+        ] {
+            let e = e(spec);
+            assert_eq!(e.at, at, "{spec}: {e}");
+            assert!(e.message.contains("at most 7 days (168h)") || e.message.contains("too long"), "{spec}: {e}");
+        }
+        assert!(Profile::parse("ramp:1k..1e9/168h", 60.0, |_| Err("no files".into())).is_ok());
+        let table = |text: &'static str| Profile::parse("file:r.csv", 60.0, move |_| Ok(text.into()));
+        let fast = table("0,1000\n5,2e9\n").unwrap_err();
+        assert_eq!(fast.message, format!("r.csv:2: rate 2000000000: {too_fast}"));
+        let late = table("0,1000\n700000,1000\n").unwrap_err();
+        assert_eq!(late.message, "r.csv:2: time 700000 s: at most 7 days (168h)");
     }
 
     #[test]

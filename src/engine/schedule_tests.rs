@@ -473,3 +473,30 @@ fn the_segments_used_here_start_at_0() {
         assert_eq!(segment(&c.profile, 0, 0.0).start_s, 0.0, "{}", c.name);
     }
 }
+
+/// The flags' bounds hold here: one order per nanosecond (`units::MAX_RATE`) over the
+/// longest run (`engine::MAX_SPAN`), a day (`--start-at`) and the longest warm-up into the
+/// epoch. Due times are one nanosecond apart to the end, and the orders left are counted
+/// exactly, in a few steps. Far above the bound (`--rate 1e19`), `remaining_before` started
+/// from a count saturated at u64::MAX and stepped down one order at a time: the hang.
+#[test]
+fn the_highest_rate_over_the_longest_run_is_counted_exactly() {
+    use crate::engine::MAX_SPAN;
+    use crate::units::MAX_RATE;
+    let span = MAX_SPAN.as_nanos() as u64;
+    let zero = 86_400_000_000_000 + span;
+    let end = zero + span;
+    let s = Schedule::new(zero, MAX_RATE, 0.0);
+    assert_eq!((s.at(0), s.at(1), s.at(span - 1), s.at(span)), (zero, zero + 1, end - 1, end));
+    assert_eq!(s.remaining_before(end), span);
+    // A worker's share, shifted by a phase, as with several threads.
+    let third = Schedule::new(zero, MAX_RATE / 3.0, 0.5);
+    assert_eq!(third.remaining_before(end), span / 3);
+    // The varying path: a stage at a thousandth of the rate, then the bound to the end.
+    let p = Profile::Step(vec![(MAX_RATE / 1000.0, 1.0), (MAX_RATE, MAX_SPAN.as_secs_f64() - 1.0)]);
+    for arrival in [Arrival::Uniform, Arrival::Poisson { seed: 7 }] {
+        let v = Schedule::with_profile(zero, zero, &p, 1.0, 0.0, arrival);
+        let want = 1_000_000 + (span - 1_000_000_000);
+        assert!(v.remaining_before(end).abs_diff(want) <= 1, "{arrival:?}: {}", v.remaining_before(end));
+    }
+}

@@ -28,15 +28,14 @@
 //! empty (the field is left out, which FIX reads as day).
 
 use super::checksum::checksum;
-use super::fields::{Field, Part, Value};
+use super::fields::{Field, MAX_NUMBER, MAX_SYMBOL, Part, Value};
+use super::value::check_value;
 use super::{SOH, tag};
 use crate::csv_lines::{Lines, column_of, field};
 use std::fmt;
 use std::hash::BuildHasher;
 
 const COLUMNS: [&str; 6] = ["symbol", "side", "qty", "price", "ord_type", "tif"];
-const MAX_SYMBOL: usize = 64;
-const MAX_NUMBER: usize = 20;
 
 /// A feed row that cannot be used: file, line, column (both 1-based) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,8 +342,8 @@ fn parse_row(record: &csv::ByteRecord) -> Result<Fields<'_>, (usize, String)> {
     if symbol.is_empty() {
         return bad(0, "empty; every order needs a Symbol".into());
     }
-    if symbol.len() > MAX_SYMBOL {
-        return bad(0, format!("{} bytes, more than {MAX_SYMBOL}", symbol.len()));
+    if let Err(e) = check_value(symbol, MAX_SYMBOL) {
+        return bad(0, e.to_string());
     }
     if let Some(c) = symbol.iter().find(|&&c| !(0x21..0x7f).contains(&c) || c == b'|' || c == b'"') {
         return bad(0, format!("{} contains byte 0x{c:02x}; printable ASCII only, no quotes", show(symbol)));
@@ -494,6 +493,16 @@ mod tests {
             err("symbol,side,qty,price,ord_type,tif\n# none\n"),
             "f.csv: has no orders; expected CSV rows of symbol,side,qty,price,ord_type,tif"
         );
+    }
+
+    /// A feed value goes through the same check as every other FIX value.
+    #[test]
+    fn a_symbol_with_soh_is_refused_naming_the_byte() {
+        assert_eq!(
+            err("A\x01B,1,100,1,2,0\n"),
+            "f.csv:1:1: symbol: byte 1 is SOH (0x01), the FIX field delimiter: it would end the field there"
+        );
+        assert_eq!(err(&format!("{},1,100,1,2,0\n", "S".repeat(65))), "f.csv:1:1: symbol: 65 bytes, more than 64");
     }
 
     #[test]

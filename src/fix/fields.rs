@@ -15,6 +15,12 @@ pub const FEED_TAGS: [u32; 6] = [tag::SYMBOL, tag::SIDE, tag::ORDER_QTY, tag::OR
 /// How many of [`FEED_TAGS`] an OrderCancelRequest (35=F) carries: Symbol, Side, OrderQty.
 pub const CANCEL_FIELDS: usize = 3;
 
+/// The longest Symbol (55) an order may carry, from a feed row or a template.
+pub const MAX_SYMBOL: usize = 64;
+/// The longest OrderQty (38) or Price (44), from a feed row or a template. With these, an
+/// order's own fields fit in the 255 bytes the feed stores each in (a `u8` length).
+pub const MAX_NUMBER: usize = 20;
+
 /// What a field's value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placeholder {

@@ -19,6 +19,7 @@ pub mod parse;
 pub mod session;
 pub mod template;
 pub mod time;
+pub mod value;
 
 /// The FIX field delimiter.
 pub const SOH: u8 = 0x01;

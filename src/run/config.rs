@@ -2,6 +2,7 @@
 //! combination is checked here, before a connection is made, and errors name the flag, the
 //! value and what is allowed.
 
+use super::checks::{check_field_values, check_preset_peak, check_spans, check_templates, start_at_utc_ns};
 use super::outputs::{Outputs, config_hash};
 use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg};
 use crate::engine::mix::Mix;
@@ -17,7 +18,6 @@ use crate::report::paths::Named;
 use crate::transport::syscall::SyscallTransport;
 use crate::transport::uring::UringTransport;
 use crate::transport::{FEW_CONNS, Transport, TransportConfig};
-use crate::units::StartAt;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -104,13 +104,6 @@ fn preset(name: &str, base: f64, mult: f64, duration_s: f64) -> Option<String> {
     })
 }
 
-fn comp_id_ok(flag: &str, id: &str) -> Result<(), Error> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_graphic() && b != b'|') {
-        return usage(format!("{flag} {id:?}: a CompID must be non-empty printable ASCII without spaces or '|'"));
-    }
-    Ok(())
-}
-
 impl RunConfig {
     /// Checks every option and combination; errors name the flag, the value and what is
     /// allowed.
@@ -183,6 +176,7 @@ impl RunConfig {
         if a.timeout.is_zero() {
             return usage("--timeout 0: orders need time to be answered, e.g. --timeout 1s");
         }
+        check_spans(a)?;
         let duration_s = a.duration.as_secs_f64();
         let load = if a.closed_loop {
             Load::Closed { window: a.window }
@@ -192,7 +186,10 @@ impl RunConfig {
                     if !(a.multiplier > 0.0 && a.multiplier.is_finite()) {
                         return usage(format!("--multiplier {}: must be more than 0", a.multiplier));
                     }
-                    let spec = preset(spec, a.base_rate, a.multiplier, duration_s).unwrap_or_else(|| spec.clone());
+                    let spec = match preset(spec, a.base_rate, a.multiplier, duration_s) {
+                        Some(expanded) => check_preset_peak(a.base_rate, a.multiplier).map(|()| expanded)?,
+                        None => spec.clone(),
+                    };
                     Profile::parse(&spec, duration_s, |path| {
                         std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
                     })?
@@ -231,13 +228,7 @@ impl RunConfig {
             (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
-        comp_id_ok("--sender-comp-id", &a.sender_comp_id)?;
-        comp_id_ok("--target-comp-id", &a.target_comp_id)?;
-        if let Some(p) = &a.clordid_prefix
-            && let Err(e) = clordid::check_prefix(p)
-        {
-            return usage(format!("--clordid-prefix {p:?}: {e}"));
-        }
+        check_field_values(a)?;
         let (target, target_text) = match &a.target {
             None => (None, String::new()),
             Some(t) => {
@@ -294,25 +285,14 @@ impl RunConfig {
             Some(p) => (OrderFeed::load(p)?, Some(p.display().to_string())),
             None => (OrderFeed::from_template(&template.fields), None),
         };
+        let templates = [Some(&template), cancel_template.as_ref(), replace_template.as_ref()];
+        check_templates(templates.into_iter().flatten(), a, feed.max_len(), ring.send)?;
         if a.runs == 0 || a.runs > 1000 {
             return usage(format!("--runs {}: must be 1 to 1000", a.runs));
         }
         let now_utc_s =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        let start_at_utc_ns = match a.start_at {
-            None => None,
-            Some(StartAt::In(d)) => Some(((now_utc_s + d.as_secs_f64()) * 1e9) as u64),
-            Some(StartAt::Unix(t)) if t < now_utc_s => {
-                return usage(format!(
-                    "--start-at {t}: that is {:.1}s in the past (now is {now_utc_s:.1}); give a later time or +DURATION",
-                    now_utc_s - t
-                ));
-            }
-            Some(StartAt::Unix(t)) if t > now_utc_s + 86_400.0 => {
-                return usage(format!("--start-at {t}: more than a day ahead (now is {now_utc_s:.1})"));
-            }
-            Some(StartAt::Unix(t)) => Some((t * 1e9) as u64),
-        };
+        let start_at_utc_ns = start_at_utc_ns(a.start_at, now_utc_s)?;
         if a.runs > 1 && start_at_utc_ns.is_some() {
             return usage("--start-at starts one run; it cannot be combined with --runs");
         }

@@ -3,6 +3,7 @@
 //! waits for them to log on; then the reporter (`run/reporter/`) takes over until they are done, and the
 //! result files are written (by [`crate::report::files`]).
 
+mod checks;
 mod config;
 pub mod outputs;
 mod reporter;

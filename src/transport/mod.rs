@@ -69,10 +69,15 @@ pub enum UringRecv {
     Poll,
 }
 
+/// Each connection's out-buffer: it takes a message whole or not at all, so it is also the
+/// longest message a connection can ever send. Order templates are held to it, in `run` and
+/// in `template check` alike.
+pub const SEND_BUF: usize = 64 * 1024;
+
 impl TransportConfig {
     pub fn for_conns(max_conns: usize) -> Self {
         TransportConfig {
-            send: 64 * 1024,
+            send: SEND_BUF,
             recv: 64 * 1024,
             recv_max: 1 << 20,
             max_conns: max_conns.max(1),

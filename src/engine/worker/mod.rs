@@ -44,8 +44,15 @@ pub enum Report {
     },
 }
 
-/// Session messages are small; this is room for the largest one.
+/// Session messages are small; this is room for the largest one: a Logon with the longest
+/// CompIDs, Username and Password `run` allows (a test checks).
 const SCRATCH: usize = 1024;
+
+/// The longest value a flag may put in a session's own messages: SenderCompID (before the
+/// session number `--sessions` adds), TargetCompID, Username and Password. A Logon with all
+/// four this long fits in `SCRATCH` with room to spare. One that did not fit would never be
+/// sent, and the worker would wait for it, deaf to Ctrl-C.
+pub const MAX_SESSION_VALUE: usize = 128;
 
 struct Sess {
     conn: ConnId,
@@ -331,3 +338,26 @@ impl<T: Transport> Worker<T> {
 #[cfg(test)]
 #[path = "edge_tests.rs"]
 mod edge_tests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::session::SessionConfig;
+
+    /// The longest Logon the flags allow (4 digits of session number, the longest
+    /// HeartBtInt, 141=Y) fits in the scratch buffer session messages are built in.
+    #[test]
+    fn the_longest_logon_the_flags_allow_fits_the_scratch_buffer() {
+        let long = vec![b'v'; MAX_SESSION_VALUE];
+        let sender = [long.as_slice(), b"4096"].concat();
+        let mut cfg = SessionConfig::initiator(&sender, &long, u32::MAX);
+        cfg.reset_seq = true;
+        cfg.username = Some(long.clone());
+        cfg.password = Some(long.clone());
+        let mut session = Session::new(cfg, 1_767_225_600_000_000_000);
+        let mut scratch = [0u8; SCRATCH];
+        // Too long, the encoder would have refused it (Overflow).
+        let n = session.poll_transmit(1_767_225_600_000_000_000, &mut scratch).unwrap().unwrap();
+        assert!(crate::fix::printable(&scratch[..n]).contains("|35=A|"));
+    }
+}

@@ -140,6 +140,7 @@ impl OrderTemplate {
         // longest order part and `10=NNN|`.
         let seq_end = head.len() + 7 + mid.len() + 10;
         let mut buf = vec![0u8; seq_end + tail_len + max_part + 7].into_boxed_slice();
+        debug_assert_eq!(buf.len(), spec.max_message_len(sender.len(), target.len(), stem.len(), max_part));
         buf[seq_end..seq_end + tail_len].copy_from_slice(&tail);
         let mut t = OrderTemplate {
             buf,
@@ -311,6 +312,72 @@ impl OrderTemplate {
     }
 }
 
+impl TemplateSpec {
+    /// The longest message this template makes for a session whose CompIDs are `sender` and
+    /// `target` bytes long, whose ClOrdIDs follow a stem of `stem` bytes, and whose orders'
+    /// own fields are up to `max_part` bytes: the room [`OrderTemplate::new`] makes (a
+    /// MsgSeqNum of 10 digits, a BodyLength of 7), computed without making it.
+    pub fn max_message_len(&self, sender: usize, target: usize, stem: usize, max_part: usize) -> usize {
+        let field = |f: &Field| {
+            let value = match &f.value {
+                Value::Literal(v) => v.len(),
+                Value::Placeholder(Placeholder::SenderCompId) => sender,
+                Value::Placeholder(Placeholder::TargetCompId) => target,
+                // Its digits are counted below, with the header's.
+                Value::Placeholder(Placeholder::Seq) => 0,
+                Value::Placeholder(Placeholder::SendingTime | Placeholder::TransactTime) => TIMESTAMP_LEN,
+                Value::Placeholder(Placeholder::ClOrdId | Placeholder::OrigClOrdId) => stem + clordid::LEN,
+            };
+            decimal_width(f.tag as u64) + 1 + value + 1
+        };
+        let fields: usize = self.fields.iter().filter(|f| !FEED_TAGS.contains(&f.tag)).map(field).sum();
+        // `8=FIX.4.2|9=`, 7 BodyLength digits and their SOH, 10 MsgSeqNum digits, `10=NNN|`.
+        let framing = 2 + BEGIN_STRING.len() + 1 + 2 + 7 + 1 + 10 + 7;
+        framing + fields + max_part
+    }
+
+    /// Checks that every message of this template (for the session and orders described as
+    /// in [`max_message_len`](TemplateSpec::max_message_len)) fits in `room` bytes: a
+    /// connection's send buffer, which takes a message whole or not at all. A longer one
+    /// could never be sent: the run would log on, send nothing and blame itself for falling
+    /// behind. `template check` and `run` both ask this, so a template that passes one
+    /// passes the other. The error names the longest value, the one to shorten. Returns the
+    /// longest message's length.
+    pub fn check_fits(
+        &self,
+        sender: usize,
+        target: usize,
+        stem: usize,
+        max_part: usize,
+        room: usize,
+    ) -> Result<usize, TemplateError> {
+        let len = self.max_message_len(sender, target, stem, max_part);
+        if len <= room {
+            return Ok(len);
+        }
+        let literal = |f: &Field| match &f.value {
+            Value::Literal(v) => Some((f.line, f.tag, v.len())),
+            Value::Placeholder(_) => None,
+        };
+        // MsgType (35) is always a literal.
+        let (line, tag, n) = self.fields.iter().filter_map(literal).max_by_key(|l| l.2).unwrap_or((0, 35, 0));
+        let over = len - room;
+        let shorten = match n > over {
+            true => format!("; this value may be at most {} bytes", n - over),
+            false => String::new(),
+        };
+        Err(TemplateError {
+            file: self.file.clone(),
+            line,
+            tag: Some(tag),
+            message: format!(
+                "{n} bytes: a message of this template would be up to {len} bytes, more than the {room} of a \
+                 connection's send buffer, so none could be sent{shorten}"
+            ),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,5 +455,91 @@ mod tests {
     fn market_orders_need_no_price() {
         let text = format!("{HEAD}11={{clordid}}\n21=1\n55=X\n54=1\n60={{transact_time}}\n38=100\n40=1\n");
         assert!(TemplateSpec::parse(&text, "t.fix").is_ok());
+    }
+
+    /// The shipped order with a Text (58) of `n` bytes on line 29.
+    fn with_text(n: usize) -> TemplateSpec {
+        TemplateSpec::parse(&format!("{DEFAULT}58={}\n", "x".repeat(n)), "t.fix").unwrap()
+    }
+
+    /// What a session with these lengths lays out is what `max_message_len` says, and what
+    /// `encode` returns never passes it.
+    #[test]
+    fn the_longest_message_is_computed_without_building_it() {
+        let feed = crate::fix::feed::OrderFeed::from_template(&spec().fields);
+        for text in [DEFAULT, CANCEL, REPLACE] {
+            let s = TemplateSpec::parse(text, "t.fix").unwrap();
+            for (sender, target, stem) in
+                [(&b"S"[..], &b"T"[..], &b"1234567"[..]), (&[b'S'; 132], &[b'T'; 128], &[b'p'; 23])]
+            {
+                let mut t = OrderTemplate::new(&s, sender, target, stem, feed.max_len());
+                let len = s.max_message_len(sender.len(), target.len(), stem.len(), feed.max_len());
+                assert_eq!(t.max_len(), len, "{}", s.kind.name());
+                let id = [b'0'; clordid::LEN];
+                let sent = t.encode(u32::MAX, b"20240102-03:04:05.678", &id, &id, feed.order(0)).len();
+                assert!(sent <= len, "{sent} > {len}");
+            }
+        }
+    }
+
+    /// A template whose messages do not fit in a connection's send buffer is refused, naming
+    /// the line, the tag and its size, and how long it may be; one byte less fits.
+    #[test]
+    fn a_message_longer_than_the_send_buffer_is_refused_naming_the_field() {
+        let room = 65_536;
+        let fits = |n: usize| with_text(n).check_fits(8, 7, 7, 30, room);
+        // The longest Text that fits: the message without it is one byte shorter than with one.
+        let just = room - (fits(1).unwrap() - 1);
+        assert_eq!(fits(just), Ok(room));
+        let over = fits(just + 1).unwrap_err();
+        assert_eq!((over.line, over.tag), (29, Some(58)), "{over}");
+        assert_eq!(
+            over.to_string(),
+            format!(
+                "t.fix:29: tag 58: {} bytes: a message of this template would be up to {} bytes, more than the \
+                 65536 of a connection's send buffer, so none could be sent; this value may be at most {just} bytes",
+                just + 1,
+                room + 1
+            )
+        );
+        for n in [70_000, 3_000_000, 20_000_000] {
+            let e = fits(n).unwrap_err();
+            assert!(e.to_string().starts_with(&format!("t.fix:29: tag 58: {n} bytes: ")), "{e}");
+        }
+    }
+
+    /// An order's own fields are held to a feed's limits in a template too: longer, the feed
+    /// of the template's one order would cut them (it stores a length in a byte).
+    #[test]
+    fn symbol_qty_and_price_are_held_to_the_feeds_limits() {
+        let long = |t: u32, v: &str| {
+            let line = DEFAULT.lines().position(|l| l.starts_with(&format!("{t}="))).unwrap();
+            let text: Vec<String> = DEFAULT
+                .lines()
+                .enumerate()
+                .map(|(i, l)| if i == line { format!("{t}={v}") } else { l.to_string() })
+                .collect();
+            TemplateSpec::parse(&text.join("\n"), "t.fix")
+        };
+        let symbol = "S".repeat(64);
+        let (qty, price) = ("1".repeat(20), format!("1.{}", "5".repeat(18)));
+        let s = long(55, &symbol).unwrap();
+        let feed = crate::fix::feed::OrderFeed::from_template(&s.fields);
+        let part = feed.order(0).bytes;
+        assert!(part.starts_with(format!("55={symbol}\x01").as_bytes()), "{}", crate::fix::printable(part));
+        assert!(long(38, &qty).is_ok() && long(44, &price).is_ok());
+        let e = long(55, &"S".repeat(65)).unwrap_err();
+        assert_eq!((e.line, e.tag), (19, Some(55)));
+        assert!(e.message.starts_with("65 bytes, more than 64; an order's Symbol (55) is at most 64"), "{e}");
+        assert!(long(38, &format!("{qty}1")).unwrap_err().message.starts_with("21 bytes, more than 20"));
+        assert!(long(44, &format!("{price}1")).unwrap_err().message.starts_with("21 bytes, more than 20"));
+    }
+
+    #[test]
+    fn a_value_with_soh_is_refused_where_it_is() {
+        assert_eq!(
+            err(&format!("{HEAD}58=a\x01b\n")),
+            "t.fix:6: tag 58: byte 1 is SOH (0x01), the FIX field delimiter: it would end the field there"
+        );
     }
 }

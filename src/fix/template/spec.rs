@@ -25,7 +25,8 @@
 
 use super::Vars;
 use crate::fix::encode::{Encoder, Overflow};
-use crate::fix::fields::{FEED_TAGS, Field, Placeholder, Value};
+use crate::fix::fields::{FEED_TAGS, Field, MAX_NUMBER, MAX_SYMBOL, Placeholder, Value};
+use crate::fix::value::{ValueError, check_value};
 use crate::fix::{SOH, tag};
 use std::fmt;
 
@@ -166,9 +167,7 @@ impl TemplateSpec {
                 Ok(n) if n > 0 && t.bytes().all(|b| b.is_ascii_digit()) => n,
                 _ => return Err(err(line, None, format!("{t:?} is not a tag number"))),
             };
-            if v.is_empty() {
-                return Err(err(line, Some(tag), "empty value; FIX does not allow empty fields".into()));
-            }
+            check_value(v.as_bytes(), longest_value(tag)).map_err(|e| err(line, Some(tag), value_error(e)))?;
             if let Some(c) = v.bytes().find(|&b| b == b'|' || b == SOH || !(0x20..0x7f).contains(&b)) {
                 return Err(err(
                     line,
@@ -352,6 +351,28 @@ impl TemplateSpec {
         }
         e.raw(vars.part);
         e.finish()
+    }
+}
+
+/// The longest value tag `t` may have in a template: an order's own fields are held to what
+/// an order feed allows (the feed stores them in 255 bytes); the rest only to what fits in a
+/// message (see [`TemplateSpec::check_fits`]).
+fn longest_value(t: u32) -> usize {
+    match t {
+        tag::SYMBOL => MAX_SYMBOL,
+        tag::ORDER_QTY | tag::PRICE => MAX_NUMBER,
+        _ => usize::MAX,
+    }
+}
+
+/// What a template line whose value fails [`check_value`] is told.
+fn value_error(e: ValueError) -> String {
+    match e {
+        ValueError::TooLong { .. } => format!(
+            "{e}; an order's Symbol (55) is at most {MAX_SYMBOL} bytes and its OrderQty (38) and Price (44) at \
+             most {MAX_NUMBER}, in a template as in an order feed"
+        ),
+        e => e.to_string(),
     }
 }
 
