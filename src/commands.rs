@@ -36,6 +36,10 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.threads == 0 {
         return usage("--threads 0: the gateway needs at least one thread");
     }
+    // As for `run`: a core that does not exist is a bad flag, not a warning at start-up.
+    if let Some(why) = a.cores.as_ref().and_then(|c| crate::host::cores_not_allowed("--cores", &c.0)) {
+        return usage(why);
+    }
     // The gateway drops a connection once it has answered N orders: with 0 that is at once,
     // before the client's Logon is even answered, so no order could ever be measured.
     if a.disconnect_after == Some(0) {

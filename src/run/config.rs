@@ -108,8 +108,7 @@ impl RunConfig {
     /// Checks every option and combination; errors name the flag, the value and what is
     /// allowed.
     pub fn from_args(a: &RunArgs) -> Result<RunConfig, Error> {
-        let available: Vec<usize> =
-            core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
+        let available = crate::host::allowed_cores();
         let available_text = || {
             let list: Vec<String> = available.iter().map(|c| c.to_string()).collect();
             list.join(",")
@@ -127,13 +126,8 @@ impl RunConfig {
             ));
         }
         for (flag, cores) in [("--cores", &a.cores), ("--gateway-cores", &a.gateway_cores)] {
-            if let Some(CoreList(cores)) = cores
-                && let Some(bad) = cores.iter().find(|c| !available.contains(c))
-            {
-                return usage(format!(
-                    "{flag}: core {bad} does not exist or is not allowed here; this process may use cores {}",
-                    available_text()
-                ));
+            if let Some(why) = cores.as_ref().and_then(|c| crate::host::cores_not_allowed(flag, &c.0)) {
+                return usage(why);
             }
         }
         let worker_cores = match &a.cores {
@@ -144,10 +138,28 @@ impl RunConfig {
                     a.threads
                 ));
             }
-            Some(CoreList(c)) => c[..a.threads].to_vec(),
+            Some(CoreList(c)) => {
+                if c.len() > a.threads {
+                    eprintln!(
+                        "warning: --cores lists {} cores for --threads {}; not used: {}",
+                        c.len(),
+                        a.threads,
+                        crate::host::format_cpu_list(&c[a.threads..])
+                    );
+                }
+                c[..a.threads].to_vec()
+            }
             // Default: the highest-numbered cores, away from core 0's housekeeping.
             None => available.iter().rev().take(a.threads).copied().collect(),
         };
+        if let Some(twice) =
+            worker_cores.iter().enumerate().find_map(|(i, c)| worker_cores[..i].contains(c).then_some(c))
+        {
+            return usage(format!(
+                "--cores: core {twice} is listed twice; each worker thread busy-polls and needs a core of its own \
+                 (leave --cores out to let fixblast choose)"
+            ));
+        }
         let gateway_cores = match &a.gateway_cores {
             Some(CoreList(c)) => c.clone(),
             None => available.iter().copied().filter(|c| !worker_cores.contains(c)).take(1).collect(),

@@ -159,12 +159,25 @@ fn bad_flags_exit_2_with_the_flag_named() {
         (vec!["run", "--rate", "fast"], "is not a rate"),
         (vec!["run", "--window", "4"], "--closed-loop"),
         (vec!["run", "--json", "/nonexistent-dir/r.json"], "/nonexistent-dir/r.json"),
+        (vec!["run", "--threads", "2", "--sessions", "2", "--cores", "0,0"], "--cores: core 0 is listed twice"),
+        (vec!["gateway", "--cores", "4096"], "--cores: core 4096 does not exist"),
     ] {
         let out = bin().args(&argv).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{argv:?}: {err}");
         assert!(err.contains(needle), "{argv:?}: {err}");
     }
+}
+
+#[test]
+fn cores_beyond_the_threads_are_named_as_unused() {
+    let out = bin()
+        .args(["run", "--cores", "0,1", "--duration", "200ms", "--warmup", "0s", "--poll", "yield", "--quiet"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning: --cores lists 2 cores for --threads 1; not used: 1"), "{err}");
 }
 
 #[test]
