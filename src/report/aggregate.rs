@@ -128,7 +128,10 @@ impl Aggregate {
     /// the last one completed, up to `last`, in which no worker reported anything (it was
     /// stalled past the end), so the series has a row for every interval measured.
     pub fn close(&mut self, last: i64) -> Vec<IntervalRow> {
-        let mut done = Vec::new();
+        // Rows a worker still held open (the reporter stopped waiting for it) keep the data
+        // the others reported for them.
+        self.latest.fill(i64::MAX);
+        let mut done = self.complete();
         let next = self.emitted.map_or(0, |e| e + 1);
         for index in next..=last {
             let row = Self::empty_row(&mut self.spare, index);
@@ -147,7 +150,9 @@ impl Aggregate {
             let row = entry.remove();
             // Intervals no worker reported (every one stalled through them) are rows too,
             // empty: a gap in the series would hide the stall.
-            let gap = self.emitted.map_or(row.index, |e| e + 1)..row.index;
+            // The series starts at the first interval measured (0) even when every worker
+            // started late.
+            let gap = self.emitted.map_or(row.index.min(0), |e| e + 1)..row.index;
             for index in gap {
                 let empty = Self::empty_row(&mut self.spare, index);
                 self.push_row(empty, &mut done);
@@ -206,6 +211,25 @@ mod tests {
         assert_eq!(done.iter().map(|r| r.index).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!((done[0].counts.sent, done[0].hists[LatencyKind::Ack].len()), (0, 0));
         assert_eq!(done[1].counts.sent, 1);
+    }
+
+    #[test]
+    fn closing_keeps_the_rows_a_late_worker_still_held_open() {
+        let mut a = Aggregate::new(2);
+        a.add(&snap(0, 0, &[100], 1));
+        a.add(&snap(1, 0, &[100], 1));
+        // Worker 0 reported interval 1; worker 1 never did (the reporter gave up on it).
+        a.add(&snap(0, 1, &[200, 300], 2));
+        let rows = a.close(1);
+        assert_eq!(rows.iter().map(|r| (r.index, r.counts.sent)).collect::<Vec<_>>(), [(1, 2)]);
+        assert_eq!(a.intervals.iter().map(|i| i.counts.sent).collect::<Vec<_>>(), [2, 2]);
+    }
+
+    #[test]
+    fn the_series_starts_at_the_first_interval_even_when_every_worker_started_late() {
+        let mut a = Aggregate::new(1);
+        let rows = a.add(&snap(0, 2, &[100], 1));
+        assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), [0, 1, 2]);
     }
 
     #[test]

@@ -265,6 +265,23 @@ pub fn a_backlog_drains_in_a_few_recv_calls<T: Transport>(cfg: TransportConfig) 
     assert!(got == sent, "bytes changed or reordered");
 }
 
+/// Bytes that a plain `recv` brought in (a `poll`, or a `close` that polls) are named by the
+/// next `recv_each`, so a caller that serves only named connections never misses them.
+pub fn what_a_plain_recv_brings_is_named_by_the_next_recv_each<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(cfg);
+    // Arms io_uring's multishot receive.
+    t.recv();
+    peer.write_all(b"hello").unwrap();
+    poll_until(&mut t, |t| t.inbox(c).data().len() >= 5);
+    let mut named = Vec::new();
+    t.recv_each(|i| named.push(i));
+    assert!(named.contains(&c), "named {named:?}, not {c}");
+    // Named once: the next call has nothing new to say.
+    named.clear();
+    t.recv_each(|i| named.push(i));
+    assert!(!named.contains(&c), "named again: {named:?}");
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -318,4 +335,5 @@ backend_tests!(
     send_only_writes_and_recv_only_reads,
     a_one_mib_message_arrives_whole,
     a_backlog_drains_in_a_few_recv_calls,
+    what_a_plain_recv_brings_is_named_by_the_next_recv_each,
 );

@@ -32,6 +32,9 @@ pub struct SyscallTransport {
     events: Box<[EpollEvent]>,
     /// Connections with bytes queued (or handed out to queue some).
     sends: ConnList,
+    /// Connections with bytes or a close that no `recv_each` has named yet (read by a plain
+    /// `recv`, or closed by a failed write or a failed `epoll_wait`).
+    unnamed: ConnList,
 }
 
 impl SyscallTransport {
@@ -109,6 +112,7 @@ impl Transport for SyscallTransport {
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
             events: vec![EpollEvent::empty(); EVENTS].into_boxed_slice(),
             sends: ConnList::with_capacity(sizes.max_conns),
+            unnamed: ConnList::with_capacity(sizes.max_conns),
         })
     }
 
@@ -152,7 +156,11 @@ impl Transport for SyscallTransport {
     }
 
     fn recv(&mut self) -> bool {
-        self.recv_each(|_| {})
+        // What this brings is named by the next `recv_each`, so no caller misses it.
+        let mut unnamed = std::mem::take(&mut self.unnamed);
+        let got = self.recv_each(|i| unnamed.insert(i));
+        self.unnamed = unnamed;
+        got
     }
 
     fn send(&mut self) -> bool {
@@ -160,7 +168,12 @@ impl Transport for SyscallTransport {
     }
 
     fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
-        let mut arrived = false;
+        let mut arrived = !self.unnamed.is_empty();
+        let ids = self.unnamed.take();
+        for &i in &ids {
+            after(i);
+        }
+        self.unnamed.keep(ids, |_| false);
         if self.conns.len() <= FEW_CONNS {
             for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
                 if Self::fill(c) {
@@ -176,8 +189,9 @@ impl Transport for SyscallTransport {
             Err(e) => {
                 // The readiness set itself failed: every connection is lost, and says why.
                 let kind = io::Error::from(e).kind();
-                for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
+                for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
                     c.closed = Some(Closed::Error(kind));
+                    after(i);
                 }
                 return true;
             }
@@ -203,7 +217,7 @@ impl Transport for SyscallTransport {
     fn send_each(&mut self, mut before: impl FnMut(ConnId)) -> bool {
         let mut wrote = false;
         let ids = self.sends.take();
-        let conns = &mut self.conns;
+        let (conns, unnamed) = (&mut self.conns, &mut self.unnamed);
         self.sends.keep(ids, |i| {
             let c = &mut conns[i];
             if c.closed.is_some() || c.out.is_empty() {
@@ -211,6 +225,10 @@ impl Transport for SyscallTransport {
             }
             before(i);
             wrote |= Self::flush(c);
+            if c.closed.is_some() {
+                // The next receive names it.
+                unnamed.insert(i);
+            }
             // What the socket refused (EAGAIN) is written in a later call.
             c.closed.is_none() && !c.out.is_empty()
         });

@@ -116,6 +116,9 @@ struct Worker<T: Transport> {
     send_stamps: Box<[u64]>,
     /// Connections that brought bytes or closed in this turn's receive, each once.
     ready: Vec<u32>,
+    /// The number of the current turn, and per connection the turn it was last listed in.
+    turn_no: u64,
+    listed_turn: Box<[u64]>,
     /// The session on each connection.
     by_conn: Box<[u32]>,
     /// Sessions this turn's `handle` looked at: the closed loop refills only their windows.
@@ -214,6 +217,8 @@ impl<T: Transport> Worker<T> {
             recv_stamps: vec![0; conns].into_boxed_slice(),
             send_stamps: vec![0; conns].into_boxed_slice(),
             ready: Vec::with_capacity(conns),
+            turn_no: 0,
+            listed_turn: vec![0; conns].into_boxed_slice(),
             by_conn,
             visited: Vec::with_capacity(sessions_len),
         })

@@ -43,10 +43,15 @@ impl<T: Transport> Worker<T> {
         let before = clock.raw();
         // Where the backend reads connection by connection, each connection's bytes get the
         // reading taken right after their own read returned.
-        // Each connection that brought bytes (or closed) is listed once for `handle`.
-        let (stamps, ready) = (&mut self.recv_stamps, &mut self.ready);
+        // Each connection that brought bytes (or closed) is listed once for `handle`, by the
+        // turn number: a clock reading equal to the last turn's (a mock, a TSC stepping back
+        // on another core) must not hide it.
+        self.turn_no += 1;
+        let turn = self.turn_no;
+        let (stamps, ready, listed) = (&mut self.recv_stamps, &mut self.ready, &mut self.listed_turn);
         let got = self.transport.recv_each(|conn| {
-            if stamps[conn] < before {
+            if listed[conn] != turn {
+                listed[conn] = turn;
                 ready.push(conn as u32);
             }
             stamps[conn] = clock.raw();
@@ -67,24 +72,23 @@ impl<T: Transport> Worker<T> {
             }
         }
         self.last_recv_raw = before;
-        let progress = self.handle(before, raw, ns);
+        let progress = self.handle(raw, ns);
         (raw, ns, got | progress)
     }
 
-    /// Everything a turn does with what arrived, at time `raw`/`ns`; the receive call began
-    /// at `recv_began` (a connection stamp taken since is this turn's own).
+    /// Everything a turn does with what arrived, at time `raw`/`ns`.
     ///
     /// Sessions whose connection brought bytes or closed (listed by the receive) are handled
     /// in full; of the others only a window of TIMER_WINDOW a turn has its timers,
     /// transmits, close and overdue orders looked at: they change on a millisecond scale,
     /// and a turn's cost follows the sessions with data, never all of them. The sessions
     /// looked at are left in `visited` for the send phase.
-    fn handle(&mut self, recv_began: u64, now_raw: u64, ns: u64) -> bool {
+    fn handle(&mut self, now_raw: u64, ns: u64) -> bool {
         let mut progress = false;
         self.visited.clear();
         let mut ready = std::mem::take(&mut self.ready);
         for &conn in &ready {
-            progress |= self.visit(self.by_conn[conn as usize] as usize, recv_began, now_raw, ns);
+            progress |= self.visit(self.by_conn[conn as usize] as usize, now_raw, ns);
         }
         ready.clear();
         self.ready = ready;
@@ -94,16 +98,17 @@ impl<T: Transport> Worker<T> {
         self.timer_cursor = (first + window) % n;
         for k in (first..first + window).map(|k| k % n) {
             // Already handled this turn, with its bytes.
-            if self.recv_stamps[self.sessions[k].conn] < recv_began {
-                progress |= self.visit(k, recv_began, now_raw, ns);
+            if self.listed_turn[self.sessions[k].conn] != self.turn_no {
+                progress |= self.visit(k, now_raw, ns);
             }
         }
         progress
     }
 
     /// One session's share of [`handle`](Worker::handle).
-    fn visit(&mut self, k: usize, recv_began: u64, now_raw: u64, ns: u64) -> bool {
+    fn visit(&mut self, k: usize, now_raw: u64, ns: u64) -> bool {
         let utc = self.shared.epoch_utc_ns + ns;
+        let this_turn = self.listed_turn.get(self.sessions[k].conn) == Some(&self.turn_no);
         let Worker { transport, sessions, shared, recorder, scratch, timing, alive, recv_stamps, visited, .. } = self;
         let s = &mut sessions[k];
         if s.done || ns < s.logon_at_ns {
@@ -118,11 +123,8 @@ impl<T: Transport> Worker<T> {
             // Every reply in these bytes carries the receive's stamp, taken when the bytes
             // came back from the kernel, before any of them was framed or parsed.
             let stamp = recv_stamps[s.conn];
-            let (at_raw, at_ns) = if stamp >= recv_began {
-                (stamp, clock.delta_as_nanos(shared.epoch_raw, stamp))
-            } else {
-                (now_raw, ns)
-            };
+            let (at_raw, at_ns) =
+                if this_turn { (stamp, clock.delta_as_nanos(shared.epoch_raw, stamp)) } else { (now_raw, ns) };
             let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
                 recorder.on_app(clock, at_raw, at_ns, pending, resting, index, msg, raw)
             });
@@ -213,10 +215,18 @@ impl<T: Transport> Worker<T> {
             let call = clock.delta_as_nanos(before, after);
             record(&mut self.recorder.hists[LatencyKind::SendCall], call, &mut self.recorder.counts);
         }
-        if clock.delta_as_nanos(self.shared.epoch_raw, after) >= self.next_boundary_ns {
+        // No boundary closes an interval once sending is over (a stop, or --count reached)
+        // but before the send phase has noticed: what follows belongs to the interval the
+        // stop fell in, as the reporter measures it.
+        if clock.delta_as_nanos(self.shared.epoch_raw, after) >= self.next_boundary_ns && !self.sending_over() {
             self.flush(false);
         }
         sent
+    }
+
+    /// A stop was asked for, or --count is reached.
+    pub(super) fn sending_over(&self) -> bool {
+        self.shared.stop.load(Ordering::Acquire) || self.count.is_some_and(|c| self.recorder.sent_total >= c)
     }
 
     #[inline]

@@ -201,6 +201,9 @@ pub struct UringTransport {
     parked: ConnList,
     /// Released connections whose socket is still open, waiting for their last completion.
     releasing: ConnList,
+    /// Connections with bytes or a close that no `recv_each` has named yet (brought in by a
+    /// plain `recv`, or closed by a failed send or a failed ring).
+    unnamed: ConnList,
 }
 
 impl UringTransport {
@@ -366,45 +369,6 @@ impl UringTransport {
         unsafe { self.ring.submitter().enter::<libc::sigset_t>(queued, 0, flags.bits(), None) }?;
         Ok(())
     }
-
-    /// The ring itself failed: every connection is lost, and says why.
-    fn fail(&mut self, e: &io::Error) {
-        for c in self.conns.iter_mut().filter(|c| c.closed.is_none()) {
-            c.closed = Some(Closed::Error(e.kind()));
-        }
-    }
-
-    /// [`recv`](Transport::recv) with its errors: collect what is already posted, then
-    /// rounds of queue receives, enter the kernel only if there is something to submit or
-    /// collect, collect; again while a receive filled its room.
-    fn receive(&mut self, after: &mut impl FnMut(ConnId)) -> io::Result<bool> {
-        // Completions already posted (the last call's sends) cost nothing to collect.
-        let (mut arrived, _) = self.reap(after);
-        self.let_go();
-        for round in 0..MAX_ROUNDS {
-            self.queue_receives(round == 0)?;
-            let sq = self.ring.submission();
-            let need_enter = !sq.is_empty() || sq.taskrun() || sq.cq_overflow();
-            drop(sq);
-            if !need_enter {
-                break;
-            }
-            // Adds GETEVENTS (running the deferred receive work) when the kernel flagged some.
-            self.ring.submit()?;
-            let (got, more) = self.reap(after);
-            arrived |= got;
-            // Multishot: the kernel requeues a receive that looped long; its data is waiting.
-            let sq = self.ring.submission();
-            let requeued = got && self.cfg.uring_recv == UringRecv::Multishot && sq.taskrun();
-            // Completions the queue had no room for wait in the kernel until the next enter.
-            let overflow = sq.cq_overflow();
-            drop(sq);
-            if !more && !requeued && !overflow {
-                break;
-            }
-        }
-        Ok(arrived)
-    }
 }
 
 impl Transport for UringTransport {
@@ -441,6 +405,7 @@ impl Transport for UringTransport {
             arm: ConnList::with_capacity(cfg.max_conns),
             parked: ConnList::with_capacity(cfg.max_conns),
             releasing: ConnList::with_capacity(cfg.max_conns),
+            unnamed: ConnList::with_capacity(cfg.max_conns),
         })
     }
 
@@ -494,17 +459,23 @@ impl Transport for UringTransport {
     }
 
     fn recv(&mut self) -> bool {
-        self.recv_each(|_| {})
+        // What this brings is named by the next `recv_each`, so no caller misses it.
+        let mut unnamed = std::mem::take(&mut self.unnamed);
+        let got = self.recv_each(|i| unnamed.insert(i));
+        self.unnamed = unnamed;
+        got
     }
 
     fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
-        match self.receive(&mut after) {
-            Ok(arrived) => arrived,
-            Err(e) => {
-                self.fail(&e);
-                true
+        let named = self.name_unnamed(&mut after);
+        named
+            | match self.receive(&mut after) {
+                Ok(arrived) => arrived,
+                Err(e) => {
+                    self.fail(&e);
+                    true
+                }
             }
-        }
     }
 
     fn send(&mut self) -> bool {

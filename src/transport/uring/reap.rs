@@ -2,6 +2,7 @@
 //! connections' buffers and lists. Shared memory only, no syscall.
 #![forbid(unsafe_code)]
 
+use super::MAX_ROUNDS;
 use super::UringTransport;
 use super::conn::Parked;
 use super::token::{self, Op};
@@ -76,6 +77,8 @@ impl UringTransport {
                         c.out.end_send(0);
                         if -res != libc::EAGAIN && -res != libc::EINTR && c.closed.is_none() {
                             c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-res).kind()));
+                            // Its receive is cancelled in the next call.
+                            arm.insert(i as usize);
                         }
                     }
                 }
@@ -109,6 +112,59 @@ impl UringTransport {
             }
         }
         (arrived, more)
+    }
+
+    /// The ring itself failed: every connection is lost, and says why.
+    pub(super) fn fail(&mut self, e: &io::Error) {
+        for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
+            c.closed = Some(Closed::Error(e.kind()));
+            self.unnamed.insert(i);
+        }
+    }
+
+    /// [`recv`](Transport::recv) with its errors: collect what is already posted, then
+    /// rounds of queue receives, enter the kernel only if there is something to submit or
+    /// collect, collect; again while a receive filled its room.
+    pub(super) fn receive(&mut self, after: &mut impl FnMut(ConnId)) -> io::Result<bool> {
+        // Completions already posted (the last call's sends) cost nothing to collect.
+        let (mut arrived, _) = self.reap(after);
+        self.let_go();
+        for round in 0..MAX_ROUNDS {
+            self.queue_receives(round == 0)?;
+            let sq = self.ring.submission();
+            let need_enter = !sq.is_empty() || sq.taskrun() || sq.cq_overflow();
+            drop(sq);
+            if !need_enter {
+                break;
+            }
+            // Adds GETEVENTS (running the deferred receive work) when the kernel flagged some.
+            self.ring.submit()?;
+            let (got, more) = self.reap(after);
+            arrived |= got;
+            // Multishot: the kernel requeues a receive that looped long; its data is waiting.
+            let sq = self.ring.submission();
+            let requeued = got && self.cfg.uring_recv == UringRecv::Multishot && sq.taskrun();
+            // Completions the queue had no room for wait in the kernel until the next enter.
+            let overflow = sq.cq_overflow();
+            drop(sq);
+            if !more && !requeued && !overflow {
+                break;
+            }
+        }
+        Ok(arrived)
+    }
+
+    /// Names each connection in `unnamed` to `after`, and empties it. True when there was one.
+    pub(super) fn name_unnamed(&mut self, after: &mut impl FnMut(ConnId)) -> bool {
+        if self.unnamed.is_empty() {
+            return false;
+        }
+        let ids = self.unnamed.take();
+        for &i in &ids {
+            after(i);
+        }
+        self.unnamed.keep(ids, |_| false);
+        true
     }
 
     /// Closes the socket of each released connection that has nothing in flight any more:
