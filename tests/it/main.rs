@@ -6,6 +6,7 @@ mod doctor;
 mod fake;
 mod faults;
 mod flow;
+mod gateway_faults;
 mod golden;
 mod html;
 mod intervals;
