@@ -11,6 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod faults;
+
+pub use faults::FaultArgs;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "fixblast",
@@ -35,7 +39,7 @@ pub enum Command {
     /// Measure a gateway's order round trip (starts the built-in gateway when no --target).
     Run(Box<RunArgs>),
     /// Run the reference FIX 4.2 gateway (an acceptor that acks, and optionally fills, orders).
-    Gateway(GatewayArgs),
+    Gateway(Box<GatewayArgs>),
     /// Order templates.
     Template {
         #[command(subcommand)]
@@ -264,7 +268,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = ArrivalArg::Uniform)]
     pub arrival: ArrivalArg,
 
-    /// Seed for --arrival poisson.
+    /// Seed for --arrival poisson (and the built-in gateway's --gateway-fault jitter).
     #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_name = "N")]
     pub seed: u64,
 
@@ -387,6 +391,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub gateway_fill: bool,
 
+    /// Faults for the built-in gateway to inject, as `name=value` items named like `fixblast
+    /// gateway`'s fault flags: 'drop-every=100,delay=200us', 'stall=1000:50ms', 'refuse-logon'
+    /// (see `fixblast gateway --help`). The jitter is seeded by --seed.
+    #[arg(long, value_name = "LIST")]
+    pub gateway_fault: Option<String>,
+
     /// Thresholds checked at the end; any FAIL exits 1. Comma-separated
     /// `[ack.|service.|fill.|cancel.|replace.]METRIC OP VALUE`: latency metrics p50 p90 p99
     /// p99.9 p99.99 p99.999 min mean max (ack by default), `errors` (% of orders), `rate` (%
@@ -500,6 +510,9 @@ pub struct GatewayArgs {
         requires = "reject_duplicate_clordid"
     )]
     pub clordid_memory: usize,
+
+    #[command(flatten)]
+    pub faults: FaultArgs,
 }
 
 /// Transport options, the same for `run` and `gateway`.

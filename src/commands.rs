@@ -6,7 +6,7 @@ use crate::fix::clordid::{self, ClOrdId, Stem};
 use crate::fix::feed::OrderFeed;
 use crate::fix::printable;
 use crate::fix::template::{Kind, OrderTemplate, TemplateSpec};
-use crate::gateway::{Gateway, GatewayConfig, MAX_CLORDID_MEMORY};
+use crate::gateway::{Faults, Gateway, GatewayConfig, MAX_CLORDID_MEMORY};
 use crate::report::compare::CompareOptions;
 use crate::report::files::{Files, result_json, write_whole};
 use crate::report::json::RunResult;
@@ -48,8 +48,16 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.clordid_memory == 0 || a.clordid_memory > MAX_CLORDID_MEMORY {
         return usage(format!("--clordid-memory {}: must be 1 to {MAX_CLORDID_MEMORY}", a.clordid_memory));
     }
+    let mut faults = Faults { seed: a.faults.seed, ..Faults::default() };
+    for (name, value) in a.faults.given() {
+        faults.set(name, value).map_err(|e| Error::Usage(format!("--{name}: {e}")))?;
+    }
     let ring = a.transport.config(1);
     let backend = crate::run::choose_backend(a.transport.backend, &ring, false)?;
+    let injected = match faults.is_none() {
+        true => String::new(),
+        false => format!("; injecting {}", faults.describe()),
+    };
     let cfg = GatewayConfig {
         listen,
         threads: a.threads,
@@ -59,6 +67,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         reject_ratio: a.reject_ratio,
         disconnect_after: a.disconnect_after,
         reject_duplicate_clordid: a.reject_duplicate_clordid.then_some(a.clordid_memory),
+        faults,
         uring_recv: ring.uring_recv,
         uring_sqpoll: ring.uring_sqpoll,
         uring_napi_us: ring.uring_napi_us,
@@ -77,7 +86,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         false => String::new(),
     };
     eprintln!(
-        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}); Ctrl-C stops it",
+        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}{injected}); Ctrl-C stops it",
         g.addr(),
         backend.name()
     );

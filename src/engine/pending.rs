@@ -7,8 +7,11 @@
 //! but it keeps its slot, so a late reply is still matched and keeps its real latency. A
 //! slot is reusable once its order is answered (a fill may still arrive and is matched while
 //! the slot is not reused) or finished; an unanswered order, overdue or not, is never
-//! evicted. A full ring means more orders are unanswered than the ring holds: the caller
-//! waits, and the wait shows up as schedule lag (and, past the window, as orders not sent).
+//! evicted. When the ring comes round to a slot an overdue order still holds, the next order
+//! takes a later slot instead: one reply the gateway never sends must not stop the sending
+//! (it once did, for good, one ring after the lost reply). A full ring means more orders are
+//! unanswered than the ring holds: the caller waits, and the wait shows up as schedule lag
+//! (and, past the window, as orders not sent).
 //! Orders still unanswered when the run ends are the timed-out ones
 //! ([`take_unanswered`](Pending::take_unanswered)).
 //!
@@ -36,6 +39,8 @@ pub struct Slot {
     pub kind: Kind,
     /// The feed order it carries (for a cancel or replace, that of the order it amends).
     pub order: u32,
+    /// Its MsgSeqNum (0: unknown), for a session Reject that names it by that alone.
+    pub seq: u32,
 }
 
 #[derive(Debug)]
@@ -101,18 +106,25 @@ impl Pending {
     /// The slot number the next order would take, or `None` when the ring is full of orders
     /// awaiting their first reply.
     #[inline]
-    pub fn next_free(&self) -> Option<u32> {
-        if self.head - self.tail >= self.slots.len() as u64 {
-            return None;
+    pub fn next_free(&mut self) -> Option<u32> {
+        loop {
+            if self.head - self.tail >= self.slots.len() as u64 {
+                return None;
+            }
+            let idx = (self.head & self.mask) as usize;
+            let s = &self.slots[idx];
+            // An acked or free slot may be taken; one still without its reply may not, overdue
+            // or not: its reply would be lost.
+            if s.id == 0 || s.acked {
+                return Some(idx as u32);
+            }
+            if !s.overdue {
+                return None;
+            }
+            // Overdue: its reply may never come. It keeps its slot, and the order goes to a
+            // later one (at most a ring's worth of slots are passed over).
+            self.head += 1;
         }
-        let idx = (self.head & self.mask) as usize;
-        let s = &self.slots[idx];
-        // An acked or free slot may be taken; one still without its reply may not, overdue
-        // or not: its reply would be lost.
-        if s.id != 0 && !s.acked {
-            return None;
-        }
-        Some(idx as u32)
     }
 
     /// Fills the slot [`next_free`](Pending::next_free) returned.
@@ -175,6 +187,37 @@ impl Pending {
     pub fn is_resting(&self, id: u64) -> bool {
         let slot = ClOrdId::unpack(id).slot as usize;
         self.slots.get(slot).is_some_and(|s| s.id == id && s.acked)
+    }
+
+    /// The order sent with MsgSeqNum `seq` (its slot and a copy), while it still awaits its
+    /// first reply, overdue or not: a session Reject names an order by its MsgSeqNum alone.
+    /// Orders take slots in send order, and so in MsgSeqNum order, and each of the last
+    /// `capacity` slots taken still holds its MsgSeqNum: a binary search over them finds it.
+    pub fn unanswered_with_seq(&self, seq: u32) -> Option<(u32, Slot)> {
+        if seq == 0 {
+            return None;
+        }
+        // An overdue order passed over by `next_free` breaks the rising run where it sits: when
+        // the search finds nothing, every slot is looked at (a reject of a heartbeat, or of
+        // such an order: rare).
+        let idx = self.search_seq(seq).or_else(|| self.slots.iter().position(|s| s.seq == seq && s.id != 0))?;
+        let s = self.slots[idx];
+        (s.id != 0 && !s.acked).then_some((idx as u32, s))
+    }
+
+    /// Binary search of the last `capacity` slots taken for MsgSeqNum `seq`.
+    fn search_seq(&self, seq: u32) -> Option<usize> {
+        let (mut lo, mut hi) = (self.head.saturating_sub(self.slots.len() as u64), self.head);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let idx = (mid & self.mask) as usize;
+            match self.slots[idx].seq.cmp(&seq) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(idx),
+            }
+        }
+        None
     }
 
     /// Marks the orders at the tail that have awaited their first reply since before
@@ -268,6 +311,34 @@ mod tests {
     }
 
     #[test]
+    fn an_unanswered_order_is_found_by_its_msg_seq_num_across_the_ring() {
+        let mut p = Pending::new(4);
+        // MsgSeqNums rise with gaps (heartbeats between orders), and the ring wraps.
+        let mut slots = Vec::new();
+        for (i, seq) in [2u32, 3, 5, 8, 9, 12].into_iter().enumerate() {
+            if p.next_free().is_none() {
+                p.ack(slots[i - 4]);
+            }
+            let slot = p.next_free().unwrap();
+            p.insert(Slot { id: 100 + i as u64, seq, ..Slot::default() });
+            slots.push(slot);
+        }
+        // 2 and 3 were acked and their slots reused; 4 and 7 were never orders.
+        for seq in [0, 2, 3, 4, 7, 13] {
+            assert!(p.unanswered_with_seq(seq).is_none(), "{seq}");
+        }
+        for (seq, id) in [(5, 102), (8, 103), (9, 104), (12, 105)] {
+            let (slot, s) = p.unanswered_with_seq(seq).unwrap();
+            assert_eq!((s.id, slot), (id, slots[(id - 100) as usize]), "{seq}");
+        }
+        // Answered (overdue first, then acked): no longer found.
+        p.mark_overdue(u64::MAX);
+        assert!(p.unanswered_with_seq(8).is_some());
+        p.ack(slots[3]);
+        assert!(p.unanswered_with_seq(8).is_none());
+    }
+
+    #[test]
     fn a_reply_finds_its_order_and_a_stale_id_does_not() {
         let mut p = Pending::new(4);
         let s = order(&mut p, 11, 100);
@@ -335,6 +406,37 @@ mod tests {
         assert_eq!(p.next_free(), None, "both slots still wait for their replies");
         p.ack(a);
         assert_eq!(p.next_free(), Some(a));
+    }
+
+    #[test]
+    fn an_order_whose_reply_never_comes_does_not_stop_the_sending() {
+        let mut p = Pending::new(4);
+        let lost = p.next_free().unwrap();
+        p.insert(Slot { id: 1, intended_ns: 10, seq: 1, ..Slot::default() });
+        // Three rings' worth of orders, each answered at once; the first never is.
+        for n in 2..14u64 {
+            p.mark_overdue(15);
+            let slot = p.next_free().unwrap_or_else(|| panic!("order {n}: no slot"));
+            assert_ne!(slot, lost, "order {n} took the lost order's slot");
+            p.insert(Slot { id: n, intended_ns: 20, seq: n as u32, ..Slot::default() });
+            p.ack(slot);
+        }
+        // The lost order still matches a late reply, is found by its MsgSeqNum (off the
+        // rising run), and times out at the end.
+        assert!(p.get_mut(lost, 1).is_some());
+        assert_eq!(p.unanswered_with_seq(1).map(|(slot, s)| (slot, s.id)), Some((lost, 1)));
+        assert!(p.unanswered_with_seq(13).is_none(), "acked");
+        assert_eq!(p.take_unanswered(|_| {}), 1);
+    }
+
+    #[test]
+    fn an_awaiting_order_is_waited_for_not_passed_over() {
+        let mut p = Pending::new(2);
+        order(&mut p, 1, 10);
+        order(&mut p, 2, 20);
+        assert_eq!(p.next_free(), None);
+        p.mark_overdue(15);
+        assert_eq!(p.next_free(), None, "the second order is not overdue yet");
     }
 
     #[test]

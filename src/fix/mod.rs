@@ -73,6 +73,9 @@ pub mod tag {
     pub const PASSWORD: u32 = 554;
     pub const TEXT: u32 = 58;
     pub const REF_SEQ_NUM: u32 = 45;
+    pub const REF_MSG_TYPE: u32 = 372;
+    pub const BUSINESS_REJECT_REF_ID: u32 = 379;
+    pub const BUSINESS_REJECT_REASON: u32 = 380;
     pub const CL_ORD_ID: u32 = 11;
     pub const ORDER_ID: u32 = 37;
     pub const EXEC_ID: u32 = 17;

@@ -3,13 +3,18 @@
 //! (150=2, 39=2). It uses the same framing, session and transport code as the harness.
 //!
 //! It is both `fixblast gateway` and the in-process gateway `fixblast run` starts when no
-//! `--target` is given. Fault injection (`reject_ratio`, `disconnect_after`) lets tests and
-//! users see how the harness reports a gateway that misbehaves. `reject_duplicate_clordid`
-//! makes it refuse a ClOrdID it has seen before, as venues do within a trading day.
+//! `--target` is given. Fault injection (`reject_ratio`, `disconnect_after`, and the
+//! [`Faults`]: delays, stalls, refusals, corrupt, missing and repeated replies) lets tests
+//! and users see how the harness reports a gateway that misbehaves.
+//! `reject_duplicate_clordid` makes it refuse a ClOrdID it has seen before, as venues do
+//! within a trading day.
 
+mod faults;
+mod inject;
 mod seen;
 mod worker;
 
+pub use faults::{DEFAULT_REFUSE_TEXT, FaultError, Faults, NAMES as FAULT_NAMES, Stall};
 pub use seen::{MAX_CAPACITY as MAX_CLORDID_MEMORY, SeenIds};
 
 use crate::engine::{PollMode, pin};
@@ -39,6 +44,8 @@ pub struct GatewayConfig {
     /// the last this many ClOrdIDs (1 to [`MAX_CLORDID_MEMORY`]; see [`SeenIds`] for the
     /// memory it takes). The threads share that memory behind a lock, taken once per order.
     pub reject_duplicate_clordid: Option<usize>,
+    /// The faults it injects, counted per connection (none by default).
+    pub faults: Faults,
     pub uring_recv: crate::transport::UringRecv,
     pub uring_sqpoll: Option<u32>,
     pub uring_napi_us: Option<u32>,
@@ -55,6 +62,7 @@ impl GatewayConfig {
             reject_ratio: 0.0,
             disconnect_after: None,
             reject_duplicate_clordid: None,
+            faults: Faults::default(),
             uring_recv: crate::transport::UringRecv::Poll,
             uring_sqpoll: None,
             uring_napi_us: None,

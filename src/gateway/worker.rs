@@ -1,14 +1,15 @@
 //! One gateway thread: busy-polls its connections, answers orders.
 
+use super::inject::{self, ConnFaults, Verdict};
 use super::{Common, GatewayConfig};
 use crate::fix::encode::{Encoder, write_u64};
-use crate::fix::parse::{Msg, MsgType};
+use crate::fix::parse::{Frame, Msg, MsgType, frame};
 use crate::fix::session::{Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
 use crate::random::Random;
 use crate::transport::list::ConnList;
-use crate::transport::{ConnId, Transport, TransportConfig};
+use crate::transport::{ConnId, OutBuf, Transport, TransportConfig};
 use crossbeam_channel::Receiver;
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +32,9 @@ struct Conn {
     exec_ids: u64,
     /// A reply could not be queued: the connection is closed rather than left with a gap.
     lost_reply: bool,
+    /// What the gateway's faults do on this connection; `None` without fault flags, and
+    /// then nothing here differs from a gateway that has no faults.
+    faults: Option<Box<ConnFaults>>,
 }
 
 /// The seed of the reject ratio's draws: fixed, so runs are reproducible.
@@ -92,6 +96,7 @@ pub(super) fn run<T: Transport>(
                         orders: 0,
                         exec_ids: 0,
                         lost_reply: false,
+                        faults: (!cfg.faults.is_none()).then(|| Box::new(ConnFaults::new(&cfg.faults))),
                     });
                     open += 1;
                     ready.insert(id);
@@ -152,63 +157,50 @@ struct Server<'a> {
 
 impl Server<'_> {
     /// Answers what `c` sent, runs its timers and queues what its session sends. Returns
-    /// whether anything happened, whether input is left over for the next turn (the send
-    /// buffer could not take the answers: backpressure), and whether the connection is done.
+    /// whether anything happened, whether the connection must be served again next turn
+    /// (input left over because the send buffer could not take the answers, which is
+    /// backpressure; or replies held or stalled by a fault), and whether it is done.
     fn serve<T: Transport>(&mut self, t: &mut T, c: &mut Conn, now: u64) -> (bool, bool, bool) {
         let Server { cfg, common, scratch, ts, rng } = self;
+        if c.faults.as_ref().is_some_and(|f| f.stalled(now)) {
+            // Neither read nor write, timers included, until the stall ends.
+            return (false, true, t.closed(c.id).is_some());
+        }
         let mut progress = false;
         let (inbox, out) = t.bufs(c.id);
+        if let Some(f) = c.faults.as_deref_mut() {
+            progress |= f.release(out, now);
+        }
         let mut left_over = false;
         if !inbox.is_empty() {
-            let (orders, exec_ids, lost) = (&mut c.orders, &mut c.exec_ids, &mut c.lost_reply);
             // Take only as much input as the send buffer can answer: an order may bring two
             // reports, each longer than itself. The rest waits in the socket (backpressure).
             let data = inbox.data();
-            let take = data.len().min(out.room() / ANSWER_RATIO);
+            let room = c.faults.as_ref().map_or(out.room(), |f| f.room(&cfg.faults, out));
+            let take = data.len().min(room / ANSWER_RATIO);
             left_over = take < data.len();
-            let used = c.session.on_bytes(now, &data[..take], |session, msg, raw| {
-                let request = match msg.msg_type {
-                    MsgType::NewOrderSingle => Request::New,
-                    MsgType::Other([b'F', 0]) => Request::Cancel,
-                    MsgType::Other([b'G', 0]) => Request::Replace,
-                    _ => return,
-                };
-                // Exactly N answered orders, however many arrived in one read.
-                if cfg.disconnect_after.is_some_and(|n| *orders >= n) {
-                    return;
-                }
-                *orders += 1;
-                // Every request carries a new ClOrdID of its own; one seen before, on any
-                // connection, is refused.
-                let duplicate = common
-                    .seen
-                    .as_ref()
-                    .is_some_and(|seen| !seen.lock().unwrap_or_else(|e| e.into_inner()).insert(msg.cl_ord_id.get(raw)));
-                common.duplicates.fetch_add(duplicate as u64, Ordering::Relaxed);
-                let reject = duplicate || (cfg.reject_ratio > 0.0 && rng.unit() < cfg.reject_ratio);
-                let time = ts.get(now);
-                // Stateless: every cancel and replace is taken to name a live order.
-                let kinds: &[ExecKind] = match (request, reject) {
-                    (Request::New, true) => &[ExecKind::Rejected],
-                    (Request::New, false) if cfg.fill => &[ExecKind::New, ExecKind::Fill],
-                    (Request::New, false) => &[ExecKind::New],
-                    (Request::Cancel, false) => &[ExecKind::Canceled],
-                    (Request::Replace, false) => &[ExecKind::Replaced],
-                    (Request::Cancel, true) => &[ExecKind::CancelRejected],
-                    (Request::Replace, true) => &[ExecKind::ReplaceRejected],
-                };
-                for &kind in kinds {
-                    *exec_ids += 1;
-                    let seq = session.take_app_seq(now);
-                    let answer = Answer { order_id: *orders, exec_id: *exec_ids, kind, duplicate };
-                    let pushed = exec_report(session, seq, time, answer, msg, raw, scratch)
-                        .is_ok_and(|n| out.push(&scratch[..n]));
-                    // Never a silent gap: a reply that cannot be sent ends the connection.
-                    *lost |= !pushed;
-                }
-            });
+            let mut a = Answerer {
+                cfg,
+                common,
+                scratch,
+                ts,
+                rng,
+                out,
+                now,
+                orders: &mut c.orders,
+                exec_ids: &mut c.exec_ids,
+                lost: &mut c.lost_reply,
+                faults: c.faults.as_deref_mut(),
+            };
+            let used = match cfg.faults.stall {
+                Some(_) => until_stall(&mut c.session, &mut a, &data[..take]),
+                None => c.session.on_bytes(now, &data[..take], |s, m, r| a.request(s, m, r)),
+            };
             inbox.consume(used);
             progress = true;
+            if let Some(text) = &cfg.faults.refuse_logon {
+                c.session.refuse_logon(now, text.as_bytes());
+            }
         }
         if let Some(due) = c.session.poll_timeout()
             && now >= due
@@ -217,20 +209,143 @@ impl Server<'_> {
         }
         while c.session.has_transmit() && out.room() >= scratch.len() {
             match c.session.poll_transmit(now, scratch) {
-                Ok(Some(n)) => {
-                    out.push(&scratch[..n]);
-                }
+                Ok(Some(n)) => match c.faults.as_deref_mut() {
+                    Some(f) => f.pass(out, now, &scratch[..n]),
+                    None => out.push(&scratch[..n]),
+                },
                 _ => break,
-            }
+            };
         }
         while c.session.poll_event().is_some() {}
         if c.lost_reply {
             eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
         }
         let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply;
-        let done =
-            over_limit || t.closed(c.id).is_some() || (c.session.state() == State::Closed && !c.session.has_transmit());
-        (progress, left_over, done)
+        let held = c.faults.as_ref().is_some_and(|f| !f.is_empty());
+        let ended = c.session.state() == State::Closed && !c.session.has_transmit() && !held;
+        left_over |= c.faults.as_ref().is_some_and(|f| f.busy(now));
+        (progress, left_over, over_limit || t.closed(c.id).is_some() || ended)
+    }
+}
+
+/// Hands `data` to the session one message at a time, and stops when a stall begins: the
+/// orders behind it stay unread until it ends. Returns the bytes used.
+fn until_stall(session: &mut Session, a: &mut Answerer<'_, '_>, data: &[u8]) -> usize {
+    let mut used = 0;
+    while !a.faults.as_ref().is_some_and(|f| f.stalled(a.now)) {
+        let n = match frame(&data[used..]) {
+            Frame::Message { len } => len,
+            Frame::Error { skip, .. } => skip,
+            Frame::NeedMore => break,
+        };
+        used += session.on_bytes(a.now, &data[used..used + n], |s, m, r| a.request(s, m, r));
+    }
+    used
+}
+
+/// What answering one connection's requests needs, for one turn: the thread's parts and
+/// the connection's counters (its session is busy delivering the requests).
+struct Answerer<'s, 'c> {
+    cfg: &'s GatewayConfig,
+    common: &'s Common,
+    scratch: &'s mut Vec<u8>,
+    ts: &'s mut TimestampCache,
+    rng: &'s mut Random,
+    out: &'c mut OutBuf,
+    now: u64,
+    orders: &'c mut u64,
+    exec_ids: &'c mut u64,
+    lost: &'c mut bool,
+    faults: Option<&'c mut ConnFaults>,
+}
+
+impl Answerer<'_, '_> {
+    /// Answers an order, cancel or replace in `msg`, on `session`, unless a fault drops or
+    /// refuses it; ignores the rest.
+    fn request(&mut self, session: &mut Session, msg: &Msg, raw: &[u8]) {
+        let request = match msg.msg_type {
+            MsgType::NewOrderSingle => Request::New,
+            MsgType::Other([b'F', 0]) => Request::Cancel,
+            MsgType::Other([b'G', 0]) => Request::Replace,
+            _ => return,
+        };
+        // Exactly N answered orders, however many arrived in one read.
+        if self.cfg.disconnect_after.is_some_and(|n| *self.orders >= n) {
+            return;
+        }
+        *self.orders += 1;
+        let (kinds, duplicate) = self.kinds(request, msg.cl_ord_id.get(raw));
+        let (faults, now) = (&self.cfg.faults, self.now);
+        match self.faults.as_deref_mut().map_or(Verdict::Answer, |f| f.on_order(faults, now)) {
+            Verdict::Answer => self.answer(session, kinds, duplicate, msg, raw),
+            Verdict::Drop => {}
+            refusal => self.refuse(session, refusal, msg, raw),
+        }
+    }
+
+    /// The reports that answer `request` with ClOrdID `id`, and whether that ClOrdID was
+    /// seen before (on any connection: every request carries a new one of its own).
+    fn kinds(&mut self, request: Request, id: &[u8]) -> (&'static [ExecKind], bool) {
+        let (cfg, common) = (self.cfg, self.common);
+        let duplicate =
+            common.seen.as_ref().is_some_and(|seen| !seen.lock().unwrap_or_else(|e| e.into_inner()).insert(id));
+        common.duplicates.fetch_add(duplicate as u64, Ordering::Relaxed);
+        let reject = duplicate || (cfg.reject_ratio > 0.0 && self.rng.unit() < cfg.reject_ratio);
+        // Stateless: every cancel and replace is taken to name a live order.
+        let kinds: &'static [ExecKind] = match (request, reject) {
+            (Request::New, true) => &[ExecKind::Rejected],
+            (Request::New, false) if cfg.fill => &[ExecKind::New, ExecKind::Fill],
+            (Request::New, false) => &[ExecKind::New],
+            (Request::Cancel, false) => &[ExecKind::Canceled],
+            (Request::Replace, false) => &[ExecKind::Replaced],
+            (Request::Cancel, true) => &[ExecKind::CancelRejected],
+            (Request::Replace, true) => &[ExecKind::ReplaceRejected],
+        };
+        (kinds, duplicate)
+    }
+
+    /// Sends `kinds`, the reports that answer the request in `msg`: straight into the send
+    /// buffer, or through the connection's faults.
+    fn answer(&mut self, session: &mut Session, kinds: &[ExecKind], duplicate: bool, msg: &Msg, raw: &[u8]) {
+        let Answerer { cfg, scratch, ts, out, now, orders, exec_ids, lost, faults, .. } = self;
+        let time = ts.get(*now);
+        for &kind in kinds {
+            **exec_ids += 1;
+            let answer = Answer { order_id: **orders, exec_id: **exec_ids, kind, duplicate, resend: false };
+            let encode = |s: &Session, seq, resend, buf: &mut [u8]| {
+                exec_report(s, seq, time, Answer { resend, ..answer }, msg, raw, buf)
+            };
+            let pushed = match faults.as_deref_mut() {
+                None => {
+                    let seq = session.take_app_seq(*now);
+                    encode(session, seq, false, scratch).is_ok_and(|n| out.push(&scratch[..n]))
+                }
+                Some(f) => {
+                    let report = !matches!(kind, ExecKind::CancelRejected | ExecKind::ReplaceRejected);
+                    f.reply(&cfg.faults, session, (&mut **out, *now), scratch, report, encode)
+                }
+            };
+            // Never a silent gap: a reply that cannot be sent ends the connection.
+            **lost |= !pushed;
+        }
+    }
+
+    /// Refuses the request in `msg` with a session Reject or a BusinessMessageReject.
+    fn refuse(&mut self, session: &mut Session, refusal: Verdict, msg: &Msg, raw: &[u8]) {
+        let Answerer { cfg, scratch, ts, out, now, lost, faults, .. } = self;
+        let Some(f) = faults.as_deref_mut() else { return };
+        let time = ts.get(*now);
+        let at = (&mut **out, *now);
+        let sent = match refusal {
+            Verdict::SessionReject => f.reply(&cfg.faults, session, at, scratch, false, |s, seq, _, buf| {
+                inject::session_reject(s, seq, time, msg, buf)
+            }),
+            Verdict::BusinessReject => f.reply(&cfg.faults, session, at, scratch, false, |s, seq, _, buf| {
+                inject::business_reject(s, seq, time, (msg, raw), buf)
+            }),
+            Verdict::Answer | Verdict::Drop => true,
+        };
+        **lost |= !sent;
     }
 }
 
@@ -263,6 +378,9 @@ struct Answer {
     kind: ExecKind,
     /// A rejection because the ClOrdID was seen before: says so in its reason and Text.
     duplicate: bool,
+    /// Sent again as a possible duplicate (`--dup-every`), as an engine resends a message:
+    /// the same MsgSeqNum, PossDupFlag (43) Y, OrigSendingTime (122) the first SendingTime.
+    resend: bool,
 }
 
 /// The answer to the order, cancel or replace in `msg`: an ExecutionReport, or an
@@ -276,7 +394,7 @@ fn exec_report(
     raw: &[u8],
     buf: &mut [u8],
 ) -> Result<usize, crate::fix::encode::Overflow> {
-    let Answer { order_id, exec_id, kind, duplicate } = answer;
+    let Answer { order_id, exec_id, kind, duplicate, resend } = answer;
     let qty = nonempty(msg.order_qty.get(raw), b"0");
     let price = nonempty(msg.price.get(raw), b"0");
     let mut e = Encoder::new(buf);
@@ -285,7 +403,13 @@ fn exec_report(
         e.field(tag::SENDER_COMP_ID, session.sender());
         e.field(tag::TARGET_COMP_ID, session.target());
         e.field_u64(tag::MSG_SEQ_NUM, seq as u64);
+        if resend {
+            e.field(tag::POSS_DUP_FLAG, b"Y");
+        }
         e.field(tag::SENDING_TIME, time);
+        if resend {
+            e.field(tag::ORIG_SENDING_TIME, time);
+        }
     };
     let mut d = [0u8; 20];
     if let ExecKind::CancelRejected | ExecKind::ReplaceRejected = kind {

@@ -39,7 +39,11 @@ pub enum ErrorKind {
     Unparseable,
     SeqGap,
     SeqTooLow,
+    /// A session Reject (35=3). When its RefSeqNum (45) names an order in flight, that
+    /// order is answered by it: never also timed out.
     SessionReject,
+    /// A BusinessMessageReject (35=j). When it names an order in flight (ClOrdID in 379,
+    /// or its MsgSeqNum in 45), that order is answered by it: never also timed out.
     BusinessReject,
     /// A message out of place in the session (before Logon, a second Logon).
     SessionProtocol,
@@ -51,10 +55,13 @@ pub enum ErrorKind {
     ClockAnomaly,
     /// A latency above the histogram's 60 s bound.
     OutOfRange,
+    /// A resend (PossDupFlag 43=Y) of a message already received: dropped, never counted
+    /// twice as an ack, a fill or an unmatched reply.
+    Duplicate,
 }
 
 impl ErrorKind {
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 16;
     pub const ALL: [ErrorKind; Self::COUNT] = [
         ErrorKind::Rejected,
         ErrorKind::TimedOut,
@@ -71,6 +78,7 @@ impl ErrorKind {
         ErrorKind::Disconnected,
         ErrorKind::ClockAnomaly,
         ErrorKind::OutOfRange,
+        ErrorKind::Duplicate,
     ];
 
     /// The name used in the result file and the summary.
@@ -91,6 +99,7 @@ impl ErrorKind {
             ErrorKind::Disconnected => "disconnected",
             ErrorKind::ClockAnomaly => "clock_anomaly",
             ErrorKind::OutOfRange => "out_of_range",
+            ErrorKind::Duplicate => "duplicate",
         }
     }
 }

@@ -72,6 +72,8 @@ pub struct RunConfig {
     pub username: Option<String>,
     pub password: Option<String>,
     pub gateway_fill: bool,
+    /// `--gateway-fault`: what the built-in gateway gets wrong (nothing by default).
+    pub gateway_faults: crate::gateway::Faults,
     /// Output files, with `{config_hash}`/`{run}` placeholders.
     pub outputs: Outputs,
     /// `--runs`: how many times to repeat the run.
@@ -343,6 +345,7 @@ impl RunConfig {
             username: a.username.clone(),
             password: a.password.clone(),
             gateway_fill: a.gateway_fill,
+            gateway_faults: super::faults::gateway_faults(a)?,
             outputs: Outputs::default(),
             runs: a.runs,
             start_at_utc_ns,

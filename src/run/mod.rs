@@ -5,6 +5,7 @@
 
 mod checks;
 mod config;
+mod faults;
 pub mod outputs;
 mod reporter;
 mod runs;
@@ -126,6 +127,7 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
                 cores: cfg.gateway_cores.clone(),
                 poll: if spin { PollMode::Spin } else { PollMode::Yield },
                 fill: cfg.gateway_fill,
+                faults: cfg.gateway_faults.clone(),
                 uring_recv: cfg.gateway_uring_recv(),
                 uring_napi_us: cfg.ring.uring_napi_us,
                 ..GatewayConfig::loopback()
@@ -137,10 +139,15 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
             .map_err(|e| Error::Incomplete(format!("cannot start the built-in gateway on loopback: {e}")))?;
             if !cfg.quiet {
                 eprintln!(
-                    "built-in gateway on {} ({} backend, {})",
+                    "built-in gateway on {} ({} backend, {}){}",
                     g.addr(),
                     cfg.gateway_backend.name(),
-                    if spin { "spinning on its own core" } else { "yielding: no core to spare" }
+                    if spin { "spinning on its own core" } else { "yielding: no core to spare" },
+                    if cfg.gateway_faults.is_none() {
+                        String::new()
+                    } else {
+                        format!("; injecting {}", cfg.gateway_faults.describe())
+                    }
                 );
             }
             Some(g)

@@ -8,6 +8,7 @@ mod fake;
 mod faults;
 mod files;
 mod flow;
+mod gateway_faults;
 mod golden;
 mod html;
 mod intervals;

@@ -2,7 +2,9 @@
 //! order through the ClOrdID (which names the run, the session and the pending slot: another
 //! run's ClOrdID is unmatched), classifies it
 //! (ack, fill, cancel, replace, reject, a reply to nothing), records its latency and frees or
-//! keeps the slot; `handle_event` maps the session's events to error kinds.
+//! keeps the slot; `handle_event` maps the session's events to error kinds. A session Reject
+//! (by the MsgSeqNum in 45) or a BusinessMessageReject (by the ClOrdID in 379, else 45) that
+//! names an order in flight answers it: counted under its own kind, never also timed out.
 //!
 //! It owns the counters and histograms of the interval in progress. It must not touch the
 //! transport, decide what to send or read the clock: the caller stamps each reply and passes
@@ -86,6 +88,9 @@ impl Recorder {
         msg: &Msg,
         raw: &[u8],
     ) {
+        if msg.msg_type == MsgType::BusinessMessageReject {
+            return self.business_reject(now_ns, pending, index, msg, raw);
+        }
         let cancel_reject = msg.msg_type == MsgType::OrderCancelReject;
         if msg.msg_type != MsgType::ExecutionReport && !cancel_reject {
             self.error_at(now_ns, ErrorKind::UnexpectedMessage);
@@ -159,6 +164,44 @@ impl Recorder {
         if filled {
             self.latency(&s, now_raw, now_ns, clock, LatencyKind::Fill);
         }
+    }
+
+    /// A BusinessMessageReject: counted, and the order it names, by its ClOrdID (379) or
+    /// else its MsgSeqNum (45), is answered by it.
+    #[cold]
+    fn business_reject(&mut self, now_ns: u64, pending: &mut Pending, index: u16, msg: &Msg, raw: &[u8]) {
+        let by_id = self
+            .stem
+            .parse(msg.business_reject_ref_id.get(raw))
+            .filter(|id| id.session == index)
+            .and_then(|id| pending.get_mut(id.slot, id.pack()).filter(|s| !s.acked).map(|s| (id.slot, *s)));
+        match by_id.or_else(|| pending.unanswered_with_seq(msg.ref_seq)) {
+            Some((slot, s)) => self.refused(pending, slot, s, ErrorKind::BusinessReject),
+            None => self.error_at(now_ns, ErrorKind::BusinessReject),
+        }
+    }
+
+    /// A session Reject (35=3) with RefSeqNum `ref_seq`, at `now_ns`: counted, and when it
+    /// names an order still unanswered, that order is answered by it.
+    #[cold]
+    pub(super) fn session_reject(&mut self, now_ns: u64, pending: &mut Pending, ref_seq: u32) {
+        match pending.unanswered_with_seq(ref_seq) {
+            Some((slot, s)) => self.refused(pending, slot, s, ErrorKind::SessionReject),
+            None => self.error_at(now_ns, ErrorKind::SessionReject),
+        }
+    }
+
+    /// The order `s` in `slot` was refused by a reject that is not an ExecutionReport: it
+    /// is answered and refused (late if overdue), counted under `kind` in its own phase, and
+    /// its slot is freed. No latency: a refusal is not an ack.
+    fn refused(&mut self, pending: &mut Pending, slot: u32, s: Slot, kind: ErrorKind) {
+        let c = self.phase(s.warmup);
+        c.error(kind);
+        c.late += s.overdue as u64;
+        let kc = &mut c.by_kind[s.kind as usize];
+        kc.answered += 1;
+        kc.rejected += 1;
+        pending.finish(slot);
     }
 
     #[inline]
@@ -237,6 +280,7 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
             recorder.error_at(ns, ErrorKind::Disconnected);
             shared.lose_session(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
         }
+        Event::Error(ProtocolError::SessionReject { ref_seq }) => recorder.session_reject(ns, &mut s.pending, ref_seq),
         Event::Error(pe) => recorder.error_at(
             ns,
             match pe {
@@ -246,7 +290,7 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
                 ProtocolError::SeqGap { .. } => ErrorKind::SeqGap,
                 ProtocolError::SeqTooLow { .. } => ErrorKind::SeqTooLow,
                 ProtocolError::SessionReject { .. } => ErrorKind::SessionReject,
-                ProtocolError::BusinessReject { .. } => ErrorKind::BusinessReject,
+                ProtocolError::Duplicate { .. } => ErrorKind::Duplicate,
                 ProtocolError::NotLoggedOn | ProtocolError::UnexpectedLogon => ErrorKind::SessionProtocol,
             },
         ),

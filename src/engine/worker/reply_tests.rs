@@ -42,6 +42,8 @@ struct Sent {
     orig: String,
     /// The feed order it carries.
     order: u32,
+    /// Its MsgSeqNum: rising, with gaps where session messages went out between orders.
+    seq: u32,
 }
 
 impl Book {
@@ -82,9 +84,10 @@ impl Book {
             warmup,
             kind,
             order,
+            seq: 2 * self.counter,
         });
         let orig = if orig == 0 { String::new() } else { text(ClOrdId::unpack(orig)) };
-        Sent { id: text(id), orig, order }
+        Sent { id: text(id), orig, order, seq: 2 * self.counter }
     }
 
     /// Delivers the message with body `body` (readable FIX from 35= on), stamped
@@ -497,3 +500,6 @@ fn warm_up_acks_go_to_the_warm_up_histogram_only() {
     assert_eq!(b.hists()[LatencyKind::Fill].len(), 0);
     assert_eq!(*b.counts(), Counts::default());
 }
+
+#[path = "reject_tests.rs"]
+mod reject_tests;

@@ -164,6 +164,7 @@ impl<T: Transport> Worker<T> {
             warmup,
             kind,
             order,
+            seq,
         });
         self.mixed += 1;
         self.row += (kind == Kind::New) as u64;

@@ -188,6 +188,8 @@ pub struct Msg {
     pub reset_seq: bool,
     pub heart_bt_int: u32,
     pub ref_seq: u32,
+    /// BusinessRejectRefID (379): in a BusinessMessageReject of an order, its ClOrdID.
+    pub business_reject_ref_id: Span,
 }
 
 /// Parses a message that [`frame`] accepted (the whole message, trailer included).

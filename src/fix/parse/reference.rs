@@ -113,6 +113,7 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
         reset_seq: false,
         heart_bt_int: 0,
         ref_seq: 0,
+        business_reject_ref_id: Span::default(),
     };
     let mut have_type = false;
     let mut have_seq = false;
@@ -162,6 +163,7 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
             tag::PRICE => msg.price = span,
             tag::TEST_REQ_ID => msg.test_req_id = span,
             tag::TEXT => msg.text = span,
+            tag::BUSINESS_REJECT_REF_ID => msg.business_reject_ref_id = span,
             tag::BEGIN_SEQ_NO => msg.begin_seq = int(tag)?,
             tag::END_SEQ_NO => msg.end_seq = int(tag)?,
             tag::NEW_SEQ_NO => msg.new_seq = int(tag)?,

@@ -56,11 +56,12 @@ mod slot {
     pub const RESET_SEQ: u8 = 21;
     pub const HEART_BT_INT: u8 = 22;
     pub const REF_SEQ: u8 = 23;
+    pub const BUSINESS_REJECT_REF_ID: u8 = 24;
 }
 
 /// The tags [`Msg`] holds, and their slots: the one list to change when `Msg` reads another
 /// tag (then add its slot above and its arm in [`scan`] or [`check_session`]).
-const FIELDS: [(u32, u8); 23] = [
+const FIELDS: [(u32, u8); 24] = [
     (tag::SENDER_COMP_ID, slot::SENDER),
     (tag::TARGET_COMP_ID, slot::TARGET),
     (tag::CL_ORD_ID, slot::CL_ORD_ID),
@@ -84,6 +85,7 @@ const FIELDS: [(u32, u8); 23] = [
     (tag::RESET_SEQ_NUM_FLAG, slot::RESET_SEQ),
     (tag::HEART_BT_INT, slot::HEART_BT_INT),
     (tag::REF_SEQ_NUM, slot::REF_SEQ),
+    (tag::BUSINESS_REJECT_REF_ID, slot::BUSINESS_REJECT_REF_ID),
 ];
 
 /// Tags with keys have at most this many digits: the key of an 8-digit tag would need the
@@ -224,6 +226,7 @@ pub(super) fn scan(m: &[u8]) -> Result<Msg, ParseError> {
                 slot::PRICE => msg.price = span,
                 slot::TEST_REQ_ID => msg.test_req_id = span,
                 slot::TEXT => msg.text = span,
+                slot::BUSINESS_REJECT_REF_ID => msg.business_reject_ref_id = span,
                 slot::MSG_TYPE => {
                     msg.msg_type = MsgType::from_bytes(value()).ok_or(ParseError::BadMsgType)?;
                     have_type = true;
@@ -280,6 +283,7 @@ const EMPTY: Msg = Msg {
     reset_seq: false,
     heart_bt_int: 0,
     ref_seq: 0,
+    business_reject_ref_id: Span { start: 0, len: 0 },
 };
 
 /// Where the fields worth reading start and end: past `8=FIX.4.2|9=…|` and before

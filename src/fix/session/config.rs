@@ -77,9 +77,9 @@ pub enum ProtocolError {
     SessionReject {
         ref_seq: u32,
     },
-    /// A BusinessMessageReject (35=j).
-    BusinessReject {
-        ref_seq: u32,
+    /// A resend (PossDupFlag 43=Y) of a MsgSeqNum already received: dropped unread.
+    Duplicate {
+        seq: u32,
     },
     /// A message other than Logon before the session was logged on.
     NotLoggedOn,

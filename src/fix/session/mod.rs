@@ -7,8 +7,11 @@
 //! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
 //! reply, Heartbeats when idle, TestRequest → Heartbeat(112), ResendRequest →
 //! SequenceReset-GapFill, inbound MsgSeqNum checks (gaps are counted, not replayed: a
-//! benchmark does not need old messages), Reject (3) and BusinessMessageReject (j) counting,
-//! and the Logout handshake.
+//! benchmark does not need old messages, so no ResendRequest is sent; a PossDupFlag resend
+//! of a MsgSeqNum already received is counted and dropped), Reject (3) counting, and the
+//! Logout handshake. A BusinessMessageReject (j) is an application message: it goes to the
+//! caller, which knows the order it names. An acceptor can refuse a Logon
+//! ([`Session::refuse_logon`]).
 //!
 //! Drive it like this: feed inbound bytes to [`Session::on_bytes`], call
 //! [`Session::on_timeout`] when [`Session::poll_timeout`] is due, send whatever
@@ -57,6 +60,8 @@ pub struct Session {
     events_len: usize,
     events_dropped: u64,
     text: ([u8; TEXT_CAP], usize),
+    /// Text (58) of the Logout we send; empty for none.
+    logout_text: Vec<u8>,
     before_logon: BeforeLogon,
 }
 
@@ -88,6 +93,7 @@ impl Session {
             events_len: 0,
             events_dropped: 0,
             text: ([0; TEXT_CAP], 0),
+            logout_text: Vec::new(),
             before_logon: BeforeLogon::default(),
         }
     }
@@ -148,6 +154,20 @@ impl Session {
             State::AwaitingLogon => self.set_state(State::Closed, now),
             State::LogoutSent | State::Closed => {}
         }
+    }
+
+    /// An acceptor answers the Logon it has just accepted with a Logout carrying `text`
+    /// instead of its Logon reply, and the session ends once that is sent. Does nothing
+    /// otherwise (an initiator, or a Logon already answered), so the caller may ask after
+    /// every read.
+    pub fn refuse_logon(&mut self, now: u64, text: &[u8]) {
+        if self.cfg.role != Role::Acceptor || self.state != State::Active || !self.want_logon {
+            return;
+        }
+        self.want_logon = false;
+        self.want_logout = true;
+        self.logout_text = text.to_vec();
+        self.set_state(State::Closed, now);
     }
 
     /// The transport lost the connection.
@@ -310,6 +330,8 @@ impl Session {
             self.next_in = msg.seq.wrapping_add(1);
         } else if msg.seq < self.next_in {
             if msg.poss_dup {
+                // A resend of what arrived already: counted, never handled twice.
+                self.push(Event::Error(ProtocolError::Duplicate { seq: msg.seq }));
                 return false;
             }
             self.push(Event::Error(ProtocolError::SeqTooLow { expected: self.next_in, received: msg.seq }));
@@ -353,10 +375,6 @@ impl Session {
             MsgType::Reject => {
                 self.save_text(msg, raw);
                 self.push(Event::Error(ProtocolError::SessionReject { ref_seq: msg.ref_seq }));
-            }
-            MsgType::BusinessMessageReject => {
-                self.save_text(msg, raw);
-                self.push(Event::Error(ProtocolError::BusinessReject { ref_seq: msg.ref_seq }));
             }
             MsgType::Logout => {
                 self.save_text(msg, raw);
@@ -511,7 +529,10 @@ impl Session {
             n
         } else if self.want_logout {
             let seq = self.next_out;
-            let e = self.header(buf, b"5", seq, &time);
+            let mut e = self.header(buf, b"5", seq, &time);
+            if !self.logout_text.is_empty() {
+                e.field(tag::TEXT, &self.logout_text);
+            }
             let n = e.finish()?;
             self.want_logout = false;
             self.next_out += 1;

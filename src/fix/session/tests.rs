@@ -271,9 +271,18 @@ fn low_sequence_is_an_error_unless_poss_dup() {
     deliver(&mut c, T0, &from_gateway(2, b"0", &[]));
     deliver(&mut c, T0, &from_gateway(2, b"0", &[]));
     assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SeqTooLow { expected: 3, received: 2 })]);
-    // A duplicate that says so is ignored, application message or not.
+    // A duplicate that says so is ignored, application message or not, and counted.
     let app = deliver(&mut c, T0, &from_gateway(2, b"8", &[(43, b"Y"), (11, b"X")]));
     assert!(app.is_empty());
+    assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::Duplicate { seq: 2 })]);
+}
+
+#[test]
+fn a_poss_dup_resend_of_a_message_never_received_is_handled_once() {
+    let (mut c, _) = logged_on_pair();
+    // The first copy of 2 was lost (a bad checksum, say): its resend is the message.
+    let app = deliver(&mut c, T0, &from_gateway(2, b"8", &[(43, b"Y"), (122, b"20231114-22:13:20.000")]));
+    assert_eq!(app.len(), 1);
     assert!(events(&mut c).is_empty());
 }
 
@@ -290,17 +299,39 @@ fn gap_fill_from_the_peer_moves_the_expected_sequence() {
 }
 
 #[test]
-fn rejects_are_counted_with_their_reference() {
+fn a_session_reject_is_counted_with_its_reference_and_a_business_reject_goes_to_the_caller() {
     let (mut c, _) = logged_on_pair();
     deliver(&mut c, T0, &from_gateway(2, b"3", &[(45, b"7"), (58, b"Required tag missing")]));
-    deliver(&mut c, T0, &from_gateway(3, b"j", &[(45, b"8"), (380, b"3")]));
-    assert_eq!(
-        events(&mut c),
-        vec![
-            Event::Error(ProtocolError::SessionReject { ref_seq: 7 }),
-            Event::Error(ProtocolError::BusinessReject { ref_seq: 8 })
-        ]
-    );
+    let bmr = from_gateway(3, b"j", &[(45, b"8"), (379, b"ORD8"), (380, b"3")]);
+    let app = deliver(&mut c, T0, &bmr);
+    assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SessionReject { ref_seq: 7 })]);
+    // A BusinessMessageReject names an order (379): the caller, who knows the orders, takes it.
+    assert_eq!(app, vec![printable(&bmr)]);
+}
+
+#[test]
+fn an_acceptor_refuses_a_logon_with_a_logout_and_its_text() {
+    let mut c = initiator();
+    let mut a = Session::new(SessionConfig::acceptor(), T0);
+    deliver(&mut a, T0, &drain(&mut c, T0));
+    a.refuse_logon(T0, b"not today");
+    let m = msgs(&drain(&mut a, T0));
+    assert_eq!(m.len(), 1, "a Logout and no Logon");
+    assert_eq!(m[0].0.msg_type, MsgType::Logout);
+    assert!(m[0].1.contains("|34=1|") && m[0].1.contains("|58=not today|"), "{}", m[0].1);
+    assert_eq!(a.state(), State::Closed);
+    deliver(&mut c, T0, &msgs_bytes(&m));
+    assert_eq!(events(&mut c), vec![Event::LogonRejected]);
+    assert_eq!(c.text(), b"not today");
+    // Once the Logon is answered, refusing does nothing.
+    let (_, mut a) = logged_on_pair();
+    a.refuse_logon(T0, b"too late");
+    assert!(a.is_active() && !a.has_transmit());
+}
+
+/// The wire bytes of `m` again.
+fn msgs_bytes(m: &[(Msg, String)]) -> Vec<u8> {
+    m.iter().flat_map(|(_, text)| crate::fix::readable(text)).collect()
 }
 
 #[test]
