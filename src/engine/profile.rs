@@ -14,6 +14,9 @@
 //! Time `t` counts from the end of warm-up; warm-up runs at the profile's first rate. Rates
 //! accept `k` and `m` suffixes, durations `ms`, `s`, `m`, `h`.
 
+/// The most levels a volatile profile draws (8 bytes each: 80 MB).
+pub const MAX_VOLATILE_LEVELS: usize = 10_000_000;
+
 /// A target rate over time.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Profile {
@@ -210,13 +213,21 @@ impl Profile {
                     return Err(err(hi_at, format!("BASE x HIGH is {} orders/s; {}", b * hi, too_fast())));
                 }
                 let period_s = dur(period_at, &period)?;
+                // One level per period over the run: bounded, so a tiny period cannot take
+                // all the memory (1ns over 10s would be 1e10 levels).
+                let levels = (duration_s / period_s).ceil();
+                if levels > MAX_VOLATILE_LEVELS as f64 {
+                    return Err(err(
+                        period_at,
+                        format!(
+                            "a level every {period} over {duration_s}s is {levels:.0} levels; at most \
+                             {MAX_VOLATILE_LEVELS}: use a longer PERIOD"
+                        ),
+                    ));
+                }
                 let seed_at = ps[2].0 + 5;
                 let seed: u64 = ps[2].1[5..].parse().map_err(|_| err(seed_at, "seed must be a whole number".into()))?;
-                Ok(Profile::Volatile {
-                    base: b,
-                    period_s,
-                    levels: random_walk(seed, lo, hi, (duration_s / period_s).ceil() as usize + 1),
-                })
+                Ok(Profile::Volatile { base: b, period_s, levels: random_walk(seed, lo, hi, levels as usize + 1) })
             }
             "file" => {
                 let text = read(args).map_err(|m| err(base, m))?;
@@ -431,6 +442,9 @@ mod tests {
         assert_eq!(s.at, 15, "{s}");
         assert!(e("burst:2k,20k/10s/5s").message.contains("shorter than its period"));
         assert!(e("volatile:5k,2..1/1s,seed=1").message.contains("LOW is above HIGH"));
+        // 60 s in levels of 1 ns would be 6e10 values.
+        let tiny = e("volatile:5k,0.5..2/1ns,seed=1").message;
+        assert!(tiny.contains("levels; at most 10000000: use a longer PERIOD"), "{tiny}");
         assert!(e("spike:2k,40k/2s").message.contains("DUR@AT"));
         // The message points at the column.
         assert!(e("ramp:1000..fast/30s").to_string().contains("(at column 12)"));
