@@ -19,6 +19,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// reports of about 250 bytes each.
 const ANSWER_RATIO: usize = 4;
 
+/// The most input a connection's inbox holds: orders are small and the gateway reads only
+/// what it can answer, so an inbox need not grow past 64 KiB, and a thousand connections
+/// hold at most 64 MiB, not 1 GiB. A message longer than this ends its connection.
+const INBOX_MAX: usize = 64 << 10;
+
 /// Connections one gateway thread serves.
 const MAX_CONNS: usize = 1024;
 
@@ -32,6 +37,8 @@ struct Conn {
     exec_ids: u64,
     /// A reply could not be queued: the connection is closed rather than left with a gap.
     lost_reply: bool,
+    /// Its inbox is full of one message the gateway will never take whole: closed.
+    too_long: bool,
     /// What the gateway's faults do on this connection; `None` without fault flags, and
     /// then nothing here differs from a gateway that has no faults.
     faults: Option<Box<ConnFaults>>,
@@ -57,9 +64,7 @@ pub(super) fn run<T: Transport>(
         uring_recv: cfg.uring_recv,
         uring_sqpoll: cfg.uring_sqpoll,
         uring_napi_us: cfg.uring_napi_us,
-        // Orders are small and the gateway reads only what it can answer: an inbox need not
-        // grow past 64 KiB, so a thousand connections hold at most 64 MiB, not 1 GiB.
-        recv_max: 64 << 10,
+        recv_max: INBOX_MAX,
         ..TransportConfig::for_conns(MAX_CONNS)
     };
     let mut t = match T::new(tc) {
@@ -96,6 +101,7 @@ pub(super) fn run<T: Transport>(
                         orders: 0,
                         exec_ids: 0,
                         lost_reply: false,
+                        too_long: false,
                         faults: (!cfg.faults.is_none()).then(|| Box::new(ConnFaults::new(&cfg.faults))),
                     });
                     open += 1;
@@ -197,7 +203,17 @@ impl Server<'_> {
                 None => c.session.on_bytes(now, &data[..take], |s, m, r| a.request(s, m, r)),
             };
             inbox.consume(used);
-            progress = true;
+            progress |= used > 0;
+            // An inbox full at its bound that the session cannot take a byte of holds the
+            // start of a message longer than the gateway reads: it never completes, and with
+            // the inbox full the transport reads no further, so not even the client's close
+            // would be seen. The connection would be held for ever: drop it.
+            c.too_long |= used == 0 && inbox.is_full() && matches!(frame(inbox.data()), Frame::NeedMore);
+            if c.too_long {
+                eprintln!(
+                    "gateway: a message longer than the {INBOX_MAX} bytes the gateway reads; closing the connection"
+                );
+            }
             if let Some(text) = &cfg.faults.refuse_logon {
                 c.session.refuse_logon(now, text.as_bytes());
             }
@@ -220,7 +236,7 @@ impl Server<'_> {
         if c.lost_reply {
             eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
         }
-        let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply;
+        let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply || c.too_long;
         let held = c.faults.as_ref().is_some_and(|f| !f.is_empty());
         let ended = c.session.state() == State::Closed && !c.session.has_transmit() && !held;
         left_over |= c.faults.as_ref().is_some_and(|f| f.busy(now));

@@ -17,6 +17,7 @@ mod quickfix;
 mod results;
 mod run;
 mod stall;
+mod survive;
 
 use clap::Parser;
 use fixblast::cli::{Cli, Command};

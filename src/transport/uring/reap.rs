@@ -41,7 +41,11 @@ impl UringTransport {
                         }
                         UringRecv::Multishot => {
                             if let (Some(bid), Some(b)) = (cqueue::buffer_select(flags), bufs.as_mut()) {
-                                if res > 0 {
+                                // A released connection's bytes are never read: parked, they
+                                // would keep their buffers from every connection on the ring,
+                                // and the connection from ever being idle enough to let go of
+                                // its socket (its inbox may be full, so they never unpark).
+                                if res > 0 && !c.released {
                                     // Keep order: behind anything already parked.
                                     c.parked.push_back(Parked { bid, off: 0, len: res as u32 });
                                     parked.insert(i as usize);
