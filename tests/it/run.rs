@@ -114,11 +114,13 @@ fn gateway_that_drops_the_connection_is_reported_with_what_was_measured(backend:
     let out = run(&args(backend, &["--target", &target, "--rate", "1000"])).unwrap();
     let r = &out.result;
     assert_eq!(out.exit_code(), 3);
-    assert!(
-        r.status.failure.as_ref().unwrap().contains("the connection was lost: the gateway closed it"),
-        "{:?}",
-        r.status
-    );
+    // When, and after how many messages: 200 of warm-up and 300 measured, at about 0.3 s.
+    let f = r.status.failure.as_ref().unwrap();
+    assert!(f.contains("the connection was lost 0.") && f.contains("s into the measurement"), "{f}");
+    // The gateway answered 500 and closed; a loaded host may have sent one or two more first.
+    let sent: u64 = f.split("after ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
+    assert!((500..=510).contains(&sent) && f.contains("messages sent on it"), "{f}");
+    assert!(f.contains("the gateway closed it"), "{f}");
     assert!(r.orders.acked >= 250 && r.orders.acked <= 300, "acked {}", r.orders.acked);
     assert!(r.errors.by_kind["disconnected"] >= 1);
 }

@@ -67,6 +67,8 @@ struct Sess {
     /// Acked orders still resting at the gateway, for cancels and replaces.
     resting: Resting,
     counter: u32,
+    /// Messages sent on it, warm-up included: said when the session is lost.
+    sent: u64,
     /// Nothing happens on this session before this time (ns since the epoch).
     logon_at_ns: u64,
     /// The session ended (logout, disconnect) and has been accounted for.
@@ -176,6 +178,7 @@ impl<T: Transport> Worker<T> {
                 // The session bits keep sessions apart; the stem's tag keeps runs apart, and
                 // a random start makes two runs that drew the same tag unlikely to meet.
                 counter: spec.first_counter,
+                sent: 0,
                 done: false,
             });
         }

@@ -167,6 +167,7 @@ impl<T: Transport> Worker<T> {
             seq,
         });
         self.mixed += 1;
+        s.sent += 1;
         self.row += (kind == Kind::New) as u64;
         let counts = recorder.phase(warmup);
         counts.sent += 1;

@@ -164,7 +164,17 @@ impl<T: Transport> Worker<T> {
             }
             if was == State::Active && !shared.stop.load(Ordering::Acquire) {
                 recorder.error_at(ns, ErrorKind::Disconnected);
-                shared.lose_session(format!("{}: the connection was lost: {closed}", s.name));
+                let when = match recorder.warmup_end_ns {
+                    u64::MAX => "before orders started".to_string(),
+                    end if ns < end => format!("{:.2}s before measuring (in warm-up)", (end - ns) as f64 / 1e9),
+                    end => format!("{:.2}s into the measurement", (ns - end) as f64 / 1e9),
+                };
+                let sent = s.sent;
+                let unanswered = s.pending.unanswered();
+                shared.lose_session(format!(
+                    "{}: the connection was lost {when}, after {sent} messages sent on it ({unanswered} unanswered): {closed}",
+                    s.name
+                ));
             } else if was == State::AwaitingLogon {
                 let seen = s.session.before_logon();
                 shared.fail(format!("{}: the connection was lost before a Logon reply: {closed} ({seen})", s.name));
