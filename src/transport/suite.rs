@@ -282,6 +282,42 @@ pub fn what_a_plain_recv_brings_is_named_by_the_next_recv_each<T: Transport>(cfg
     assert!(!named.contains(&c), "named again: {named:?}");
 }
 
+/// A connection whose caller stops consuming holds back only itself: with its inbox full
+/// and its peer still writing (more than io_uring's shared provided buffers hold), another
+/// connection's bytes still arrive.
+pub fn a_connection_not_consumed_does_not_starve_the_others<T: Transport>(cfg: TransportConfig) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut t = T::new(TransportConfig { max_conns: 2, ..cfg }).unwrap();
+    let hog = t.add(TcpStream::connect(l.local_addr().unwrap()).unwrap()).unwrap();
+    let mut hog_peer = l.accept().unwrap().0;
+    let other = t.add(TcpStream::connect(l.local_addr().unwrap()).unwrap()).unwrap();
+    let mut other_peer = l.accept().unwrap().0;
+    hog_peer.set_write_timeout(Some(Duration::from_millis(200))).unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![7u8; 64 << 10];
+        let t0 = Instant::now();
+        // Until the socket refuses more (flow control) or 24 MiB, whichever first.
+        let mut sent = 0;
+        while sent < 24 << 20 && t0.elapsed() < Duration::from_secs(5) {
+            match hog_peer.write(&chunk) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        hog_peer
+    });
+    // The hog's inbox fills and is never consumed while its peer writes.
+    let t0 = Instant::now();
+    while !writer.is_finished() {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        t.poll();
+    }
+    assert!(t.inbox(hog).is_full());
+    other_peer.write_all(b"still here").unwrap();
+    poll_until(&mut t, |t| t.inbox(other).data() == b"still here");
+    drop(writer.join().unwrap());
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -336,4 +372,5 @@ backend_tests!(
     a_one_mib_message_arrives_whole,
     a_backlog_drains_in_a_few_recv_calls,
     what_a_plain_recv_brings_is_named_by_the_next_recv_each,
+    a_connection_not_consumed_does_not_starve_the_others,
 );

@@ -29,7 +29,16 @@ pub(super) struct Conn {
     /// the kernel until the caller consumes (backpressure, as the syscall backend's unread
     /// socket).
     pub(super) parked: VecDeque<Parked>,
+    /// Multishot bytes copied out of provided buffers that sat parked behind a full inbox:
+    /// the ring is shared by every connection, so one caller that stops consuming must not
+    /// hold its buffers (the others would get ENOBUFS and starve). Ahead of `parked` in order.
+    /// Past [`SPILL_CAP`] the connection's receive is cancelled: the rest waits in the
+    /// socket, and TCP flow control holds the sender back.
+    pub(super) spill: Vec<u8>,
 }
+
+/// The most bytes a connection spills before its receive is cancelled.
+pub(super) const SPILL_CAP: usize = 256 << 10;
 
 /// Bytes `off..len` of provided buffer `bid`, still to be copied into an inbox.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +54,15 @@ impl Conn {
     /// any byte was copied and whether any buffer was given back (to publish).
     pub(super) fn unpark(&mut self, bufs: &mut BufRing) -> (bool, bool) {
         let (mut copied, mut gave) = (false, false);
-        while let Some(p) = self.parked.front_mut() {
+        if !self.spill.is_empty() {
+            let spare = self.inbox.spare();
+            let n = spare.len().min(self.spill.len());
+            spare[..n].copy_from_slice(&self.spill[..n]);
+            self.inbox.commit(n);
+            self.spill.drain(..n);
+            copied |= n > 0;
+        }
+        while let Some(p) = self.parked.front_mut().filter(|_| self.spill.is_empty()) {
             let spare = self.inbox.spare();
             if spare.is_empty() {
                 break;
@@ -62,7 +79,23 @@ impl Conn {
                 gave = true;
             }
         }
+        // What the full inbox could not take gives its buffers back now, kept in order.
+        while let Some(p) = self.parked.pop_front() {
+            self.spill.extend_from_slice(&bufs.get(p.bid)[p.off as usize..p.len as usize]);
+            bufs.give(p.bid);
+            gave = true;
+        }
         (copied, gave)
+    }
+
+    /// Multishot: the receive should stop for now (its spill is past the cap).
+    pub(super) fn over_spill(&self) -> bool {
+        self.spill.len() > SPILL_CAP
+    }
+
+    /// Bytes received but not yet in the inbox.
+    pub(super) fn holds_bytes(&self) -> bool {
+        !self.parked.is_empty() || !self.spill.is_empty()
     }
 
     pub(super) fn idle(&self) -> bool {

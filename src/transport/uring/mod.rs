@@ -276,10 +276,11 @@ impl UringTransport {
         Ok(())
     }
 
-    /// A cancel for connection `i`'s armed receive, once, if it is closed.
+    /// A cancel for connection `i`'s armed receive, once, if it is closed or has spilled
+    /// past the cap.
     fn cancel_receive(&mut self, i: usize) -> io::Result<()> {
         let c = &mut self.conns[i];
-        if c.closed.is_some() && c.recv_armed && !c.cancel_sent {
+        if (c.closed.is_some() || c.over_spill()) && c.recv_armed && !c.cancel_sent {
             c.cancel_sent = true;
             let tok = token::encode(i as u32, Op::Recv);
             let e = opcode::AsyncCancel::new(tok).build().user_data(token::encode(i as u32, Op::Cancel));
@@ -294,11 +295,11 @@ impl UringTransport {
     /// the rest waits in the socket; making room or unparking lists it again).
     fn arm_multishot(&mut self, i: usize) -> io::Result<()> {
         let c = &mut self.conns[i];
-        if c.closed.is_some() {
+        if c.closed.is_some() || c.over_spill() {
             return self.cancel_receive(i);
         }
         c.more = false;
-        if c.recv_armed || !c.parked.is_empty() || c.inbox.is_full() {
+        if c.recv_armed || c.holds_bytes() || c.inbox.is_full() {
             return Ok(());
         }
         c.recv_armed = true;
@@ -429,6 +430,7 @@ impl Transport for UringTransport {
             cancel_sent: false,
             released: false,
             parked: VecDeque::with_capacity(64),
+            spill: Vec::new(),
         };
         match reuse {
             Some(i) => self.conns[i] = c,
@@ -518,6 +520,7 @@ impl Transport for UringTransport {
         c.released = true;
         // Data nobody will read: give its buffers back to the kernel.
         if let Some(b) = self.bufs.as_mut() {
+            c.spill = Vec::new();
             while let Some(p) = c.parked.pop_front() {
                 b.give(p.bid);
             }

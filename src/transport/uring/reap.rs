@@ -30,6 +30,8 @@ impl UringTransport {
                     let last = !cqueue::more(flags);
                     if last {
                         c.recv_armed = false;
+                        // A later receive (after a spill drained) may be cancelled again.
+                        c.cancel_sent = false;
                         *in_flight -= 1;
                     }
                     match cfg.uring_recv {
@@ -106,10 +108,11 @@ impl UringTransport {
                     after(i);
                     arrived = true;
                 }
-                if c.parked.is_empty() {
+                // Drained: it may receive again. Spilled past the cap: its receive stops.
+                if !c.holds_bytes() || c.over_spill() {
                     arm.insert(i);
                 }
-                !c.parked.is_empty()
+                c.holds_bytes()
             });
             if returned {
                 b.publish();
