@@ -48,6 +48,15 @@ impl ConnList {
         std::mem::take(&mut self.ids)
     }
 
+    /// Lists every id of `other` here (unless listed already), and empties `other`.
+    pub fn absorb(&mut self, other: &mut ConnList) {
+        let ids = other.take();
+        for &id in &ids {
+            self.insert(id);
+        }
+        other.keep(ids, |_| false);
+    }
+
     /// Gives back a list from [`take`](ConnList::take), keeping the ids for which `keep` is
     /// true (in their order), ahead of any inserted since the take. An id of the taken list
     /// inserted again meanwhile was still listed, so `keep` decides for it too.
@@ -94,6 +103,17 @@ mod tests {
         assert!(!l.contains(1) && l.contains(0) && l.contains(3));
         l.insert(1);
         assert_eq!(l.take(), vec![0, 2, 3, 1]);
+    }
+
+    #[test]
+    fn absorbing_moves_ids_once() {
+        let (mut a, mut b) = (ConnList::with_capacity(4), ConnList::default());
+        a.insert(1);
+        b.insert(1);
+        b.insert(3);
+        a.absorb(&mut b);
+        assert!(b.is_empty() && !b.contains(3));
+        assert_eq!(a.take(), vec![1, 3]);
     }
 
     #[test]

@@ -159,6 +159,8 @@ impl Transport for SyscallTransport {
         // What this brings is named by the next `recv_each`, so no caller misses it.
         let mut unnamed = std::mem::take(&mut self.unnamed);
         let got = self.recv_each(|i| unnamed.insert(i));
+        // What the call set aside itself meanwhile (a failed ring or epoll) joins them.
+        unnamed.absorb(&mut self.unnamed);
         self.unnamed = unnamed;
         got
     }
