@@ -77,8 +77,21 @@ pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// atomic (one filesystem); hidden and named for this process, so two processes writing the
 /// same file never share one.
 pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    let dest = destination(path);
+    let name = dest.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy());
+    dest.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Where writing `path` lands: the file a symbolic link at `path` names (the link is kept;
+/// the temporary file goes beside that file, so the rename stays in one directory and one
+/// filesystem), else `path` itself.
+pub fn destination(path: &Path) -> PathBuf {
+    let Ok(target) = std::fs::read_link(path) else { return path.to_path_buf() };
+    std::fs::canonicalize(path).unwrap_or_else(|_| match path.parent() {
+        // A link to a file not there yet: the name it gives, relative to the link.
+        Some(dir) if target.is_relative() => dir.join(target),
+        _ => target,
+    })
 }
 
 /// Writes and syncs `bytes` to `tmp`, so the rename never exposes a file the disk does not
@@ -92,11 +105,7 @@ fn write_synced(tmp: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Renames the written `tmp` over `path`. A symbolic link at `path` is written through (the
 /// file it names is replaced, the link kept), and an earlier file's permissions carry over.
 pub(crate) fn commit(tmp: &Path, path: &Path) -> std::io::Result<()> {
-    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    let target = match is_link {
-        true => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-        false => path.to_path_buf(),
-    };
+    let target = destination(path);
     if let Ok(m) = std::fs::metadata(&target) {
         std::fs::set_permissions(tmp, m.permissions())?;
     }
@@ -106,6 +115,31 @@ pub(crate) fn commit(tmp: &Path, path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_to_a_file_elsewhere_is_written_through_beside_that_file() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (link, target) = (a.path().join("latest.json"), b.path().join("r.json"));
+        std::fs::write(&target, "old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        // The temporary file goes beside the target: the rename stays in its directory.
+        assert_eq!(temp_path(&link).parent(), Some(std::fs::canonicalize(b.path()).unwrap().as_path()));
+        write_whole(&link, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        // A link to a file not there yet creates it, and stays a link.
+        let dangling = a.path().join("next.json");
+        std::os::unix::fs::symlink(b.path().join("next.json"), &dangling).unwrap();
+        write_whole(&dangling, b"first").unwrap();
+        assert_eq!(std::fs::read(b.path().join("next.json")).unwrap(), b"first");
+        assert!(std::fs::symlink_metadata(&dangling).unwrap().file_type().is_symlink());
+        for dir in [a.path(), b.path()] {
+            let tmp = std::fs::read_dir(dir)
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"));
+            assert_eq!(tmp.count(), 0, "a temporary file was left in {}", dir.display());
+        }
+    }
 
     #[test]
     fn an_earlier_file_is_replaced_whole_and_no_temporary_file_is_left() {

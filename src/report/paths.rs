@@ -103,7 +103,9 @@ fn parent_dir(path: &Path) -> &Path {
 /// The directory exists, is one and takes new files (probed once per directory, in
 /// `probed`); the path is not a directory or a read-only file.
 fn check_writable(o: &Named, probed: &mut HashSet<PathBuf>) -> Result<(), PathError> {
-    let (label, dir) = (o.label(), parent_dir(o.path));
+    // Through a symbolic link, the directory written is the one of the file it names.
+    let dest = super::files::destination(o.path);
+    let (label, dir) = (o.label(), parent_dir(&dest));
     let dir_text = dir.display().to_string();
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
