@@ -48,13 +48,22 @@ impl ConnList {
         std::mem::take(&mut self.ids)
     }
 
+    /// Calls `f` with each id, in order, and empties the list. True when there was one.
+    pub fn drain(&mut self, mut f: impl FnMut(ConnId)) -> bool {
+        if self.ids.is_empty() {
+            return false;
+        }
+        let ids = self.take();
+        for &id in &ids {
+            f(id);
+        }
+        self.keep(ids, |_| false);
+        true
+    }
+
     /// Lists every id of `other` here (unless listed already), and empties `other`.
     pub fn absorb(&mut self, other: &mut ConnList) {
-        let ids = other.take();
-        for &id in &ids {
-            self.insert(id);
-        }
-        other.keep(ids, |_| false);
+        other.drain(|id| self.insert(id));
     }
 
     /// Gives back a list from [`take`](ConnList::take), keeping the ids for which `keep` is

@@ -170,12 +170,7 @@ impl Transport for SyscallTransport {
     }
 
     fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
-        let mut arrived = !self.unnamed.is_empty();
-        let ids = self.unnamed.take();
-        for &i in &ids {
-            after(i);
-        }
-        self.unnamed.keep(ids, |_| false);
+        let mut arrived = self.unnamed.drain(&mut after);
         if self.conns.len() <= FEW_CONNS {
             for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
                 if Self::fill(c) {

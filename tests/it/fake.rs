@@ -27,12 +27,18 @@ pub enum Fault {
 /// Application messages the acceptor received, in order, as wire bytes.
 pub type Received = Arc<Mutex<Vec<Vec<u8>>>>;
 
+/// One message from the fake acceptor: the standard header, then `extra`.
 fn msg(seq: u64, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
+    message(b"GATEWAY", b"FIXBLAST", seq, msg_type, extra)
+}
+
+/// One FIX 4.2 message from `sender` to `target`: the standard header, then `extra`.
+pub fn message(sender: &[u8], target: &[u8], seq: u64, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
     let mut buf = vec![0u8; 1024];
     let mut e = Encoder::new(&mut buf);
     e.field(35, msg_type);
-    e.field(49, b"GATEWAY");
-    e.field(56, b"FIXBLAST");
+    e.field(49, sender);
+    e.field(56, target);
     e.field_u64(34, seq);
     e.field(52, b"20240102-03:04:05.678");
     for (t, v) in extra {

@@ -4,7 +4,6 @@
 //! so its descriptors and RSS are its own (`/proc/<pid>`).
 
 use super::bin;
-use fixblast::fix::encode::Encoder;
 use fixblast::fix::parse::{Frame, MsgType, frame, parse};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -28,21 +27,9 @@ struct Client {
     orders: u64,
 }
 
-/// One message: the standard header, then `extra`.
+/// One message from the test's client: the standard header, then `extra`.
 fn msg(seq: u64, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
-    let mut buf = vec![0u8; 1024];
-    let mut e = Encoder::new(&mut buf);
-    e.field(35, msg_type);
-    e.field(49, b"SURVIVOR");
-    e.field(56, b"GATEWAY");
-    e.field_u64(34, seq);
-    e.field(52, b"20240102-03:04:05.678");
-    for (t, v) in extra {
-        e.field(*t, v);
-    }
-    let n = e.finish().unwrap();
-    buf.truncate(n);
-    buf
+    super::fake::message(b"SURVIVOR", b"GATEWAY", seq, msg_type, extra)
 }
 
 impl Client {

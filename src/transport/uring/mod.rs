@@ -471,7 +471,7 @@ impl Transport for UringTransport {
     }
 
     fn recv_each(&mut self, mut after: impl FnMut(ConnId)) -> bool {
-        let named = self.name_unnamed(&mut after);
+        let named = self.unnamed.drain(&mut after);
         named
             | match self.receive(&mut after) {
                 Ok(arrived) => arrived,

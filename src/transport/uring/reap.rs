@@ -161,19 +161,6 @@ impl UringTransport {
         Ok(arrived)
     }
 
-    /// Names each connection in `unnamed` to `after`, and empties it. True when there was one.
-    pub(super) fn name_unnamed(&mut self, after: &mut impl FnMut(ConnId)) -> bool {
-        if self.unnamed.is_empty() {
-            return false;
-        }
-        let ids = self.unnamed.take();
-        for &i in &ids {
-            after(i);
-        }
-        self.unnamed.keep(ids, |_| false);
-        true
-    }
-
     /// Closes the socket of each released connection that has nothing in flight any more:
     /// its fixed-file slot is emptied and the descriptor dropped, so a long-running gateway
     /// holds only the sockets it still serves. Until a later `add` reuses the slot.
