@@ -282,6 +282,20 @@ pub struct RunArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// When a session's connection is lost during the run (closed, a Logout from the gateway,
+    /// no answer to a TestRequest), connect and log on again, with ResetSeqNumFlag (141=Y),
+    /// up to TRIES times per loss (default 5), waiting --reconnect-backoff before the first
+    /// try and twice as long before each next one (at most 5s). The run goes on; its orders
+    /// unanswered on the lost connection count as timed out, the wait shows as schedule lag,
+    /// and the result's `reconnects` gives every gap. A session not back after TRIES is lost
+    /// (exit 3 if it was the last).
+    #[arg(long, value_name = "TRIES", num_args = 0..=1, default_missing_value = "5")]
+    pub reconnect: Option<u32>,
+
+    /// With --reconnect: the wait before the first try after a loss (default 100ms).
+    #[arg(long, allow_hyphen_values = true, value_name = "DUR", value_parser = parse_duration, requires = "reconnect")]
+    pub reconnect_backoff: Option<Duration>,
+
     /// Stop after N measured orders (--duration still bounds the run).
     #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub count: Option<u64>,

@@ -9,6 +9,7 @@
 pub mod mix;
 pub mod pending;
 pub mod profile;
+pub mod reconnect;
 pub mod schedule;
 pub mod segments;
 pub mod worker;
@@ -143,6 +144,8 @@ pub struct WorkerSpec {
     pub stem: Stem,
     /// Where every session's ClOrdID counter starts: drawn at random per run, like the tag.
     pub first_counter: u32,
+    /// `--reconnect`: the worker's end of the reconnector; `None` without it.
+    pub reconnect: Option<reconnect::Link>,
 }
 
 /// State shared by the workers and the coordinating thread. Workers read it once per loop.
@@ -169,6 +172,8 @@ pub struct Shared {
     pub fail_fast: AtomicBool,
     /// Sessions lost during the run, and why.
     pub lost: Mutex<Vec<String>>,
+    /// `--reconnect`: every loss of a connection, and when the session came back.
+    pub gaps: Mutex<Vec<reconnect::Gap>>,
 }
 
 impl Shared {
@@ -191,6 +196,7 @@ impl Shared {
             sessions_alive: AtomicUsize::new(usize::MAX),
             fail_fast: AtomicBool::new(false),
             lost: Mutex::new(Vec::new()),
+            gaps: Mutex::new(Vec::new()),
         }
     }
 

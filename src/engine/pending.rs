@@ -255,6 +255,16 @@ impl Pending {
         (self.awaiting, self.overdue, self.tail) = (0, 0, self.head);
         n
     }
+
+    /// The connection is gone (`--reconnect`): calls `on_unanswered` for every order still
+    /// without its first reply, which can no longer come, and frees every slot, the
+    /// answered ones too: the gateway forgets a session's orders with its connection, so
+    /// none of them rests there to be amended. Returns how many were unanswered.
+    pub fn forget_all(&mut self, on_unanswered: impl FnMut(&Slot)) -> u32 {
+        let n = self.take_unanswered(on_unanswered);
+        self.slots.fill(Slot::default());
+        n
+    }
 }
 
 /// Orders resting at the gateway, newest on top, for cancels and replaces to amend. Bounded:
@@ -281,6 +291,11 @@ impl Resting {
         self.entries[self.top] = (id, order);
         self.top = (self.top + 1) % cap;
         self.len = (self.len + 1).min(cap);
+    }
+
+    /// Forgets every entry (the session's connection, and its orders, are gone).
+    pub fn clear(&mut self) {
+        (self.top, self.len) = (0, 0);
     }
 
     /// The newest order that `pending` still knows to be resting. Entries for orders that
@@ -454,6 +469,27 @@ mod tests {
         assert_eq!(p.unanswered(), 0);
         assert!(p.get_mut(a, 1).is_some(), "an acked order is not taken");
         assert_eq!(p.take_unanswered(|_| {}), 0);
+    }
+
+    #[test]
+    fn a_lost_connection_takes_the_unanswered_once_and_leaves_nothing_to_amend() {
+        let mut p = Pending::new(8);
+        let a = order(&mut p, packed(0, 1), 10);
+        order(&mut p, packed(1, 2), 20);
+        p.ack(a);
+        assert!(p.is_resting(packed(0, 1)));
+        let mut taken = Vec::new();
+        assert_eq!(p.forget_all(|s| taken.push(s.id)), 1);
+        assert_eq!(taken, vec![packed(1, 2)]);
+        assert_eq!(p.unanswered(), 0);
+        assert!(!p.is_resting(packed(0, 1)), "the gateway forgot it with the connection");
+        assert!(p.get_mut(a, packed(0, 1)).is_none(), "a late reply to it is unmatched, not a fill");
+        let mut r = Resting::new(4);
+        r.push(packed(0, 1), 0);
+        r.clear();
+        assert_eq!(r.pop(&p), None);
+        // The ring takes new orders from where it was.
+        assert!(p.next_free().is_some());
     }
 
     fn packed(slot: u32, counter: u32) -> u64 {

@@ -199,6 +199,8 @@ pub(crate) mod tests {
                 clordid_prefix: None,
                 sender_comp_id: "FIXBLAST".into(),
                 target_comp_id: "GATEWAY".into(),
+                gateway_faults: None,
+                reconnect: None,
             },
             host: HostInfo {
                 kernel: Some("6.8.0".into()),
@@ -261,6 +263,7 @@ pub(crate) mod tests {
             })),
             sla: vec![],
             runs: None,
+            reconnects: None,
         }
     }
 

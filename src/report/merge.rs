@@ -99,7 +99,19 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
         histograms: EncodedHistograms::of(h),
         sla: Vec::new(),
         runs: None,
+        reconnects: merge_reconnects(results),
     })
+}
+
+/// Every input's gaps, each session named after its file; `None` when no input reconnected.
+fn merge_reconnects(results: &[(String, RunResult)]) -> Option<Reconnects> {
+    let mut all: Option<Reconnects> = None;
+    for (name, r) in results {
+        let Some(rc) = &r.reconnects else { continue };
+        let m = all.get_or_insert_with(Reconnects::default);
+        m.gaps.extend(rc.gaps.iter().map(|g| ReconnectGap { session: format!("{name}: {}", g.session), ..g.clone() }));
+    }
+    all.map(|m| Reconnects::of(m.gaps))
 }
 
 /// Whether `a` and `b` are one run, under two names or copied: the same start time, tool,

@@ -3,7 +3,7 @@
 use super::aggregate::IntervalRow;
 use super::fmt_ns;
 use super::json::{HARNESS_SHARE_WARN_PCT, RunResult, Stats};
-use crate::metrics::LatencyKind;
+use crate::metrics::{ErrorKind, LatencyKind};
 use std::fmt::Write;
 
 /// One live line for a completed interval (printed on stderr by the reporter thread).
@@ -47,7 +47,17 @@ pub fn live_line(row: &IntervalRow, interval_s: f64, length_s: f64, warmup_s: f6
     if !lag.is_empty() {
         let _ = write!(s, " | lag p99 {:>8}", fmt_ns(lag.value_at_quantile(0.99)));
     }
-    let _ = write!(s, " | errors {} | in-flight {}", counts.total_errors(), row.in_flight);
+    // Each fault under its own name: a stall of drops reads differently from garbage.
+    let _ = write!(s, " | errors {}", counts.total_errors());
+    let kinds: Vec<String> = ErrorKind::ALL
+        .iter()
+        .filter(|k| counts.get(**k) > 0)
+        .map(|k| format!("{} {}", k.name(), counts.get(*k)))
+        .collect();
+    if !kinds.is_empty() {
+        let _ = write!(s, " ({})", kinds.join(", "));
+    }
+    let _ = write!(s, " | in-flight {}", row.in_flight);
     s
 }
 
@@ -187,6 +197,20 @@ pub fn summary(r: &RunResult) -> String {
         r.errors.total,
         if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
     );
+    if let Some(rc) = &r.reconnects {
+        let _ = writeln!(
+            out,
+            "reconnects {} (away at most {}, {} in all; {} orders unanswered on the lost connections, counted as timed out)",
+            rc.count,
+            fmt_ns((rc.gap_max_s * 1e9) as u64),
+            fmt_ns((rc.gap_total_s * 1e9) as u64),
+            rc.unanswered
+        );
+        for g in rc.gaps.iter().filter(|g| g.back_at_s.is_none()) {
+            let why = g.not_back.as_deref().unwrap_or("still down");
+            let _ = writeln!(out, "NOT BACK: {} lost at {:.2}s: {why}", g.session, g.lost_at_s);
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -254,6 +278,24 @@ pub fn summary(r: &RunResult) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::metrics::{Counts, Histograms};
+
+    #[test]
+    fn the_live_line_names_each_kind_of_error_it_counts() {
+        let mut counts = Counts { sent: 1000, ..Counts::default() };
+        for _ in 0..3 {
+            counts.error(ErrorKind::Disconnected);
+        }
+        counts.error(ErrorKind::Garbled);
+        let row =
+            IntervalRow { index: 2, hists: Histograms::default(), counts, warmup: Counts::default(), in_flight: 4 };
+        let line = live_line(&row, 1.0, 1.0, 0.0, None);
+        assert!(line.contains("| errors 4 (garbled 1, disconnected 3) | in-flight 4"), "{line}");
+        let quiet = IntervalRow { counts: Counts::default(), ..row };
+        assert!(live_line(&quiet, 1.0, 1.0, 0.0, None).contains("| errors 0 | in-flight"));
+    }
+
     #[test]
     fn observations_beyond_a_percentile_are_counted_exactly() {
         assert_eq!(super::beyond(10_000, 0.9), 1_000);

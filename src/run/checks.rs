@@ -4,6 +4,7 @@
 //! bound (exit 2), before a connection is made.
 
 use crate::cli::RunArgs;
+use crate::engine::reconnect::Policy;
 use crate::engine::worker::MAX_SESSION_VALUE;
 use crate::engine::{MAX_SPAN, MAX_SPAN_TEXT};
 use crate::error::{Error, usage};
@@ -126,4 +127,27 @@ pub(super) fn check_templates<'a>(
         t.check_fits(sender, a.target_comp_id.len(), stem, max_part, room)?;
     }
     Ok(())
+}
+/// The most tries `--reconnect` takes per loss: with the backoff capped at 5 s, 1,000 tries
+/// wait well over an hour for a gateway, far longer than a measurement should.
+pub const MAX_RECONNECT_TRIES: u32 = 1000;
+
+/// The longest `--reconnect-backoff`.
+pub const MAX_RECONNECT_BACKOFF: Duration = Duration::from_secs(60);
+
+/// `--reconnect [TRIES]` and `--reconnect-backoff` as a policy; `None` without them.
+pub(super) fn reconnect(a: &RunArgs) -> Result<Option<Policy>, Error> {
+    let Some(tries) = a.reconnect else { return Ok(None) };
+    if !(1..=MAX_RECONNECT_TRIES).contains(&tries) {
+        return usage(format!("--reconnect {tries}: tries per lost connection must be 1 to {MAX_RECONNECT_TRIES}"));
+    }
+    let backoff = a.reconnect_backoff.unwrap_or(Duration::from_millis(100));
+    if backoff > MAX_RECONNECT_BACKOFF {
+        return usage(format!(
+            "--reconnect-backoff {}: at most {}",
+            show_duration(backoff),
+            show_duration(MAX_RECONNECT_BACKOFF)
+        ));
+    }
+    Ok(Some(Policy { tries, backoff }))
 }

@@ -74,6 +74,9 @@ pub struct RunConfig {
     pub gateway_fill: bool,
     /// `--gateway-fault`: what the built-in gateway gets wrong (nothing by default).
     pub gateway_faults: crate::gateway::Faults,
+    /// `--gateway-fault disconnect-after=N`: the built-in gateway closes each connection
+    /// after answering N orders.
+    pub gateway_disconnect_after: Option<u64>,
     /// Output files, with `{config_hash}`/`{run}` placeholders.
     pub outputs: Outputs,
     /// `--runs`: how many times to repeat the run.
@@ -89,6 +92,8 @@ pub struct RunConfig {
     pub count: Option<u64>,
     pub fail_fast: bool,
     pub logon_rate: Option<f64>,
+    /// `--reconnect`: how a lost session connects again; `None` without it.
+    pub reconnect: Option<crate::engine::reconnect::Policy>,
 }
 
 /// Expands a preset name over `base` and `mult` into a spec.
@@ -310,6 +315,7 @@ impl RunConfig {
         if a.runs > 1 && start_at_utc_ns.is_some() {
             return usage("--start-at starts one run; it cannot be combined with --runs");
         }
+        let faults = super::faults::gateway_faults(a)?;
         let mut cfg = RunConfig {
             target,
             target_text,
@@ -345,7 +351,8 @@ impl RunConfig {
             username: a.username.clone(),
             password: a.password.clone(),
             gateway_fill: a.gateway_fill,
-            gateway_faults: super::faults::gateway_faults(a)?,
+            gateway_faults: faults.0,
+            gateway_disconnect_after: faults.1,
             outputs: Outputs::default(),
             runs: a.runs,
             start_at_utc_ns,
@@ -356,6 +363,7 @@ impl RunConfig {
             count: a.count,
             fail_fast: a.fail_fast,
             logon_rate: a.logon_rate,
+            reconnect: super::checks::reconnect(a)?,
             sla: match &a.sla {
                 Some(spec) => crate::report::sla::parse(spec)?,
                 None => Vec::new(),
@@ -403,7 +411,30 @@ impl RunConfig {
             self.feed_name,
             self.mix.describe(),
             self.count
-        )
+        ) + &self.describe_faults()
+    }
+
+    /// The built-in gateway's faults as it describes them; `None` without.
+    pub fn gateway_faults_text(&self) -> Option<String> {
+        let disconnect = self.gateway_disconnect_after.map(|n| format!("disconnect-after={n}"));
+        let faults = (!self.gateway_faults.is_none()).then(|| self.gateway_faults.describe());
+        match (faults, disconnect) {
+            (Some(f), Some(d)) => Some(format!("{f}, {d}")),
+            (f, d) => f.or(d),
+        }
+    }
+
+    /// What a run that meets faults adds to [`describe`](RunConfig::describe): nothing for a
+    /// run without them, so their `{config_hash}` stays what it was.
+    fn describe_faults(&self) -> String {
+        let mut s = String::new();
+        if let Some(f) = self.gateway_faults_text() {
+            s += &format!(" gateway_faults={f}");
+        }
+        if let Some(p) = self.reconnect {
+            s += &format!(" reconnect={}:{:?}", p.tries, p.backoff);
+        }
+        s
     }
 
     /// When session `i` (0-based) logs on, after the first.

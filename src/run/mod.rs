@@ -16,6 +16,7 @@ use outputs::Which;
 use reporter::Reporter;
 use signals::interrupted;
 
+use crate::engine::reconnect::{self, Link};
 use crate::engine::schedule::Arrival;
 use crate::engine::worker::{self, Report};
 use crate::engine::{Load, PollMode, SessionSpec, Share, Shared, WorkerSpec};
@@ -128,6 +129,7 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
                 poll: if spin { PollMode::Spin } else { PollMode::Yield },
                 fill: cfg.gateway_fill,
                 faults: cfg.gateway_faults.clone(),
+                disconnect_after: cfg.gateway_disconnect_after,
                 uring_recv: cfg.gateway_uring_recv(),
                 uring_napi_us: cfg.ring.uring_napi_us,
                 ..GatewayConfig::loopback()
@@ -143,11 +145,7 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
                     g.addr(),
                     cfg.gateway_backend.name(),
                     if spin { "spinning on its own core" } else { "yielding: no core to spare" },
-                    if cfg.gateway_faults.is_none() {
-                        String::new()
-                    } else {
-                        format!("; injecting {}", cfg.gateway_faults.describe())
-                    }
+                    cfg.gateway_faults_text().map_or(String::new(), |f| format!("; injecting {f}"))
                 );
             }
             Some(g)
@@ -260,6 +258,24 @@ fn measure<T: Transport>(
             logon_delay_ns: cfg.logon_delay_ns(i as u32),
         });
     }
+    // --reconnect: one thread connects for every worker, so no worker blocks on a connect.
+    let (reconnect_tx, reconnect_rx) = crossbeam_channel::unbounded();
+    let mut answers = Vec::new();
+    let mut links: Vec<Option<Link>> = (0..cfg.threads)
+        .map(|_| {
+            let policy = cfg.reconnect?;
+            let (tx, rx) = crossbeam_channel::unbounded();
+            answers.push(tx);
+            Some(Link { policy, requests: reconnect_tx.clone(), answers: rx })
+        })
+        .collect();
+    drop(reconnect_tx);
+    let reconnector = cfg.reconnect.map(|policy| {
+        std::thread::Builder::new()
+            .name("reconnector".into())
+            .spawn(move || reconnect::serve(addr, policy, reconnect_rx, answers))
+            .expect("spawn the reconnector thread")
+    });
     let mut handles = Vec::new();
     for (w, sessions) in per_worker.into_iter().enumerate() {
         let load = match &cfg.load {
@@ -281,7 +297,15 @@ fn measure<T: Transport>(
             timing: cfg.timing,
             poll: cfg.poll,
             pending_capacity: cfg.pending_capacity(),
-            transport: cfg.transport(sessions_len),
+            transport: {
+                let mut t = cfg.transport(sessions_len);
+                // A reconnected session takes a new connection while its old one may still
+                // hold its slot (io_uring frees it once its operations complete).
+                if cfg.reconnect.is_some() {
+                    t.max_conns = 2 * t.max_conns + 2;
+                }
+                t
+            },
             // Each worker's share of --count, the remainder to the first workers.
             count: cfg.count.map(|n| {
                 let (t, w) = (cfg.threads as u64, w as u64);
@@ -293,6 +317,7 @@ fn measure<T: Transport>(
             mix: cfg.mix.clone(),
             stem: ids.stem.clone(),
             first_counter: ids.first_counter,
+            reconnect: links[w].take(),
         };
         let (shared, tx, free_rx) = (shared.clone(), tx.clone(), free_rx.clone());
         let h = std::thread::Builder::new()
@@ -377,6 +402,10 @@ fn measure<T: Transport>(
     });
     for h in handles {
         let _ = h.join();
+    }
+    // It ends once every worker has dropped its end, after at most one connect's timeout.
+    if let Some(r) = reconnector {
+        let _ = r.join();
     }
     started
 }

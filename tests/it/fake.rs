@@ -179,3 +179,17 @@ pub fn recording(fault: Fault) -> (String, Received) {
     });
     (addr, received)
 }
+
+/// Starts the fake acceptor for one connection only: once that one is over, nothing listens
+/// on its address and a connect there is refused.
+pub fn once(fault: Fault) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        if let Ok((s, _)) = l.accept() {
+            drop(l);
+            serve(s, fault, Received::default());
+        }
+    });
+    addr
+}

@@ -14,6 +14,7 @@ mod html;
 mod intervals;
 mod multi;
 mod quickfix;
+mod reconnect;
 mod results;
 mod run;
 mod stall;

@@ -142,6 +142,7 @@ fn worker(recv_takes: u64, send_takes: u64) -> (Worker<Fake>, Arc<Mock>) {
         mix: Arc::new(Mix::parse("new=1").unwrap()),
         stem,
         first_counter: 1,
+        reconnect: None,
     };
     let (tx, _rx) = crossbeam_channel::bounded(8);
     let (_free_tx, free) = crossbeam_channel::bounded(1);

@@ -14,16 +14,19 @@
 //! themselves, and nothing they run per order may allocate, lock, format or make a syscall
 //! (the transport's poll is the only I/O). Formatting is for set-up and for failures.
 
+mod reconnect;
 mod reply;
 mod send;
 mod step;
 
+use self::reconnect::Down;
 use self::reply::Recorder;
 use super::mix::Mix;
 use super::pending::{Pending, Resting};
+use super::reconnect::Link;
 use super::{Load, PollMode, Share, Shared, Timing, WorkerSpec, pin};
 use crate::fix::feed::OrderFeed;
-use crate::fix::session::{Session, State};
+use crate::fix::session::{Session, SessionConfig, State};
 use crate::fix::template::OrderTemplate;
 use crate::fix::time::TimestampCache;
 use crate::metrics::{Histograms, Snapshot};
@@ -73,6 +76,10 @@ struct Sess {
     logon_at_ns: u64,
     /// The session ended (logout, disconnect) and has been accounted for.
     done: bool,
+    /// What it logs on with: again after a lost connection, with `--reconnect`.
+    config: SessionConfig,
+    /// Its connection was lost and it is being reconnected (`--reconnect`).
+    down: Option<Down>,
 }
 
 struct Worker<T: Transport> {
@@ -125,6 +132,14 @@ struct Worker<T: Transport> {
     by_conn: Box<[u32]>,
     /// Sessions this turn's `handle` looked at: the closed loop refills only their windows.
     visited: Vec<u32>,
+    /// `--reconnect`: the worker's end of the reconnector.
+    link: Option<Link>,
+    /// Sessions down and being reconnected: the turn asks the reconnector only while any is.
+    down: usize,
+    /// Between logon and the end of the send phase: a session lost then is reconnected.
+    in_run: bool,
+    /// The send phase is over.
+    sent_all: bool,
 }
 
 /// Sessions without new bytes whose timers a turn looks at (see `step::handle`).
@@ -157,6 +172,7 @@ impl<T: Transport> Worker<T> {
         tx: Sender<Report>,
         free: Receiver<Box<Histograms>>,
     ) -> std::io::Result<Self> {
+        let max_conns = spec.transport.max_conns;
         let mut transport = T::new(spec.transport)?;
         let now_ns = shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
@@ -169,7 +185,9 @@ impl<T: Transport> Worker<T> {
                 index: s.index,
                 name,
                 // The session starts (its Logon and timers) at its staggered logon time.
-                session: Session::new(s.config, shared.epoch_utc_ns + now_ns + s.logon_delay_ns),
+                session: Session::new(s.config.clone(), shared.epoch_utc_ns + now_ns + s.logon_delay_ns),
+                config: s.config,
+                down: None,
                 logon_at_ns: now_ns + s.logon_delay_ns,
                 max_len: s.templates.iter().flatten().map(OrderTemplate::max_len).max().unwrap_or(0),
                 templates: s.templates,
@@ -184,7 +202,8 @@ impl<T: Transport> Worker<T> {
         }
         let hists = free.try_recv().unwrap_or_default();
         let sessions_len = sessions.len();
-        let conns = sessions.iter().map(|s| s.conn + 1).max().unwrap_or(0);
+        // Every id the transport may hand out: a reconnected session takes a new one.
+        let conns = sessions.iter().map(|s| s.conn + 1).max().unwrap_or(0).max(max_conns);
         let mut by_conn = vec![0u32; conns].into_boxed_slice();
         for (k, s) in sessions.iter().enumerate() {
             by_conn[s.conn] = k as u32;
@@ -224,6 +243,10 @@ impl<T: Transport> Worker<T> {
             listed_turn: vec![0; conns].into_boxed_slice(),
             by_conn,
             visited: Vec::with_capacity(sessions_len),
+            link: spec.reconnect,
+            down: 0,
+            in_run: false,
+            sent_all: false,
         })
     }
 
@@ -239,6 +262,7 @@ impl<T: Transport> Worker<T> {
             return;
         }
         self.shared.workers_logged_on.fetch_add(1, Ordering::AcqRel);
+        self.in_run = true;
         // Keep the sessions alive (heartbeats) until every worker is ready.
         let start_ns = loop {
             let s = self.shared.start_ns.load(Ordering::Acquire);
@@ -261,6 +285,10 @@ impl<T: Transport> Worker<T> {
         self.next_boundary_ns = self.next_boundary();
         self.send_phase(start_ns, measure_end);
         self.measuring = false;
+        // A session still down stays down: the drain waits only for the others.
+        self.in_run = false;
+        self.sent_all = true;
+        self.abandon_reconnects();
         // Sending stopped: no interval starts after this one. The drain's replies (and the
         // last flush) belong to it, so the series never ends with an interval in which
         // nothing was measured.
@@ -319,6 +347,7 @@ impl<T: Transport> Worker<T> {
 
     /// Logs every session out and closes the connections.
     fn logout(&mut self) {
+        self.abandon_reconnects();
         let (_, ns) = self.now();
         let utc = self.shared.epoch_utc_ns + ns;
         for s in &mut self.sessions {

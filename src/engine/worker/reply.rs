@@ -13,6 +13,7 @@
 //! session failed).
 
 use super::Sess;
+use super::reconnect::Ended;
 use crate::engine::Shared;
 use crate::engine::pending::{Pending, Resting, Slot};
 use crate::fix::clordid::Stem;
@@ -252,7 +253,10 @@ impl Recorder {
     }
 }
 
-pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &mut Recorder, ns: u64) {
+/// Acts on one session event. Returns how the session ended when the event ends it: the
+/// caller decides whether that fails the run, loses the session or, with `--reconnect`,
+/// connects again.
+pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &mut Recorder, ns: u64) -> Option<Ended> {
     let text = || {
         let t = String::from_utf8_lossy(s.session.text()).into_owned();
         if t.is_empty() { String::new() } else { format!(": {t:?}") }
@@ -260,25 +264,28 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
     match e {
         Event::LoggedOn => {}
         Event::LogonRejected => {
-            shared.fail(format!("{}: the gateway refused the logon{}", s.name, text()));
+            return Some(Ended::LogonFailed(format!("{}: the gateway refused the logon{}", s.name, text())));
         }
         Event::LogonTimeout => {
             let secs = s.session.logon_timeout_ns() as f64 / 1e9;
             let seen = s.session.before_logon();
-            shared.fail(format!("{}: no Logon reply from the gateway within {secs}s ({seen})", s.name))
+            return Some(Ended::LogonFailed(format!(
+                "{}: no Logon reply from the gateway within {secs}s ({seen})",
+                s.name
+            )));
         }
         // Reported where the transport says how the connection ended (`step`).
         Event::ClosedBeforeLogon => {}
         Event::LoggedOut { by_peer: true, .. } => {
             if !shared.stop.load(Ordering::Acquire) {
                 recorder.error_at(ns, ErrorKind::Disconnected);
-                shared.lose_session(format!("{}: the gateway logged out during the run{}", s.name, text()));
+                return Some(Ended::Lost(format!("{}: the gateway logged out during the run{}", s.name, text())));
             }
         }
         Event::LoggedOut { by_peer: false, .. } => {}
         Event::PeerTimeout => {
             recorder.error_at(ns, ErrorKind::Disconnected);
-            shared.lose_session(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name));
+            return Some(Ended::Lost(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name)));
         }
         Event::Error(ProtocolError::SessionReject { ref_seq }) => recorder.session_reject(ns, &mut s.pending, ref_seq),
         Event::Error(pe) => recorder.error_at(
@@ -295,6 +302,7 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
             },
         ),
     }
+    None
 }
 
 #[cfg(test)]

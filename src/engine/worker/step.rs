@@ -18,6 +18,7 @@
 //! format: only a failing session formats its reason, and the flush hands a snapshot to the
 //! reporter once per interval over a channel.
 
+use super::reconnect::Ended;
 use super::reply::handle_event;
 use super::{Report, SCRATCH, TIMER_WINDOW, Worker};
 use crate::fix::session::State;
@@ -39,6 +40,9 @@ impl<T: Transport> Worker<T> {
     /// the stamp (TSC and ns since the epoch) that is this turn's time, and whether anything
     /// happened.
     pub(super) fn receive(&mut self) -> (u64, u64, bool) {
+        // Before the clock is read: a reconnected session's new connection joins here, and
+        // the receive reads it with the others. Only while a session is down.
+        let joined = self.down > 0 && self.poll_reconnects();
         let clock = &self.shared.clock;
         let before = clock.raw();
         // Where the backend reads connection by connection, each connection's bytes get the
@@ -73,7 +77,7 @@ impl<T: Transport> Worker<T> {
         }
         self.last_recv_raw = before;
         let progress = self.handle(raw, ns);
-        (raw, ns, got | progress)
+        (raw, ns, got | progress | joined)
     }
 
     /// Everything a turn does with what arrived, at time `raw`/`ns`.
@@ -109,13 +113,17 @@ impl<T: Transport> Worker<T> {
     fn visit(&mut self, k: usize, now_raw: u64, ns: u64) -> bool {
         let utc = self.shared.epoch_utc_ns + ns;
         let this_turn = self.listed_turn.get(self.sessions[k].conn) == Some(&self.turn_no);
-        let Worker { transport, sessions, shared, recorder, scratch, timing, alive, recv_stamps, visited, .. } = self;
+        let may_reconnect = self.may_reconnect();
+        let Worker { transport, sessions, shared, recorder, scratch, timing, recv_stamps, visited, .. } = self;
         let s = &mut sessions[k];
-        if s.done || ns < s.logon_at_ns {
+        // A session waiting for its new connection has nothing to look at.
+        if s.done || ns < s.logon_at_ns || s.down.as_ref().is_some_and(|d| !d.connected) {
             return false;
         }
         visited.push(k as u32);
         let mut progress = false;
+        // How the session ended, if it did this turn: the first reason is the one given.
+        let mut ended = None;
         let inbox = transport.inbox(s.conn);
         if !inbox.is_empty() {
             let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
@@ -154,13 +162,18 @@ impl<T: Transport> Worker<T> {
             }
         }
         while let Some(e) = s.session.poll_event() {
-            handle_event(e, s, shared, recorder, ns);
+            if let Some(end) = handle_event(e, s, shared, recorder, ns) {
+                ended.get_or_insert(end);
+            }
         }
+        let mut over = false;
         if let Some(closed) = transport.closed(s.conn) {
             let was = s.session.state();
             s.session.on_disconnect(utc);
             while let Some(e) = s.session.poll_event() {
-                handle_event(e, s, shared, recorder, ns);
+                if let Some(end) = handle_event(e, s, shared, recorder, ns) {
+                    ended.get_or_insert(end);
+                }
             }
             if was == State::Active && !shared.stop.load(Ordering::Acquire) {
                 recorder.error_at(ns, ErrorKind::Disconnected);
@@ -171,26 +184,59 @@ impl<T: Transport> Worker<T> {
                 };
                 let sent = s.sent;
                 let unanswered = s.pending.unanswered();
-                shared.lose_session(format!(
+                ended.get_or_insert(Ended::Lost(format!(
                     "{}: the connection was lost {when}, after {sent} messages sent on it ({unanswered} unanswered): {closed}",
                     s.name
-                ));
+                )));
             } else if was == State::AwaitingLogon {
                 let seen = s.session.before_logon();
-                shared.fail(format!("{}: the connection was lost before a Logon reply: {closed} ({seen})", s.name));
+                ended.get_or_insert(Ended::LogonFailed(format!(
+                    "{}: the connection was lost before a Logon reply: {closed} ({seen})",
+                    s.name
+                )));
             }
-            s.done = true;
-            *alive -= 1;
+            over = true;
         } else if s.session.state() == State::Closed && !s.session.has_transmit() {
-            s.done = true;
-            *alive -= 1;
+            over = true;
         }
         if timing.timeout_ns > 0 {
             let cutoff = ns.saturating_sub(timing.timeout_ns);
             // Overdue orders keep their slots: a late reply keeps its real latency.
             s.pending.mark_overdue(cutoff);
         }
+        let back = s.down.is_some() && s.session.is_active();
+        match ended {
+            // Lost while the run goes on: with --reconnect the session connects again (and
+            // after sending stopped, is accounted for as a gap it did not come back from).
+            Some(Ended::Lost(reason)) if may_reconnect || self.after_sending() => self.go_down(k, ns, reason),
+            // A logon again after a loss that failed: the next try, or the last.
+            Some(Ended::LogonFailed(reason)) if self.sessions[k].down.is_some() => self.try_again(k, reason),
+            Some(Ended::Lost(reason)) => {
+                self.shared.lose_session(reason);
+                if over {
+                    self.session_over(k);
+                }
+            }
+            Some(Ended::LogonFailed(reason)) => {
+                self.shared.fail(reason);
+                if over {
+                    self.session_over(k);
+                }
+            }
+            None if over => self.session_over(k),
+            None if back => self.back(k, ns),
+            None => {}
+        }
         progress
+    }
+
+    /// Session `k` is over for good (logged out, or closed and not reconnected).
+    pub(super) fn session_over(&mut self, k: usize) {
+        let s = &mut self.sessions[k];
+        if !s.done {
+            s.done = true;
+            self.alive -= 1;
+        }
     }
 
     /// Sends what was queued, stamped at the edges: the reading just before the send is the

@@ -273,6 +273,22 @@ pub fn counts(r: &RunResult) -> String {
         ("errors", r.errors.total.to_string()),
     ];
     rows.extend(r.errors.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| ("", format!("{k}: {n}"))));
+    if let Some(rc) = &r.reconnects {
+        rows.push((
+            "reconnects",
+            format!(
+                "{} (away at most {:.3}s, {:.3}s in all; {} orders unanswered on lost connections); {} not back",
+                rc.count, rc.gap_max_s, rc.gap_total_s, rc.unanswered, rc.not_back
+            ),
+        ));
+        rows.extend(rc.gaps.iter().map(|g| {
+            let end = match (g.back_at_s, &g.not_back) {
+                (Some(b), _) => format!("back at {b:.3}s after {} tries", g.tries),
+                (None, why) => format!("not back: {}", why.as_deref().unwrap_or("still down")),
+            };
+            ("", format!("{} lost at {:.3}s, {end}", g.session, g.lost_at_s))
+        }));
+    }
     rows.extend([
         ("orders/s sent", format!("{:.1}", t.orders_per_s)),
         ("acks/s", format!("{:.1}", t.acks_per_s)),
@@ -291,7 +307,7 @@ pub fn config(r: &RunResult) -> String {
     } else {
         c.cores.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
     };
-    let rows = [
+    let mut rows = vec![
         ("target", c.target.clone()),
         ("built-in gateway", if c.builtin_gateway { "yes" } else { "no" }.into()),
         ("gateway backend", c.gateway_backend.clone().unwrap_or_else(|| "–".into())),
@@ -312,6 +328,12 @@ pub fn config(r: &RunResult) -> String {
         ("SenderCompID", c.sender_comp_id.clone()),
         ("TargetCompID", c.target_comp_id.clone()),
     ];
+    if let Some(f) = &c.gateway_faults {
+        rows.push(("gateway faults", f.clone()));
+    }
+    if let Some(rc) = &c.reconnect {
+        rows.push(("reconnect", format!("{} tries, first after {}s", rc.tries, rc.backoff_s)));
+    }
     key_values("config", "Configuration", &rows)
 }
 

@@ -3,9 +3,11 @@
 //! aggregated intervals, never a worker.
 
 use crate::engine::Shared;
+use crate::engine::reconnect::Gap;
 use crate::fix::template::Kind;
 use crate::metrics::{ErrorKind, LatencyKind};
 use crate::report::aggregate::{Aggregate, IntervalRow};
+use crate::report::fmt_ns;
 use crate::report::summary::live_line;
 use crate::report::tui::{Figures, Tui, TuiFrame};
 use crate::run::RunConfig;
@@ -25,6 +27,38 @@ fn lat(h: &Histogram<u64>) -> Figures {
 
 fn errors(c: &crate::metrics::Counts) -> Vec<(&'static str, u64)> {
     ErrorKind::ALL.iter().map(|k| (k.name(), c.get(*k))).filter(|(_, n)| *n > 0).collect()
+}
+
+/// What changed in `gaps` (`--reconnect`) since `shown` (per gap: 0 nothing said yet, 1 the
+/// loss said, 2 its end said), as lines for the live output; `shown` is brought up to date.
+/// Times are seconds after warm-up (`warmup_end`, ns since the epoch).
+pub(super) fn gap_lines(gaps: &[Gap], shown: &mut Vec<u8>, warmup_end: u64) -> Vec<String> {
+    let at = |ns: u64| (ns as i128 - warmup_end as i128) as f64 / 1e9;
+    shown.resize(gaps.len(), 0);
+    let mut lines = Vec::new();
+    for (g, said) in gaps.iter().zip(shown.iter_mut()) {
+        if *said == 0 {
+            lines.push(format!("{:>6.2}s LOST: {}; reconnecting", at(g.lost_ns), g.reason));
+            *said = 1;
+        }
+        if *said == 1 {
+            let tries = |n: u32| if n == 1 { "1 try".to_string() } else { format!("{n} tries") };
+            if let Some(back) = g.back_ns {
+                let away = fmt_ns(back.saturating_sub(g.lost_ns));
+                lines.push(format!(
+                    "{:>6.2}s BACK: {} logged on again after {away} ({})",
+                    at(back),
+                    g.session,
+                    tries(g.tries)
+                ));
+                *said = 2;
+            } else if let Some(why) = &g.gave_up {
+                lines.push(format!("        NOT BACK: {} after {}: {why}", g.session, tries(g.tries)));
+                *said = 2;
+            }
+        }
+    }
+    lines
 }
 
 impl Live {
@@ -87,6 +121,13 @@ impl Live {
             p99_history.push(ack.value_at_quantile(0.99));
         }
         let mut warnings: Vec<String> = shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let now = shared.now_ns();
+        for g in shared.gaps.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            if g.back_ns.is_none() && g.gave_up.is_none() {
+                let away = fmt_ns(now.saturating_sub(g.lost_ns));
+                warnings.push(format!("RECONNECTING: {} away for {away} ({} tries so far)", g.session, g.tries));
+            }
+        }
         if let Some(t) = target
             && rate < 0.99 * t
         {
@@ -131,5 +172,42 @@ impl Live {
         if let Live::Screen { tui, .. } = self {
             let _ = (*tui).finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(lost_ns: u64) -> Gap {
+        Gap {
+            session: "session 1 (A)".into(),
+            lost_ns,
+            back_ns: None,
+            tries: 1,
+            reason: "session 1 (A): the connection was lost".into(),
+            unanswered: 2,
+            gave_up: None,
+        }
+    }
+
+    #[test]
+    fn each_loss_and_its_end_are_said_once_as_they_happen() {
+        let mut shown = Vec::new();
+        let warmup_end = 1_000_000_000;
+        let mut gaps = vec![gap(3_500_000_000)];
+        let lines = gap_lines(&gaps, &mut shown, warmup_end);
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].contains("2.50s LOST: session 1 (A): the connection was lost; reconnecting"), "{lines:?}");
+        assert!(gap_lines(&gaps, &mut shown, warmup_end).is_empty(), "said once");
+        gaps[0].back_ns = Some(3_620_000_000);
+        gaps[0].tries = 2;
+        gaps.push(Gap { gave_up: Some("cannot connect".into()), tries: 3, ..gap(4_000_000_000) });
+        let lines = gap_lines(&gaps, &mut shown, warmup_end);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("2.62s BACK: session 1 (A) logged on again after 120ms (2 tries)"), "{lines:?}");
+        assert!(lines[1].contains("3.00s LOST"), "{lines:?}");
+        assert!(lines[2].contains("NOT BACK: session 1 (A) after 3 tries: cannot connect"), "{lines:?}");
+        assert!(gap_lines(&gaps, &mut shown, warmup_end).is_empty());
     }
 }

@@ -38,6 +38,8 @@ pub(super) struct Reporter<'a> {
     profile: Option<Profile>,
     /// When orders started (ns since the run's epoch).
     started: Option<u64>,
+    /// Per `--reconnect` gap, how much of it the live line has said (see `live::gap_lines`).
+    gaps_shown: Vec<u8>,
 }
 
 impl<'a> Reporter<'a> {
@@ -50,6 +52,7 @@ impl<'a> Reporter<'a> {
             hlog: None,
             profile: cfg.load.profile().cloned(),
             started: None,
+            gaps_shown: Vec::new(),
         }
     }
 
@@ -130,6 +133,13 @@ impl<'a> Reporter<'a> {
         }
         // The target over this interval: the profile's rate at its middle.
         let target = self.profile.as_ref().map(|p| p.rate_at(start_s + length_s / 2.0));
+        if matches!(self.live, Live::Line) && self.cfg.reconnect.is_some() {
+            let warmup_end = self.started.unwrap_or(0) + self.cfg.timing.warmup_ns;
+            let gaps = self.shared.gaps.lock().unwrap_or_else(|e| e.into_inner());
+            for line in live::gap_lines(&gaps, &mut self.gaps_shown, warmup_end) {
+                eprintln!("{line}");
+            }
+        }
         self.live.interval(self.cfg, self.shared, &self.agg, row, length_s, target);
         if let Some((p, w)) = &mut self.hlog
             && row.index >= 0

@@ -106,6 +106,8 @@ pub(super) fn build_result(
             clordid_prefix: cfg.clordid_prefix.clone(),
             sender_comp_id: cfg.sender_comp_id.clone(),
             target_comp_id: cfg.target_comp_id.clone(),
+            gateway_faults: cfg.gateway_faults_text(),
+            reconnect: cfg.reconnect.map(|p| ReconnectConfig { tries: p.tries, backoff_s: p.backoff.as_secs_f64() }),
         },
         host,
         orders: Orders::of(&agg.counts),
@@ -150,5 +152,28 @@ pub(super) fn build_result(
         sla: Vec::new(),
         runs: None,
         histograms: EncodedHistograms::of(h),
+        reconnects: cfg.reconnect.map(|_| reconnects(shared, started.map(|s| s + t.warmup_ns))),
     }
+}
+
+/// The gaps the workers recorded, in seconds after warm-up (`warmup_end`, ns since the
+/// epoch; the epoch itself when orders never started).
+fn reconnects(shared: &Shared, warmup_end: Option<u64>) -> Reconnects {
+    let end = warmup_end.unwrap_or(0) as i128;
+    let s = |ns: u64| (ns as i128 - end) as f64 / 1e9;
+    let gaps = shared.gaps.lock().unwrap_or_else(|e| e.into_inner());
+    Reconnects::of(
+        gaps.iter()
+            .map(|g| ReconnectGap {
+                session: g.session.clone(),
+                lost_at_s: s(g.lost_ns),
+                back_at_s: g.back_ns.map(s),
+                gap_s: g.back_ns.map(|b| b.saturating_sub(g.lost_ns) as f64 / 1e9),
+                tries: g.tries,
+                reason: g.reason.clone(),
+                unanswered: g.unanswered,
+                not_back: g.back_ns.is_none().then(|| g.gave_up.clone().unwrap_or_else(|| "still down".into())),
+            })
+            .collect(),
+    )
 }
