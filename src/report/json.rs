@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
+pub use super::reconnects::{ReconnectConfig, ReconnectGap, Reconnects};
+
 pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -188,65 +190,6 @@ pub struct Config {
     /// `--reconnect`; absent without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconnect: Option<ReconnectConfig>,
-}
-
-/// How a lost session connects again (`--reconnect`, `--reconnect-backoff`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ReconnectConfig {
-    pub tries: u32,
-    pub backoff_s: f64,
-}
-
-/// Every connection lost under `--reconnect`, and how long its session was away.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Reconnects {
-    /// Sessions logged on again after a loss.
-    pub count: u64,
-    /// Losses a session never came back from (every try failed, or sending stopped first).
-    pub not_back: u64,
-    /// The longest time a session was away, and all of them added up (losses it came back
-    /// from only).
-    pub gap_max_s: f64,
-    pub gap_total_s: f64,
-    /// Orders unanswered on the lost connections (in `orders.timed_out`).
-    pub unanswered: u64,
-    /// In the order they happened.
-    pub gaps: Vec<ReconnectGap>,
-}
-
-impl Reconnects {
-    /// The counts and totals of `gaps`.
-    pub fn of(gaps: Vec<ReconnectGap>) -> Reconnects {
-        let back: Vec<f64> = gaps.iter().filter_map(|g| g.gap_s).collect();
-        Reconnects {
-            count: back.len() as u64,
-            not_back: (gaps.len() - back.len()) as u64,
-            gap_max_s: back.iter().copied().fold(0.0, f64::max),
-            gap_total_s: back.iter().sum(),
-            unanswered: gaps.iter().map(|g| g.unanswered as u64).sum(),
-            gaps,
-        }
-    }
-}
-
-/// One lost connection. Times are seconds after warm-up, like `intervals[].t_s` (negative
-/// in warm-up).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ReconnectGap {
-    pub session: String,
-    pub lost_at_s: f64,
-    /// When it was logged on again; null when it never was.
-    pub back_at_s: Option<f64>,
-    pub gap_s: Option<f64>,
-    /// Connects and logons tried.
-    pub tries: u32,
-    /// How the connection was lost.
-    pub reason: String,
-    /// Orders unanswered on the lost connection: their replies went with it, and they count
-    /// as `timed_out`.
-    pub unanswered: u32,
-    /// Why it did not come back; null when it did.
-    pub not_back: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

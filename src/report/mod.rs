@@ -13,6 +13,7 @@ pub mod json;
 pub mod load;
 pub mod merge;
 pub mod paths;
+pub mod reconnects;
 pub mod sla;
 pub mod summary;
 pub mod tui;
