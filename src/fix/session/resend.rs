@@ -251,7 +251,13 @@ impl Session {
 
     /// Something of the resend protocol waits for `poll_transmit`.
     pub(super) fn resend_queued(&self) -> bool {
-        !self.owed.is_empty() || (self.state == State::Active && self.asked.to_ask().is_some())
+        !self.owed.is_empty() || (self.may_ask() && self.asked.to_ask().is_some())
+    }
+
+    /// ResendRequests go out once logged on, also while our Logout waits for its answer (a
+    /// gap found in the last replies is still asked for); not once the session is over.
+    fn may_ask(&self) -> bool {
+        matches!(self.state, State::Active | State::LogoutSent)
     }
 
     /// Writes the next gap fill owed, or the next ResendRequest, into `buf`. `None` when
@@ -276,7 +282,7 @@ impl Session {
             return Ok(Some(n));
         }
         match self.asked.to_ask() {
-            Some((begin, end)) if self.state == State::Active => {
+            Some((begin, end)) if self.may_ask() => {
                 let seq = self.next_out;
                 let mut e = self.header(buf, b"2", seq, time);
                 e.field_u64(tag::BEGIN_SEQ_NO, begin as u64);

@@ -269,3 +269,16 @@ fn the_acceptor_fills_up_to_end_seq_no_and_no_further_than_it_sent() {
     assert_eq!(gap_fills(&drain(&mut a, T0)), [(3, 5), (7, 9)]);
     assert_eq!(a.next_out_seq(), 10, "a gap fill takes no MsgSeqNum");
 }
+
+#[test]
+fn a_gap_in_the_last_replies_is_asked_for_while_our_logout_waits_but_not_after_the_end() {
+    let (mut c, _) = logged_on_pair();
+    c.logout(T0);
+    drain(&mut c, T0);
+    deliver(&mut c, T0, &er(4, false));
+    assert_eq!(resend_requests(&drain(&mut c, T0)), [(3, 2, 3)]);
+    // The peer's Logout ends the session: a gap found with it is counted, not asked for.
+    deliver(&mut c, T0, &[er(6, false), from_gateway(7, b"5", &[])].concat());
+    assert_eq!(c.state(), State::Closed);
+    assert!(drain(&mut c, T0).is_empty());
+}
