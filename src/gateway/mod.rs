@@ -7,7 +7,8 @@
 //! [`Faults`]: delays, stalls, refusals, corrupt, missing and repeated replies) lets tests
 //! and users see how the harness reports a gateway that misbehaves.
 //! `reject_duplicate_clordid` makes it refuse a ClOrdID it has seen before, as venues do
-//! within a trading day.
+//! within a trading day. It keeps no history of what it sent: a ResendRequest is answered
+//! with a gap fill ([`Gateway::gap_fills_sent`] counts them).
 
 mod faults;
 mod inject;

@@ -63,7 +63,8 @@ fn as_resend(raw: &[u8]) -> Vec<u8> {
         let eq = field.iter().position(|&b| b == b'=').unwrap();
         let (tag, value) = (std::str::from_utf8(&field[..eq]).unwrap().parse::<u32>().unwrap(), &field[eq + 1..]);
         match tag {
-            8 | 9 | 10 => {}
+            // BeginString (8), BodyLength (9), CheckSum (10): the encoder writes them.
+            8..=10 => {}
             34 => {
                 e.field(34, value);
                 e.field(43, b"Y");

@@ -6,7 +6,7 @@
 //! One type plays both roles: the harness is the initiator, the reference gateway the
 //! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
 //! reply, Heartbeats when idle, TestRequest → Heartbeat(112), the resend protocol both ways
-//! ([`resend`]), Reject (3) counting, and the Logout handshake.
+//! (in `resend.rs`), Reject (3) counting, and the Logout handshake.
 //!
 //! Inbound MsgSeqNums are checked as FIX 4.2 asks: a gap is counted
 //! ([`ProtocolError::SeqGap`]) and answered with a ResendRequest (35=2) for exactly the
@@ -17,9 +17,10 @@
 //! received is handled once, like any other; its gap fill is no error; a PossDupFlag resend
 //! of a MsgSeqNum already received is counted ([`ProtocolError::Duplicate`]) and dropped.
 //! Asked a ResendRequest, the session keeps no history of what it sent: it answers with one
-//! SequenceReset-GapFill over the range asked for ([`Event::GapFillSent`]). A BusinessMessageReject (j) is an application message: it goes to the
-//! caller, which knows the order it names. An acceptor can refuse a Logon
-//! ([`Session::refuse_logon`]).
+//! SequenceReset-GapFill over the range asked for ([`Event::GapFillSent`]).
+//!
+//! A BusinessMessageReject (j) is an application message: it goes to the caller, which
+//! knows the order it names. An acceptor can refuse a Logon ([`Session::refuse_logon`]).
 //!
 //! Drive it like this: feed inbound bytes to [`Session::on_bytes`], call
 //! [`Session::on_timeout`] when [`Session::poll_timeout`] is due, send whatever

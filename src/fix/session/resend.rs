@@ -177,7 +177,7 @@ impl Owed {
 
 impl Session {
     /// Gaps in the inbound MsgSeqNums that were counted but never asked for: they came
-    /// while [`ASKED_CAP`] ranges were still unanswered.
+    /// while 8 ranges (`ASKED_CAP`) were still unanswered.
     pub fn gaps_not_requested(&self) -> u64 {
         self.asked.not_asked()
     }
