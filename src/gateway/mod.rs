@@ -7,7 +7,8 @@
 //! [`Faults`]: delays, stalls, refusals, corrupt, missing and repeated replies) lets tests
 //! and users see how the harness reports a gateway that misbehaves.
 //! `reject_duplicate_clordid` makes it refuse a ClOrdID it has seen before, as venues do
-//! within a trading day.
+//! within a trading day. It keeps no history of what it sent: a ResendRequest is answered
+//! with a gap fill ([`Gateway::gap_fills_sent`] counts them).
 
 mod faults;
 mod inject;
@@ -76,6 +77,7 @@ pub struct Gateway {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     duplicates: Arc<AtomicU64>,
+    gap_fills: Arc<AtomicU64>,
 }
 
 /// What the gateway's threads share besides the stop flag.
@@ -84,6 +86,8 @@ struct Common {
     seen: Option<Mutex<SeenIds>>,
     /// Orders, cancels and replaces refused as duplicates.
     duplicates: Arc<AtomicU64>,
+    /// SequenceReset-GapFills sent in answer to ResendRequests.
+    gap_fills: Arc<AtomicU64>,
 }
 
 impl Gateway {
@@ -93,9 +97,11 @@ impl Gateway {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let duplicates = Arc::new(AtomicU64::new(0));
+        let gap_fills = Arc::new(AtomicU64::new(0));
         let common = Arc::new(Common {
             seen: cfg.reject_duplicate_clordid.map(|n| Mutex::new(SeenIds::new(n))),
             duplicates: duplicates.clone(),
+            gap_fills: gap_fills.clone(),
         });
         let mut senders: Vec<Sender<TcpStream>> = Vec::new();
         let mut threads = Vec::new();
@@ -125,7 +131,7 @@ impl Gateway {
                 }
             }
         })?);
-        Ok(Gateway { addr, stop, threads, duplicates })
+        Ok(Gateway { addr, stop, threads, duplicates, gap_fills })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -135,6 +141,12 @@ impl Gateway {
     /// Orders, cancels and replaces refused so far because their ClOrdID was seen before.
     pub fn duplicates_rejected(&self) -> u64 {
         self.duplicates.load(Ordering::Acquire)
+    }
+
+    /// SequenceReset-GapFills sent so far, each the answer to a ResendRequest (the gateway
+    /// keeps no history, so it fills every range it is asked for).
+    pub fn gap_fills_sent(&self) -> u64 {
+        self.gap_fills.load(Ordering::Acquire)
     }
 
     /// Stops every thread and waits for them.

@@ -4,7 +4,7 @@ use super::inject::{self, ConnFaults, Verdict};
 use super::{Common, GatewayConfig};
 use crate::fix::encode::{Encoder, write_u64};
 use crate::fix::parse::{Frame, Msg, MsgType, frame};
-use crate::fix::session::{Session, SessionConfig, State};
+use crate::fix::session::{Event, Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
 use crate::random::Random;
@@ -232,7 +232,11 @@ impl Server<'_> {
                 _ => break,
             };
         }
-        while c.session.poll_event().is_some() {}
+        while let Some(e) = c.session.poll_event() {
+            if let Event::GapFillSent { .. } = e {
+                common.gap_fills.fetch_add(1, Ordering::Release);
+            }
+        }
         if c.lost_reply {
             eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
         }

@@ -19,6 +19,11 @@ pub enum Fault {
     StallAfter(u64),
     /// Ack every order, but drop the connection of this SenderCompID after `n` orders.
     DropSenderAfter(&'static str, u64),
+    /// Ack every order, but hold back the ack of order `order`: its MsgSeqNum is skipped,
+    /// and the ack is sent only as a FIX engine resends it (43=Y, 122), `copies` times, in
+    /// answer to a ResendRequest for exactly that MsgSeqNum. Any other request is not
+    /// answered, and the order then never gets its ack.
+    ResendGap { order: u64, copies: usize },
     /// Behave: ack orders, answer cancels (150=4, and every other one refused with a 35=9
     /// that says the order is filled, 39=2) and replaces (150=5).
     None,
@@ -49,6 +54,33 @@ pub fn message(sender: &[u8], target: &[u8], seq: u64, msg_type: &[u8], extra: &
     buf
 }
 
+/// `raw` as a resend: PossDupFlag (43) Y after MsgSeqNum, OrigSendingTime (122) the
+/// SendingTime (52) after it, the rest as it was.
+fn as_resend(raw: &[u8]) -> Vec<u8> {
+    let mut buf = vec![0u8; raw.len() + 64];
+    let mut e = Encoder::new(&mut buf);
+    for field in raw.split(|&b| b == 1).filter(|f| !f.is_empty()) {
+        let eq = field.iter().position(|&b| b == b'=').unwrap();
+        let (tag, value) = (std::str::from_utf8(&field[..eq]).unwrap().parse::<u32>().unwrap(), &field[eq + 1..]);
+        match tag {
+            // BeginString (8), BodyLength (9), CheckSum (10): the encoder writes them.
+            8..=10 => {}
+            34 => {
+                e.field(34, value);
+                e.field(43, b"Y");
+            }
+            52 => {
+                e.field(52, value);
+                e.field(122, value);
+            }
+            _ => e.field(tag, value),
+        }
+    }
+    let n = e.finish().unwrap();
+    buf.truncate(n);
+    buf
+}
+
 fn serve(mut s: TcpStream, fault: Fault, received: Received) {
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut buf = Vec::new();
@@ -57,6 +89,8 @@ fn serve(mut s: TcpStream, fault: Fault, received: Received) {
     let mut orders = 0u64;
     let mut cancels = 0u64;
     let mut sender = Vec::new();
+    // The ack held back by `ResendGap`: its MsgSeqNum and its resend.
+    let mut held: Option<(u32, Vec<u8>)> = None;
     loop {
         let n = match s.read(&mut chunk) {
             Ok(0) | Err(_) => return,
@@ -76,6 +110,15 @@ fn serve(mut s: TcpStream, fault: Fault, received: Received) {
                 && orders >= n
             {
                 return;
+            }
+            if let (MsgType::ResendRequest, Fault::ResendGap { copies, .. }) = (m.msg_type, fault) {
+                // A resend takes no new MsgSeqNum: it is the old message again.
+                if let Some((_, resend)) = held.take_if(|(h, _)| m.begin_seq == *h && m.end_seq == *h)
+                    && s.write_all(&resend.repeat(copies)).is_err()
+                {
+                    return;
+                }
+                continue;
             }
             let mut out = match (m.msg_type, fault) {
                 (MsgType::Logon, Fault::RefuseLogon(text)) => msg(seq, b"5", &[(58, text.as_bytes())]),
@@ -141,6 +184,13 @@ fn serve(mut s: TcpStream, fault: Fault, received: Received) {
                 _ => continue,
             };
             seq += 1;
+            if let Fault::ResendGap { order, .. } = fault
+                && m.msg_type == MsgType::NewOrderSingle
+                && orders == order
+            {
+                held = Some((seq as u32 - 1, as_resend(&out)));
+                continue;
+            }
             if let Fault::CorruptEvery(n) = fault
                 && m.msg_type == MsgType::NewOrderSingle
             {

@@ -36,10 +36,44 @@ fn fail_fast_makes_a_lost_session_fail_the_run() {
 }
 
 crate::on_every_backend!(
+    a_real_resend_of_a_skipped_ack_matches_its_order_exactly_once,
     refused_logon_exits_3_with_the_gateways_reason,
     garbage_and_bad_checksums_are_counted_and_their_orders_time_out,
     a_stalled_gateway_shows_up_as_timeouts_not_as_missing_orders,
 );
+
+/// The fake holds back the ack of order 500 (measured): the next ack shows the gap, and the
+/// ack comes only as a FIX engine resends it (43=Y) when the harness asks for exactly its
+/// MsgSeqNum. `copies` copies of it come.
+fn skipped_ack_resent(backend: &[&str], copies: usize) -> fixblast::run::Outcome {
+    let target = fake(Fault::ResendGap { order: 500, copies });
+    run(&args(backend, &target, &["--rate", "1000", "--timeout", "200ms"])).unwrap()
+}
+
+fn a_real_resend_of_a_skipped_ack_matches_its_order_exactly_once(backend: &[&str]) {
+    let out = skipped_ack_resent(backend, 1);
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    // Had the harness not asked, or asked for more than the gap, order 500 would time out.
+    assert_eq!((r.orders.sent, r.orders.acked, r.orders.timed_out), (1000, 1000, 0), "{:?}", r.orders);
+    assert_eq!(r.orders.unmatched, 0, "{:?}", r.orders);
+    assert_eq!(r.latency_ns.ack().count, 1000);
+    // The gap is counted; its resend is no duplicate and not "too low".
+    assert_eq!(r.errors.by_kind["seq_gap"], 1);
+    assert_eq!((r.errors.by_kind["duplicate"], r.errors.by_kind["seq_too_low"]), (0, 0));
+    assert_eq!(r.errors.total, 1, "{:?}", r.errors.by_kind);
+}
+
+#[test]
+fn a_second_copy_of_a_resent_ack_is_a_duplicate_and_never_a_second_ack() {
+    let out = skipped_ack_resent(super::SYSCALL, 2);
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
+    assert_eq!(r.latency_ns.ack().count, 1000);
+    assert_eq!((r.errors.by_kind["seq_gap"], r.errors.by_kind["duplicate"]), (1, 1), "{:?}", r.errors.by_kind);
+    assert_eq!(r.errors.total, 2, "{:?}", r.errors.by_kind);
+}
 
 fn refused_logon_exits_3_with_the_gateways_reason(backend: &[&str]) {
     let target = fake(Fault::RefuseLogon("MsgSeqNum too low, expecting 7"));

@@ -81,8 +81,9 @@ fn garbage_between_replies_is_counted_once_each_and_costs_no_reply() {
 #[test]
 fn a_bad_checksum_drops_its_reply_which_leaves_a_gap_and_its_order_times_out() {
     // Replies 170 (warm-up), 340 … 1190: 6 measured replies are dropped by the harness. The
-    // next reply's MsgSeqNum shows the gap (no ResendRequest is sent: gaps are counted, not
-    // replayed), and each dropped reply's order times out.
+    // next reply's MsgSeqNum shows the gap, which the harness asks for; the gateway keeps
+    // no history and answers with a gap fill (no error), so each dropped reply's order times
+    // out.
     let o = with_faults(SYSCALL, "bad-checksum-every=170", &[]);
     let r = &o.result;
     assert_eq!(o.exit_code(), 0, "{:?}", r.status);
@@ -98,8 +99,48 @@ fn a_sequence_gap_is_counted_and_its_reply_still_acks_its_order() {
     let r = &o.result;
     assert_eq!(o.exit_code(), 0, "{:?}", r.status);
     assert_eq!(kind(&o, "seq_gap"), 7, "{}", errors(&o));
+    // The gap fills that answer the harness's ResendRequests are neither.
+    assert_eq!((kind(&o, "duplicate"), kind(&o, "seq_too_low")), (0, 0), "{}", errors(&o));
     assert_eq!(r.errors.total, 7, "{}", errors(&o));
-    assert_eq!((r.orders.acked, r.orders.timed_out), (1000, 0), "{:?}", r.orders);
+    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
+    assert_eq!(r.latency_ns.ack().count, 1000);
+}
+
+/// On a gateway started by the test, which counts the gap fills it sends.
+#[test]
+fn each_sequence_gap_brings_a_resend_request_that_the_gateway_fills() {
+    let mut faults = Faults::default();
+    faults.set("seq-gap-every", Some("150")).unwrap();
+    let g = gateway(SYSCALL, GatewayConfig { faults, ..GatewayConfig::loopback() });
+    let target = g.addr().to_string();
+    let mut args: Vec<&str> = QUICK.to_vec();
+    args.extend_from_slice(&["--target", &target, "--rate", "1000", "--timeout", "200ms"]);
+    let o = run(&args).unwrap();
+    // Read after the run: the last gap fill left before the gateway's Logout reply.
+    let fills = g.gap_fills_sent();
+    g.stop();
+    let r = &o.result;
+    assert_eq!(o.exit_code(), 0, "{:?}", r.status);
+    // Replies 150, 300 … 1200 skip a MsgSeqNum: 8 gaps (7 measured), each asked for once
+    // and filled once.
+    assert_eq!(fills, 8);
+    assert_eq!(kind(&o, "seq_gap"), 7, "{}", errors(&o));
+    assert_eq!(r.errors.total, 7, "{}", errors(&o));
+    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
+}
+
+#[test]
+fn a_gap_and_a_resend_on_the_same_reply_are_each_counted_once() {
+    // With fills, the measured reports are 401 to 2400: 450, 600 … 2400 each skip a
+    // MsgSeqNum and are sent twice.
+    let o = with_faults(SYSCALL, "seq-gap-every=150,dup-every=150", &["--gateway-fill"]);
+    let r = &o.result;
+    assert_eq!(o.exit_code(), 0, "{:?}", r.status);
+    assert_eq!((kind(&o, "seq_gap"), kind(&o, "duplicate")), (14, 14), "{}", errors(&o));
+    assert_eq!(r.errors.total, 28, "{}", errors(&o));
+    assert_eq!((r.orders.acked, r.orders.filled, r.orders.unmatched), (1000, 1000, 0), "{:?}", r.orders);
+    assert_eq!(r.latency_ns.ack().count, 1000);
+    assert_eq!(r.latency_ns[fixblast::metrics::LatencyKind::Fill].as_ref().map(|f| f.count), Some(1000));
 }
 
 #[test]

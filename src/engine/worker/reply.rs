@@ -283,6 +283,7 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
             }
         }
         Event::LoggedOut { by_peer: false, .. } => {}
+        Event::ResendRequested { .. } | Event::GapFillSent { .. } => {}
         Event::PeerTimeout => {
             recorder.error_at(ns, ErrorKind::Disconnected);
             return Some(Ended::Lost(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name)));

@@ -64,11 +64,13 @@ pub enum State {
 pub enum ProtocolError {
     Garbled(FrameError),
     Unparseable(ParseError),
-    /// Inbound MsgSeqNum jumped; `missing` messages were skipped.
+    /// Inbound MsgSeqNum jumped; `missing` messages were skipped. They are asked for with a
+    /// ResendRequest ([`Event::ResendRequested`]).
     SeqGap {
         missing: u32,
     },
-    /// Inbound MsgSeqNum went backwards without PossDupFlag.
+    /// Inbound MsgSeqNum went backwards without PossDupFlag (also a resend asked for that
+    /// lacks it; that one is handled all the same).
     SeqTooLow {
         expected: u32,
         received: u32,
@@ -77,7 +79,8 @@ pub enum ProtocolError {
     SessionReject {
         ref_seq: u32,
     },
-    /// A resend (PossDupFlag 43=Y) of a MsgSeqNum already received: dropped unread.
+    /// A resend (PossDupFlag 43=Y) of a MsgSeqNum already received: dropped unread. (A
+    /// resend of one never received, asked for after a gap, is no error: it is handled.)
     Duplicate {
         seq: u32,
     },
@@ -105,5 +108,16 @@ pub enum Event {
     },
     /// Nothing heard from the peer for a heartbeat interval after a TestRequest.
     PeerTimeout,
+    /// We sent a ResendRequest (35=2) for the inbound MsgSeqNums `begin..=end`, after a gap
+    /// (counted as [`ProtocolError::SeqGap`] when it was found).
+    ResendRequested {
+        begin: u32,
+        end: u32,
+    },
+    /// We answered a ResendRequest with a SequenceReset-GapFill over `begin..new_seq`.
+    GapFillSent {
+        begin: u32,
+        new_seq: u32,
+    },
     Error(ProtocolError),
 }

@@ -5,13 +5,22 @@
 //!
 //! One type plays both roles: the harness is the initiator, the reference gateway the
 //! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
-//! reply, Heartbeats when idle, TestRequest → Heartbeat(112), ResendRequest →
-//! SequenceReset-GapFill, inbound MsgSeqNum checks (gaps are counted, not replayed: a
-//! benchmark does not need old messages, so no ResendRequest is sent; a PossDupFlag resend
-//! of a MsgSeqNum already received is counted and dropped), Reject (3) counting, and the
-//! Logout handshake. A BusinessMessageReject (j) is an application message: it goes to the
-//! caller, which knows the order it names. An acceptor can refuse a Logon
-//! ([`Session::refuse_logon`]).
+//! reply, Heartbeats when idle, TestRequest → Heartbeat(112), the resend protocol both ways
+//! (in `resend.rs`), Reject (3) counting, and the Logout handshake.
+//!
+//! Inbound MsgSeqNums are checked as FIX 4.2 asks: a gap is counted
+//! ([`ProtocolError::SeqGap`]) and answered with a ResendRequest (35=2) for exactly the
+//! missing range ([`Event::ResendRequested`]). Unlike a FIX engine, the session does not
+//! hold back what arrives after a gap until the gap is filled: a benchmark handles each
+//! reply when it arrives, and the expected MsgSeqNum moves past the gap at once. What the
+//! peer sends back for the missing range is recognised as such: a resend of a message never
+//! received is handled once, like any other; its gap fill is no error; a PossDupFlag resend
+//! of a MsgSeqNum already received is counted ([`ProtocolError::Duplicate`]) and dropped.
+//! Asked a ResendRequest, the session keeps no history of what it sent: it answers with one
+//! SequenceReset-GapFill over the range asked for ([`Event::GapFillSent`]).
+//!
+//! A BusinessMessageReject (j) is an application message: it goes to the caller, which
+//! knows the order it names. An acceptor can refuse a Logon ([`Session::refuse_logon`]).
 //!
 //! Drive it like this: feed inbound bytes to [`Session::on_bytes`], call
 //! [`Session::on_timeout`] when [`Session::poll_timeout`] is due, send whatever
@@ -24,6 +33,7 @@ use super::time::{TIMESTAMP_LEN, write_timestamp};
 
 mod before_logon;
 mod config;
+mod resend;
 
 pub use before_logon::BeforeLogon;
 pub use config::{Event, ProtocolError, Role, SessionConfig, State};
@@ -52,7 +62,10 @@ pub struct Session {
     want_heartbeat: bool,
     heartbeat_req_id: ([u8; TEST_REQ_ID_CAP], usize),
     want_test_request: bool,
-    want_gap_fill: Option<(u32, u32)>,
+    /// Gap fills owed to the peer.
+    owed: resend::Owed,
+    /// Inbound ranges missing, asked for or to ask for.
+    asked: resend::Asked,
     want_logout: bool,
     peer_reset_seq: bool,
     events: [Event; EVENT_CAP],
@@ -85,7 +98,8 @@ impl Session {
             want_heartbeat: false,
             heartbeat_req_id: ([0; TEST_REQ_ID_CAP], 0),
             want_test_request: false,
-            want_gap_fill: None,
+            owed: resend::Owed::default(),
+            asked: resend::Asked::default(),
             want_logout: false,
             peer_reset_seq: false,
             events: [Event::LoggedOn; EVENT_CAP],
@@ -185,7 +199,8 @@ impl Session {
         self.want_logon = false;
         self.want_heartbeat = false;
         self.want_test_request = false;
-        self.want_gap_fill = None;
+        self.owed.clear();
+        self.asked.clear();
         self.want_logout = false;
     }
 
@@ -319,22 +334,20 @@ impl Session {
         false
     }
 
-    /// Checks the inbound MsgSeqNum. Returns false for a duplicate to ignore.
+    /// Checks the inbound MsgSeqNum. Returns false for a message to ignore: a duplicate, or a
+    /// gap fill of what arrived already.
     fn check_seq(&mut self, msg: &Msg, logon: bool) -> bool {
         if logon && msg.reset_seq {
             self.next_in = msg.seq.wrapping_add(1);
+            self.asked.clear();
             return true;
         }
         if msg.seq > self.next_in {
-            self.push(Event::Error(ProtocolError::SeqGap { missing: msg.seq - self.next_in }));
+            // Asked for, and handled at once all the same (see the module doc).
+            self.on_gap(msg.seq);
             self.next_in = msg.seq.wrapping_add(1);
         } else if msg.seq < self.next_in {
-            if msg.poss_dup {
-                // A resend of what arrived already: counted, never handled twice.
-                self.push(Event::Error(ProtocolError::Duplicate { seq: msg.seq }));
-                return false;
-            }
-            self.push(Event::Error(ProtocolError::SeqTooLow { expected: self.next_in, received: msg.seq }));
+            return self.below_next_in(msg);
         } else {
             self.next_in = msg.seq.wrapping_add(1);
         }
@@ -346,6 +359,8 @@ impl Session {
         if msg.msg_type == MsgType::SequenceReset && !msg.gap_fill {
             if msg.new_seq > 0 {
                 self.next_in = msg.new_seq;
+                // The numbers start again: what was missing is no longer asked for.
+                self.asked.clear();
             }
             return false;
         }
@@ -361,13 +376,10 @@ impl Session {
                 self.heartbeat_req_id.1 = n;
                 self.want_heartbeat = true;
             }
-            MsgType::ResendRequest => {
-                // We keep no history: fill the whole range with one gap fill.
-                if msg.begin_seq > 0 && msg.begin_seq < self.next_out {
-                    self.want_gap_fill = Some((msg.begin_seq, self.next_out));
-                }
-            }
+            MsgType::ResendRequest => self.on_resend_request(msg.begin_seq, msg.end_seq),
             MsgType::SequenceReset => {
+                // A gap fill moves the expected MsgSeqNum on, never back: one that answers
+                // our ResendRequest arrives below it, as the gap was passed already.
                 if msg.new_seq > self.next_in {
                     self.next_in = msg.new_seq;
                 }
@@ -455,11 +467,7 @@ impl Session {
 
     /// True while a message is queued for [`poll_transmit`](Session::poll_transmit).
     pub fn has_transmit(&self) -> bool {
-        self.want_logon
-            || self.want_heartbeat
-            || self.want_test_request
-            || self.want_gap_fill.is_some()
-            || self.want_logout
+        self.want_logon || self.want_heartbeat || self.want_test_request || self.resend_queued() || self.want_logout
     }
 
     /// Writes the next queued session message into `buf` and returns its length, or `None`
@@ -491,20 +499,7 @@ impl Session {
             self.want_logon = false;
             self.next_out += 1;
             n
-        } else if let Some((begin, new_seq)) = self.want_gap_fill {
-            // Sent with the first missing MsgSeqNum; does not consume one.
-            let mut e = Encoder::new(buf);
-            e.field(tag::MSG_TYPE, b"4");
-            e.field(tag::SENDER_COMP_ID, &self.cfg.sender);
-            e.field(tag::TARGET_COMP_ID, &self.cfg.target);
-            e.field_u64(tag::MSG_SEQ_NUM, begin as u64);
-            e.field(tag::POSS_DUP_FLAG, b"Y");
-            e.field(tag::SENDING_TIME, &time);
-            e.field(tag::ORIG_SENDING_TIME, &time);
-            e.field(tag::GAP_FILL_FLAG, b"Y");
-            e.field_u64(tag::NEW_SEQ_NO, new_seq as u64);
-            let n = e.finish()?;
-            self.want_gap_fill = None;
+        } else if let Some(n) = self.transmit_resend(&time, buf)? {
             n
         } else if self.want_heartbeat {
             let seq = self.next_out;

@@ -392,3 +392,6 @@ fn acceptor_answers_logon_with_reset_when_asked() {
         "8=FIX.4.2|9=76|35=A|49=GATEWAY|56=FIXBLAST|34=1|52=20231114-22:13:20.000|98=0|108=30|141=Y|10=133|"
     );
 }
+
+/// The resend protocol, both ways.
+mod resend;
