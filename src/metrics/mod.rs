@@ -142,6 +142,8 @@ pub struct Counts {
     pub missing: u64,
     /// Replies that came after `--timeout`: matched, their real latency recorded.
     pub late: u64,
+    /// ResendRequests (35=2) sent for sequence gaps in what the gateway sent.
+    pub resend_requests: u64,
 }
 
 impl Counts {
@@ -172,6 +174,7 @@ impl Counts {
         self.substituted += o.substituted;
         self.missing += o.missing;
         self.late += o.late;
+        self.resend_requests += o.resend_requests;
     }
 }
 

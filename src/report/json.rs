@@ -231,6 +231,14 @@ pub struct Messages {
     /// Cancels and replaces that found no live order to amend and went out as new orders
     /// (counted in `new`). Many of them mean the gateway fills or ends orders at once.
     pub substituted: u64,
+    /// ResendRequests (35=2) fixblast sent, one per sequence gap in what the gateway sent
+    /// (`errors.by_kind.seq_gap`); absent when none was.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resend_requests: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -251,6 +259,7 @@ impl Messages {
             cancel: m(&c.by_kind[1]),
             replace: m(&c.by_kind[2]),
             substituted: c.substituted,
+            resend_requests: c.resend_requests,
         }
     }
 }

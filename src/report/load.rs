@@ -228,6 +228,7 @@ pub(crate) mod tests {
                 cancel: MessageCounts { sent: 0, answered: 0, rejected: 0 },
                 replace: MessageCounts { sent: 0, answered: 0, rejected: 0 },
                 substituted: 0,
+                resend_requests: 0,
             },
             errors: Errors { total: 0, by_kind: BTreeMap::from([("timed_out".to_string(), 0)]) },
             throughput: Throughput {

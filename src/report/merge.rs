@@ -184,7 +184,13 @@ impl Default for Sums {
                 missing_replies: 0,
                 late: 0,
             },
-            messages: Messages { new: zero.clone(), cancel: zero.clone(), replace: zero, substituted: 0 },
+            messages: Messages {
+                new: zero.clone(),
+                cancel: zero.clone(),
+                replace: zero,
+                substituted: 0,
+                resend_requests: 0,
+            },
             errors: Errors { total: 0, by_kind: BTreeMap::new() },
         }
     }
@@ -228,6 +234,7 @@ impl Sums {
             into.rejected += from.rejected;
         }
         m.substituted += r.messages.substituted;
+        m.resend_requests += r.messages.resend_requests;
         e.total += r.errors.total;
         for (kind, n) in &r.errors.by_kind {
             *e.by_kind.entry(kind.clone()).or_default() += n;

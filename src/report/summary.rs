@@ -197,6 +197,9 @@ pub fn summary(r: &RunResult) -> String {
         r.errors.total,
         if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
     );
+    if m.resend_requests > 0 {
+        let _ = writeln!(out, "resends  {} ResendRequests sent for sequence gaps", m.resend_requests);
+    }
     if let Some(rc) = &r.reconnects {
         let _ = writeln!(
             out,

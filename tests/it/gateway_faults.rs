@@ -125,6 +125,8 @@ fn each_sequence_gap_brings_a_resend_request_that_the_gateway_fills() {
     // and filled once.
     assert_eq!(fills, 8);
     assert_eq!(kind(&o, "seq_gap"), 7, "{}", errors(&o));
+    // The measured gaps' requests are in the result (the warm-up one is counted apart).
+    assert_eq!(r.messages.resend_requests, 7, "{:?}", r.messages);
     assert_eq!(r.errors.total, 7, "{}", errors(&o));
     assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
 }

@@ -283,7 +283,8 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
             }
         }
         Event::LoggedOut { by_peer: false, .. } => {}
-        Event::ResendRequested { .. } | Event::GapFillSent { .. } => {}
+        Event::ResendRequested { .. } => recorder.phase(ns < recorder.warmup_end_ns).resend_requests += 1,
+        Event::GapFillSent { .. } => {}
         Event::PeerTimeout => {
             recorder.error_at(ns, ErrorKind::Disconnected);
             return Some(Ended::Lost(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name)));
