@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Soak: a long open-loop run against a separate reference gateway that misbehaves on a
-# schedule (a stall longer than --timeout, garbage, bad checksums, dropped replies), sampling
-# the RSS and open descriptors of both processes every SAMPLE seconds.
+# schedule (a stall longer than --timeout, garbage, bad checksums, dropped replies, and a
+# disconnect that the run survives with --reconnect), sampling the RSS and open descriptors
+# of both processes every SAMPLE seconds.
 #
 # It passes when, after warm-up:
 #   - each process's RSS stays within 5% of its first sample (memory flat),
 #   - each process's open descriptors never change (no leak),
 #   - nothing is lost: sent = acked + rejected + timed_out, every fault is counted under its
-#     own kind, and late replies are matched (unmatched stays 0).
+#     own kind, and late replies are matched (unmatched stays 0);
+#   - every disconnect was reconnected (reconnects.not_back is 0) and the run exited 0.
 # It prints every sample, the verdict and the result's counts, and exits 1 when it fails.
 #
 #   bench/soak.sh                                   # DUR=10m RATE=500k (about half the max)
@@ -23,7 +25,7 @@ DUR=${DUR:-10m}
 RATE=${RATE:-500k}
 SAMPLE=${SAMPLE:-10}
 TIMEOUT=${TIMEOUT:-100ms}
-FAULTS=${FAULTS:---stall 2000000:250ms --garbage-every 100000 --bad-checksum-every 200000 --drop-every 50000}
+FAULTS=${FAULTS:---stall 2000000:250ms --garbage-every 100000 --bad-checksum-every 200000 --drop-every 50000 --disconnect-after 60000000}
 if [[ -n ${FIXBLAST:-} ]]; then
     echo "== using $FIXBLAST as it is" >&2
 else
@@ -43,7 +45,7 @@ done
 secs=$(python3 -c "import re,sys; v='$DUR'; m=re.fullmatch(r'(\d+)(ms|s|m|h)', v); print(int(m[1]) * {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600}[m[2]])")
 json="$BENCH_TMP/soak.json"
 timeout $((${secs%.*} + 60)) "$FIXBLAST" run --target "127.0.0.1:$port" --rate "$RATE" --duration "$DUR" \
-    --warmup 5s --timeout "$TIMEOUT" --poll yield --quiet --json "$json" >"$BENCH_TMP/run.log" 2>&1 &
+    --warmup 5s --timeout "$TIMEOUT" --poll yield --quiet --reconnect --json "$json" >"$BENCH_TMP/run.log" 2>&1 &
 run=$!
 track_pid "$run"
 # The harness itself, under `timeout`: its memory and descriptors are what is sampled.
@@ -71,7 +73,7 @@ code=0
 wait "$run" || code=$?
 echo "== run exit $code" >&2
 
-python3 - "$samples" "$json" <<'PY'
+python3 - "$samples" "$json" "$code" <<'PY'
 import csv, json, sys
 # Samples after the 5 s warm-up only: the baseline is the first of those.
 rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter="\t") if r["run_rss_kib"] != "-" and int(r["t_s"]) > 5]
@@ -91,6 +93,13 @@ if o["sent"] != answered:
     fails.append(f"sent {o['sent']} != acked + rejected + timed_out = {answered}")
 if o["unmatched"]:
     fails.append(f"{o['unmatched']} unmatched replies")
+if sys.argv[3] != "0":
+    fails.append(f"the run exited {sys.argv[3]}: {r['status']}")
+rc = r.get("reconnects") or {}
+if rc.get("not_back"):
+    fails.append(f"{rc['not_back']} lost connections not reconnected")
+print(f"reconnects: {rc.get('count', 0)} (away at most {rc.get('gap_max_s', 0)*1e3:.1f}ms, "
+      f"{rc.get('gap_total_s', 0)*1e3:.1f}ms in all; {rc.get('unanswered', 0)} orders unanswered on lost connections)")
 print(f"orders: sent {o['sent']}, acked {o['acked']}, rejected {o['rejected']}, timed out {o['timed_out']}, "
       f"late {o['late']}, unmatched {o['unmatched']}, not sent {o['not_sent']}")
 print("errors:", {k: v for k, v in e.items() if v})
