@@ -14,6 +14,7 @@ mod html;
 mod intervals;
 mod multi;
 mod quickfix;
+mod quickfix_gaps;
 mod reconnect;
 mod results;
 mod run;

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Executor {
+pub struct Executor {
     child: Child,
-    port: u16,
+    pub port: u16,
     /// The executor's run directory, removed after the executor is stopped.
     _dir: tempfile::TempDir,
 }
@@ -22,7 +22,7 @@ impl Drop for Executor {
     }
 }
 
-fn start_executor(name: &str) -> Option<Executor> {
+pub fn start_executor(name: &str) -> Option<Executor> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let qf = std::env::var_os("FIXBLAST_QF_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target/quickfix"));
     if !qf.join("executor").exists() {
