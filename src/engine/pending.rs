@@ -41,6 +41,9 @@ pub struct Slot {
     pub order: u32,
     /// Its MsgSeqNum (0: unknown), for a session Reject that names it by that alone.
     pub seq: u32,
+    /// Counted as timed out when the run ended: the slot is free, but a reply that still
+    /// comes (during the logout) is known for one, not taken for an unknown order.
+    pub timed_out: bool,
 }
 
 #[derive(Debug)]
@@ -94,7 +97,7 @@ impl Pending {
     #[inline]
     fn answered(&mut self, slot: usize) {
         let s = &self.slots[slot];
-        if s.id != 0 && !s.acked {
+        if s.id != 0 && !s.acked && !s.timed_out {
             if s.overdue {
                 self.overdue -= 1;
             } else {
@@ -115,7 +118,7 @@ impl Pending {
             let s = &self.slots[idx];
             // An acked or free slot may be taken; one still without its reply may not, overdue
             // or not: its reply would be lost.
-            if s.id == 0 || s.acked {
+            if s.id == 0 || s.acked || s.timed_out {
                 return Some(idx as u32);
             }
             if !s.overdue {
@@ -148,7 +151,14 @@ impl Pending {
     /// The slot for a reply, if it holds the order with this ClOrdID.
     #[inline]
     pub fn get_mut(&mut self, slot: u32, id: u64) -> Option<&mut Slot> {
-        self.slots.get_mut(slot as usize).filter(|s| s.id == id && id != 0)
+        self.slots.get_mut(slot as usize).filter(|s| s.id == id && id != 0 && !s.timed_out)
+    }
+
+    /// True when the order with this ClOrdID was counted as timed out at the end of the run
+    /// (and its slot not reused since): a reply to it now is neither an answer nor unknown.
+    #[inline]
+    pub fn timed_out(&self, slot: u32, id: u64) -> bool {
+        self.slots.get(slot as usize).is_some_and(|s| s.id == id && id != 0 && s.timed_out)
     }
 
     /// Marks the order in `slot` as acked.
@@ -164,7 +174,7 @@ impl Pending {
     fn settle(&mut self) {
         while self.tail < self.head {
             let s = &self.slots[(self.tail & self.mask) as usize];
-            if s.id != 0 && !s.acked {
+            if s.id != 0 && !s.acked && !s.timed_out {
                 break;
             }
             self.tail += 1;
@@ -202,7 +212,7 @@ impl Pending {
         // such an order: rare).
         let idx = self.search_seq(seq).or_else(|| self.slots.iter().position(|s| s.seq == seq && s.id != 0))?;
         let s = self.slots[idx];
-        (s.id != 0 && !s.acked).then_some((idx as u32, s))
+        (s.id != 0 && !s.acked && !s.timed_out).then_some((idx as u32, s))
     }
 
     /// Binary search of the last `capacity` slots taken for MsgSeqNum `seq`.
@@ -229,7 +239,7 @@ impl Pending {
         while self.tail < self.head {
             let idx = (self.tail & self.mask) as usize;
             let s = &mut self.slots[idx];
-            if s.id != 0 && !s.acked && !s.overdue {
+            if s.id != 0 && !s.acked && !s.overdue && !s.timed_out {
                 if s.intended_ns >= cutoff_ns {
                     break;
                 }
@@ -244,12 +254,13 @@ impl Pending {
     }
 
     /// The run is over: calls `on_unanswered` for every order still without its first reply
-    /// (the timed-out ones) and frees their slots. Returns how many.
+    /// (the timed-out ones) and frees their slots, marked [`timed_out`](Slot::timed_out) so
+    /// that a reply still on its way is not counted a second time. Returns how many.
     pub fn take_unanswered(&mut self, mut on_unanswered: impl FnMut(&Slot)) -> u32 {
         let mut n = 0;
-        for s in self.slots.iter_mut().filter(|s| s.id != 0 && !s.acked) {
+        for s in self.slots.iter_mut().filter(|s| s.id != 0 && !s.acked && !s.timed_out) {
             on_unanswered(s);
-            s.id = 0;
+            s.timed_out = true;
             n += 1;
         }
         (self.awaiting, self.overdue, self.tail) = (0, 0, self.head);
@@ -469,6 +480,10 @@ mod tests {
         assert_eq!(p.unanswered(), 0);
         assert!(p.get_mut(a, 1).is_some(), "an acked order is not taken");
         assert_eq!(p.take_unanswered(|_| {}), 0);
+        // A reply still on its way to a timed-out order is recognised, not matched.
+        let lost = (0..8).find(|&s| p.timed_out(s, 2)).expect("order 2's slot knows it timed out");
+        assert!(p.get_mut(lost, 2).is_none());
+        assert!(!p.timed_out(a, 1));
     }
 
     #[test]

@@ -103,6 +103,11 @@ impl Recorder {
             _ => return self.error_at(now_ns, ErrorKind::Unmatched),
         };
         let Some(slot) = pending.get_mut(id.slot, id.pack()) else {
+            // A reply to an order the end of the run counted as timed out (it came during
+            // the logout): that order is counted once, there. Anything else is unknown.
+            if pending.timed_out(id.slot, id.pack()) {
+                return;
+            }
             return self.error_at(now_ns, ErrorKind::Unmatched);
         };
         let s = *slot;

@@ -85,6 +85,7 @@ impl Book {
             kind,
             order,
             seq: 2 * self.counter,
+            timed_out: false,
         });
         let orig = if orig == 0 { String::new() } else { text(ClOrdId::unpack(orig)) };
         Sent { id: text(id), orig, order, seq: 2 * self.counter }

@@ -165,6 +165,7 @@ impl<T: Transport> Worker<T> {
             kind,
             order,
             seq,
+            timed_out: false,
         });
         self.mixed += 1;
         s.sent += 1;
