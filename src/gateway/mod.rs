@@ -12,10 +12,12 @@
 mod faults;
 mod inject;
 mod seen;
+mod throttle;
 mod worker;
 
 pub use faults::{DEFAULT_REFUSE_TEXT, FaultError, Faults, NAMES as FAULT_NAMES, Stall};
 pub use seen::{MAX_CAPACITY as MAX_CLORDID_MEMORY, SeenIds};
+pub use throttle::{BURST_S as SLOW_READ_BURST_S, RECEIVE_BUFFER as SLOW_READ_RECEIVE_BUFFER};
 
 use crate::engine::{PollMode, pin};
 use crate::transport::Transport;
@@ -76,6 +78,7 @@ pub struct Gateway {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     duplicates: Arc<AtomicU64>,
+    protocol_errors: Arc<AtomicU64>,
 }
 
 /// What the gateway's threads share besides the stop flag.
@@ -84,18 +87,25 @@ struct Common {
     seen: Option<Mutex<SeenIds>>,
     /// Orders, cancels and replaces refused as duplicates.
     duplicates: Arc<AtomicU64>,
+    /// Protocol errors the sessions saw in what clients sent.
+    protocol_errors: Arc<AtomicU64>,
 }
 
 impl Gateway {
     /// Binds and starts the gateway's threads with transport `T`.
     pub fn start<T: Transport>(cfg: GatewayConfig) -> io::Result<Gateway> {
         let listener = TcpListener::bind(cfg.listen)?;
+        if cfg.faults.slow_read.is_some() {
+            throttle::small_receive_buffer(&listener)?;
+        }
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let duplicates = Arc::new(AtomicU64::new(0));
+        let protocol_errors = Arc::new(AtomicU64::new(0));
         let common = Arc::new(Common {
             seen: cfg.reject_duplicate_clordid.map(|n| Mutex::new(SeenIds::new(n))),
             duplicates: duplicates.clone(),
+            protocol_errors: protocol_errors.clone(),
         });
         let mut senders: Vec<Sender<TcpStream>> = Vec::new();
         let mut threads = Vec::new();
@@ -125,7 +135,7 @@ impl Gateway {
                 }
             }
         })?);
-        Ok(Gateway { addr, stop, threads, duplicates })
+        Ok(Gateway { addr, stop, threads, duplicates, protocol_errors })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -135,6 +145,14 @@ impl Gateway {
     /// Orders, cancels and replaces refused so far because their ClOrdID was seen before.
     pub fn duplicates_rejected(&self) -> u64 {
         self.duplicates.load(Ordering::Acquire)
+    }
+
+    /// Protocol errors seen so far in what clients sent: garbled or unparseable frames,
+    /// MsgSeqNum gaps or repeats, messages before a Logon. A lower bound (a session keeps
+    /// the last 16 events of one read), but never 0 when there was one: 0 means every byte
+    /// a client wrote arrived whole and in order, as far as FIX framing can tell.
+    pub fn protocol_errors(&self) -> u64 {
+        self.protocol_errors.load(Ordering::Acquire)
     }
 
     /// Stops every thread and waits for them.

@@ -4,7 +4,7 @@ use super::inject::{self, ConnFaults, Verdict};
 use super::{Common, GatewayConfig};
 use crate::fix::encode::{Encoder, write_u64};
 use crate::fix::parse::{Frame, Msg, MsgType, frame};
-use crate::fix::session::{Session, SessionConfig, State};
+use crate::fix::session::{Event, Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
 use crate::random::Random;
@@ -183,7 +183,9 @@ impl Server<'_> {
             // reports, each longer than itself. The rest waits in the socket (backpressure).
             let data = inbox.data();
             let room = c.faults.as_ref().map_or(out.room(), |f| f.room(&cfg.faults, out));
-            let take = data.len().min(room / ANSWER_RATIO);
+            // `slow-read` takes less: the rest waits in the inbox, then in the socket.
+            let allowed = c.faults.as_deref_mut().map_or(usize::MAX, |f| f.read_allowance(now, data));
+            let take = data.len().min(room / ANSWER_RATIO).min(allowed);
             left_over = take < data.len();
             let mut a = Answerer {
                 cfg,
@@ -203,6 +205,9 @@ impl Server<'_> {
                 None => c.session.on_bytes(now, &data[..take], |s, m, r| a.request(s, m, r)),
             };
             inbox.consume(used);
+            if let Some(f) = c.faults.as_deref_mut() {
+                f.read(used);
+            }
             progress |= used > 0;
             // An inbox full at its bound that the session cannot take a byte of holds the
             // start of a message longer than the gateway reads: it never completes, and with
@@ -232,7 +237,11 @@ impl Server<'_> {
                 _ => break,
             };
         }
-        while c.session.poll_event().is_some() {}
+        while let Some(e) = c.session.poll_event() {
+            if let Event::Error(_) = e {
+                common.protocol_errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
         if c.lost_reply {
             eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
         }
