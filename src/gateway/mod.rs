@@ -4,8 +4,8 @@
 //!
 //! It is both `fixblast gateway` and the in-process gateway `fixblast run` starts when no
 //! `--target` is given. Fault injection (`reject_ratio`, `disconnect_after`, and the
-//! [`Faults`]: delays, stalls, refusals, corrupt, missing and repeated replies) lets tests
-//! and users see how the harness reports a gateway that misbehaves.
+//! [`Faults`]: delays, stalls, slow reads, refusals, corrupt, missing and repeated
+//! replies) lets tests and users see how the harness reports a gateway that misbehaves.
 //! `reject_duplicate_clordid` makes it refuse a ClOrdID it has seen before, as venues do
 //! within a trading day.
 
@@ -17,7 +17,6 @@ mod worker;
 
 pub use faults::{DEFAULT_REFUSE_TEXT, FaultError, Faults, NAMES as FAULT_NAMES, Stall};
 pub use seen::{MAX_CAPACITY as MAX_CLORDID_MEMORY, SeenIds};
-pub use throttle::{BURST_S as SLOW_READ_BURST_S, RECEIVE_BUFFER as SLOW_READ_RECEIVE_BUFFER};
 
 use crate::engine::{PollMode, pin};
 use crate::transport::Transport;
