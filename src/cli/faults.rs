@@ -24,6 +24,13 @@ pub struct FaultArgs {
     #[arg(long, value_name = "EVERY:DUR")]
     pub stall: Option<String>,
 
+    /// Take each connection's input at most BYTES_PER_S (4096, 64k, 1.5m; k and m are
+    /// thousands and millions; 1 to 1000m) through a 4 KiB socket receive buffer: the
+    /// client's writes meet a closed TCP window and must wait. A message is never split; one
+    /// longer than the credit goes whole and is paid back before the next.
+    #[arg(long, value_name = "BYTES_PER_S")]
+    pub slow_read: Option<String>,
+
     /// Answer every Logon with a Logout carrying TEXT (default "logon refused by
     /// --refuse-logon"), and close the connection.
     #[arg(long, value_name = "TEXT", num_args = 0..=1)]
@@ -73,6 +80,7 @@ impl FaultArgs {
             ("delay", &self.delay),
             ("jitter", &self.jitter),
             ("stall", &self.stall),
+            ("slow-read", &self.slow_read),
             ("session-reject-every", &self.session_reject_every),
             ("business-reject-every", &self.business_reject_every),
             ("garbage-every", &self.garbage_every),

@@ -6,11 +6,12 @@
 //! Every fault is deterministic: counted per connection ("every Nth order on this
 //! connection"), or, for the jitter, drawn from a stream seeded by `seed` (each connection
 //! draws the same stream). Two runs with the same flags see the same faults on the same
-//! orders, which is what lets a test say exactly what the harness must count.
+//! orders, which is what lets a test say exactly what the harness must count. `slow-read`
+//! alone follows the clock: it is a rate, and what it holds back depends on when bytes come.
 //!
 //! This file only describes faults. The gateway's worker applies them (`inject.rs`).
 
-use crate::units::parse_duration;
+use crate::units::{parse_duration, parse_rate};
 use std::time::Duration;
 
 /// The longest delay, jitter or stall: a latency histogram holds up to 60 s.
@@ -22,11 +23,15 @@ pub const DEFAULT_REFUSE_TEXT: &str = "logon refused by --refuse-logon";
 /// The longest `refuse-logon` text: what the harness keeps of a Logout's Text.
 pub const MAX_REFUSE_TEXT: usize = 128;
 
+/// The fastest `slow-read`: 1 GB/s. Faster is no throttle over loopback.
+pub const MAX_SLOW_READ: u64 = 1_000_000_000;
+
 /// Every fault name, as a `--gateway-fault` item and (after `--`) as a `gateway` flag.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 12] = [
     "delay",
     "jitter",
     "stall",
+    "slow-read",
     "refuse-logon",
     "session-reject-every",
     "business-reject-every",
@@ -47,6 +52,9 @@ pub struct Faults {
     pub jitter_ns: u64,
     /// After every `every` orders, the connection neither reads nor writes for a while.
     pub stall: Option<Stall>,
+    /// Take each connection's input at most this many bytes per second, through a small
+    /// socket receive buffer, so that the client's writes meet a closed TCP window.
+    pub slow_read: Option<u64>,
     /// Answer every Logon with a Logout carrying this Text (58).
     pub refuse_logon: Option<String>,
     /// Answer every Nth order with a session Reject (35=3) of its MsgSeqNum.
@@ -99,6 +107,8 @@ pub enum Why {
     Zero,
     /// Not `EVERY:DUR`.
     NotEveryDur,
+    /// Not a whole number of bytes per second from 1 to [`MAX_SLOW_READ`].
+    NotAByteRate,
     /// Not 1 to [`MAX_REFUSE_TEXT`] printable ASCII characters.
     BadText,
 }
@@ -113,6 +123,9 @@ impl Why {
             Why::NotEveryDur => {
                 format!("{value:?} is not EVERY:DUR, e.g. 1000:50ms (a 50ms stall after every 1000 orders)")
             }
+            Why::NotAByteRate => format!(
+                "{value:?} is not a read rate: bytes per second from 1 to {MAX_SLOW_READ}, like 4096, 64k or 1.5m"
+            ),
             Why::BadText => format!("{value:?}: the text must be 1 to {MAX_REFUSE_TEXT} printable ASCII characters"),
         }
     }
@@ -137,6 +150,7 @@ impl Faults {
         let what = match name {
             "delay" | "jitter" => "DUR",
             "stall" => "EVERY:DUR",
+            "slow-read" => "BYTES_PER_S",
             _ => "N",
         };
         let value = value.ok_or(FaultError::Missing { name, what })?;
@@ -144,6 +158,7 @@ impl Faults {
             "delay" => self.delay_ns = duration(value)?,
             "jitter" => self.jitter_ns = duration(value)?,
             "stall" => self.stall = Some(stall(value)?),
+            "slow-read" => self.slow_read = Some(byte_rate(value)?),
             _ => *self.every_mut(name).expect("a count fault") = Some(count(value)?),
         }
         Ok(())
@@ -214,6 +229,9 @@ impl Faults {
         if let Some(s) = self.stall {
             parts.push(format!("stall={}:{}", s.every, dur(s.for_ns)));
         }
+        if let Some(r) = self.slow_read {
+            parts.push(format!("slow-read={r} bytes/s"));
+        }
         if let Some(t) = &self.refuse_logon {
             parts.push(format!("refuse-logon={t:?}"));
         }
@@ -255,6 +273,16 @@ fn stall(value: &str) -> Result<Stall, FaultError> {
     Ok(stall)
 }
 
+/// Bytes per second: `4096`, `64k`, `1.5m` (k and m are thousands and millions, as for
+/// rates), a whole number from 1 to [`MAX_SLOW_READ`].
+fn byte_rate(value: &str) -> Result<u64, FaultError> {
+    let r = parse_rate(value).map_err(|_| bad(value, Why::NotAByteRate))?;
+    if r.fract() != 0.0 || !(1.0..=MAX_SLOW_READ as f64).contains(&r) {
+        return Err(bad(value, Why::NotAByteRate));
+    }
+    Ok(r as u64)
+}
+
 /// The Logout's text: the default, or 1 to [`MAX_REFUSE_TEXT`] printable ASCII characters
 /// (spaces allowed; no SOH, which would end the field).
 fn refuse_text(value: Option<&str>) -> Result<String, FaultError> {
@@ -277,12 +305,13 @@ mod tests {
     #[test]
     fn a_list_sets_every_fault_by_its_flag_name() {
         let f = list(
-            "delay=200us, jitter=50us,stall=1000:20ms,refuse-logon=go away,session-reject-every=3,\
+            "delay=200us, jitter=50us,stall=1000:20ms,slow-read=64k,refuse-logon=go away,session-reject-every=3,\
              business-reject-every=4,garbage-every=5,bad-checksum-every=6,seq-gap-every=7,dup-every=8,drop-every=9",
         )
         .unwrap();
         assert_eq!((f.delay_ns, f.jitter_ns, f.seed), (200_000, 50_000, 7));
         assert_eq!(f.stall, Some(Stall { every: 1000, for_ns: 20_000_000 }));
+        assert_eq!(f.slow_read, Some(64_000));
         assert_eq!(f.refuse_logon.as_deref(), Some("go away"));
         let every = [
             f.session_reject_every,
@@ -326,6 +355,23 @@ mod tests {
             ("stall=10", "stall=10: \"10\" is not EVERY:DUR, e.g. 1000:50ms (a 50ms stall after every 1000 orders)"),
             ("stall=0:1ms", "stall=0:1ms: \"0\" is not a whole number of at least 1"),
             ("stall=10:0ms", "stall=10:0ms: \"0ms\": a stall must last more than 0"),
+            ("slow-read", "slow-read: slow-read needs a value: slow-read=BYTES_PER_S"),
+            (
+                "slow-read=0",
+                "slow-read=0: \"0\" is not a read rate: bytes per second from 1 to 1000000000, like 4096, 64k or 1.5m",
+            ),
+            (
+                "slow-read=0.5",
+                "slow-read=0.5: \"0.5\" is not a read rate: bytes per second from 1 to 1000000000, like 4096, 64k or 1.5m",
+            ),
+            (
+                "slow-read=2000m",
+                "slow-read=2000m: \"2000m\" is not a read rate: bytes per second from 1 to 1000000000, like 4096, 64k or 1.5m",
+            ),
+            (
+                "slow-read=64KiB",
+                "slow-read=64KiB: \"64KiB\" is not a read rate: bytes per second from 1 to 1000000000, like 4096, 64k or 1.5m",
+            ),
             ("refuse-logon=", "refuse-logon=: \"\": the text must be 1 to 128 printable ASCII characters"),
             ("delay=1ms,delay=2ms", "delay=2ms: delay is given twice"),
         ];
@@ -338,8 +384,8 @@ mod tests {
 
     #[test]
     fn describe_says_what_is_injected() {
-        let f = list("drop-every=100,delay=200us,stall=10:5ms").unwrap();
-        assert_eq!(f.describe(), "delay=200µs, stall=10:5ms, drop-every=100");
+        let f = list("drop-every=100,delay=200us,stall=10:5ms,slow-read=1.5m").unwrap();
+        assert_eq!(f.describe(), "delay=200µs, stall=10:5ms, slow-read=1500000 bytes/s, drop-every=100");
         assert_eq!(Faults::default().describe(), "");
     }
 }

@@ -1,6 +1,7 @@
 //! The [`Faults`] at work on one connection: which order is dropped or refused, which reply
 //! skips a MsgSeqNum, carries a wrong CheckSum, is followed by garbage or resent as a
-//! possible duplicate, and the replies a delay or a stall holds back.
+//! possible duplicate, the replies a delay or a stall holds back, and how much input
+//! `slow-read` lets the worker take (its bucket is in `throttle.rs`).
 //!
 //! Only the connections of a gateway started with faults have a [`ConnFaults`]; without one
 //! the worker writes its answers straight into the send buffer, as it always did. Here
@@ -13,8 +14,9 @@
 //! held replies too.
 
 use super::faults::Faults;
+use super::throttle::Throttle;
 use crate::fix::encode::{Encoder, Overflow};
-use crate::fix::parse::Msg;
+use crate::fix::parse::{Frame, Msg, frame};
 use crate::fix::session::Session;
 use crate::fix::tag;
 use crate::random::Random;
@@ -54,6 +56,8 @@ pub(super) struct ConnFaults {
     held: Held,
     /// Nothing is read or written on the connection before this time (UTC ns).
     stalled_until: u64,
+    /// `slow-read`: the input it may take.
+    throttle: Option<Throttle>,
 }
 
 /// Encoded replies waiting for their due time, oldest first.
@@ -119,6 +123,27 @@ impl ConnFaults {
             rng: Random::new(f.seed),
             held: Held::default(),
             stalled_until: 0,
+            throttle: f.slow_read.map(Throttle::new),
+        }
+    }
+
+    /// How many of the input bytes in `data` the worker may take at `now`: all of them
+    /// unless `slow-read` holds some back. It never splits a message: with any credit left,
+    /// the first whole message may go.
+    pub(super) fn read_allowance(&mut self, now: u64, data: &[u8]) -> usize {
+        let Some(t) = self.throttle.as_mut() else { return usize::MAX };
+        let first = match frame(data) {
+            Frame::Message { len } => len,
+            Frame::Error { skip, .. } => skip,
+            Frame::NeedMore => 0,
+        };
+        t.allow(now, first)
+    }
+
+    /// The worker took `n` input bytes.
+    pub(super) fn read(&mut self, n: usize) {
+        if let Some(t) = self.throttle.as_mut() {
+            t.spend(n);
         }
     }
 

@@ -4,8 +4,8 @@
 //!
 //! It is both `fixblast gateway` and the in-process gateway `fixblast run` starts when no
 //! `--target` is given. Fault injection (`reject_ratio`, `disconnect_after`, and the
-//! [`Faults`]: delays, stalls, refusals, corrupt, missing and repeated replies) lets tests
-//! and users see how the harness reports a gateway that misbehaves.
+//! [`Faults`]: delays, stalls, slow reads, refusals, corrupt, missing and repeated
+//! replies) lets tests and users see how the harness reports a gateway that misbehaves.
 //! `reject_duplicate_clordid` makes it refuse a ClOrdID it has seen before, as venues do
 //! within a trading day. It keeps no history of what it sent: a ResendRequest is answered
 //! with a gap fill ([`Gateway::gap_fills_sent`] counts them).
@@ -13,6 +13,7 @@
 mod faults;
 mod inject;
 mod seen;
+mod throttle;
 mod worker;
 
 pub use faults::{DEFAULT_REFUSE_TEXT, FaultError, Faults, NAMES as FAULT_NAMES, Stall};
@@ -78,6 +79,7 @@ pub struct Gateway {
     threads: Vec<JoinHandle<()>>,
     duplicates: Arc<AtomicU64>,
     gap_fills: Arc<AtomicU64>,
+    protocol_errors: Arc<AtomicU64>,
 }
 
 /// What the gateway's threads share besides the stop flag.
@@ -88,20 +90,27 @@ struct Common {
     duplicates: Arc<AtomicU64>,
     /// SequenceReset-GapFills sent in answer to ResendRequests.
     gap_fills: Arc<AtomicU64>,
+    /// Protocol errors the sessions saw in what clients sent.
+    protocol_errors: Arc<AtomicU64>,
 }
 
 impl Gateway {
     /// Binds and starts the gateway's threads with transport `T`.
     pub fn start<T: Transport>(cfg: GatewayConfig) -> io::Result<Gateway> {
         let listener = TcpListener::bind(cfg.listen)?;
+        if cfg.faults.slow_read.is_some() {
+            throttle::small_receive_buffer(&listener)?;
+        }
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let duplicates = Arc::new(AtomicU64::new(0));
         let gap_fills = Arc::new(AtomicU64::new(0));
+        let protocol_errors = Arc::new(AtomicU64::new(0));
         let common = Arc::new(Common {
             seen: cfg.reject_duplicate_clordid.map(|n| Mutex::new(SeenIds::new(n))),
             duplicates: duplicates.clone(),
             gap_fills: gap_fills.clone(),
+            protocol_errors: protocol_errors.clone(),
         });
         let mut senders: Vec<Sender<TcpStream>> = Vec::new();
         let mut threads = Vec::new();
@@ -131,7 +140,7 @@ impl Gateway {
                 }
             }
         })?);
-        Ok(Gateway { addr, stop, threads, duplicates, gap_fills })
+        Ok(Gateway { addr, stop, threads, duplicates, gap_fills, protocol_errors })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -147,6 +156,14 @@ impl Gateway {
     /// keeps no history, so it fills every range it is asked for).
     pub fn gap_fills_sent(&self) -> u64 {
         self.gap_fills.load(Ordering::Acquire)
+    }
+
+    /// Protocol errors seen so far in what clients sent: garbled or unparseable frames,
+    /// MsgSeqNum gaps or repeats, messages before a Logon. A lower bound (a session keeps
+    /// the last 16 events of one read), but never 0 when there was one: 0 means every byte
+    /// a client wrote arrived whole and in order, as far as FIX framing can tell.
+    pub fn protocol_errors(&self) -> u64 {
+        self.protocol_errors.load(Ordering::Acquire)
     }
 
     /// Stops every thread and waits for them.

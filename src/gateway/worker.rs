@@ -183,7 +183,9 @@ impl Server<'_> {
             // reports, each longer than itself. The rest waits in the socket (backpressure).
             let data = inbox.data();
             let room = c.faults.as_ref().map_or(out.room(), |f| f.room(&cfg.faults, out));
-            let take = data.len().min(room / ANSWER_RATIO);
+            // `slow-read` takes less: the rest waits in the inbox, then in the socket.
+            let allowed = c.faults.as_deref_mut().map_or(usize::MAX, |f| f.read_allowance(now, data));
+            let take = data.len().min(room / ANSWER_RATIO).min(allowed);
             left_over = take < data.len();
             let mut a = Answerer {
                 cfg,
@@ -203,6 +205,9 @@ impl Server<'_> {
                 None => c.session.on_bytes(now, &data[..take], |s, m, r| a.request(s, m, r)),
             };
             inbox.consume(used);
+            if let Some(f) = c.faults.as_deref_mut() {
+                f.read(used);
+            }
             progress |= used > 0;
             // An inbox full at its bound that the session cannot take a byte of holds the
             // start of a message longer than the gateway reads: it never completes, and with
@@ -233,8 +238,14 @@ impl Server<'_> {
             };
         }
         while let Some(e) = c.session.poll_event() {
-            if let Event::GapFillSent { .. } = e {
-                common.gap_fills.fetch_add(1, Ordering::Release);
+            match e {
+                Event::GapFillSent { .. } => {
+                    common.gap_fills.fetch_add(1, Ordering::Release);
+                }
+                Event::Error(_) => {
+                    common.protocol_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => {}
             }
         }
         if c.lost_reply {

@@ -11,7 +11,11 @@ use std::time::{Duration, Instant};
 /// `max_conns` above 1, idle connections fill the other slots first, so the test runs with
 /// the transport in its many-connections mode (see [`FEW_CONNS`](super::FEW_CONNS)).
 fn pair<T: Transport>(cfg: TransportConfig) -> (T, usize, TcpStream) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    pair_on(cfg, TcpListener::bind("127.0.0.1:0").unwrap())
+}
+
+/// [`pair`], the peer accepted by listener `l` (with the socket options it passes on).
+fn pair_on<T: Transport>(cfg: TransportConfig, l: TcpListener) -> (T, usize, TcpStream) {
     let mut t = T::new(cfg).unwrap();
     for _ in 1..cfg.max_conns {
         t.add(TcpStream::connect(l.local_addr().unwrap()).unwrap()).unwrap();
@@ -318,6 +322,166 @@ pub fn a_connection_not_consumed_does_not_starve_the_others<T: Transport>(cfg: T
     drop(writer.join().unwrap());
 }
 
+/// A peer that stops reading, then reads in small pieces: the socket fills and refuses
+/// writes or takes part of one, the caller keeps queueing whole messages whenever
+/// there is room, and neither `poll` nor the caller's loop ever blocks on the full socket
+/// (a watchdog fails the test if the loop stops turning). The peer receives exactly the
+/// bytes queued, in order: a message written in part resumes where it stopped.
+pub fn a_slow_reader_gets_every_byte_in_order<T: Transport + 'static>(cfg: TransportConfig) {
+    use std::sync::mpsc;
+    let (done_tx, done_rx) = mpsc::channel();
+    let body = std::thread::spawn(move || {
+        slow_reader_body::<T>(cfg);
+        let _ = done_tx.send(());
+    });
+    match done_rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(()) => body.join().unwrap(),
+        // The body panicked: show its message.
+        Err(mpsc::RecvTimeoutError::Disconnected) => std::panic::resume_unwind(body.join().unwrap_err()),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("the loop stopped turning for 60 s: it blocked on a full socket")
+        }
+    }
+}
+
+fn slow_reader_body<T: Transport>(cfg: TransportConfig) {
+    use std::sync::mpsc;
+    // The peer's receive buffer is small from the handshake on, so the socket frees room a
+    // few KiB at a time as the peer reads.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    nix::sys::socket::setsockopt(&l, nix::sys::socket::sockopt::RcvBuf, &4096).unwrap();
+    // An out-buffer larger than what the kernel takes in one go (a 64 KiB segment over
+    // loopback), so that a write into a nearly full socket ends inside it.
+    let (mut t, c, mut peer) = pair_on::<T>(TransportConfig { send: 1 << 20, ..cfg }, l);
+    // The peer reads nothing until told, then everything, under 1 KiB at a time.
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        go_rx.recv().unwrap();
+        let (mut got, mut buf) = (Vec::new(), [0u8; 997]);
+        loop {
+            match peer.read(&mut buf) {
+                Ok(0) => return got,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("the slow reader: {e} after {} bytes", got.len()),
+            }
+        }
+    });
+    let mut w = Writes::default();
+    let t0 = Instant::now();
+    w.fill_the_socket(&mut t, c);
+    // Now the peer reads; the caller queues as many messages again meanwhile.
+    go_tx.send(()).unwrap();
+    let more = w.count * 2;
+    while w.count < more || !t.out(c).is_empty() {
+        assert!(t0.elapsed() < Duration::from_secs(50), "the peer never got everything");
+        w.fill(&mut t, c, more);
+        t.poll();
+        w.check(&mut t, c);
+        std::thread::yield_now();
+    }
+    assert_eq!(t.closed(c), None);
+    t.close(c);
+    drop(t);
+    let got = reader.join().unwrap();
+    assert_eq!(got.len(), w.queued.len(), "bytes lost or added");
+    let first_bad = got.iter().zip(&w.queued).position(|(a, b)| a != b);
+    assert_eq!(first_bad, None, "bytes changed or reordered");
+    // Both backends write into whatever room the socket has (io_uring with MSG_DONTWAIT),
+    // so filling it ends a write inside a message, and the test saw that write resume.
+    assert!(w.partial > 0, "no write ended inside a message");
+}
+
+/// What a caller queued, message by message, and how many times the socket had taken a
+/// part of a message when a poll returned.
+#[derive(Default)]
+struct Writes {
+    queued: Vec<u8>,
+    /// Where each message ends in `queued`.
+    ends: std::collections::BTreeSet<usize>,
+    count: usize,
+    written: usize,
+    partial: usize,
+}
+
+impl Writes {
+    /// Message k: its number, then bytes that depend on it, 1 to 9,000 bytes long.
+    fn message(k: usize) -> Vec<u8> {
+        let len = 1 + (k * 7919) % 9000;
+        let mut m: Vec<u8> = (0..len).map(|j| (k * 31 + j * 7) as u8).collect();
+        let tag = (k as u32).to_le_bytes();
+        let n = tag.len().min(len);
+        m[..n].copy_from_slice(&tag[..n]);
+        m
+    }
+
+    /// Queues whole messages while they fit, up to `upto` in all.
+    fn fill<T: Transport>(&mut self, t: &mut T, c: usize, upto: usize) {
+        while self.count < upto {
+            let m = Self::message(self.count);
+            if !t.out(c).push(&m) {
+                return;
+            }
+            self.queued.extend_from_slice(&m);
+            self.ends.insert(self.queued.len());
+            self.count += 1;
+        }
+    }
+
+    /// Queues whole messages while there is room, until the socket has taken no byte for
+    /// 1,000 turns in a row: the kernel's send buffer and the peer's receive buffer are full,
+    /// and the out-buffer has no room for the next message.
+    fn fill_the_socket<T: Transport>(&mut self, t: &mut T, c: usize) {
+        let t0 = Instant::now();
+        let mut refused = 0;
+        while refused < 1000 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "the socket never filled ({} bytes queued)",
+                self.queued.len()
+            );
+            assert!(self.queued.len() < 256 << 20, "the socket never filled");
+            self.fill(t, c, usize::MAX);
+            let before = self.written;
+            t.poll();
+            self.check(t, c);
+            refused = if self.written != before { 0 } else { refused + 1 };
+            std::thread::yield_now();
+        }
+        assert_eq!(t.closed(c), None, "a full socket closed the connection");
+        assert!(!t.out(c).is_empty(), "the out-buffer should hold what the socket refused");
+    }
+
+    /// After a poll: counts a write that stopped inside a message.
+    fn check<T: Transport>(&mut self, t: &mut T, c: usize) {
+        let written = self.queued.len() - t.out(c).pending().len();
+        if written != self.written && !self.ends.contains(&written) {
+            self.partial += 1;
+        }
+        self.written = written;
+    }
+}
+
+/// Once the peer reads a little from a full socket, the next polls hand the kernel more:
+/// the transport writes into the room there is, rather than waiting for the kernel to call
+/// the socket writable (a third of its send buffer free, which a slow reader may take
+/// seconds to make) with the whole out-buffer held in flight and no room for new orders.
+pub fn a_full_socket_takes_bytes_as_soon_as_the_peer_reads_a_little<T: Transport>(cfg: TransportConfig) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    nix::sys::socket::setsockopt(&l, nix::sys::socket::sockopt::RcvBuf, &4096).unwrap();
+    let (mut t, c, mut peer) = pair_on::<T>(cfg, l);
+    let mut w = Writes::default();
+    w.fill_the_socket(&mut t, c);
+    let full = w.written;
+    // 64 KiB: a sliver of a send buffer that has grown to megabytes.
+    let mut sliver = vec![0u8; 64 << 10];
+    peer.read_exact(&mut sliver).unwrap();
+    assert_eq!(sliver, w.queued[..sliver.len()], "bytes changed or reordered");
+    poll_until(&mut t, |t| {
+        w.check(t, c);
+        w.written > full
+    });
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -373,4 +537,6 @@ backend_tests!(
     a_backlog_drains_in_a_few_recv_calls,
     what_a_plain_recv_brings_is_named_by_the_next_recv_each,
     a_connection_not_consumed_does_not_starve_the_others,
+    a_slow_reader_gets_every_byte_in_order,
+    a_full_socket_takes_bytes_as_soon_as_the_peer_reads_a_little,
 );

@@ -1,5 +1,6 @@
 //! Integration tests over loopback. One binary for all of them (see STYLE.md).
 
+mod backpressure;
 mod bounds;
 mod clordid;
 mod compat;

@@ -24,8 +24,9 @@
 //!   makes no syscall.
 //! - **Fixed files**: sockets are registered, so no fd lookup per operation.
 //! - Sends go out from the connection's [`OutBuf`] with one send per connection in flight;
-//!   its bytes stay put until the completion (see [`OutBuf::begin_send`]). Short sends leave
-//!   the rest queued.
+//!   its bytes stay put until the completion (see [`OutBuf::begin_send`]). Sends never wait
+//!   for room (`MSG_DONTWAIT`): a full socket takes what fits, or nothing, at once, and the
+//!   rest stays queued for the next call, as with the syscall backend's `write`.
 //! - A full submission queue is submitted and the push retried: never a growing backlog.
 //!
 //! This is the only file with `unsafe`: pushing an entry hands the kernel a pointer, and each
@@ -171,13 +172,13 @@ impl Drop for BufRing {
 ///     the call then copies those into the inboxes. An idle loop makes no syscall.
 ///
 ///   Either enter carries GETEVENTS when the kernel flagged deferred work (an overflowed
-///   completion queue, a send that waited for socket room), and never waits for anything.
+///   completion queue), and never waits for anything.
 ///   Only when a receive filled all its room (a backlog) or ran out of provided buffers does
 ///   the call enter again for that connection, up to [`MAX_ROUNDS`] entries in all.
 /// - [`send`](Transport::send) queues one send per open connection with queued bytes and no
 ///   send in flight, then makes one `io_uring_enter` that only submits (no GETEVENTS: no
-///   receive work runs inside it). The kernel performs each send inside that call when the
-///   socket has room. It does not look at the completion queue: the next `recv` collects the
+///   receive work runs inside it). The kernel performs each send inside that call: all of it
+///   when the socket has room, else what fits (`EAGAIN` when nothing does). It does not look at the completion queue: the next `recv` collects the
 ///   send completions, and until then those bytes stay in flight (new bytes append behind
 ///   them). No syscall when nothing is queued.
 /// - With SQPOLL, the kernel thread does the submitting: neither call makes a syscall unless
@@ -330,7 +331,13 @@ impl UringTransport {
                 return true;
             }
             let b = c.out.begin_send();
+            // MSG_DONTWAIT: a full socket takes what fits or answers EAGAIN at once, and the
+            // rest goes in the next call, as the syscall backend's write does. Without it the
+            // kernel arms a poll and holds the whole out-buffer in flight until a third of
+            // the socket's send buffer is free: seconds behind a slow reader, in which the
+            // worker can queue no order however much room the socket has made.
             let e = opcode::Send::new(Fixed(i as u32), b.as_ptr(), b.len() as u32)
+                .flags(libc::MSG_DONTWAIT)
                 .build()
                 .user_data(token::encode(i as u32, Op::Send));
             // SAFETY: `b` is the front of this connection's OutBuf, a boxed slice owned by

@@ -1,0 +1,222 @@
+//! Kernel timestamps of a TCP connection's bytes (`--wire-timestamps`): when the kernel
+//! handed each send to the device and when each received segment arrived, from
+//! `SO_TIMESTAMPING` (software stamps: any interface, loopback included).
+//!
+//! - TX: with `OPT_ID`, each send call's last byte gets a stamp, reported on the socket's
+//!   error queue with that byte's offset in the stream as its key (`OPT_TSONLY`: no copy of
+//!   the data comes back). [`drain_tx`] reads them.
+//! - RX: each `recvmsg` returns the stamp of the last segment it read, as a control message.
+//!   [`recv`] reads bytes and that stamp.
+//!
+//! Stamps are CLOCK_REALTIME nanoseconds. [`Stamps`] keeps a connection's recent ones keyed
+//! by stream offset, so the caller can find the stamp of the send that carried an order's
+//! last byte, and of the read that brought a reply's last byte.
+//!
+//! It owns the socket option, the two reads and the matching. It must not know FIX, and it
+//! allocates nothing per call: control messages land in a buffer the caller keeps.
+
+use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrStorage, TimestampingFlag, recvmsg, setsockopt, sockopt};
+use std::io::{self, IoSliceMut};
+use std::os::fd::{AsFd, AsRawFd};
+
+/// Room for the control messages of one receive or one error-queue message: a
+/// `SCM_TIMESTAMPING` (three timespecs) and an `IP_RECVERR`/`IPV6_RECVERR` (an extended
+/// error and an address), with headers.
+pub const CMSG_SPACE: usize = 256;
+
+/// Turns software TX and RX stamps on for `sock`, keyed by byte offset from here on: call it
+/// before the first byte is sent.
+pub fn enable(sock: &impl AsFd) -> io::Result<()> {
+    let flags = TimestampingFlag::SOF_TIMESTAMPING_SOFTWARE
+        | TimestampingFlag::SOF_TIMESTAMPING_TX_SOFTWARE
+        | TimestampingFlag::SOF_TIMESTAMPING_RX_SOFTWARE
+        | TimestampingFlag::SOF_TIMESTAMPING_OPT_ID
+        | TimestampingFlag::SOF_TIMESTAMPING_OPT_TSONLY;
+    setsockopt(sock, sockopt::Timestamping, &flags).map_err(io::Error::from)
+}
+
+fn ns(t: &nix::sys::time::TimeSpec) -> u64 {
+    t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
+}
+
+/// Reads what has arrived into `buf` without blocking, with the kernel's stamp of the last
+/// segment read (`None` when the kernel gave none). `Ok((0, _))` is end of stream;
+/// `WouldBlock` when nothing is there.
+pub fn recv(sock: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u8; CMSG_SPACE]) -> io::Result<(usize, Option<u64>)> {
+    let mut iov = [IoSliceMut::new(buf)];
+    let msg = recvmsg::<SockaddrStorage>(sock.as_raw_fd(), &mut iov, Some(cmsg), MsgFlags::MSG_DONTWAIT)
+        .map_err(io::Error::from)?;
+    let mut stamp = None;
+    for c in msg.cmsgs().map_err(io::Error::from)? {
+        if let ControlMessageOwned::ScmTimestampsns(t) = c {
+            stamp = Some(ns(&t.system)).filter(|&n| n > 0);
+        }
+    }
+    Ok((msg.bytes, stamp))
+}
+
+/// Reads every TX stamp waiting on `sock`'s error queue, calling `each(key, ns)` with the
+/// key (the offset of the last byte of the send it stamps, counted from [`enable`], modulo
+/// 2^32) and the stamp. Returns how many it read.
+pub fn drain_tx(sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE], mut each: impl FnMut(u32, u64)) -> usize {
+    let mut n = 0;
+    loop {
+        let mut none: [u8; 0] = [];
+        let mut iov = [IoSliceMut::new(&mut none)];
+        let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
+        let Ok(msg) = recvmsg::<SockaddrStorage>(sock.as_raw_fd(), &mut iov, Some(cmsg), flags) else { return n };
+        let (mut key, mut stamp) = (None, None);
+        let Ok(cmsgs) = msg.cmsgs() else { return n };
+        for c in cmsgs {
+            match c {
+                ControlMessageOwned::ScmTimestampsns(t) => stamp = Some(ns(&t.system)),
+                ControlMessageOwned::Ipv4RecvErr(e, _) | ControlMessageOwned::Ipv6RecvErr(e, _)
+                    if e.ee_origin == libc::SO_EE_ORIGIN_TIMESTAMPING =>
+                {
+                    key = Some(e.ee_data)
+                }
+                _ => {}
+            }
+        }
+        if let (Some(k), Some(s)) = (key, stamp) {
+            each(k, s);
+            n += 1;
+        }
+    }
+}
+
+/// How many stamps of each direction a connection keeps: well over the sends and reads of
+/// one turn. Older ones are overwritten; a lookup that needs one reports it missing.
+pub const KEEP: usize = 256;
+
+/// A connection's recent stamps, each keyed by a byte offset in its stream (u64: counted
+/// from the connection's first byte), in order.
+#[derive(Debug, Clone)]
+pub struct Stamps {
+    /// (offset of the last byte covered, stamp ns), oldest first, in a ring.
+    ring: Box<[(u64, u64)]>,
+    head: usize,
+    len: usize,
+    /// Offsets below this were covered by entries no longer kept.
+    floor: u64,
+}
+
+impl Default for Stamps {
+    fn default() -> Self {
+        Stamps { ring: vec![(0, 0); KEEP].into_boxed_slice(), head: 0, len: 0, floor: 0 }
+    }
+}
+
+impl Stamps {
+    /// Records that the bytes up to `last` (inclusive) got stamp `ns`. Offsets must not go
+    /// back; one that does is ignored.
+    pub fn push(&mut self, last: u64, ns: u64) {
+        if self.len > 0 && self.ring[(self.head + self.len - 1) % KEEP].0 > last {
+            return;
+        }
+        if self.len == KEEP {
+            self.drop_oldest();
+        }
+        self.ring[(self.head + self.len) % KEEP] = (last, ns);
+        self.len += 1;
+    }
+
+    /// The stamp that covers byte `offset`: that of the first entry whose last byte is at or
+    /// past it. `None` when no entry reaches it yet, or when the one that did was
+    /// overwritten.
+    pub fn find(&self, offset: u64) -> Option<u64> {
+        if offset < self.floor {
+            return None;
+        }
+        (0..self.len).map(|i| self.ring[(self.head + i) % KEEP]).find(|&(last, _)| last >= offset).map(|(_, ns)| ns)
+    }
+
+    /// Forgets the entries wholly before `offset` (what the caller is done with).
+    pub fn forget_before(&mut self, offset: u64) {
+        while self.len > 0 && self.ring[self.head].0 < offset {
+            self.drop_oldest();
+        }
+    }
+
+    fn drop_oldest(&mut self) {
+        self.floor = self.ring[self.head].0 + 1;
+        self.head = (self.head + 1) % KEEP;
+        self.len -= 1;
+    }
+
+    /// Forgets everything (a new connection's stream starts again at 0).
+    pub fn clear(&mut self) {
+        (self.head, self.len, self.floor) = (0, 0, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn a_stamp_covers_the_bytes_after_the_one_before_it() {
+        let mut s = Stamps::default();
+        s.push(99, 1_000);
+        s.push(199, 2_000);
+        assert_eq!((s.find(0), s.find(99), s.find(100), s.find(199), s.find(200)), (Some(1_000), Some(1_000), Some(2_000), Some(2_000), None));
+        s.forget_before(150);
+        assert_eq!((s.find(99), s.find(150)), (None, Some(2_000)), "what was forgotten is not guessed");
+        s.push(150, 9);
+        assert_eq!(s.find(199), Some(2_000), "an offset going back is ignored");
+    }
+
+    #[test]
+    fn a_full_ring_forgets_its_oldest_and_says_so() {
+        let mut s = Stamps::default();
+        for i in 0..KEEP as u64 + 10 {
+            s.push(i * 10 + 9, i);
+        }
+        // The first 10 entries (bytes 0 to 99) were overwritten.
+        assert_eq!((s.find(0), s.find(99)), (None, None));
+        assert_eq!((s.find(100), s.find(109), s.find(110)), (Some(10), Some(10), Some(11)));
+    }
+
+    /// Loopback: each send's last byte gets a TX stamp keyed by its offset, and a receive
+    /// brings the RX stamp of what it read, both on the realtime clock, in order.
+    #[test]
+    fn loopback_sends_and_receives_come_back_stamped_by_offset() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (b, _) = l.accept().unwrap();
+        enable(&a).unwrap();
+        enable(&b).unwrap();
+        // The kernel turns receive stamping on for the system a moment later (a deferred
+        // static key): the first stamps of a process may be missing, not wrong.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+        a.write_all(&[b'x'; 100]).unwrap();
+        a.write_all(&[b'y'; 50]).unwrap();
+        let mut cmsg = [0u8; CMSG_SPACE];
+        let mut tx = Vec::new();
+        let t0 = std::time::Instant::now();
+        while tx.len() < 2 && t0.elapsed() < std::time::Duration::from_secs(5) {
+            drain_tx(&a, &mut cmsg, |k, ns| tx.push((k, ns)));
+        }
+        assert_eq!(tx.iter().map(|t| t.0).collect::<Vec<_>>(), [99, 149], "keys are last-byte offsets");
+        assert!(tx[0].1 >= before && tx[1].1 >= tx[0].1, "{tx:?}");
+        let mut buf = [0u8; 4096];
+        let mut got = 0;
+        let mut stamp = None;
+        while got < 150 && t0.elapsed() < std::time::Duration::from_secs(5) {
+            match recv(&b, &mut buf, &mut cmsg) {
+                Ok((n, s)) => {
+                    got += n;
+                    stamp = s.or(stamp);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(got, 150);
+        let rx = stamp.expect("an RX stamp");
+        assert!(rx >= tx[1].1, "received after it was sent: rx {rx} tx {tx:?}");
+    }
+}
