@@ -21,6 +21,7 @@ mod suite;
 pub mod syscall;
 pub mod token;
 pub mod uring;
+pub mod wire;
 
 pub use buf::{InBuf, OutBuf};
 use std::io;
