@@ -6,8 +6,10 @@ use super::MAX_ROUNDS;
 use super::UringTransport;
 use super::conn::Parked;
 use super::token::{self, Op};
+use crate::transport::buf::{InBuf, OutBuf};
 use crate::transport::{Closed, ConnId, UringRecv};
 use io_uring::cqueue;
+use std::collections::VecDeque;
 use std::io;
 
 impl UringTransport {
@@ -180,6 +182,12 @@ impl UringTransport {
             }
             let _ = ring.submitter().register_files_update(i as u32, &[-1]);
             c.stream = None;
+            // Nothing refers to its buffers any more: give the memory back now rather than
+            // when the slot is taken again, so a gateway or a harness that reconnects keeps
+            // one set of buffers per live connection, not two.
+            c.out = OutBuf::with_capacity(0);
+            c.inbox = InBuf::with_capacity(0);
+            c.parked = VecDeque::new();
             false
         });
     }
