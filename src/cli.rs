@@ -180,6 +180,15 @@ impl UringRecvArg {
     }
 }
 
+/// `--wire-timestamps`: which kernel stamps split the round trip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WireStampsArg {
+    /// The kernel's software stamps (any interface, loopback included).
+    Software,
+    /// The NIC's stamps (not implemented yet).
+    Hardware,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ArrivalArg {
     /// Evenly spaced, 1/rate apart.
@@ -295,6 +304,13 @@ pub struct RunArgs {
     /// With --reconnect: the wait before the first try after a loss (default 100ms).
     #[arg(long, allow_hyphen_values = true, value_name = "DUR", value_parser = parse_duration, requires = "reconnect")]
     pub reconnect_backoff: Option<Duration>,
+
+    /// Kernel timestamps (SO_TIMESTAMPING) of each order's send and each reply's receive:
+    /// the result splits each first reply into client out (harness to kernel), wire (kernel
+    /// send to kernel receive, the gateway included) and client in (kernel to harness). Only
+    /// `software`, with --backend syscall, for now (see README: wire timestamps).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub wire_timestamps: Option<WireStampsArg>,
 
     /// Stop after N measured orders (--duration still bounds the run).
     #[arg(long, allow_hyphen_values = true, value_name = "N")]

@@ -178,6 +178,9 @@ pub struct Shared {
     /// `--wire-timestamps`: the TSC's time zero on the kernel's realtime clock, calibrated
     /// before the run (set before the workers start).
     pub wire_clock: Option<wire_clock::WireClock>,
+    /// `--wire-timestamps`: the most any worker's placement of the TSC had moved by its next
+    /// (|drift|, ns).
+    pub wire_drift_max: AtomicU64,
 }
 
 impl Shared {
@@ -202,6 +205,7 @@ impl Shared {
             lost: Mutex::new(Vec::new()),
             gaps: Mutex::new(Vec::new()),
             wire_clock: None,
+            wire_drift_max: AtomicU64::new(0),
         }
     }
 

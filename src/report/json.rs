@@ -45,6 +45,40 @@ pub struct RunResult {
     /// With `--reconnect` only: the connections lost and the gaps they left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconnects: Option<Reconnects>,
+    /// With `--wire-timestamps` only: how the kernel's stamps were matched, and how far the
+    /// client split (`latency_ns.client_out`, `client_in`) can be trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<Wire>,
+}
+
+/// `wire`: what `--wire-timestamps` adds besides `latency_ns.wire`, `client_out` and
+/// `client_in`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Wire {
+    /// `software`.
+    pub mode: String,
+    /// The calibrated realtime at the run's TSC time zero minus the single realtime reading
+    /// taken with it: how far a plain reading would have put the harness's stamps.
+    pub clock_offset_ns: i64,
+    /// The calibrating reading's uncertainty (its TSC bracket).
+    pub clock_width_ns: u64,
+    /// How far the TSC's placement on the realtime clock had moved by the next placement
+    /// (each worker places it every 10 ms): the largest |drift| of the run, any worker.
+    /// The client split is off by up to about this much.
+    pub drift_ns: i64,
+    /// Above this |drift_ns|, `client_out` and `client_in` are null.
+    pub drift_bound_ns: u64,
+    /// Whether `client_out` and `client_in` are reported.
+    pub client_split: bool,
+    /// Measured first replies without a wire time: their order's or their own kernel stamp
+    /// was not found (the kernel turns receive stamps on a moment after the first socket
+    /// asks). `latency_ns.wire.count + unstamped + anomalies` = first replies measured.
+    pub unstamped: u64,
+    /// Measured first replies whose kernel stamps came out of order: not recorded.
+    pub anomalies: u64,
+    /// Replies with a wire time whose client split came out at or below 0: not recorded
+    /// in `client_out`/`client_in`.
+    pub client_anomalies: u64,
 }
 
 impl RunResult {
@@ -325,12 +359,13 @@ pub trait Section {
     const NAME: &'static str;
 }
 
-/// `latency_ns`: the round trips ([`LatencyKind::ROUND_TRIPS`]).
+/// `latency_ns`: the round trips ([`LatencyKind::ROUND_TRIPS`]), then with
+/// `--wire-timestamps` the wire split ([`LatencyKind::LATENCY_NS`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RoundTrips;
 
 impl Section for RoundTrips {
-    const KINDS: &'static [LatencyKind] = &LatencyKind::ROUND_TRIPS;
+    const KINDS: &'static [LatencyKind] = &LatencyKind::LATENCY_NS;
     const NAME: &'static str = "Latency";
 }
 
@@ -405,8 +440,15 @@ impl<S> IndexMut<LatencyKind> for KindStats<S> {
 
 impl<S: Section> Serialize for KindStats<S> {
     fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
-        let mut m = s.serialize_struct(S::NAME, S::KINDS.len())?;
+        let absent = |k: LatencyKind| k.about().wire && self.0[LatencyKind::Wire].is_none();
+        let mut m = s.serialize_struct(S::NAME, S::KINDS.iter().filter(|&&k| !absent(k)).count())?;
         for &k in S::KINDS {
+            // A result without --wire-timestamps has no wire fields at all: it stays what it
+            // was. With them, a split not trusted is null.
+            if absent(k) {
+                m.skip_field(k.name())?;
+                continue;
+            }
             m.serialize_field(k.name(), &self.0[k])?;
         }
         m.end()

@@ -38,7 +38,8 @@ pub(super) struct Recorder {
     pub(super) sent_total: u64,
     /// What this run's ClOrdIDs start with: a reply naming another is unmatched.
     stem: Stem,
-    /// `--wire-timestamps`: the TSC on the kernel's realtime clock.
+    /// `--wire-timestamps`: the TSC on the kernel's realtime clock, placed afresh every
+    /// [`RECALIBRATE_NS`](crate::engine::wire_clock::RECALIBRATE_NS) by the worker.
     pub(super) wire_clock: Option<WireClock>,
 }
 
@@ -245,10 +246,9 @@ impl Recorder {
             return;
         };
         record(&mut h[LatencyKind::Wire], on_wire, c);
-        // The harness's stamps, on the realtime clock. quanta gives 0 for a stamp before the
-        // epoch, which the checks below then refuse.
-        let sent = wc.realtime(clock.delta_as_nanos(wc.epoch_raw, s.sent_raw));
-        let got = wc.realtime(clock.delta_as_nanos(wc.epoch_raw, now_raw));
+        // The harness's stamps, on the realtime clock, from the worker's latest placement.
+        let to_ns = |a, b| clock.delta_as_nanos(a, b);
+        let (sent, got) = (wc.realtime_of(s.sent_raw, to_ns), wc.realtime_of(now_raw, to_ns));
         match (tx.checked_sub(sent).filter(|&d| d > 0), got.checked_sub(rx).filter(|&d| d > 0)) {
             (Some(out), Some(back)) => {
                 record(&mut h[LatencyKind::ClientOut], out, c);

@@ -21,6 +21,7 @@
 use super::reconnect::Ended;
 use super::reply::{WireAt, handle_event};
 use super::{Report, SCRATCH, TIMER_WINDOW, Worker};
+use crate::engine::wire_clock::RECALIBRATE_NS;
 use crate::fix::session::State;
 use crate::metrics::{ErrorKind, LatencyKind, Snapshot, record};
 use crate::transport::Transport;
@@ -277,6 +278,15 @@ impl<T: Transport> Worker<T> {
             }
         }
         queued.clear();
+        // --wire-timestamps: the TSC placed on the realtime clock again, after the send it
+        // would otherwise delay, every RECALIBRATE_NS.
+        if let Some(wc) = self.recorder.wire_clock
+            && clock.delta_as_nanos(wc.epoch_raw, after) >= RECALIBRATE_NS
+        {
+            let (fresh, drift) = wc.again(clock);
+            self.shared.wire_drift_max.fetch_max(drift.unsigned_abs(), Ordering::Relaxed);
+            self.recorder.wire_clock = Some(fresh);
+        }
         if self.measuring && orders && sent {
             let call = clock.delta_as_nanos(before, after);
             record(&mut self.recorder.hists[LatencyKind::SendCall], call, &mut self.recorder.counts);
