@@ -47,7 +47,11 @@ pub struct Reading {
 
 /// Of `n` readings `(tsc before, realtime ns, tsc after)` from `sample`, the one with the
 /// narrowest bracket, as `to_ns(start, end)` measures TSC spans. `None` when `n` is 0.
-pub fn narrowest(n: usize, mut sample: impl FnMut() -> (u64, u64, u64), to_ns: impl Fn(u64, u64) -> u64) -> Option<Reading> {
+pub fn narrowest(
+    n: usize,
+    mut sample: impl FnMut() -> (u64, u64, u64),
+    to_ns: impl Fn(u64, u64) -> u64,
+) -> Option<Reading> {
     (0..n)
         .map(|_| {
             let (before, utc_ns, after) = sample();

@@ -15,7 +15,9 @@
 //! It owns the socket option, the two reads and the matching. It must not know FIX, and it
 //! allocates nothing per call: control messages land in a buffer the caller keeps.
 
-use nix::sys::socket::{ControlMessageOwned, MsgFlags, SockaddrStorage, TimestampingFlag, recvmsg, setsockopt, sockopt};
+use nix::sys::socket::{
+    ControlMessageOwned, MsgFlags, SockaddrStorage, TimestampingFlag, recvmsg, setsockopt, sockopt,
+};
 use std::io::{self, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd};
 
@@ -220,7 +222,10 @@ mod tests {
         let mut s = Stamps::default();
         s.push(99, 1_000);
         s.push(199, 2_000);
-        assert_eq!((s.find(0), s.find(99), s.find(100), s.find(199), s.find(200)), (Some(1_000), Some(1_000), Some(2_000), Some(2_000), None));
+        assert_eq!(
+            (s.find(0), s.find(99), s.find(100), s.find(199), s.find(200)),
+            (Some(1_000), Some(1_000), Some(2_000), Some(2_000), None)
+        );
         s.forget_before(150);
         assert_eq!((s.find(99), s.find(150)), (None, Some(2_000)), "what was forgotten is not guessed");
         s.push(150, 9);
