@@ -180,7 +180,6 @@ impl UringRecvArg {
     }
 }
 
-/// `--wire-timestamps`: which kernel stamps split the round trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WireStampsArg {
     /// The kernel's software stamps (any interface, loopback included).
@@ -305,10 +304,8 @@ pub struct RunArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "DUR", value_parser = parse_duration, requires = "reconnect")]
     pub reconnect_backoff: Option<Duration>,
 
-    /// Kernel timestamps (SO_TIMESTAMPING) of each order's send and each reply's receive:
-    /// the result splits each first reply into client out (harness to kernel), wire (kernel
-    /// send to kernel receive, the gateway included) and client in (kernel to harness). Only
-    /// `software`, with --backend syscall, for now (see README: wire timestamps).
+    /// Kernel stamps (SO_TIMESTAMPING) split each first reply into client out, wire and client
+    /// in. Only `software`, with --backend syscall, for now (README: wire timestamps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub wire_timestamps: Option<WireStampsArg>,
 
