@@ -52,7 +52,6 @@ pub struct RunResult {
     pub wire: Option<Wire>,
 }
 
-
 impl RunResult {
     /// The distribution of `k`, from `latency_ns` or `harness`, if the result has one.
     pub fn stats(&self, k: LatencyKind) -> Option<&Stats> {
