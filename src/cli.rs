@@ -181,6 +181,14 @@ impl UringRecvArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WireStampsArg {
+    /// The kernel's software stamps (any interface, loopback included).
+    Software,
+    /// The NIC's stamps (not implemented yet).
+    Hardware,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ArrivalArg {
     /// Evenly spaced, 1/rate apart.
     Uniform,
@@ -295,6 +303,11 @@ pub struct RunArgs {
     /// With --reconnect: the wait before the first try after a loss (default 100ms).
     #[arg(long, allow_hyphen_values = true, value_name = "DUR", value_parser = parse_duration, requires = "reconnect")]
     pub reconnect_backoff: Option<Duration>,
+
+    /// Kernel stamps (SO_TIMESTAMPING) split each first reply into client out, wire and client
+    /// in. Only `software`, with --backend syscall, for now (README: wire timestamps).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub wire_timestamps: Option<WireStampsArg>,
 
     /// Stop after N measured orders (--duration still bounds the run).
     #[arg(long, allow_hyphen_values = true, value_name = "N")]

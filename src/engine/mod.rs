@@ -12,6 +12,7 @@ pub mod profile;
 pub mod reconnect;
 pub mod schedule;
 pub mod segments;
+pub mod wire_clock;
 pub mod worker;
 
 use crate::fix::clordid::Stem;
@@ -174,6 +175,12 @@ pub struct Shared {
     pub lost: Mutex<Vec<String>>,
     /// `--reconnect`: every loss of a connection, and when the session came back.
     pub gaps: Mutex<Vec<reconnect::Gap>>,
+    /// `--wire-timestamps`: the TSC's time zero on the kernel's realtime clock, calibrated
+    /// before the run (set before the workers start).
+    pub wire_clock: Option<wire_clock::WireClock>,
+    /// `--wire-timestamps`: the most any worker's placement of the TSC had moved by its next
+    /// (|drift|, ns).
+    pub wire_drift_max: AtomicU64,
 }
 
 impl Shared {
@@ -197,6 +204,8 @@ impl Shared {
             fail_fast: AtomicBool::new(false),
             lost: Mutex::new(Vec::new()),
             gaps: Mutex::new(Vec::new()),
+            wire_clock: None,
+            wire_drift_max: AtomicU64::new(0),
         }
     }
 

@@ -30,6 +30,9 @@ pub struct Slot {
     pub intended_ns: u64,
     /// TSC reading when it was handed to the transport.
     pub sent_raw: u64,
+    /// The offset of its last byte in its connection's stream, for the kernel's stamp of the
+    /// send that carried it (`--wire-timestamps`).
+    pub last_byte: u64,
     pub acked: bool,
     /// Unanswered past `--timeout`: a reply now is late.
     pub overdue: bool,

@@ -33,6 +33,16 @@ pub enum LatencyKind {
     RecvCall,
     /// Acks of warm-up orders: shown live, never in results.
     WarmupAck,
+    /// `--wire-timestamps`: first reply, from the kernel's stamp of the send that carried the
+    /// order's last byte to its stamp of the read that brought the reply's last byte. Both
+    /// stamps are the kernel's realtime clock: no conversion between clocks.
+    Wire,
+    /// `--wire-timestamps`: the harness's send stamp (TSC, as realtime) to the order's
+    /// kernel send stamp: what the harness and the kernel's send path add before the wire.
+    ClientOut,
+    /// `--wire-timestamps`: the reply's kernel receive stamp to the harness's receive stamp
+    /// (TSC, as realtime): what the kernel's receive path and the harness add after the wire.
+    ClientIn,
 }
 
 /// What is said about a kind where it is shown.
@@ -53,10 +63,13 @@ pub struct About {
     /// Added to the schema after its first version: files from before have no entry, so
     /// an empty `histograms.<name>` is allowed.
     pub added_later: bool,
+    /// Measured only with `--wire-timestamps`: absent from `latency_ns` without it (so a
+    /// result without stays what it was), null with it when not trusted.
+    pub wire: bool,
 }
 
 impl LatencyKind {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 13;
     /// Every kind, in [`PerKind`] index order.
     pub const ALL: [LatencyKind; Self::COUNT] = [
         LatencyKind::Ack,
@@ -69,11 +82,28 @@ impl LatencyKind {
         LatencyKind::SendCall,
         LatencyKind::RecvCall,
         LatencyKind::WarmupAck,
+        LatencyKind::Wire,
+        LatencyKind::ClientOut,
+        LatencyKind::ClientIn,
     ];
     /// The round trips: the result's `latency_ns`, the interval log, summary, HTML and compare
     /// rows, in that order.
     pub const ROUND_TRIPS: [LatencyKind; 5] =
         [LatencyKind::Ack, LatencyKind::AckService, LatencyKind::Fill, LatencyKind::Cancel, LatencyKind::Replace];
+    /// Where a reply's time went, with `--wire-timestamps`: out of the harness, on the wire
+    /// (and in the gateway), back into the harness.
+    pub const WIRE: [LatencyKind; 3] = [LatencyKind::ClientOut, LatencyKind::Wire, LatencyKind::ClientIn];
+    /// The result's `latency_ns`, in that order: the round trips, then the wire split.
+    pub const LATENCY_NS: [LatencyKind; 8] = [
+        LatencyKind::Ack,
+        LatencyKind::AckService,
+        LatencyKind::Fill,
+        LatencyKind::Cancel,
+        LatencyKind::Replace,
+        LatencyKind::Wire,
+        LatencyKind::ClientOut,
+        LatencyKind::ClientIn,
+    ];
     /// The harness's own costs: the result's `harness` section, in that order.
     pub const HARNESS: [LatencyKind; 3] = [LatencyKind::Loop, LatencyKind::SendCall, LatencyKind::RecvCall];
     /// What the result file keeps a histogram of (`histograms`), in file order.
@@ -91,7 +121,7 @@ impl LatencyKind {
 
     pub const fn about(self) -> About {
         const fn a(name: &'static str, label: &'static str, long: &'static str, legend: &'static str) -> About {
-            About { name, label, long, legend, sla: None, always: false, added_later: false }
+            About { name, label, long, legend, sla: None, always: false, added_later: false, wire: false }
         }
         match self {
             LatencyKind::Ack => About {
@@ -137,6 +167,18 @@ impl LatencyKind {
                 ..a("recv_call_ns", "harness recv call", "harness receive call that returned data", "harness recv call")
             },
             LatencyKind::WarmupAck => a("warmup_ack", "ack (warm-up)", "ack during warm-up", "ack during warm-up"),
+            LatencyKind::Wire => About {
+                wire: true,
+                ..a("wire", "wire (kernel to kernel)", "wire: kernel send stamp to kernel receive stamp", "wire")
+            },
+            LatencyKind::ClientOut => About {
+                wire: true,
+                ..a("client_out", "client out", "client out: harness send stamp to kernel send stamp", "client out")
+            },
+            LatencyKind::ClientIn => About {
+                wire: true,
+                ..a("client_in", "client in", "client in: kernel receive stamp to harness receive stamp", "client in")
+            },
         }
     }
 
@@ -213,6 +255,8 @@ mod tests {
         assert!(LatencyKind::KEPT.iter().chain(&LatencyKind::ROUND_TRIPS).all(|k| k.measured()));
         assert!(LatencyKind::KEPT.windows(2).all(|w| w[0] < w[1]));
         assert!(LatencyKind::ROUND_TRIPS.iter().chain(&LatencyKind::HARNESS).all(|k| LatencyKind::KEPT.contains(k)));
+        assert!(LatencyKind::WIRE.iter().all(|k| k.about().wire && LatencyKind::LATENCY_NS.contains(k)));
+        assert_eq!(LatencyKind::LATENCY_NS.iter().filter(|k| !k.about().wire).count(), LatencyKind::ROUND_TRIPS.len());
     }
 
     #[test]

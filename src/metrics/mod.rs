@@ -144,6 +144,16 @@ pub struct Counts {
     pub late: u64,
     /// ResendRequests (35=2) sent for sequence gaps in what the gateway sent.
     pub resend_requests: u64,
+    /// `--wire-timestamps`: measured first replies whose order or reply had no kernel stamp
+    /// to be found (receive stamping not on yet, or a stamp no longer kept): no wire time.
+    pub wire_unstamped: u64,
+    /// `--wire-timestamps`: measured first replies whose kernel stamps came out of order
+    /// (received at or before the order was sent): counted, never recorded.
+    pub wire_anomalies: u64,
+    /// `--wire-timestamps`: replies with a wire time whose client split came out at or below
+    /// 0 (the TSC's placement on the realtime clock is off by more than the split): counted,
+    /// never recorded.
+    pub client_anomalies: u64,
 }
 
 impl Counts {
@@ -175,6 +185,9 @@ impl Counts {
         self.missing += o.missing;
         self.late += o.late;
         self.resend_requests += o.resend_requests;
+        self.wire_unstamped += o.wire_unstamped;
+        self.wire_anomalies += o.wire_anomalies;
+        self.client_anomalies += o.client_anomalies;
     }
 }
 

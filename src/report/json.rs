@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
 pub use super::reconnects::{ReconnectConfig, ReconnectGap, Reconnects};
+pub use super::wire::Wire;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -45,6 +46,10 @@ pub struct RunResult {
     /// With `--reconnect` only: the connections lost and the gaps they left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconnects: Option<Reconnects>,
+    /// With `--wire-timestamps` only: how the kernel's stamps were matched, and how far the
+    /// client split (`latency_ns.client_out`, `client_in`) can be trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<Wire>,
 }
 
 impl RunResult {
@@ -325,12 +330,13 @@ pub trait Section {
     const NAME: &'static str;
 }
 
-/// `latency_ns`: the round trips ([`LatencyKind::ROUND_TRIPS`]).
+/// `latency_ns`: the round trips ([`LatencyKind::ROUND_TRIPS`]), then with
+/// `--wire-timestamps` the wire split ([`LatencyKind::LATENCY_NS`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RoundTrips;
 
 impl Section for RoundTrips {
-    const KINDS: &'static [LatencyKind] = &LatencyKind::ROUND_TRIPS;
+    const KINDS: &'static [LatencyKind] = &LatencyKind::LATENCY_NS;
     const NAME: &'static str = "Latency";
 }
 
@@ -405,8 +411,15 @@ impl<S> IndexMut<LatencyKind> for KindStats<S> {
 
 impl<S: Section> Serialize for KindStats<S> {
     fn serialize<Ser: serde::Serializer>(&self, s: Ser) -> Result<Ser::Ok, Ser::Error> {
-        let mut m = s.serialize_struct(S::NAME, S::KINDS.len())?;
+        let absent = |k: LatencyKind| k.about().wire && self.0[LatencyKind::Wire].is_none();
+        let mut m = s.serialize_struct(S::NAME, S::KINDS.iter().filter(|&&k| !absent(k)).count())?;
         for &k in S::KINDS {
+            // A result without --wire-timestamps has no wire fields at all: it stays what it
+            // was. With them, a split not trusted is null.
+            if absent(k) {
+                m.skip_field(k.name())?;
+                continue;
+            }
             m.serialize_field(k.name(), &self.0[k])?;
         }
         m.end()

@@ -265,6 +265,7 @@ pub(crate) mod tests {
             sla: vec![],
             runs: None,
             reconnects: None,
+            wire: None,
         }
     }
 

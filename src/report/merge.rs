@@ -100,6 +100,8 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
         sla: Vec::new(),
         runs: None,
         reconnects: merge_reconnects(results),
+        // Kernel stamps are not merged yet: a combined result has no wire split.
+        wire: None,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod reconnects;
 pub mod sla;
 pub mod summary;
 pub mod tui;
+pub mod wire;
 
 /// A latency in nanoseconds as people read it, to 3 significant figures: `850ns`, `1.23us`, `12.3us`, `123us`,
 /// `4.56ms`, `1.20s` (seconds keep all their integer digits: `12345s`).

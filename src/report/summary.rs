@@ -264,6 +264,9 @@ pub fn summary(r: &RunResult) -> String {
             );
         }
     }
+    if let Some(w) = &r.wire {
+        wire_line(&mut out, r, w);
+    }
     if !r.sla.is_empty() {
         let _ = writeln!(out);
         for c in &r.sla {
@@ -277,6 +280,37 @@ pub fn summary(r: &RunResult) -> String {
         }
     }
     out
+}
+
+/// `--wire-timestamps`: where a first reply's time went, out of the harness, on the wire
+/// (the gateway included) and back in, and what was not matched or not trusted.
+fn wire_line(out: &mut String, r: &RunResult, w: &crate::report::json::Wire) {
+    let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
+    let p = |k| r.latency_ns.get(k).map_or("-".to_string(), |s| format!("p50 {} p99 {}", f(s.p50), f(s.p99)));
+    let _ = writeln!(
+        out,
+        "  where the time went: client out {} | wire {} | client in {}",
+        p(LatencyKind::ClientOut),
+        p(LatencyKind::Wire),
+        p(LatencyKind::ClientIn)
+    );
+    if !w.client_split {
+        let _ = writeln!(
+            out,
+            "CLIENT SPLIT NOT REPORTED: the TSC's placement on the kernel's clock moved {} between placements \
+             (bound {}); the wire time, both stamps the kernel's, stands",
+            fmt_ns(w.drift_ns.unsigned_abs()),
+            fmt_ns(w.drift_bound_ns)
+        );
+    }
+    if w.unstamped + w.anomalies + w.client_anomalies > 0 {
+        let _ = writeln!(
+            out,
+            "  wire: {} replies without a kernel stamp, {} with stamps out of order, {} with a client split at or \
+             below 0 (counted, not recorded)",
+            w.unstamped, w.anomalies, w.client_anomalies
+        );
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::checks::{check_field_values, check_preset_peak, check_spans, check_templates, start_at_utc_ns};
 use super::outputs::{Outputs, config_hash};
-use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg};
+use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg, WireStampsArg};
 use crate::engine::mix::Mix;
 use crate::engine::profile::Profile;
 use crate::engine::schedule::Arrival;
@@ -247,6 +247,7 @@ impl RunConfig {
             (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
+        let wire = wire_timestamps(a.wire_timestamps, backend, a.transport.backend)?;
         check_field_values(a)?;
         let (target, target_text) = match &a.target {
             None => (None, String::new()),
@@ -326,7 +327,7 @@ impl RunConfig {
             reporter_core,
             backend,
             gateway_backend,
-            ring,
+            ring: TransportConfig { wire, ..ring },
             uring_recv: a.transport.uring_recv,
             poll: a.transport.poll_mode(),
             load,
@@ -424,8 +425,9 @@ impl RunConfig {
         }
     }
 
-    /// What a run that meets faults adds to [`describe`](RunConfig::describe): nothing for a
-    /// run without them, so their `{config_hash}` stays what it was.
+    /// What a run that meets faults, reconnects or takes wire stamps adds to
+    /// [`describe`](RunConfig::describe): nothing for a run without them, so their
+    /// `{config_hash}` stays what it was.
     fn describe_faults(&self) -> String {
         let mut s = String::new();
         if let Some(f) = self.gateway_faults_text() {
@@ -433,6 +435,9 @@ impl RunConfig {
         }
         if let Some(p) = self.reconnect {
             s += &format!(" reconnect={}:{:?}", p.tries, p.backoff);
+        }
+        if self.ring.wire {
+            s += " wire_timestamps=software";
         }
         s
     }
@@ -498,6 +503,26 @@ impl BackendKind {
 
 /// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
 /// `uring` fails (exit 2) naming the cause.
+/// `--wire-timestamps`, validated against the backend chosen (`asked` is what `--backend`
+/// said): whether the workers' transports keep kernel stamps.
+fn wire_timestamps(mode: Option<WireStampsArg>, backend: BackendKind, asked: Backend) -> Result<bool, Error> {
+    match (mode, backend) {
+        (None, _) => Ok(false),
+        (Some(WireStampsArg::Hardware), _) => usage(
+            "--wire-timestamps hardware: not implemented yet; software stamps are \
+             (--wire-timestamps software, with --backend syscall)",
+        ),
+        (Some(WireStampsArg::Software), BackendKind::Uring) => {
+            let chose = if asked == Backend::Auto { " (--backend auto chose io_uring here)" } else { "" };
+            usage(format!(
+                "--wire-timestamps software: the io_uring backend does not take wire stamps yet{chose}; \
+                 use --backend syscall"
+            ))
+        }
+        (Some(WireStampsArg::Software), BackendKind::Syscall) => Ok(true),
+    }
+}
+
 pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result<BackendKind, Error> {
     match b {
         Backend::Syscall => Ok(BackendKind::Syscall),

@@ -18,6 +18,7 @@ use signals::interrupted;
 
 use crate::engine::reconnect::{self, Link};
 use crate::engine::schedule::Arrival;
+use crate::engine::wire_clock::WireClock;
 use crate::engine::worker::{self, Report};
 use crate::engine::{Load, PollMode, SessionSpec, Share, Shared, WorkerSpec};
 use crate::error::Error;
@@ -116,7 +117,13 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
     let clock = quanta::Clock::new();
     let tsc = tsc_hz(&clock, Duration::from_millis(50));
     let host = HostInfo::probe(Path::new("/"), tsc);
-    let shared = Arc::new(Shared::new(clock));
+    let mut shared = Shared::new(clock);
+    if cfg.ring.wire {
+        // Where the TSC's time zero falls on the kernel's stamps' clock: before any thread
+        // is pinned or any order sent.
+        shared.wire_clock = Some(WireClock::calibrate(&shared.clock, shared.epoch_raw));
+    }
+    let shared = Arc::new(shared);
     shared.sessions_alive.store(cfg.sessions as usize, Ordering::Release);
     shared.fail_fast.store(cfg.fail_fast, Ordering::Release);
 

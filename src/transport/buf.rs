@@ -20,11 +20,20 @@ pub struct OutBuf {
     end: usize,
     /// Bytes from `start` handed to the kernel and not yet completed.
     in_flight: usize,
+    /// Bytes ever pushed since the connection began.
+    pushed: u64,
 }
 
 impl OutBuf {
     pub fn with_capacity(cap: usize) -> OutBuf {
-        OutBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0, in_flight: 0 }
+        OutBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0, in_flight: 0, pushed: 0 }
+    }
+
+    /// Bytes ever pushed on this connection: the stream offset of the next byte pushed, so
+    /// a message's last byte is at `pushed() - 1` right after its push.
+    #[inline]
+    pub fn pushed(&self) -> u64 {
+        self.pushed
     }
 
     /// Bytes queued and not yet written.
@@ -58,6 +67,7 @@ impl OutBuf {
         }
         self.buf[self.end..self.end + bytes.len()].copy_from_slice(bytes);
         self.end += bytes.len();
+        self.pushed += bytes.len() as u64;
         true
     }
 
@@ -106,6 +116,7 @@ impl OutBuf {
         assert_eq!(self.in_flight, 0, "clearing an OutBuf with a send in flight");
         self.start = 0;
         self.end = 0;
+        self.pushed = 0;
     }
 }
 
@@ -128,6 +139,8 @@ pub struct InBuf {
     max: usize,
     /// Bytes from `end` handed to the kernel for a receive that has not completed.
     receiving: usize,
+    /// Bytes ever consumed since the connection began.
+    consumed: u64,
 }
 
 impl InBuf {
@@ -139,7 +152,7 @@ impl InBuf {
     /// A buffer of `cap` bytes that may double up to `max` bytes when full.
     pub fn growable(cap: usize, max: usize) -> InBuf {
         let cap = cap.max(1);
-        InBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0, max: max.max(cap), receiving: 0 }
+        InBuf { buf: vec![0u8; cap].into_boxed_slice(), start: 0, end: 0, max: max.max(cap), receiving: 0, consumed: 0 }
     }
 
     #[inline]
@@ -205,10 +218,18 @@ impl InBuf {
         self.end = (self.end + n).min(self.buf.len());
     }
 
+    /// Bytes ever consumed on this connection: the stream offset of `data()[0]`.
+    #[inline]
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
     /// Drops `n` bytes from the front.
     #[inline]
     pub fn consume(&mut self, n: usize) {
-        self.start += n.min(self.end - self.start);
+        let n = n.min(self.end - self.start);
+        self.consumed += n as u64;
+        self.start += n;
         if self.start == self.end && self.receiving == 0 {
             self.start = 0;
             self.end = 0;
@@ -256,6 +277,7 @@ impl InBuf {
         assert_eq!(self.receiving, 0, "clearing an InBuf with a receive in flight");
         self.start = 0;
         self.end = 0;
+        self.consumed = 0;
     }
 }
 
@@ -263,6 +285,27 @@ impl InBuf {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_stream_offsets_count_what_was_pushed_and_consumed_not_refused_or_compacted() {
+        let mut o = OutBuf::with_capacity(8);
+        assert!(o.push(b"abcde"));
+        o.advance(4);
+        assert!(o.push(b"fgh"), "compacts");
+        assert!(!o.push(b"ijklmnop"), "refused");
+        assert_eq!(o.pushed(), 8, "the offset after the last byte pushed");
+        o.advance(4);
+        o.clear();
+        assert_eq!(o.pushed(), 0, "a new connection's stream starts at 0");
+        let mut i = InBuf::with_capacity(8);
+        i.spare()[..6].copy_from_slice(b"abcdef");
+        i.commit(6);
+        i.consume(4);
+        i.consume(9);
+        assert_eq!(i.consumed(), 6, "no more than what was there");
+        i.clear();
+        assert_eq!(i.consumed(), 0);
+    }
 
     #[test]
     fn push_refuses_what_does_not_fit_and_keeps_what_is_queued() {

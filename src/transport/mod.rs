@@ -49,6 +49,9 @@ pub struct TransportConfig {
     pub uring_sqpoll: Option<u32>,
     /// io_uring NAPI busy polling for this many microseconds (real NICs; Linux 6.9+).
     pub uring_napi_us: Option<u32>,
+    /// Kernel software timestamps of each connection's sends and receives
+    /// (`--wire-timestamps software`; syscall backend only), kept in a [`wire::Conn`] each.
+    pub wire: bool,
 }
 
 /// Up to this many connections on one thread, a transport looks at every connection every
@@ -85,6 +88,7 @@ impl TransportConfig {
             uring_recv: UringRecv::Poll,
             uring_sqpoll: None,
             uring_napi_us: None,
+            wire: false,
         }
     }
 }
@@ -127,6 +131,13 @@ pub trait Transport: Sized {
 
     /// Both buffers at once, for code that reads one while writing the other.
     fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf);
+
+    /// The inbox of `conn` with the kernel's stamps of its bytes, when the transport keeps
+    /// them ([`TransportConfig::wire`]); `None` from a backend that does not.
+    #[inline]
+    fn inbox_wire(&mut self, conn: ConnId) -> (&mut InBuf, Option<&wire::Conn>) {
+        (self.inbox(conn), None)
+    }
 
     /// Reads everything that has arrived, on every open connection, into the inboxes, without
     /// blocking. Returns true when any byte arrived or a connection closed.

@@ -8,6 +8,7 @@
 //! goes first. Sends write only the connections with bytes queued.
 
 use super::list::ConnList;
+use super::wire::{self, CMSG_SPACE};
 use super::{Closed, ConnId, FEW_CONNS, InBuf, OutBuf, Transport, TransportConfig, prepare};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io::{self, Read, Write};
@@ -22,6 +23,8 @@ struct Conn {
     out: OutBuf,
     inbox: InBuf,
     closed: Option<Closed>,
+    /// With [`TransportConfig::wire`]: the kernel's stamps of this connection's bytes.
+    wire: Option<Box<wire::Conn>>,
 }
 
 pub struct SyscallTransport {
@@ -35,6 +38,8 @@ pub struct SyscallTransport {
     /// Connections with bytes or a close that no `recv_each` has named yet (read by a plain
     /// `recv`, or closed by a failed write or a failed `epoll_wait`).
     unnamed: ConnList,
+    /// Where each `recvmsg` of a stamped connection puts its control messages.
+    cmsg: Box<[u8; CMSG_SPACE]>,
 }
 
 impl SyscallTransport {
@@ -49,6 +54,9 @@ impl SyscallTransport {
                 }
                 Ok(n) => {
                     c.out.advance(n);
+                    if let Some(w) = c.wire.as_mut() {
+                        w.written += n as u64;
+                    }
                     moved = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -68,8 +76,17 @@ impl SyscallTransport {
     /// bound, until the socket says `EAGAIN` or the inbox is full at its bound (the rest
     /// waits in the socket), so the backlog comes in in one call. True when bytes arrived or
     /// the connection closed.
-    fn fill(c: &mut Conn) -> bool {
+    ///
+    /// A stamped connection first takes the TX stamps off its error queue (those of the
+    /// orders a reply read now answers are there: the kernel stamps a send before the peer
+    /// can see it), then reads with `recvmsg`, keeping each read's RX stamp.
+    fn fill(c: &mut Conn, cmsg: &mut [u8; CMSG_SPACE]) -> bool {
         let Some(stream) = c.stream.as_mut() else { return false };
+        if let Some(w) = c.wire.as_mut() {
+            wire::drain_tx(stream, cmsg, |key, ns| w.on_tx(key, ns));
+            // Replies before the consumed bytes are done with: their reads' stamps go.
+            w.rx.forget_before(c.inbox.consumed());
+        }
         let mut arrived = false;
         let mut backlog = false;
         loop {
@@ -78,7 +95,14 @@ impl SyscallTransport {
             if room == 0 {
                 return arrived;
             }
-            match stream.read(spare) {
+            let read = match c.wire.as_mut() {
+                Some(w) => wire::recv(stream, spare, cmsg).map(|(n, stamp)| {
+                    w.on_read(n, stamp);
+                    n
+                }),
+                None => stream.read(spare),
+            };
+            match read {
                 Ok(0) => {
                     c.closed = Some(Closed::ByPeer);
                     return true;
@@ -113,11 +137,16 @@ impl Transport for SyscallTransport {
             events: vec![EpollEvent::empty(); EVENTS].into_boxed_slice(),
             sends: ConnList::with_capacity(sizes.max_conns),
             unnamed: ConnList::with_capacity(sizes.max_conns),
+            cmsg: Box::new([0; CMSG_SPACE]),
         })
     }
 
     fn add(&mut self, stream: TcpStream) -> io::Result<ConnId> {
         prepare(&stream)?;
+        if self.sizes.wire {
+            // Before any byte is written: stamp keys count from here.
+            wire::enable(&stream)?;
+        }
         let i = self.conns.iter().position(|c| c.stream.is_none()).unwrap_or(self.conns.len());
         let ready = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP, i as u64);
         self.epoll.add(&stream, ready)?;
@@ -126,6 +155,9 @@ impl Transport for SyscallTransport {
             c.out.clear();
             c.inbox.clear();
             c.closed = None;
+            if let Some(w) = c.wire.as_mut() {
+                w.clear();
+            }
             return Ok(i);
         }
         self.conns.push(Conn {
@@ -133,6 +165,7 @@ impl Transport for SyscallTransport {
             out: OutBuf::with_capacity(self.sizes.send),
             inbox: InBuf::growable(self.sizes.recv, self.sizes.recv_max),
             closed: None,
+            wire: self.sizes.wire.then(Box::default),
         });
         Ok(i)
     }
@@ -155,6 +188,12 @@ impl Transport for SyscallTransport {
         (&mut c.inbox, &mut c.out)
     }
 
+    #[inline]
+    fn inbox_wire(&mut self, conn: ConnId) -> (&mut InBuf, Option<&wire::Conn>) {
+        let c = &mut self.conns[conn];
+        (&mut c.inbox, c.wire.as_deref())
+    }
+
     fn recv(&mut self) -> bool {
         // What this brings is named by the next `recv_each`, so no caller misses it.
         let mut unnamed = std::mem::take(&mut self.unnamed);
@@ -173,7 +212,7 @@ impl Transport for SyscallTransport {
         let mut arrived = self.unnamed.drain(&mut after);
         if self.conns.len() <= FEW_CONNS {
             for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
-                if Self::fill(c) {
+                if Self::fill(c, &mut self.cmsg) {
                     after(i);
                     arrived = true;
                 }
@@ -203,7 +242,7 @@ impl Transport for SyscallTransport {
                 }
                 continue;
             }
-            if Self::fill(c) {
+            if Self::fill(c, &mut self.cmsg) {
                 after(i);
                 arrived = true;
             }

@@ -21,6 +21,7 @@ mod results;
 mod run;
 mod stall;
 mod survive;
+mod wire;
 
 use clap::Parser;
 use fixblast::cli::{Cli, Command};

@@ -208,6 +208,8 @@ impl<T: Transport> Worker<T> {
         for (k, s) in sessions.iter().enumerate() {
             by_conn[s.conn] = k as u32;
         }
+        let mut recorder = Recorder::new(hists, spec.stem);
+        recorder.wire_clock = shared.wire_clock;
         Ok(Worker {
             id: spec.index,
             transport,
@@ -217,7 +219,7 @@ impl<T: Transport> Worker<T> {
             share: spec.share,
             timing: spec.timing,
             poll: spec.poll,
-            recorder: Recorder::new(hists, spec.stem),
+            recorder,
             ts: TimestampCache::default(),
             scratch: vec![0u8; SCRATCH].into_boxed_slice(),
             tx,

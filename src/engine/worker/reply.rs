@@ -16,11 +16,13 @@ use super::Sess;
 use super::reconnect::Ended;
 use crate::engine::Shared;
 use crate::engine::pending::{Pending, Resting, Slot};
+use crate::engine::wire_clock::WireClock;
 use crate::fix::clordid::Stem;
 use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Event, ProtocolError};
 use crate::fix::template::Kind;
 use crate::metrics::{Counts, ErrorKind, Histograms, LatencyKind, record};
+use crate::transport::wire;
 use quanta::Clock;
 use std::sync::atomic::Ordering;
 
@@ -36,6 +38,17 @@ pub(super) struct Recorder {
     pub(super) sent_total: u64,
     /// What this run's ClOrdIDs start with: a reply naming another is unmatched.
     stem: Stem,
+    /// `--wire-timestamps`: the TSC on the kernel's realtime clock, placed afresh every
+    /// [`RECALIBRATE_NS`](crate::engine::wire_clock::RECALIBRATE_NS) by the worker.
+    pub(super) wire_clock: Option<WireClock>,
+}
+
+/// Where a reply sits among its connection's kernel stamps (`--wire-timestamps`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct WireAt<'a> {
+    pub(super) stamps: &'a wire::Conn,
+    /// The offset of the reply's last byte in the connection's stream.
+    pub(super) last: u64,
 }
 
 impl Recorder {
@@ -50,6 +63,7 @@ impl Recorder {
             last_sent_ns: 0,
             sent_total: 0,
             stem,
+            wire_clock: None,
         }
     }
 
@@ -74,7 +88,8 @@ impl Recorder {
     }
 
     /// An application message arrived on session `index`, stamped `now_raw` (TSC) and
-    /// `now_ns` (since the run's epoch) by the caller; `clock` converts TSC deltas.
+    /// `now_ns` (since the run's epoch) by the caller; `clock` converts TSC deltas. With
+    /// `--wire-timestamps`, `wire` says where it sits among its connection's kernel stamps.
     // The session's parts come one by one: its `Session` is busy delivering `msg`.
     #[allow(clippy::too_many_arguments)]
     #[inline]
@@ -88,6 +103,7 @@ impl Recorder {
         index: u16,
         msg: &Msg,
         raw: &[u8],
+        wire: Option<WireAt<'_>>,
     ) {
         if msg.msg_type == MsgType::BusinessMessageReject {
             return self.business_reject(now_ns, pending, index, msg, raw);
@@ -153,7 +169,9 @@ impl Recorder {
             pending.finish(id.slot);
             return;
         }
-        self.latency(&s, now_raw, now_ns, clock, answer);
+        if self.latency(&s, now_raw, now_ns, clock, answer) && !s.warmup {
+            self.wire(&s, now_raw, clock, wire);
+        }
         let rests = match s.kind {
             Kind::New => !terminal,
             Kind::Replace => !rejected,
@@ -210,14 +228,45 @@ impl Recorder {
         pending.finish(slot);
     }
 
+    /// Where a measured first reply's time went (`--wire-timestamps`): the kernel's stamp of
+    /// the send that carried the order's last byte, and of the read that brought the reply's
+    /// last byte. A stamp not found is counted, never guessed; a difference at or below 0 is
+    /// counted, never recorded.
     #[inline]
-    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, clock: &Clock, kind: LatencyKind) {
+    fn wire(&mut self, s: &Slot, now_raw: u64, clock: &Clock, at: Option<WireAt<'_>>) {
+        let (Some(at), Some(wc)) = (at, self.wire_clock) else { return };
+        let c = &mut self.counts;
+        let (Some(tx), Some(rx)) = (at.stamps.tx.find(s.last_byte), at.stamps.rx.find(at.last)) else {
+            c.wire_unstamped += 1;
+            return;
+        };
+        let h = &mut self.hists;
+        let Some(on_wire) = rx.checked_sub(tx).filter(|&d| d > 0) else {
+            c.wire_anomalies += 1;
+            return;
+        };
+        record(&mut h[LatencyKind::Wire], on_wire, c);
+        // The harness's stamps, on the realtime clock, from the worker's latest placement.
+        let to_ns = |a, b| clock.delta_as_nanos(a, b);
+        let (sent, got) = (wc.realtime_of(s.sent_raw, to_ns), wc.realtime_of(now_raw, to_ns));
+        match (tx.checked_sub(sent).filter(|&d| d > 0), got.checked_sub(rx).filter(|&d| d > 0)) {
+            (Some(out), Some(back)) => {
+                record(&mut h[LatencyKind::ClientOut], out, c);
+                record(&mut h[LatencyKind::ClientIn], back, c);
+            }
+            _ => c.client_anomalies += 1,
+        }
+    }
+
+    /// Records the reply's latency of `kind`. False when it could not (a clock anomaly).
+    #[inline]
+    fn latency(&mut self, s: &Slot, now_raw: u64, now_ns: u64, clock: &Clock, kind: LatencyKind) -> bool {
         let counts = if s.warmup { &mut self.warm } else { &mut self.counts };
         // quanta gives 0 when end <= start: an anomaly, never a 0 ns latency.
         let from_intended = now_ns.checked_sub(s.intended_ns).filter(|&d| d > 0);
         let Some(lat) = from_intended else {
             counts.error(ErrorKind::ClockAnomaly);
-            return;
+            return false;
         };
         let h = &mut self.hists;
         match kind {
@@ -225,7 +274,7 @@ impl Recorder {
                 counts.acked += 1;
                 if s.warmup {
                     record(&mut h[LatencyKind::WarmupAck], lat, counts);
-                    return;
+                    return true;
                 }
                 record(&mut h[LatencyKind::Ack], lat, counts);
                 match clock.delta_as_nanos(s.sent_raw, now_raw) {
@@ -251,10 +300,14 @@ impl Recorder {
             | LatencyKind::Loop
             | LatencyKind::SendCall
             | LatencyKind::RecvCall
-            | LatencyKind::WarmupAck => {
+            | LatencyKind::WarmupAck
+            | LatencyKind::Wire
+            | LatencyKind::ClientOut
+            | LatencyKind::ClientIn => {
                 unreachable!("a reply completes an ack, fill, cancel or replace")
             }
         }
+        true
     }
 }
 

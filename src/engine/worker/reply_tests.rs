@@ -79,6 +79,8 @@ impl Book {
             id: id.pack(),
             intended_ns,
             sent_raw,
+            // Each order 100 bytes of its connection's stream.
+            last_byte: self.counter as u64 * 100 - 1,
             acked: false,
             overdue: false,
             warmup,
@@ -94,10 +96,15 @@ impl Book {
     /// Delivers the message with body `body` (readable FIX from 35= on), stamped
     /// `now_ns` and `now_raw`.
     fn reply(&mut self, body: &str, now_ns: u64, now_raw: u64) {
+        self.reply_at(body, now_ns, now_raw, None);
+    }
+
+    /// [`reply`](Book::reply), placed among its connection's kernel stamps.
+    fn reply_at(&mut self, body: &str, now_ns: u64, now_raw: u64, at: Option<WireAt<'_>>) {
         let wire = wire(body);
         let msg = parse(&wire).expect("the test's message parses");
         let Book { recorder, pending, resting, clock, .. } = self;
-        recorder.on_app(clock, now_raw, now_ns, pending, resting, SESSION, &msg, &wire);
+        recorder.on_app(clock, now_raw, now_ns, pending, resting, SESSION, &msg, &wire, at);
     }
 
     /// Marks overdue, as `step` does at `--timeout`, every order due before `cutoff_ns`.
@@ -504,3 +511,6 @@ fn warm_up_acks_go_to_the_warm_up_histogram_only() {
 
 #[path = "reject_tests.rs"]
 mod reject_tests;
+
+#[path = "wire_tests.rs"]
+mod wire_tests;

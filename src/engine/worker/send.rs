@@ -154,11 +154,13 @@ impl<T: Transport> Worker<T> {
         let utc = shared.epoch_utc_ns + ns;
         let seq = s.session.take_app_seq(utc);
         out.push(template.encode(seq, ts.get(utc), &text, &orig_text, part));
+        let last_byte = out.pushed().saturating_sub(1);
         // `sent_raw` is a placeholder: `transmit` stamps it just before the send.
         s.pending.insert(Slot {
             id: id.pack(),
             intended_ns,
             sent_raw: raw,
+            last_byte,
             acked: false,
             overdue: false,
             warmup,

@@ -19,8 +19,9 @@
 //! reporter once per interval over a channel.
 
 use super::reconnect::Ended;
-use super::reply::handle_event;
+use super::reply::{WireAt, handle_event};
 use super::{Report, SCRATCH, TIMER_WINDOW, Worker};
+use crate::engine::wire_clock::RECALIBRATE_NS;
 use crate::fix::session::State;
 use crate::metrics::{ErrorKind, LatencyKind, Snapshot, record};
 use crate::transport::Transport;
@@ -124,7 +125,7 @@ impl<T: Transport> Worker<T> {
         let mut progress = false;
         // How the session ended, if it did this turn: the first reason is the one given.
         let mut ended = None;
-        let inbox = transport.inbox(s.conn);
+        let (inbox, stamps) = transport.inbox_wire(s.conn);
         if !inbox.is_empty() {
             let (pending, resting, index) = (&mut s.pending, &mut s.resting, s.index);
             let clock = &shared.clock;
@@ -133,8 +134,18 @@ impl<T: Transport> Worker<T> {
             let stamp = recv_stamps[s.conn];
             let (at_raw, at_ns) =
                 if this_turn { (stamp, clock.delta_as_nanos(shared.epoch_raw, stamp)) } else { (now_raw, ns) };
-            let used = s.session.on_bytes(utc, inbox.data(), |_, msg, raw| {
-                recorder.on_app(clock, at_raw, at_ns, pending, resting, index, msg, raw)
+            // With --wire-timestamps: a reply's last byte, as an offset in the stream, finds
+            // the kernel's stamp of the read that brought it.
+            let (data, consumed) = (inbox.data(), inbox.consumed());
+            let (base, len) = (data.as_ptr() as usize, data.len());
+            let used = s.session.on_bytes(utc, data, |_, msg, raw| {
+                // `raw` is a range of `data` (a message from elsewhere finds no stamp).
+                let end = (raw.as_ptr() as usize).checked_sub(base).map(|at| at + raw.len()).filter(|&e| e <= len);
+                let wire = stamps.map(|stamps| WireAt {
+                    stamps,
+                    last: end.map_or(u64::MAX, |e| consumed + e.saturating_sub(1) as u64),
+                });
+                recorder.on_app(clock, at_raw, at_ns, pending, resting, index, msg, raw, wire)
             });
             inbox.consume(used);
             progress = true;
@@ -267,6 +278,15 @@ impl<T: Transport> Worker<T> {
             }
         }
         queued.clear();
+        // --wire-timestamps: the TSC placed on the realtime clock again, after the send it
+        // would otherwise delay, every RECALIBRATE_NS.
+        if let Some(wc) = self.recorder.wire_clock
+            && clock.delta_as_nanos(wc.epoch_raw, after) >= RECALIBRATE_NS
+        {
+            let (fresh, drift) = wc.again(clock);
+            self.shared.wire_drift_max.fetch_max(drift.unsigned_abs(), Ordering::Relaxed);
+            self.recorder.wire_clock = Some(fresh);
+        }
         if self.measuring && orders && sent {
             let call = clock.delta_as_nanos(before, after);
             record(&mut self.recorder.hists[LatencyKind::SendCall], call, &mut self.recorder.counts);

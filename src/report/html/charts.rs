@@ -51,7 +51,10 @@ fn color(k: LatencyKind) -> RGBColor {
         | LatencyKind::Loop
         | LatencyKind::SendCall
         | LatencyKind::RecvCall
-        | LatencyKind::WarmupAck => BLACK,
+        | LatencyKind::WarmupAck
+        | LatencyKind::Wire
+        | LatencyKind::ClientOut
+        | LatencyKind::ClientIn => BLACK,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::engine::Load;
 use crate::engine::Shared;
 use crate::engine::schedule::Arrival;
+use crate::engine::wire_clock::DRIFT_BOUND_NS;
 use crate::fix::template::Kind;
 use crate::host::HostInfo;
 use crate::metrics::LatencyKind;
@@ -62,6 +63,7 @@ pub(super) fn build_result(
     let target_per_s = (open && duration_s > 0.0).then(|| asked as f64 / duration_s);
     let failure = shared.failure();
     let h = &agg.total;
+    let wire = wire(shared, agg);
     let (rate, closed_loop, profile) = match &cfg.load {
         Load::Open { profile, arrival } => {
             let arrival = match arrival {
@@ -125,6 +127,8 @@ pub(super) fn build_result(
             LatencyKind::Fill => !h[k].is_empty(),
             LatencyKind::Cancel => cfg.mix.has(Kind::Cancel),
             LatencyKind::Replace => cfg.mix.has(Kind::Replace),
+            LatencyKind::Wire => wire.is_some(),
+            LatencyKind::ClientOut | LatencyKind::ClientIn => wire.as_ref().is_some_and(|w| w.client_split),
             _ => false,
         }),
         schedule_lag_ns: Lag::of(&h[LatencyKind::ScheduleLag]),
@@ -153,7 +157,32 @@ pub(super) fn build_result(
         runs: None,
         histograms: EncodedHistograms::of(h),
         reconnects: cfg.reconnect.map(|_| reconnects(shared, started.map(|s| s + t.warmup_ns))),
+        wire,
     }
+}
+
+/// `wire`, with `--wire-timestamps`: the clock's calibration, its drift measured now (the
+/// run is over), and what could not be matched.
+fn wire(shared: &Shared, agg: &Aggregate) -> Option<Wire> {
+    let wc = shared.wire_clock?;
+    // The workers' largest, or for a run too short for them to place the TSC again, the
+    // start's placement against now.
+    let drift_ns = match shared.wire_drift_max.load(Ordering::Relaxed) {
+        0 => wc.drift_now(&shared.clock),
+        d => d as i64,
+    };
+    let c = &agg.counts;
+    Some(Wire {
+        mode: "software".into(),
+        clock_offset_ns: wc.utc_at_epoch as i64 - shared.epoch_utc_ns as i64,
+        clock_width_ns: wc.width_ns,
+        drift_ns,
+        drift_bound_ns: DRIFT_BOUND_NS,
+        client_split: drift_ns.unsigned_abs() <= DRIFT_BOUND_NS,
+        unstamped: c.wire_unstamped,
+        anomalies: c.wire_anomalies,
+        client_anomalies: c.client_anomalies,
+    })
 }
 
 /// The gaps the workers recorded, in seconds after warm-up (`warmup_end`, ns since the

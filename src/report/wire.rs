@@ -1,0 +1,34 @@
+//! The result file's `wire` section (`--wire-timestamps`): how the kernel's stamps were
+//! matched and how far the client split can be trusted.
+
+use serde::{Deserialize, Serialize};
+
+/// `wire`: what `--wire-timestamps` adds besides `latency_ns.wire`, `client_out` and
+/// `client_in`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Wire {
+    /// `software`.
+    pub mode: String,
+    /// The calibrated realtime at the run's TSC time zero minus the single realtime reading
+    /// taken with it: how far a plain reading would have put the harness's stamps.
+    pub clock_offset_ns: i64,
+    /// The calibrating reading's uncertainty (its TSC bracket).
+    pub clock_width_ns: u64,
+    /// How far the TSC's placement on the realtime clock had moved by the next placement
+    /// (each worker places it every 10 ms): the largest |drift| of the run, any worker.
+    /// The client split is off by up to about this much.
+    pub drift_ns: i64,
+    /// Above this |drift_ns|, `client_out` and `client_in` are null.
+    pub drift_bound_ns: u64,
+    /// Whether `client_out` and `client_in` are reported.
+    pub client_split: bool,
+    /// Measured first replies without a wire time: their order's or their own kernel stamp
+    /// was not found (the kernel turns receive stamps on a moment after the first socket
+    /// asks). `latency_ns.wire.count + unstamped + anomalies` = first replies measured.
+    pub unstamped: u64,
+    /// Measured first replies whose kernel stamps came out of order: not recorded.
+    pub anomalies: u64,
+    /// Replies with a wire time whose client split came out at or below 0: not recorded
+    /// in `client_out`/`client_in`.
+    pub client_anomalies: u64,
+}
