@@ -1,7 +1,8 @@
 //! The FIX session layer as a pure state machine, in the quinn style: bytes and `now` in,
 //! bytes, deadlines and events out. It never touches a socket or reads a clock: `now` is UTC
 //! nanoseconds since the Unix epoch, supplied by the caller (the TSC in a worker, a virtual
-//! clock in tests).
+//! clock in tests), and below 2^63 (the year 2262), so that its deadlines, up to 1.2 times a
+//! HeartBtInt of `u32::MAX` seconds ahead, fit a `u64`.
 //!
 //! One type plays both roles: the harness is the initiator, the reference gateway the
 //! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
@@ -24,6 +25,9 @@ use super::time::{TIMESTAMP_LEN, write_timestamp};
 
 mod before_logon;
 mod config;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod props;
 
 pub use before_logon::BeforeLogon;
 pub use config::{Event, ProtocolError, Role, SessionConfig, State};
@@ -555,5 +559,7 @@ impl Session {
     }
 }
 
+#[cfg(test)]
+mod prop_tests;
 #[cfg(test)]
 mod tests;
