@@ -37,6 +37,8 @@ const PREFIX: &[u8; 12] = b"8=FIX.4.2\x019=";
 const TRAILER_LEN: usize = 7;
 /// BodyLength has at most this many digits.
 const MAX_BODY_DIGITS: usize = 7;
+/// The largest tag number the parser reads: 9 digits.
+pub const MAX_TAG: u32 = 999_999_999;
 /// The largest message fixblast accepts (1 MiB, what a transport inbox grows to); larger
 /// ones are framing errors.
 pub const MAX_MESSAGE: usize = 1 << 20;
