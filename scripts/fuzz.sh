@@ -3,12 +3,13 @@
 # (frame_parse), the session state machine (session), and the template and order feed loaders
 # (template, feed). Each checks the properties written in the library (fix::parse::props,
 # fix::session::props, fix::order_props), which `cargo test` also runs, briefly, as property
-# tests. Not part of .ci/run: ten million inputs take minutes per target, the feed an hour.
+# tests. Not part of .ci/run: ten million inputs take minutes per target, and the feed's
+# take most of an hour.
 #
 # Usage: scripts/fuzz.sh [TARGET...]     every target, or the ones named, one after the other
 #   RUNS=N         inputs per target (default 10000000)
 #   SANITIZER=S    cargo-fuzz --sanitizer (default none: the code fuzzed, src/fix, forbids
-#                  unsafe code, and AddressSanitizer would halve the rate; "address" adds it)
+#                  unsafe code; "address" adds AddressSanitizer)
 #   FUZZ_ARGS=…    more libFuzzer flags, e.g. FUZZ_ARGS=-max_total_time=600
 #
 # The first time it installs the nightly toolchain (rustup) and cargo-fuzz (crates.io).
