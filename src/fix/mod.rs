@@ -13,6 +13,9 @@ pub mod clordid;
 pub mod encode;
 pub mod feed;
 pub mod fields;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod order_props;
 #[cfg(test)]
 mod order_tests;
 pub mod parse;

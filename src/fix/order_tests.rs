@@ -185,3 +185,87 @@ proptest! {
         }
     }
 }
+
+/// A template line: a shipped one, or a field drawn to cover what the loader and the parser
+/// read apart: every tag fixblast reads, tags of 9 and 10 digits, any printable value.
+fn template_line() -> impl Strategy<Value = String> {
+    let shipped: Vec<&str> = [DEFAULT, CANCEL, REPLACE].iter().flat_map(|t| t.lines()).collect();
+    let tag = prop_oneof![
+        4 => proptest::sample::select(vec![7u32, 16, 36, 45, 108, 150, 39, 43, 141, 58, 112, 11, 41, 55, 54, 38, 40, 44, 59, 21, 1]),
+        2 => 1u32..100_000,
+        1 => 100_000_000u32..=u32::MAX,
+    ];
+    let value = prop_oneof![4 => "[0-9]{1,3}", 2 => "[A-Z]", 2 => "[ -{}~]{1,12}", 1 => Just("{seq}".to_string())];
+    prop_oneof![
+        6 => proptest::sample::select(shipped).prop_map(str::to_string),
+        3 => (tag, value).prop_map(|(t, v)| format!("{t}={v}")),
+        1 => "[ -~]{0,16}",
+    ]
+}
+
+/// The shipped templates with lines added, replaced and dropped.
+fn template_text() -> impl Strategy<Value = String> {
+    let edits = proptest::collection::vec((any::<prop::sample::Index>(), 0u8..3, template_line()), 0..4);
+    (prop_oneof![Just(DEFAULT), Just(CANCEL), Just(REPLACE)], edits).prop_map(|(text, edits)| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        for (at, how, line) in edits {
+            let i = at.index(lines.len() + 1);
+            match how {
+                0 => lines.insert(i, line),
+                1 if i < lines.len() => lines[i] = line,
+                _ if i < lines.len() => drop(lines.remove(i)),
+                _ => lines.push(line),
+            }
+        }
+        lines.join("\n")
+    })
+}
+
+/// Feed rows drawn near the format, mostly good: names and codes, good and bad numbers,
+/// empty fields, spaces, a header, comments and junk.
+fn feed_text() -> impl Strategy<Value = String> {
+    let pick = |v: &[&str]| proptest::sample::select(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let symbol = prop_oneof![8 => "[A-Z]{1,8}", 1 => "[!-~]{0,70}", 1 => Just(String::new())];
+    let side = prop_oneof![8 => pick(&["buy", "sell", "2", "G", "sell_short_exempt"]), 1 => "[a-zA-Z0-9_]{0,4}"];
+    let number = || prop_oneof![8 => "[1-9][0-9]{0,4}(\\.[0-9]{1,2})?", 1 => "[0-9.]{0,22}", 1 => Just(String::new())];
+    let ord_type = prop_oneof![8 => pick(&["market", "limit", "stop", "2", "P"]), 1 => "[0-9A-Za-z_]{0,6}"];
+    let tif = prop_oneof![8 => pick(&["", "ioc", "day", "0", "6"]), 1 => "[0-9a-z]{0,3}"];
+    let row = (symbol, side, number(), number(), ord_type, tif, " {0,1}")
+        .prop_map(|(s, d, q, p, o, t, pad)| [s, d, q, p, o, t].join(&format!("{pad},{pad}")));
+    let line = prop_oneof![
+        16 => row,
+        1 => Just("symbol,side,qty,price,ord_type,tif".to_string()),
+        1 => Just("# comment".to_string()),
+        1 => Just(String::new()),
+        1 => "[ -~]{0,24}",
+    ];
+    (proptest::collection::vec(line, 0..6), prop_oneof![Just("\n"), Just("\r\n")]).prop_map(|(l, end)| l.join(end))
+}
+
+proptest! {
+    /// What `fix::order_props` checks for any template text (the `template` fuzz target's
+    /// property): an accepted template's messages frame, parse and equal a plain encode.
+    #[test]
+    fn an_accepted_template_makes_messages_that_frame_and_parse(text in template_text()) {
+        super::order_props::check_template(&text).map_err(TestCaseError::fail)?;
+    }
+
+    /// What `fix::order_props` checks for any feed text (the `feed` fuzz target's property):
+    /// an accepted feed's orders are within the documented bounds.
+    #[test]
+    fn an_accepted_feed_holds_orders_within_its_bounds(text in feed_text()) {
+        super::order_props::check_feed(text.as_bytes()).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// The shipped templates and a plain feed pass the checks the property tests run (and are
+/// accepted, so the checks ran on them).
+#[test]
+fn the_shipped_templates_and_a_plain_feed_keep_the_loaders_promises() {
+    for (text, kind) in [(DEFAULT, Kind::New), (CANCEL, Kind::Cancel), (REPLACE, Kind::Replace)] {
+        assert_eq!(super::order_props::check_template(text), Ok(Some(kind)));
+    }
+    let feed =
+        "symbol,side,qty,price,ord_type,tif\nACME,buy,100,10.25,limit,day\nXYZ,2,5,,1,\nACME,buy,100,10.25,limit,day\n";
+    assert_eq!(super::order_props::check_feed(feed.as_bytes()), Ok(Some(3)));
+}

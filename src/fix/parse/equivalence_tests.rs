@@ -97,21 +97,9 @@ fn same_frame(buf: &[u8]) -> Result<(), TestCaseError> {
 }
 
 /// Frames `stream` to its end with both framers in step, comparing each answer, and parses
-/// every message either finds.
+/// every message either finds (with the other checks of [`props::walk`]).
 fn same_stream(stream: &[u8]) -> Result<(), TestCaseError> {
-    let mut buf = stream;
-    while !buf.is_empty() {
-        let f = frame(buf);
-        prop_assert_eq!(f, reference::frame(buf), "frame of {}", crate::fix::printable(buf));
-        match f {
-            Frame::Message { len } => {
-                same_parse(&buf[..len])?;
-                buf = &buf[len..];
-            }
-            Frame::Error { skip, .. } => buf = &buf[skip..],
-            Frame::NeedMore => break,
-        }
-    }
+    props::walk(stream).map_err(TestCaseError::fail)?;
     Ok(())
 }
 
@@ -132,6 +120,7 @@ proptest! {
     fn a_corrupted_message_gets_the_old_answer(
         fields in fields(),
         edits in proptest::collection::vec((any::<prop::sample::Index>(), prop_oneof![Just(SOH), Just(b'='), value_byte()], 0u8..3), 1..4),
+        cuts in proptest::collection::vec(0usize..600, 0..4),
     ) {
         let mut m = message(&fields);
         for (at, byte, how) in edits {
@@ -145,6 +134,9 @@ proptest! {
         }
         same_stream(&m)?;
         same_parse(&m)?;
+        // Twice over, read in pieces: the same messages, and each piece's answer the whole's.
+        let twice = [m.as_slice(), &m].concat();
+        props::check_pieces(&twice, &cuts).map_err(TestCaseError::fail)?;
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //! the tags in [`Msg`] (`scan.rs`: one pass that finds every SOH eight bytes at a time, and
 //! one 8-byte load per field that checks its tag and looks it up in a small perfect-hash
 //! table). They give exactly the answers, errors included, of the plain framer and parser
-//! they replaced, which the tests keep as their oracle (`reference.rs`).
+//! they replaced, which the tests and the fuzz targets keep as their oracle (`reference.rs`).
+//! What both promise for every input is written once, in `props.rs`, for the property tests
+//! and the fuzz targets (`fuzz/`, built with `--cfg fuzzing`).
 
 mod frame;
 mod scan;
@@ -21,7 +23,10 @@ pub use frame::{Frame, FrameError, frame};
 
 #[cfg(test)]
 mod equivalence_tests;
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod props;
+#[cfg(any(test, fuzzing))]
 mod reference;
 #[cfg(test)]
 mod tests;
@@ -32,6 +37,8 @@ const PREFIX: &[u8; 12] = b"8=FIX.4.2\x019=";
 const TRAILER_LEN: usize = 7;
 /// BodyLength has at most this many digits.
 const MAX_BODY_DIGITS: usize = 7;
+/// The largest tag number the parser reads: 9 digits.
+pub const MAX_TAG: u32 = 999_999_999;
 /// The largest message fixblast accepts (1 MiB, what a transport inbox grows to); larger
 /// ones are framing errors.
 pub const MAX_MESSAGE: usize = 1 << 20;

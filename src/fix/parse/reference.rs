@@ -1,6 +1,7 @@
-//! The framer and parser as they were before the specialised scanner: kept, for tests only,
-//! as the oracle the scanner is checked against (`equivalence_tests.rs`). Same inputs, same
-//! answers, errors included. The code below is the old code unchanged but for its imports.
+//! The framer and parser as they were before the specialised scanner: kept, for tests and fuzz
+//! targets only, as the oracle the scanner is checked against (`equivalence_tests.rs`,
+//! `props.rs`). Same inputs, same answers, errors included. The code below is the old code
+//! unchanged but for its imports.
 
 use super::{
     Frame, FrameError, MAX_BODY_DIGITS, MAX_MESSAGE, Msg, MsgType, PREFIX, ParseError, Span, TRAILER_LEN, parse_uint,

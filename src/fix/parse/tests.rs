@@ -187,16 +187,13 @@ proptest! {
         prop_assert_eq!(out, msgs);
     }
 
+    /// Never a panic, and every answer sound (see `props.rs`), whole or read in pieces.
     #[test]
-    fn frame_and_parse_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let mut buf = bytes.as_slice();
-        for _ in 0..1024 {
-            match frame(buf) {
-                Frame::Message { len } => { let _ = parse(&buf[..len]); buf = &buf[len..]; }
-                Frame::Error { skip, .. } => { prop_assert!(skip >= 1 && skip <= buf.len()); buf = &buf[skip..]; }
-                Frame::NeedMore => break,
-            }
-        }
+    fn frame_and_parse_never_panic(
+        bytes in proptest::collection::vec(any::<u8>(), 0..512),
+        cuts in proptest::collection::vec(0usize..512, 0..4),
+    ) {
+        super::props::check_pieces(&bytes, &cuts).map_err(TestCaseError::fail)?;
         let _ = parse(&bytes);
     }
 

@@ -1,7 +1,8 @@
 //! The FIX session layer as a pure state machine, in the quinn style: bytes and `now` in,
 //! bytes, deadlines and events out. It never touches a socket or reads a clock: `now` is UTC
 //! nanoseconds since the Unix epoch, supplied by the caller (the TSC in a worker, a virtual
-//! clock in tests).
+//! clock in tests), and below 2^63 (the year 2262), so that its deadlines, up to 1.2 times a
+//! HeartBtInt of `u32::MAX` seconds ahead, fit a `u64`.
 //!
 //! One type plays both roles: the harness is the initiator, the reference gateway the
 //! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
@@ -33,6 +34,9 @@ use super::time::{TIMESTAMP_LEN, write_timestamp};
 
 mod before_logon;
 mod config;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod props;
 mod resend;
 
 pub use before_logon::BeforeLogon;
@@ -338,18 +342,18 @@ impl Session {
     /// gap fill of what arrived already.
     fn check_seq(&mut self, msg: &Msg, logon: bool) -> bool {
         if logon && msg.reset_seq {
-            self.next_in = msg.seq.wrapping_add(1);
+            self.next_in = msg.seq.saturating_add(1);
             self.asked.clear();
             return true;
         }
         if msg.seq > self.next_in {
             // Asked for, and handled at once all the same (see the module doc).
             self.on_gap(msg.seq);
-            self.next_in = msg.seq.wrapping_add(1);
+            self.next_in = msg.seq.saturating_add(1);
         } else if msg.seq < self.next_in {
             return self.below_next_in(msg);
         } else {
-            self.next_in = msg.seq.wrapping_add(1);
+            self.next_in = msg.seq.saturating_add(1);
         }
         true
     }
@@ -550,5 +554,7 @@ impl Session {
     }
 }
 
+#[cfg(test)]
+mod prop_tests;
 #[cfg(test)]
 mod tests;

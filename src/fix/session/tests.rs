@@ -395,3 +395,14 @@ fn acceptor_answers_logon_with_reset_when_asked() {
 
 /// The resend protocol, both ways.
 mod resend;
+
+/// Found by the session property test: a peer that jumped to the last MsgSeqNum wrapped the
+/// expected number to 0, and its next message then looked like a second gap below the first.
+#[test]
+fn a_peer_at_the_last_msg_seq_num_does_not_wrap_the_expected_number() {
+    let (mut c, _) = logged_on_pair();
+    deliver(&mut c, T0, &from_gateway(u32::MAX, b"0", &[]));
+    assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SeqGap { missing: u32::MAX - 2 })]);
+    deliver(&mut c, T0, &from_gateway(3, b"0", &[]));
+    assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SeqTooLow { expected: u32::MAX, received: 3 })]);
+}

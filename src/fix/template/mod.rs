@@ -535,6 +535,33 @@ mod tests {
         assert!(long(44, &format!("{price}1")).unwrap_err().message.starts_with("21 bytes, more than 20"));
     }
 
+    /// fixblast's own parser, which the built-in gateway reads orders with, refuses a message
+    /// in which a tag it reads as a number or a single character holds anything else, or a
+    /// tag has more than 9 digits: a template with one would send orders nobody answers. It is
+    /// refused at its line (found by the `template` fuzz target: `45=1*0.25` passed).
+    #[test]
+    fn a_value_or_tag_fixblasts_own_parser_refuses_is_refused_where_it_is() {
+        let line = |l: &str| err(&format!("{DEFAULT}{l}\n"));
+        assert_eq!(
+            line("45=1*0.25"),
+            "t.fix:29: tag 45: \"1*0.25\" is malformed for this tag: fixblast's own parser, and so its built-in \
+             gateway, would refuse every message"
+        );
+        assert!(
+            line("150=12").starts_with("t.fix:29: tag 150: \"12\" is malformed for this tag"),
+            "{}",
+            line("150=12")
+        );
+        assert!(line("108=x").starts_with("t.fix:29: tag 108: \"x\" is malformed"), "{}", line("108=x"));
+        assert_eq!(
+            line("1000000000=x"),
+            "t.fix:29: \"1000000000\" is not a tag number: a tag has at most 9 digits, as fixblast's parser reads them"
+        );
+        for ok in ["45=7", "150=0", "39=A", "108=30", "999999999=x", "0000000058=text"] {
+            assert!(TemplateSpec::parse(&format!("{DEFAULT}{ok}\n"), "t.fix").is_ok(), "{ok}");
+        }
+    }
+
     #[test]
     fn a_value_with_soh_is_refused_where_it_is() {
         assert_eq!(

@@ -4,8 +4,10 @@
 //!
 //! One field per line, `TAG=VALUE`, in wire order from MsgType (35) on. Lines starting with
 //! `#` and blank lines are ignored. BeginString (8), BodyLength (9) and CheckSum (10) are
-//! framing that fixblast writes. The header must be `35`, `49`, `56`, `34`, `52`, in that
-//! order, and these placeholders fill in what varies:
+//! framing that fixblast writes. Tags have at most 9 digits, and a value must be one that
+//! fixblast's own parser reads (a number or a single character, for the tags it reads as
+//! such). The header must be `35`, `49`, `56`, `34`, `52`, in that order, and these
+//! placeholders fill in what varies:
 //!
 //! | placeholder         | tag | filled                                  |
 //! |---------------------|-----|-----------------------------------------|
@@ -26,6 +28,8 @@
 use super::Vars;
 use crate::fix::encode::{Encoder, Overflow};
 use crate::fix::fields::{FEED_TAGS, Field, MAX_NUMBER, MAX_SYMBOL, Placeholder, Value};
+use crate::fix::parse::{MAX_TAG, ParseError, parse};
+use crate::fix::time::TIMESTAMP_LEN;
 use crate::fix::value::{ValueError, check_value};
 use crate::fix::{SOH, tag};
 use std::fmt;
@@ -164,6 +168,10 @@ impl TemplateSpec {
             };
             let t = t.trim();
             let tag: u32 = match t.parse() {
+                Ok(n) if n > MAX_TAG => {
+                    let why = "a tag has at most 9 digits, as fixblast's parser reads them";
+                    return Err(err(line, None, format!("{t:?} is not a tag number: {why}")));
+                }
                 Ok(n) if n > 0 && t.bytes().all(|b| b.is_ascii_digit()) => n,
                 _ => return Err(err(line, None, format!("{t:?} is not a tag number"))),
             };
@@ -273,6 +281,7 @@ impl TemplateSpec {
                 ));
             }
         }
+        self.check_reads_back()?;
         if kind != Kind::New {
             if let Some(f) = self.fields.iter().find(|f| FEED_TAGS.contains(&f.tag)) {
                 return Err(self.err(
@@ -329,6 +338,35 @@ impl TemplateSpec {
             }
         }
         Ok(kind)
+    }
+
+    /// Checks that fixblast's own parser, which the built-in gateway reads orders with, reads
+    /// this template's messages: it refuses a message in which a tag it reads as a number or
+    /// a single character (`108`, `150` …) holds anything else, and such a template would
+    /// send orders that nobody answers. The order's own fields (from a feed) are left out:
+    /// the parser reads none of them as anything but text.
+    fn check_reads_back(&self) -> Result<(), TemplateError> {
+        let time = [b'0'; TIMESTAMP_LEN];
+        let vars =
+            Vars { sender: b"S", target: b"T", seq: 1, time: &time, cl_ord_id: b"1", orig_cl_ord_id: b"1", part: b"" };
+        let mut buf = vec![0u8; self.max_message_len(1, 1, 1, 0)];
+        let n = self.encode_plain(&vars, &mut buf).expect("max_message_len is room enough");
+        let Err(e) = parse(&buf[..n]) else { return Ok(()) };
+        let ParseError::BadValue(t) = e else {
+            return Err(self.err(0, None, format!("fixblast's own parser would refuse every message: {e}")));
+        };
+        let (line, value) = match self.get(t) {
+            Some(Field { line, value: Value::Literal(v), .. }) => (*line, String::from_utf8_lossy(v).into_owned()),
+            _ => (0, String::new()),
+        };
+        Err(self.err(
+            line,
+            Some(t),
+            format!(
+                "{value:?} is malformed for this tag: fixblast's own parser, and so its built-in gateway, would \
+                 refuse every message"
+            ),
+        ))
     }
 
     /// Encodes one message with the plain [`Encoder`]: the reference the patched template
