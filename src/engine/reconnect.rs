@@ -69,7 +69,8 @@ pub struct Gap {
     pub tries: u32,
     /// How the connection was lost.
     pub reason: String,
-    /// Orders still unanswered on the lost connection: counted as timed out.
+    /// Measured orders still unanswered on the lost connection: counted as timed out.
+    /// Warm-up orders lost with it are not counted here, as they are not in `timed_out`.
     pub unanswered: u32,
     /// Why the session stayed down: every try failed (the last error), or the run ended.
     pub gave_up: Option<String>,

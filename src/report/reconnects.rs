@@ -22,7 +22,8 @@ pub struct Reconnects {
     /// from only).
     pub gap_max_s: f64,
     pub gap_total_s: f64,
-    /// Orders unanswered on the lost connections (in `orders.timed_out`).
+    /// Measured orders unanswered on the lost connections, each also in `orders.timed_out`
+    /// (warm-up orders lost with a connection are in neither).
     pub unanswered: u64,
     /// In the order they happened.
     pub gaps: Vec<ReconnectGap>,

@@ -86,6 +86,26 @@ super::on_every_backend!(
 );
 
 #[test]
+fn a_warm_up_order_lost_with_its_connection_is_not_a_measured_timeout() {
+    // The gateway drops every 50th order of a connection and closes it after 150: the first
+    // connection goes in the warm-up (200 orders) with 3 warm-up orders unanswered, the
+    // second carries orders 151 to 300, of which 200 (warm-up), 250 and 300 are dropped.
+    let o = with(
+        super::SYSCALL,
+        &["--gateway-fault", "disconnect-after=150,drop-every=50", "--reconnect", "--reconnect-backoff", "1ms"],
+    );
+    let (r, ord) = (&o.result, &o.result.orders);
+    let rc = r.reconnects.as_ref().expect("a reconnects section with --reconnect");
+    let first = &rc.gaps[0];
+    assert!(first.lost_at_s < 0.0, "the first connection is lost in the warm-up: {rc:?}");
+    assert_eq!(first.unanswered, 0, "warm-up orders stay out of the measured counts: {rc:?}");
+    // Every measured order lost with a connection is a timed-out order, once; none other.
+    assert_eq!(ord.timed_out, rc.unanswered, "{ord:?} {rc:?}");
+    assert_eq!(ord.sent, ord.acked + ord.timed_out, "{ord:?}");
+    assert!(rc.unanswered >= 2, "orders 250 and 300 at least: {rc:?}");
+}
+
+#[test]
 fn a_gateway_that_stays_down_is_given_up_after_the_tries() {
     // One connection only: after 300 orders the acceptor closes it and nothing listens.
     let target = once(Fault::DropSenderAfter("FIXBLAST", 300));

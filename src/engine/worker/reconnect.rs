@@ -60,7 +60,13 @@ impl<T: Transport> Worker<T> {
         self.drop_conn(k);
         let Worker { sessions, recorder, shared, .. } = self;
         let s = &mut sessions[k];
-        let unanswered = s.pending.forget_all(|slot| recorder.timed_out(slot));
+        // Counted as `orders.timed_out` is counted: a warm-up order lost with the connection
+        // times out in the warm-up, as every warm-up order stays out of the results.
+        let mut unanswered = 0;
+        s.pending.forget_all(|slot| {
+            recorder.timed_out(slot);
+            unanswered += u32::from(!slot.warmup);
+        });
         s.resting.clear();
         let gap = {
             let mut gaps = shared.gaps.lock().unwrap_or_else(|e| e.into_inner());
