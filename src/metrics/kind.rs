@@ -106,8 +106,10 @@ impl LatencyKind {
     ];
     /// The harness's own costs: the result's `harness` section, in that order.
     pub const HARNESS: [LatencyKind; 3] = [LatencyKind::Loop, LatencyKind::SendCall, LatencyKind::RecvCall];
-    /// What the result file keeps a histogram of (`histograms`), in file order.
-    pub const KEPT: [LatencyKind; 9] = [
+    /// What the result file keeps a histogram of (`histograms`), in file order. The wire
+    /// kinds are there only when they have samples (`--wire-timestamps`), so that `merge`
+    /// and `--runs` can add them; a result without stays what it was.
+    pub const KEPT: [LatencyKind; 12] = [
         LatencyKind::Ack,
         LatencyKind::AckService,
         LatencyKind::Fill,
@@ -117,6 +119,9 @@ impl LatencyKind {
         LatencyKind::Loop,
         LatencyKind::SendCall,
         LatencyKind::RecvCall,
+        LatencyKind::Wire,
+        LatencyKind::ClientOut,
+        LatencyKind::ClientIn,
     ];
 
     pub const fn about(self) -> About {

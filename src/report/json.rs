@@ -487,16 +487,18 @@ pub struct IntervalAck {
 /// `histograms`: base64 of HdrHistogram V2 compressed (deflate) encodings, readable by any
 /// HdrHistogram implementation, so results merge and compare without loss. One per kind of
 /// [`LatencyKind::KEPT`], in that order; a kind [added later](crate::metrics::About::added_later)
-/// is an empty string in files from before it.
+/// is an empty string in files from before it. The [wire](crate::metrics::About::wire) kinds
+/// are present only when they have samples: absent, they read as empty strings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EncodedHistograms(pub PerKind<String>);
 
 impl EncodedHistograms {
     /// Every kept histogram of `h`, encoded.
     pub fn of(h: &Histograms) -> EncodedHistograms {
-        EncodedHistograms(
-            h.map(|k, h| if LatencyKind::KEPT.contains(&k) { encode_histogram(h) } else { String::new() }),
-        )
+        EncodedHistograms(h.map(|k, h| {
+            let kept = LatencyKind::KEPT.contains(&k) && !(k.about().wire && h.is_empty());
+            if kept { encode_histogram(h) } else { String::new() }
+        }))
     }
 }
 
@@ -515,8 +517,13 @@ impl IndexMut<LatencyKind> for EncodedHistograms {
 
 impl Serialize for EncodedHistograms {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_struct("Histograms", LatencyKind::KEPT.len())?;
+        let absent = |k: LatencyKind| k.about().wire && self.0[k].is_empty();
+        let mut m = s.serialize_struct("Histograms", LatencyKind::KEPT.iter().filter(|&&k| !absent(k)).count())?;
         for k in LatencyKind::KEPT {
+            if absent(k) {
+                m.skip_field(k.name())?;
+                continue;
+            }
             m.serialize_field(k.name(), &self.0[k])?;
         }
         m.end()
@@ -530,7 +537,7 @@ impl<'de> Deserialize<'de> for EncodedHistograms {
         for k in LatencyKind::KEPT {
             out[k] = match fields.remove(k.name()) {
                 Some(v) => String::deserialize(v).map_err(serde::de::Error::custom)?,
-                None if k.about().added_later => String::new(),
+                None if k.about().added_later || k.about().wire => String::new(),
                 None => return Err(serde::de::Error::missing_field(k.name())),
             };
         }

@@ -27,6 +27,11 @@
 //! - `host`, `tool`, `schema_version`: the first input's.
 //! - `sla`: empty (thresholds were checked per input; check them again on the merged result).
 //! - `runs`: null (run-to-run variation of different processes does not combine).
+//! - `wire` (`--wire-timestamps`): only when every input has it (and its histograms), else
+//!   absent with the wire kinds of `latency_ns`. Counts summed, `mode` the inputs' (or
+//!   `mixed`), the clock figures the worst input's, `client_split` only if every input's
+//!   stood; `latency_ns.wire`, `client_out` and `client_in` from the merged
+//!   `histograms.wire`, `client_out` and `client_in`.
 //!
 //! Refused, naming the file: a different `schema_version`, `tool.name` or `tool.version`, or a
 //! difference in what shapes the latency: `config.template`, `config.orders`,
@@ -76,6 +81,13 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
     for (name, r) in results {
         sum.add(name, r)?;
     }
+    let wire = merge_wire(results);
+    if wire.is_none() {
+        // Stamps of some of the inputs only: kept, they would pass for all of them.
+        for k in LatencyKind::WIRE {
+            sum.hist[k].reset();
+        }
+    }
     let h = &sum.hist;
 
     Ok(RunResult {
@@ -88,9 +100,12 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
         messages: sum.messages,
         errors: sum.errors,
         throughput: merge_throughput(results),
-        // Fill when anything was filled; the others when any input measured them.
+        // Fill when anything was filled; the wire split as merge_wire says; the others when
+        // any input measured them.
         latency_ns: Latency::of(h, |k| match k {
             LatencyKind::Fill => !h[k].is_empty(),
+            LatencyKind::Wire => wire.is_some(),
+            LatencyKind::ClientOut | LatencyKind::ClientIn => wire.as_ref().is_some_and(|w| w.client_split),
             k => results.iter().any(|(_, r)| r.latency_ns[k].is_some()),
         }),
         schedule_lag_ns: Lag::of(&h[LatencyKind::ScheduleLag]),
@@ -100,8 +115,33 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
         sla: Vec::new(),
         runs: None,
         reconnects: merge_reconnects(results),
-        // Kernel stamps are not merged yet: a combined result has no wire split.
-        wire: None,
+        wire,
+    })
+}
+
+/// The `wire` section when every input has one (`--wire-timestamps`), else none: a split of
+/// some of the processes would pass for all of them. Counts add up; the clock figures are
+/// the worst input's (each process calibrated its own clock); the client split stands only
+/// if it stood in every input.
+fn merge_wire(results: &[(String, RunResult)]) -> Option<Wire> {
+    // A file from before the wire histograms were kept has the section but nothing to add.
+    let kept = |r: &RunResult| {
+        !r.histograms[LatencyKind::Wire].is_empty()
+            || r.latency_ns[LatencyKind::Wire].as_ref().is_none_or(|s| s.count == 0)
+    };
+    let all: Vec<&Wire> = results.iter().map(|(_, r)| r.wire.as_ref().filter(|_| kept(r))).collect::<Option<_>>()?;
+    let worst = |f: fn(&Wire) -> i64| all.iter().map(|w| f(w)).max_by_key(|v| v.unsigned_abs()).unwrap_or(0);
+    let first = all.first()?;
+    Some(Wire {
+        mode: if all.iter().all(|w| w.mode == first.mode) { first.mode.clone() } else { "mixed".into() },
+        clock_offset_ns: worst(|w| w.clock_offset_ns),
+        clock_width_ns: all.iter().map(|w| w.clock_width_ns).max().unwrap_or(0),
+        drift_ns: worst(|w| w.drift_ns),
+        drift_bound_ns: all.iter().map(|w| w.drift_bound_ns).min().unwrap_or(0),
+        client_split: all.iter().all(|w| w.client_split),
+        unstamped: all.iter().map(|w| w.unstamped).sum(),
+        anomalies: all.iter().map(|w| w.anomalies).sum(),
+        client_anomalies: all.iter().map(|w| w.client_anomalies).sum(),
     })
 }
 
@@ -409,5 +449,68 @@ mod tests {
         let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
         assert!(e.to_string().starts_with("r1.json: config.rate is none but r0.json has 10000"), "{e}");
         assert!(merge(&[]).is_err());
+    }
+
+    /// `sample(acks)` with a wire split of `wire` (ns), as `--wire-timestamps` writes it.
+    fn with_wire(acks: &[u64], wire: &[u64], client_split: bool, drift_ns: i64) -> RunResult {
+        let mut r = sample(acks, 1);
+        let mut h = crate::metrics::histogram();
+        for &v in wire {
+            h.record(v).expect("test values are within the histogram's bounds");
+        }
+        for k in LatencyKind::WIRE {
+            r.histograms[k] = encode_histogram(&h);
+            r.latency_ns[k] = Some(Stats::of(&h));
+        }
+        r.wire = Some(Wire {
+            mode: "software".into(),
+            clock_offset_ns: -drift_ns,
+            clock_width_ns: 40,
+            drift_ns,
+            drift_bound_ns: 2_000,
+            client_split,
+            unstamped: 1,
+            anomalies: 2,
+            client_anomalies: 3,
+        });
+        r
+    }
+
+    #[test]
+    fn the_wire_split_merges_from_its_histograms_when_every_input_has_one() {
+        let a: Vec<u64> = (1..=100).map(|i| i * 1_000).collect();
+        let b: Vec<u64> = (1..=300).map(|i| i * 333).collect();
+        let m = merge(&named(vec![with_wire(&[5_000], &a, true, 30), with_wire(&[6_000], &b, true, -700)]))
+            .expect("merges");
+        let all: Vec<u64> = a.iter().chain(&b).copied().collect();
+        let want = with_wire(&[5_000], &all, true, 0);
+        for k in LatencyKind::WIRE {
+            assert_eq!(m.latency_ns[k], want.latency_ns[k], "{k:?}");
+            assert_eq!(decode_histogram(&m.histograms[k]).expect("decodes").len(), 400, "{k:?}");
+        }
+        let w = m.wire.as_ref().expect("both inputs have the split");
+        assert_eq!((w.unstamped, w.anomalies, w.client_anomalies), (2, 4, 6));
+        assert_eq!((w.drift_ns, w.clock_offset_ns, w.client_split), (-700, 700, true), "the worst input's clock");
+        // Written and read back, the merged result keeps its wire histograms.
+        let back: RunResult = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back.histograms, m.histograms);
+
+        // A client split that did not stand in one input stands in none of the merged.
+        let m = merge(&named(vec![with_wire(&[5_000], &a, true, 30), with_wire(&[6_000], &b, false, 5_000)]))
+            .expect("merges");
+        assert!(m.latency_ns[LatencyKind::Wire].is_some());
+        assert!(m.latency_ns[LatencyKind::ClientOut].is_none() && m.latency_ns[LatencyKind::ClientIn].is_none());
+    }
+
+    #[test]
+    fn without_a_wire_split_in_every_input_the_merge_has_none() {
+        let a: Vec<u64> = (1..=100).map(|i| i * 1_000).collect();
+        let m = merge(&named(vec![with_wire(&[5_000], &a, true, 30), sample(&[6_000], 1)])).expect("merges");
+        assert!(m.wire.is_none());
+        let text = serde_json::to_string(&m).unwrap();
+        for k in LatencyKind::WIRE {
+            assert!(m.latency_ns[k].is_none(), "{k:?}");
+            assert!(!text.contains(&format!("\"{}\"", k.name())), "{k:?} is absent from {text}");
+        }
     }
 }

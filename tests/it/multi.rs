@@ -85,6 +85,28 @@ fn runs_write_each_run_and_the_runs_combined() {
 }
 
 #[test]
+fn runs_with_wire_timestamps_keep_the_wire_split_combined() {
+    let tmp_dir = tmp("runs-wire");
+    let dir = tmp_dir.path();
+    let json = format!("{}/r-{{run}}.json", dir.display());
+    let mut a = vec!["--backend", "syscall", "--gateway-backend", "syscall", "--wire-timestamps", "software"];
+    a.extend_from_slice(&["--rate", "1000", "--runs", "2", "--json", &json]);
+    a.extend_from_slice(QUICK);
+    let out = run(&a).unwrap();
+    assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+    let (one, two, all) = (load(&dir.join("r-1.json")), load(&dir.join("r-2.json")), load(&dir.join("r-all.json")));
+    let count = |r: &RunResult| r.latency_ns.get(LatencyKind::Wire).expect("latency_ns.wire").count;
+    // Every stamped first reply of both runs, once, from the runs' wire histograms.
+    assert!(count(&one) > 0 && count(&two) > 0);
+    assert_eq!(count(&all), count(&one) + count(&two));
+    let h = decode_histogram(&all.histograms[LatencyKind::Wire]).expect("histograms.wire decodes");
+    assert_eq!(h.len(), count(&all));
+    let (w1, w2, w) = (one.wire.unwrap(), two.wire.unwrap(), all.wire.expect("the combined result has a wire section"));
+    assert_eq!(w.unstamped, w1.unstamped + w2.unstamped);
+    assert_eq!(w.drift_ns.unsigned_abs(), w1.drift_ns.unsigned_abs().max(w2.drift_ns.unsigned_abs()));
+}
+
+#[test]
 fn a_sweep_writes_every_point_a_summary_and_a_chart_and_stops_a_rate_sweep_that_falls_behind() {
     let tmp_dir = tmp("sweep");
     let dir = tmp_dir.path();
