@@ -14,7 +14,8 @@
 //!   included, except a SequenceReset-GapFill, which is a PossDup resend below NewSeqNo;
 //! - nothing but a Logon is sent before the Logon, but the Logout that refuses one; at most
 //!   one Logon is sent, and a closed session sends nothing new;
-//! - at most five messages are queued at once (one of each kind), `poll_transmit` gives one
+//! - at most 20 messages are queued at once (one Logon, Heartbeat, TestRequest and Logout
+//!   each, and the ResendRequests and gap fills of the resend tables), `poll_transmit` gives one
 //!   exactly while `has_transmit` says so, and never runs out of room in a buffer that holds
 //!   the CompIDs;
 //! - `on_bytes` consumes everything but an incomplete message, and hands the caller only
@@ -363,6 +364,10 @@ fn check_state(before: State, after: State) -> Result<(), String> {
     }
 }
 
+/// The most session messages queued at once: one Logon, Heartbeat, TestRequest and Logout
+/// each, a ResendRequest for every missing range kept, and a gap fill for every one owed.
+const MAX_QUEUED: usize = 4 + super::resend::ASKED_CAP + super::resend::OWED_CAP;
+
 /// Sends everything end `i` has queued to its peer, checking each message, and takes its
 /// events.
 fn drain(ends: &mut [End; 2], i: usize, now: u64) -> Result<(), String> {
@@ -373,8 +378,8 @@ fn drain(ends: &mut [End; 2], i: usize, now: u64) -> Result<(), String> {
     let mut queued = 0;
     while end.s.has_transmit() {
         queued += 1;
-        if queued > 5 {
-            return Err("more than five session messages queued at once".into());
+        if queued > MAX_QUEUED {
+            return Err(format!("more than {MAX_QUEUED} session messages queued at once"));
         }
         let next = end.s.next_out_seq();
         let n = match end.s.poll_transmit(now, &mut end.buf) {
