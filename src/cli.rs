@@ -538,6 +538,12 @@ pub struct GatewayArgs {
     )]
     pub clordid_memory: usize,
 
+    /// Kernel stamps (SO_TIMESTAMPING): the gateway measures its own socket-to-socket time
+    /// for each request it answers, and prints its percentiles when it stops. Only
+    /// `software`; a backend that takes no stamps says so at the stop.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub wire_timestamps: Option<WireStampsArg>,
+
     #[command(flatten)]
     pub faults: FaultArgs,
 }
