@@ -94,9 +94,10 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         false => String::new(),
     };
     eprintln!(
-        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}{injected}); Ctrl-C stops it",
+        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}{injected}{}); Ctrl-C stops it",
         g.addr(),
-        backend.name()
+        backend.name(),
+        if wire { "; timing itself with kernel stamps" } else { "" }
     );
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(std::time::Duration::from_millis(50));

@@ -166,6 +166,30 @@ impl Waiting {
     }
 }
 
+/// With `wire`: where the requests of one turn's input sit in the received stream, and
+/// where their answers wait for their stamps.
+pub(super) struct Marks<'c, 's> {
+    /// The input's address and length: each request is a range of it.
+    pub(super) base: usize,
+    pub(super) len: usize,
+    /// Bytes of the stream consumed before the input.
+    pub(super) consumed: u64,
+    pub(super) waiting: &'c mut Waiting,
+    pub(super) tally: &'s mut WireTally,
+}
+
+impl Marks<'_, '_> {
+    /// The request `raw` was answered, and the first report's bytes (if queued now) end
+    /// the out-buffer's `pushed` bytes.
+    #[inline]
+    pub(super) fn answered(&mut self, raw: &[u8], pushed: Option<u64>) {
+        let end = (raw.as_ptr() as usize).checked_sub(self.base).map(|at| at + raw.len()).filter(|&e| e <= self.len);
+        // A request from elsewhere than the input (none is) has no stamp to find.
+        let rx_off = end.map_or(u64::MAX, |e| self.consumed + e.saturating_sub(1) as u64);
+        self.waiting.push(rx_off, pushed.and_then(|p| p.checked_sub(1)), self.tally);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

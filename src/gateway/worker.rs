@@ -1,7 +1,7 @@
 //! One gateway thread: busy-polls its connections, answers orders.
 
 use super::inject::{self, ConnFaults, Verdict};
-use super::wire::{WAITING, Waiting, WireTally};
+use super::wire::{Marks, WAITING, Waiting, WireTally};
 use super::{Common, GatewayConfig};
 use crate::fix::encode::{Encoder, write_u64};
 use crate::fix::parse::{Frame, Msg, MsgType, frame};
@@ -343,30 +343,6 @@ struct Answerer<'s, 'c> {
     lost: &'c mut bool,
     faults: Option<&'c mut ConnFaults>,
     wire: Option<Marks<'c, 's>>,
-}
-
-/// With `wire`: where the requests of one turn's input sit in the received stream, and
-/// where their answers wait for their stamps.
-struct Marks<'c, 's> {
-    /// The input's address and length: each request is a range of it.
-    base: usize,
-    len: usize,
-    /// Bytes of the stream consumed before the input.
-    consumed: u64,
-    waiting: &'c mut Waiting,
-    tally: &'s mut WireTally,
-}
-
-impl Marks<'_, '_> {
-    /// The request `raw` was answered, and the first report's bytes (if queued now) end
-    /// the out-buffer's `pushed` bytes.
-    #[inline]
-    fn answered(&mut self, raw: &[u8], pushed: Option<u64>) {
-        let end = (raw.as_ptr() as usize).checked_sub(self.base).map(|at| at + raw.len()).filter(|&e| e <= self.len);
-        // A request from elsewhere than the input (none is) has no stamp to find.
-        let rx_off = end.map_or(u64::MAX, |e| self.consumed + e.saturating_sub(1) as u64);
-        self.waiting.push(rx_off, pushed.and_then(|p| p.checked_sub(1)), self.tally);
-    }
 }
 
 impl Answerer<'_, '_> {

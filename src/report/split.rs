@@ -26,7 +26,12 @@ pub type Bar = (&'static str, [Option<u64>; 4]);
 
 /// The bars from each part's value at each of [`PERCENTILES`] (`gateway` all `None` when
 /// unknown): the wire's part outside the gateway is the wire's value less the gateway's.
-pub fn bars(out: [Option<u64>; 4], wire: [Option<u64>; 4], gateway: [Option<u64>; 4], back: [Option<u64>; 4]) -> Vec<Bar> {
+pub fn bars(
+    out: [Option<u64>; 4],
+    wire: [Option<u64>; 4],
+    gateway: [Option<u64>; 4],
+    back: [Option<u64>; 4],
+) -> Vec<Bar> {
     PERCENTILES
         .iter()
         .enumerate()

@@ -263,13 +263,18 @@ fn render_split(f: &mut ratatui::Frame, bars: &[(&'static str, [Option<u64>; 4])
                     continue;
                 }
                 let gap = if i == 0 { "" } else { "  " };
-                chunks.push(vec![Span::raw(gap), Span::styled(format!("{name} {}", fmt_opt(*v)), Style::new().fg(color))]);
+                chunks.push(vec![
+                    Span::raw(gap),
+                    Span::styled(format!("{name} {}", fmt_opt(*v)), Style::new().fg(color)),
+                ]);
             }
             fit(chunks, area.width.saturating_sub(4))
         })
         .collect();
     let title = " where the time went: each part's own percentile (they do not add up to one order's) ";
-    let block = Block::bordered().padding(Padding::horizontal(1)).title(fit(vec![vec![Span::raw(title)]], area.width.saturating_sub(2)));
+    let block = Block::bordered()
+        .padding(Padding::horizontal(1))
+        .title(fit(vec![vec![Span::raw(title)]], area.width.saturating_sub(2)));
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -566,16 +571,17 @@ mod tests {
         let screen = lines(&b).join("\n");
         assert!(screen.contains("where the time went"), "{screen}");
         assert!(screen.contains("do not add up"), "{screen}");
-        let row = &lines(&b)[find(&b, "p50   ").unwrap().0];
+        let row = &lines(&b)[find(&b, "│ p50   ").unwrap().0];
         assert!(row.contains("out 2.00us  wire 6.00us  gateway 9.00us  in 3.00us"), "{row}");
         // The longest bar fills the room; each part is drawn in its own colour.
-        let (y, x) = find(&b, "p99   ").unwrap();
-        let colours: Vec<Color> = (x + 6..x + 60).map(|x| cell_at(&b, (y, x))).filter(|c| c.symbol() == "█").map(|c| c.fg).collect();
+        let (y, x) = find(&b, "│ p99   ").unwrap();
+        let colours: Vec<Color> =
+            (x + 8..x + 60).map(|x| cell_at(&b, (y, x))).filter(|c| c.symbol() == "█").map(|c| c.fg).collect();
         assert_eq!(colours.first(), Some(&Color::Blue));
         assert_eq!(colours.last(), Some(&Color::Green));
         assert!(colours.contains(&Color::Yellow) && colours.contains(&Color::Red));
         // No gateway figure where it is not known.
-        let row = &lines(&b)[find(&b, "p99.9 ").unwrap().0];
+        let row = &lines(&b)[find(&b, "│ p99.9 ").unwrap().0];
         assert!(row.contains("wire 50.0us  in 20.0us") && !row.contains("gateway"), "{row}");
     }
 

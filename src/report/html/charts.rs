@@ -444,6 +444,9 @@ const SPLIT_COLORS: [RGBColor; 4] = [BLUE, ORANGE, RED, GREEN];
 /// with the figures above the bar. A part not measured is left out, and named so.
 pub fn split(bars: &[split::Bar]) -> Result<Chart, ChartError> {
     let total = |parts: &[Option<u64>; 4]| parts.iter().flatten().sum::<u64>() as f64 / 1_000.0;
+    let known = |i: usize| bars.iter().any(|b| b.1[i].is_some());
+    // Without the gateway's part, the wire is whole.
+    let names = if known(2) { split::PARTS } else { ["client out", "wire", "gateway", "client in"] };
     let svg = svg("where the time went", |root| {
         let end = bars.iter().map(|b| total(&b.1)).fold(0.0, f64::max).max(0.001) * 1.05;
         let n = bars.len() as f64;
@@ -452,7 +455,8 @@ pub fn split(bars: &[split::Bar]) -> Result<Chart, ChartError> {
             let i = bars.len().checked_sub(1 + (*y - 0.4).round() as usize);
             i.and_then(|i| bars.get(i)).map_or_else(String::new, |b| b.0.to_string())
         };
-        let axes = Axes { x: &|x| fmt_us(*x), y: &label, x_desc: "microseconds (each part its own percentile)", y_desc: "" };
+        let axes =
+            Axes { x: &|x| fmt_us(*x), y: &label, x_desc: "microseconds (each part its own percentile)", y_desc: "" };
         let mut chart = frame(root, linear(0.0..end, series::linear_ticks(end, 8)), linear(0.0..n, centres), axes)?;
         let font = TextStyle::from((FONT, 12).into_font()).color(&BLACK);
         for (i, (_, parts)) in bars.iter().enumerate() {
@@ -465,17 +469,13 @@ pub fn split(bars: &[split::Bar]) -> Result<Chart, ChartError> {
                 chart.draw_series([Rectangle::new([(x, y - 0.25), (x + w, y + 0.25)], color.filled())])?;
                 x += w;
             }
-            let text: Vec<String> = parts
-                .iter()
-                .zip(split::PARTS)
-                .filter_map(|(v, name)| v.map(|v| format!("{name} {}", fmt_ns(v))))
-                .collect();
+            let text: Vec<String> =
+                parts.iter().zip(names).filter_map(|(v, name)| v.map(|v| format!("{name} {}", fmt_ns(v)))).collect();
             chart.draw_series([Text::new(text.join(" · "), (0.0, y + 0.52), font.clone())])?;
         }
         Ok(())
     })?;
-    let known = |i: usize| bars.iter().any(|b| b.1[i].is_some());
-    let keys = (0..4).filter(|&i| known(i)).map(|i| key(split::PARTS[i], SPLIT_COLORS[i], Line::Area)).collect();
+    let keys = (0..4).filter(|&i| known(i)).map(|i| key(names[i], SPLIT_COLORS[i], Line::Area)).collect();
     Ok(Chart { svg, keys })
 }
 

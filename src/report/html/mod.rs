@@ -184,7 +184,9 @@ pub fn render_html(r: &RunResult) -> String {
     );
     if let Some(bars) = crate::report::split::of_result(r) {
         let gateway = match r.gateway.as_ref().map(|g| &g.wire_ns) {
-            Some(Some(_)) => " The gateway's part is the built-in gateway's own time, from the read that brought an order to the send of its ack.",
+            Some(Some(_)) => {
+                " The gateway's part is the built-in gateway's own time, from the read that brought an order to the send of its ack."
+            }
             Some(None) => " The gateway's backend took no stamps: its part is not known.",
             None => " No gateway part: an external gateway's insides are not seen.",
         };

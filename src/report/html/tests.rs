@@ -215,7 +215,9 @@ fn where_the_time_went_is_a_stacked_bar_per_percentile_only_with_the_wire_split(
     // Without the gateway's part: three parts, and the page says why.
     let html = render_html(&with_split(false));
     let chart = &html[html.find(r#"id="chart-split""#).unwrap()..];
-    assert!(chart.contains("external gateway") && !chart.contains("wire less gateway</span>"));
+    let chart = &chart[..chart.find("</figure>").unwrap()];
+    assert!(chart.contains("external gateway") && !chart.contains("wire less gateway"), "{chart}");
+    assert!(chart.contains("wire</span>"), "the whole wire is named as such");
     // Without --wire-timestamps: no such chart.
     assert!(!render_html(&measured(1_000, 5)).contains("chart-split"));
 }

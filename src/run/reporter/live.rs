@@ -8,8 +8,8 @@ use crate::fix::template::Kind;
 use crate::metrics::{ErrorKind, LatencyKind};
 use crate::report::aggregate::{Aggregate, IntervalRow};
 use crate::report::fmt_ns;
-use crate::report::summary::live_line;
 use crate::report::split::{PERCENTILES, bars};
+use crate::report::summary::live_line;
 use crate::report::tui::{Figures, Tui, TuiFrame};
 use crate::run::RunConfig;
 use hdrhistogram::Histogram;
@@ -30,13 +30,18 @@ fn lat(h: &Histogram<u64>) -> Figures {
 /// time comes only when it stops, after this view. The client split goes while the TSC's
 /// placement on the kernel's clock has drifted past its bound, as in the result.
 fn split(shared: &Shared, agg: &Aggregate) -> Vec<(&'static str, [Option<u64>; 4])> {
-    let trusted = shared.wire_drift_max.load(std::sync::atomic::Ordering::Relaxed)
-        <= crate::engine::wire_clock::DRIFT_BOUND_NS;
+    let trusted =
+        shared.wire_drift_max.load(std::sync::atomic::Ordering::Relaxed) <= crate::engine::wire_clock::DRIFT_BOUND_NS;
     let at = |k: LatencyKind, shown: bool| {
         let h = &agg.total[k];
         PERCENTILES.map(|(_, q)| (shown && !h.is_empty()).then(|| h.value_at_quantile(q)))
     };
-    bars(at(LatencyKind::ClientOut, trusted), at(LatencyKind::Wire, true), [None; 4], at(LatencyKind::ClientIn, trusted))
+    bars(
+        at(LatencyKind::ClientOut, trusted),
+        at(LatencyKind::Wire, true),
+        [None; 4],
+        at(LatencyKind::ClientIn, trusted),
+    )
 }
 
 fn errors(c: &crate::metrics::Counts) -> Vec<(&'static str, u64)> {
