@@ -233,7 +233,7 @@ impl Server<'_> {
                 len: data.len(),
                 consumed: inbox.consumed(),
                 waiting,
-                tally: &mut **tally,
+                tally,
             });
             let mut a = Answerer {
                 cfg,
