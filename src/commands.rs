@@ -52,7 +52,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     for (name, value) in a.faults.given() {
         faults.set(name, value).map_err(|e| Error::Usage(format!("--{name}: {e}")))?;
     }
-    let wire = match a.wire_timestamps {
+    let wire = match a.transport.wire_timestamps {
         None => false,
         Some(WireStampsArg::Software) => true,
         Some(WireStampsArg::Hardware) => {
