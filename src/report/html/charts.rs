@@ -455,8 +455,7 @@ pub fn split(bars: &[split::Bar]) -> Result<Chart, ChartError> {
             let i = bars.len().checked_sub(1 + (*y - 0.4).round() as usize);
             i.and_then(|i| bars.get(i)).map_or_else(String::new, |b| b.0.to_string())
         };
-        let axes =
-            Axes { x: &|x| fmt_us(*x), y: &label, x_desc: "microseconds (each part its own percentile)", y_desc: "" };
+        let axes = Axes { x: &|x| fmt_us(*x), y: &label, x_desc: "time, each part at its own percentile", y_desc: "" };
         let mut chart = frame(root, linear(0.0..end, series::linear_ticks(end, 8)), linear(0.0..n, centres), axes)?;
         let font = TextStyle::from((FONT, 12).into_font()).color(&BLACK);
         for (i, (_, parts)) in bars.iter().enumerate() {
