@@ -304,11 +304,6 @@ pub struct RunArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "DUR", value_parser = parse_duration, requires = "reconnect")]
     pub reconnect_backoff: Option<Duration>,
 
-    /// Kernel stamps (SO_TIMESTAMPING) split each first reply into client out, wire and client
-    /// in. Only `software`, with --backend syscall, for now (README: wire timestamps).
-    #[arg(long, value_enum, value_name = "MODE")]
-    pub wire_timestamps: Option<WireStampsArg>,
-
     /// Stop after N measured orders (--duration still bounds the run).
     #[arg(long, allow_hyphen_values = true, value_name = "N")]
     pub count: Option<u64>,
@@ -566,6 +561,11 @@ pub struct TransportArgs {
     /// no effect on loopback). Recorded in the result.
     #[arg(long, allow_hyphen_values = true, value_name = "USECS")]
     pub uring_napi: Option<u32>,
+
+    /// Kernel stamps (SO_TIMESTAMPING): `run` splits each first reply into client out, wire and
+    /// client in, `gateway` times itself. Only `software`, syscall backend (README: wire timestamps).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub wire_timestamps: Option<WireStampsArg>,
 }
 
 impl TransportArgs {

@@ -1,6 +1,6 @@
 //! The smaller subcommands: `gateway`, `template check` and `orders check`.
 
-use crate::cli::GatewayArgs;
+use crate::cli::{GatewayArgs, WireStampsArg};
 use crate::error::{Error, usage};
 use crate::fix::clordid::{self, ClOrdId, Stem};
 use crate::fix::feed::OrderFeed;
@@ -52,6 +52,13 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     for (name, value) in a.faults.given() {
         faults.set(name, value).map_err(|e| Error::Usage(format!("--{name}: {e}")))?;
     }
+    let wire = match a.transport.wire_timestamps {
+        None => false,
+        Some(WireStampsArg::Software) => true,
+        Some(WireStampsArg::Hardware) => {
+            return usage("--wire-timestamps hardware: not implemented yet; use --wire-timestamps software");
+        }
+    };
     let ring = a.transport.config(1);
     let backend = crate::run::choose_backend(a.transport.backend, &ring, false)?;
     let injected = match faults.is_none() {
@@ -71,6 +78,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         uring_recv: ring.uring_recv,
         uring_sqpoll: ring.uring_sqpoll,
         uring_napi_us: ring.uring_napi_us,
+        wire,
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -86,9 +94,10 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         false => String::new(),
     };
     eprintln!(
-        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}{injected}); Ctrl-C stops it",
+        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}{injected}{}); Ctrl-C stops it",
         g.addr(),
-        backend.name()
+        backend.name(),
+        if wire { "; timing itself with kernel stamps" } else { "" }
     );
     while !stop.load(Ordering::Acquire) {
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -96,7 +105,9 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
     if a.reject_duplicate_clordid {
         eprintln!("fixblast gateway: {} duplicate ClOrdID(s) rejected", g.duplicates_rejected());
     }
-    g.stop();
+    if let Some(tally) = g.stop() {
+        eprintln!("fixblast gateway: {}", crate::report::summary::gateway_wire(&tally.side(backend.name())));
+    }
     Ok(())
 }
 

@@ -8,16 +8,19 @@
 //! replies) lets tests and users see how the harness reports a gateway that misbehaves.
 //! `reject_duplicate_clordid` makes it refuse a ClOrdID it has seen before, as venues do
 //! within a trading day. It keeps no history of what it sent: a ResendRequest is answered
-//! with a gap fill ([`Gateway::gap_fills_sent`] counts them).
+//! with a gap fill ([`Gateway::gap_fills_sent`] counts them). With `wire`, it measures its
+//! own socket-to-socket time from the kernel's stamps ([`WireTally`]).
 
 mod faults;
 mod inject;
 mod seen;
 mod throttle;
+mod wire;
 mod worker;
 
 pub use faults::{DEFAULT_REFUSE_TEXT, FaultError, Faults, NAMES as FAULT_NAMES, Stall};
 pub use seen::{MAX_CAPACITY as MAX_CLORDID_MEMORY, SeenIds};
+pub use wire::WireTally;
 
 use crate::engine::{PollMode, pin};
 use crate::transport::Transport;
@@ -51,6 +54,9 @@ pub struct GatewayConfig {
     pub uring_recv: crate::transport::UringRecv,
     pub uring_sqpoll: Option<u32>,
     pub uring_napi_us: Option<u32>,
+    /// Kernel software stamps on each connection, and the gateway's own wire time: from
+    /// the read that brought a request to the send that carried its first report.
+    pub wire: bool,
 }
 
 impl GatewayConfig {
@@ -68,6 +74,7 @@ impl GatewayConfig {
             uring_recv: crate::transport::UringRecv::Poll,
             uring_sqpoll: None,
             uring_napi_us: None,
+            wire: false,
         }
     }
 }
@@ -76,7 +83,10 @@ impl GatewayConfig {
 pub struct Gateway {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    workers: Vec<JoinHandle<WireTally>>,
+    accept: Option<JoinHandle<()>>,
+    wire: bool,
+    wire_from: Arc<AtomicU64>,
     duplicates: Arc<AtomicU64>,
     gap_fills: Arc<AtomicU64>,
     protocol_errors: Arc<AtomicU64>,
@@ -92,6 +102,8 @@ struct Common {
     gap_fills: Arc<AtomicU64>,
     /// Protocol errors the sessions saw in what clients sent.
     protocol_errors: Arc<AtomicU64>,
+    /// With `wire`: requests read at or after this time (UTC ns) are measured.
+    wire_from: Arc<AtomicU64>,
 }
 
 impl Gateway {
@@ -106,29 +118,31 @@ impl Gateway {
         let duplicates = Arc::new(AtomicU64::new(0));
         let gap_fills = Arc::new(AtomicU64::new(0));
         let protocol_errors = Arc::new(AtomicU64::new(0));
+        let wire_from = Arc::new(AtomicU64::new(0));
         let common = Arc::new(Common {
             seen: cfg.reject_duplicate_clordid.map(|n| Mutex::new(SeenIds::new(n))),
             duplicates: duplicates.clone(),
             gap_fills: gap_fills.clone(),
             protocol_errors: protocol_errors.clone(),
+            wire_from: wire_from.clone(),
         });
         let mut senders: Vec<Sender<TcpStream>> = Vec::new();
-        let mut threads = Vec::new();
+        let mut workers = Vec::new();
         for i in 0..cfg.threads.max(1) {
             let (tx, rx) = unbounded();
             senders.push(tx);
             let (stop, common) = (stop.clone(), common.clone());
             let cfg2 = cfg.clone();
             let core = (!cfg.cores.is_empty()).then(|| cfg.cores[i % cfg.cores.len()]);
-            threads.push(std::thread::Builder::new().name(format!("gateway-{i}")).spawn(move || {
+            workers.push(std::thread::Builder::new().name(format!("gateway-{i}")).spawn(move || {
                 if let Some(w) = pin(core, &format!("gateway thread {i}")) {
                     eprintln!("{w}");
                 }
-                worker::run::<T>(&cfg2, rx, &stop, &common);
+                worker::run::<T>(&cfg2, rx, &stop, &common)
             })?);
         }
         let stop2 = stop.clone();
-        threads.push(std::thread::Builder::new().name("gateway-accept".into()).spawn(move || {
+        let accept = Some(std::thread::Builder::new().name("gateway-accept".into()).spawn(move || {
             let mut next = 0;
             for conn in listener.incoming() {
                 if stop2.load(Ordering::Acquire) {
@@ -140,7 +154,7 @@ impl Gateway {
                 }
             }
         })?);
-        Ok(Gateway { addr, stop, threads, duplicates, gap_fills, protocol_errors })
+        Ok(Gateway { addr, stop, workers, accept, wire: cfg.wire, wire_from, duplicates, gap_fills, protocol_errors })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -166,24 +180,37 @@ impl Gateway {
         self.protocol_errors.load(Ordering::Acquire)
     }
 
-    /// Stops every thread and waits for them.
-    pub fn stop(mut self) {
-        self.shutdown();
+    /// With `wire`: measures only the requests read from `utc_ns` on (UTC ns), such as the
+    /// end of a run's warm-up; before a call, every request is measured.
+    pub fn measure_from(&self, utc_ns: u64) {
+        self.wire_from.store(utc_ns, Ordering::Relaxed);
     }
 
-    fn shutdown(&mut self) {
+    /// Stops every thread and waits for them. With `wire`, returns what they measured.
+    pub fn stop(mut self) -> Option<WireTally> {
+        let tallies = self.shutdown();
+        self.wire.then(|| {
+            let mut all = WireTally::default();
+            tallies.iter().for_each(|t| all.merge(t));
+            all
+        })
+    }
+
+    fn shutdown(&mut self) -> Vec<WireTally> {
         self.stop.store(true, Ordering::Release);
         // Wake the accept loop.
         let _ = TcpStream::connect(self.addr);
-        for t in self.threads.drain(..) {
+        if let Some(t) = self.accept.take() {
             let _ = t.join();
         }
+        // A thread that panicked (it printed why) adds nothing.
+        self.workers.drain(..).map(|t| t.join().unwrap_or_default()).collect()
     }
 }
 
 impl Drop for Gateway {
     fn drop(&mut self) {
-        if !self.threads.is_empty() {
+        if !self.workers.is_empty() {
             self.shutdown();
         }
     }

@@ -1,6 +1,7 @@
 //! One gateway thread: busy-polls its connections, answers orders.
 
 use super::inject::{self, ConnFaults, Verdict};
+use super::wire::{Marks, WAITING, Waiting, WireTally};
 use super::{Common, GatewayConfig};
 use crate::fix::encode::{Encoder, write_u64};
 use crate::fix::parse::{Frame, Msg, MsgType, frame};
@@ -42,6 +43,8 @@ struct Conn {
     /// What the gateway's faults do on this connection; `None` without fault flags, and
     /// then nothing here differs from a gateway that has no faults.
     faults: Option<Box<ConnFaults>>,
+    /// With `wire`: the answers waiting for their send's kernel stamp.
+    wire: Option<Box<Waiting>>,
 }
 
 /// The seed of the reject ratio's draws: fixed, so runs are reproducible.
@@ -59,19 +62,21 @@ pub(super) fn run<T: Transport>(
     incoming: Receiver<TcpStream>,
     stop: &AtomicBool,
     common: &Common,
-) {
+) -> WireTally {
     let tc = TransportConfig {
         uring_recv: cfg.uring_recv,
         uring_sqpoll: cfg.uring_sqpoll,
         uring_napi_us: cfg.uring_napi_us,
         recv_max: INBOX_MAX,
+        wire: cfg.wire,
         ..TransportConfig::for_conns(MAX_CONNS)
     };
+    let mut tally = WireTally::default();
     let mut t = match T::new(tc) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("gateway: cannot create the {} transport: {e}", T::NAME);
-            return;
+            return tally;
         }
     };
     // Indexed by the transport's connection id (a released id is reused).
@@ -81,17 +86,23 @@ pub(super) fn run<T: Transport>(
     // TIMER_WINDOW a turn has its timers run: a turn's cost follows the active connections.
     let mut ready = ConnList::with_capacity(MAX_CONNS);
     let mut again = ConnList::with_capacity(MAX_CONNS);
+    // With `wire`: the connections with answers waiting for their send's stamp.
+    let mut waiting = ConnList::with_capacity(MAX_CONNS);
     let mut timer_cursor = 0usize;
     let mut open = 0usize;
     let mut scratch = vec![0u8; 2048];
     let mut ts = TimestampCache::default();
     let mut rng = Random::new(REJECT_SEED);
-    let mut server = Server { cfg, common, scratch: &mut scratch, ts: &mut ts, rng: &mut rng };
+    let mut server =
+        Server { cfg, common, scratch: &mut scratch, ts: &mut ts, rng: &mut rng, tally: &mut tally, wire_from: 0 };
     while !stop.load(Ordering::Relaxed) {
         let mut progress = false;
         while let Ok(stream) = incoming.try_recv() {
             match t.add(stream) {
                 Ok(id) => {
+                    // A backend that keeps no stamps measures nothing, and says so.
+                    let stamped = cfg.wire && t.inbox_wire(id).1.is_some();
+                    server.tally.unsupported |= cfg.wire && !stamped;
                     if conns.len() <= id {
                         conns.resize_with(id + 1, || None);
                     }
@@ -103,6 +114,7 @@ pub(super) fn run<T: Transport>(
                         lost_reply: false,
                         too_long: false,
                         faults: (!cfg.faults.is_none()).then(|| Box::new(ConnFaults::new(&cfg.faults))),
+                        wire: stamped.then(|| Box::new(Waiting::with_capacity(WAITING))),
                     });
                     open += 1;
                     ready.insert(id);
@@ -113,6 +125,8 @@ pub(super) fn run<T: Transport>(
         // The gateway's clock is the system clock (vDSO, no syscall); it only stamps
         // SendingTime and drives heartbeats.
         let now = if open > 0 { utc_now() } else { 0 };
+        // Requests read from then on are measured (`Gateway::measure_from`): once a turn.
+        server.wire_from = common.wire_from.load(Ordering::Relaxed);
         let n = conns.len().max(1);
         let window = TIMER_WINDOW.min(conns.len());
         let first = timer_cursor % n;
@@ -130,8 +144,14 @@ pub(super) fn run<T: Transport>(
             if left_over {
                 again.insert(id);
             }
+            if c.wire.as_ref().is_some_and(|w| w.waits()) {
+                waiting.insert(id);
+            }
             if done {
                 t.poll();
+                if let Some(w) = c.wire.as_deref_mut() {
+                    w.abandon(server.tally);
+                }
                 // Frees the slot for the next connection: a gateway may serve any number.
                 t.release(id);
                 conns[id] = None;
@@ -142,14 +162,30 @@ pub(super) fn run<T: Transport>(
         std::mem::swap(&mut ready, &mut again);
         // Read before write; every connection that brought bytes or closed is served next turn.
         progress |= t.recv_each(|id| ready.insert(id));
+        // The receive took the stamps of the sends before it off the error queues.
+        if !waiting.is_empty() {
+            let ids = waiting.take();
+            waiting.keep(ids, |id| {
+                let (Some(w), (_, Some(stamps))) =
+                    (conns[id].as_mut().and_then(|c| c.wire.as_deref_mut()), t.inbox_wire(id))
+                else {
+                    return false;
+                };
+                w.settle(stamps, server.tally)
+            });
+        }
         progress |= t.send();
         if !progress {
             cfg.poll.idle();
         }
     }
-    for c in conns.iter().flatten() {
+    for c in conns.iter_mut().flatten() {
         t.close(c.id);
+        if let Some(w) = c.wire.as_deref_mut() {
+            w.abandon(&mut tally);
+        }
     }
+    tally
 }
 
 /// What serving a connection needs besides the connection.
@@ -159,6 +195,10 @@ struct Server<'a> {
     scratch: &'a mut Vec<u8>,
     ts: &'a mut TimestampCache,
     rng: &'a mut Random,
+    /// With `wire`: what the thread measured.
+    tally: &'a mut WireTally,
+    /// Requests read at or after this (UTC ns) are measured.
+    wire_from: u64,
 }
 
 impl Server<'_> {
@@ -167,7 +207,7 @@ impl Server<'_> {
     /// (input left over because the send buffer could not take the answers, which is
     /// backpressure; or replies held or stalled by a fault), and whether it is done.
     fn serve<T: Transport>(&mut self, t: &mut T, c: &mut Conn, now: u64) -> (bool, bool, bool) {
-        let Server { cfg, common, scratch, ts, rng } = self;
+        let Server { cfg, common, scratch, ts, rng, tally, wire_from } = self;
         if c.faults.as_ref().is_some_and(|f| f.stalled(now)) {
             // Neither read nor write, timers included, until the stall ends.
             return (false, true, t.closed(c.id).is_some());
@@ -187,6 +227,14 @@ impl Server<'_> {
             let allowed = c.faults.as_deref_mut().map_or(usize::MAX, |f| f.read_allowance(now, data));
             let take = data.len().min(room / ANSWER_RATIO).min(allowed);
             left_over = take < data.len();
+            // With `wire`, from the measure's start: where each request ends in the stream.
+            let wire = c.wire.as_deref_mut().filter(|_| now >= *wire_from).map(|waiting| Marks {
+                base: data.as_ptr() as usize,
+                len: data.len(),
+                consumed: inbox.consumed(),
+                waiting,
+                tally,
+            });
             let mut a = Answerer {
                 cfg,
                 common,
@@ -199,6 +247,7 @@ impl Server<'_> {
                 exec_ids: &mut c.exec_ids,
                 lost: &mut c.lost_reply,
                 faults: c.faults.as_deref_mut(),
+                wire,
             };
             let used = match cfg.faults.stall {
                 Some(_) => until_stall(&mut c.session, &mut a, &data[..take]),
@@ -251,6 +300,11 @@ impl Server<'_> {
         if c.lost_reply {
             eprintln!("gateway: could not queue an ExecutionReport (send buffer full); closing the connection");
         }
+        // The stamps of the reads that brought this turn's requests, before the next
+        // receive forgets them.
+        if let (Some(w), (_, Some(stamps))) = (c.wire.as_deref_mut(), t.inbox_wire(c.id)) {
+            w.find_rx(stamps);
+        }
         let over_limit = cfg.disconnect_after.is_some_and(|n| c.orders >= n) || c.lost_reply || c.too_long;
         let held = c.faults.as_ref().is_some_and(|f| !f.is_empty());
         let ended = c.session.state() == State::Closed && !c.session.has_transmit() && !held;
@@ -288,6 +342,7 @@ struct Answerer<'s, 'c> {
     exec_ids: &'c mut u64,
     lost: &'c mut bool,
     faults: Option<&'c mut ConnFaults>,
+    wire: Option<Marks<'c, 's>>,
 }
 
 impl Answerer<'_, '_> {
@@ -338,9 +393,10 @@ impl Answerer<'_, '_> {
     /// Sends `kinds`, the reports that answer the request in `msg`: straight into the send
     /// buffer, or through the connection's faults.
     fn answer(&mut self, session: &mut Session, kinds: &[ExecKind], duplicate: bool, msg: &Msg, raw: &[u8]) {
-        let Answerer { cfg, scratch, ts, out, now, orders, exec_ids, lost, faults, .. } = self;
+        let Answerer { cfg, scratch, ts, out, now, orders, exec_ids, lost, faults, wire, .. } = self;
         let time = ts.get(*now);
-        for &kind in kinds {
+        for (i, &kind) in kinds.iter().enumerate() {
+            let before = out.pushed();
             **exec_ids += 1;
             let answer = Answer { order_id: **orders, exec_id: **exec_ids, kind, duplicate, resend: false };
             let encode = |s: &Session, seq, resend, buf: &mut [u8]| {
@@ -358,6 +414,11 @@ impl Answerer<'_, '_> {
             };
             // Never a silent gap: a reply that cannot be sent ends the connection.
             **lost |= !pushed;
+            if i == 0
+                && let Some(w) = wire.as_mut()
+            {
+                w.answered(raw, (out.pushed() > before).then(|| out.pushed()));
+            }
         }
     }
 

@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
 pub use super::reconnects::{ReconnectConfig, ReconnectGap, Reconnects};
-pub use super::wire::Wire;
+pub use super::wire::{GatewaySide, Wire};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -50,6 +50,9 @@ pub struct RunResult {
     /// client split (`latency_ns.client_out`, `client_in`) can be trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wire: Option<Wire>,
+    /// With `--wire-timestamps` and the built-in gateway only: the gateway's own wire time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewaySide>,
 }
 
 impl RunResult {

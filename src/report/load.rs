@@ -268,6 +268,7 @@ pub(crate) mod tests {
             runs: None,
             reconnects: None,
             wire: None,
+            gateway: None,
         }
     }
 

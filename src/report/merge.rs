@@ -116,6 +116,8 @@ pub fn merge(results: &[(String, RunResult)]) -> Result<RunResult, MergeError> {
         runs: None,
         reconnects: merge_reconnects(results),
         wire,
+        // Each gateway measured its own process's run: no histogram to combine them by.
+        gateway: None,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod merge;
 pub mod paths;
 pub mod reconnects;
 pub mod sla;
+pub mod split;
 pub mod summary;
 pub mod tui;
 pub mod wire;

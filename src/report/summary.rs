@@ -2,7 +2,7 @@
 
 use super::aggregate::IntervalRow;
 use super::fmt_ns;
-use super::json::{HARNESS_SHARE_WARN_PCT, RunResult, Stats};
+use super::json::{GatewaySide, HARNESS_SHARE_WARN_PCT, RunResult, Stats};
 use crate::metrics::{ErrorKind, LatencyKind};
 use std::fmt::Write;
 
@@ -286,14 +286,25 @@ pub fn summary(r: &RunResult) -> String {
 /// (the gateway included) and back in, and what was not matched or not trusted.
 fn wire_line(out: &mut String, r: &RunResult, w: &crate::report::json::Wire) {
     let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
-    let p = |k| r.latency_ns.get(k).map_or("-".to_string(), |s| format!("p50 {} p99 {}", f(s.p50), f(s.p99)));
+    let p50_p99 = |s: &Stats| format!("p50 {} p99 {}", f(s.p50), f(s.p99));
+    let p = |k| r.latency_ns.get(k).map_or("-".to_string(), p50_p99);
+    // The built-in gateway's own share of the wire time, when it measured one.
+    let gateway = match r.gateway.as_ref().and_then(|g| g.wire_ns.as_ref()) {
+        Some(g) => format!(" (of which gateway {})", p50_p99(g)),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  where the time went: client out {} | wire {} | client in {}",
+        "  where the time went: client out {} | wire {}{gateway} | client in {}",
         p(LatencyKind::ClientOut),
         p(LatencyKind::Wire),
         p(LatencyKind::ClientIn)
     );
+    if let Some(g) = &r.gateway
+        && (g.wire_ns.is_none() || g.wire_unstamped + g.wire_anomalies > 0)
+    {
+        let _ = writeln!(out, "  gateway {}", gateway_wire(g));
+    }
     if !w.client_split {
         let _ = writeln!(
             out,
@@ -311,6 +322,32 @@ fn wire_line(out: &mut String, r: &RunResult, w: &crate::report::json::Wire) {
             w.unstamped, w.anomalies, w.client_anomalies
         );
     }
+}
+
+/// The gateway's own wire time in one line: its percentiles and what could not be
+/// measured, or why nothing was.
+pub fn gateway_wire(g: &GatewaySide) -> String {
+    let Some(s) = &g.wire_ns else {
+        return format!("wire: not measured: {}", g.wire_unmeasured.as_deref().unwrap_or("no stamps"));
+    };
+    let f = |v: Option<u64>| v.map_or("-".to_string(), fmt_ns);
+    let mut line = format!(
+        "wire (read to send, kernel stamps) of {} answered requests: p50 {} p90 {} p99 {} p99.9 {} max {}",
+        g.answered,
+        f(s.p50),
+        f(s.p90),
+        f(s.p99),
+        f(s.p99_9),
+        f(s.max)
+    );
+    if g.wire_unstamped + g.wire_anomalies > 0 {
+        let _ = write!(
+            line,
+            "; {} without a kernel stamp, {} with stamps out of order (counted, not recorded)",
+            g.wire_unstamped, g.wire_anomalies
+        );
+    }
+    line
 }
 
 #[cfg(test)]

@@ -74,7 +74,15 @@ pub struct TuiFrame {
     pub p99_history: Vec<u64>,
     /// Shown near the top in red and bold, e.g. "TARGET RATE NOT REACHED".
     pub warnings: Vec<String>,
+    /// "Where the time went" (`--wire-timestamps`), since warm-up ended: per percentile
+    /// ("p50" …), its parts in ns (client out, wire less gateway, gateway, client in; `None`
+    /// when not known), each part its own percentile. Empty without the wire split.
+    pub split: Vec<(&'static str, [Option<u64>; 4])>,
 }
+
+/// The parts of a "where the time went" bar: short name, and the colour drawn.
+const SPLIT_PARTS: [(&str, Color); 4] =
+    [("out", Color::Blue), ("wire", Color::Yellow), ("gateway", Color::Red), ("in", Color::Green)];
 
 /// Orders per second, rounded: `49,812/s`; `-` when not a number.
 fn fmt_rate(rate: f64) -> String {
@@ -201,6 +209,12 @@ pub fn render(f: &mut ratatui::Frame, data: &TuiFrame) {
     }
     f.render_widget(Paragraph::new(fit(errors, area.width)), area);
 
+    // Where the time went, when the run splits it.
+    if !data.split.is_empty() {
+        let area = take(&mut rest, u16::try_from(data.split.len() + 2).unwrap_or(u16::MAX));
+        render_split(f, &data.split, area);
+    }
+
     // p99 history: the last intervals that fit, with their max.
     if rest.height == 0 {
         return;
@@ -221,6 +235,47 @@ pub fn render(f: &mut ratatui::Frame, data: &TuiFrame) {
         .data(shown.iter().copied())
         .style(Style::new().fg(Color::Magenta));
     f.render_widget(spark, rest);
+}
+
+/// One stacked bar per percentile, on one scale (the longest bar fills its room), each part
+/// at least one cell when above 0, then its figures: client out, wire less gateway, gateway
+/// (when known), client in.
+fn render_split(f: &mut ratatui::Frame, bars: &[(&'static str, [Option<u64>; 4])], area: Rect) {
+    let inner = usize::from(area.width.saturating_sub(4));
+    let room = (inner * 2 / 5).max(8);
+    let total = |parts: &[Option<u64>; 4]| parts.iter().flatten().sum::<u64>();
+    let longest = bars.iter().map(|(_, p)| total(p)).max().unwrap_or(0).max(1);
+    let lines: Vec<Line> = bars
+        .iter()
+        .map(|(label, parts)| {
+            let mut spans = vec![Span::styled(format!("{label:<6}"), LABEL)];
+            let mut used = 0;
+            for (v, (_, color)) in parts.iter().zip(SPLIT_PARTS) {
+                let cells = v.map_or(0, |v| ((v as u128 * room as u128) / longest as u128) as usize);
+                let cells = if v.is_some_and(|v| v > 0) { cells.max(1) } else { cells };
+                used += cells;
+                spans.push(Span::styled("█".repeat(cells), Style::new().fg(color)));
+            }
+            spans.push(Span::raw(" ".repeat(room.saturating_sub(used) + 1)));
+            let mut chunks = vec![spans];
+            for (i, (v, (name, color))) in parts.iter().zip(SPLIT_PARTS).enumerate() {
+                if i == 2 && v.is_none() {
+                    continue;
+                }
+                let gap = if i == 0 { "" } else { "  " };
+                chunks.push(vec![
+                    Span::raw(gap),
+                    Span::styled(format!("{name} {}", fmt_opt(*v)), Style::new().fg(color)),
+                ]);
+            }
+            fit(chunks, area.width.saturating_sub(4))
+        })
+        .collect();
+    let title = " where the time went: each part's own percentile (they do not add up to one order's) ";
+    let block = Block::bordered()
+        .padding(Padding::horizontal(1))
+        .title(fit(vec![vec![Span::raw(title)]], area.width.saturating_sub(2)));
+    f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// Rows of the latency table below its header: ack (interval and cumulative), two per extra
@@ -431,6 +486,7 @@ mod tests {
             lag: Figures { count: 45_123, p50: Some(800), p99: Some(5_100), p99_9: None, max: Some(88_000) },
             p99_history: vec![40_000, 41_000, 7_770_000, 45_678],
             warnings: vec!["TARGET RATE NOT REACHED".into(), "session 2 lost: connection reset".into()],
+            split: Vec::new(),
         }
     }
 
@@ -496,6 +552,37 @@ mod tests {
         assert!(lag.split_whitespace().any(|c| c == "-"), "{lag}");
         // Never labelled as one-way.
         assert!(!screen.contains("one-way") && !screen.contains("/2"));
+    }
+
+    #[test]
+    fn where_the_time_went_stacks_a_bar_per_percentile_only_when_given() {
+        let plain = lines(&draw(100, 40, &realistic())).join("\n");
+        assert!(!plain.contains("where the time went"), "{plain}");
+        let us = |v: u64| Some(v * 1_000);
+        let data = TuiFrame {
+            split: vec![
+                ("p50", [us(2), us(6), us(9), us(3)]),
+                ("p99", [us(5), us(30), us(40), us(8)]),
+                ("p99.9", [us(9), us(50), None, us(20)]),
+            ],
+            ..realistic()
+        };
+        let b = draw(120, 40, &data);
+        let screen = lines(&b).join("\n");
+        assert!(screen.contains("where the time went"), "{screen}");
+        assert!(screen.contains("do not add up"), "{screen}");
+        let row = &lines(&b)[find(&b, "│ p50   ").unwrap().0];
+        assert!(row.contains("out 2.00us  wire 6.00us  gateway 9.00us  in 3.00us"), "{row}");
+        // The longest bar fills the room; each part is drawn in its own colour.
+        let (y, x) = find(&b, "│ p99   ").unwrap();
+        let colours: Vec<Color> =
+            (x + 8..x + 60).map(|x| cell_at(&b, (y, x))).filter(|c| c.symbol() == "█").map(|c| c.fg).collect();
+        assert_eq!(colours.first(), Some(&Color::Blue));
+        assert_eq!(colours.last(), Some(&Color::Green));
+        assert!(colours.contains(&Color::Yellow) && colours.contains(&Color::Red));
+        // No gateway figure where it is not known.
+        let row = &lines(&b)[find(&b, "│ p99.9 ").unwrap().0];
+        assert!(row.contains("wire 50.0us  in 20.0us") && !row.contains("gateway"), "{row}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The result file's `wire` section (`--wire-timestamps`): how the kernel's stamps were
-//! matched and how far the client split can be trusted.
+//! matched and how far the client split can be trusted; and its `gateway` section: the
+//! built-in gateway's own wire time.
 
+use super::json::Stats;
 use serde::{Deserialize, Serialize};
 
 /// `wire`: what `--wire-timestamps` adds besides `latency_ns.wire`, `client_out` and
@@ -31,4 +33,26 @@ pub struct Wire {
     /// Replies with a wire time whose client split came out at or below 0: not recorded
     /// in `client_out`/`client_in`.
     pub client_anomalies: u64,
+}
+
+/// `gateway`: with `--wire-timestamps` and the built-in gateway only (absent with
+/// `--target`: an external gateway's insides are not seen).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GatewaySide {
+    /// The gateway's socket-to-socket time per request it answered after the warm-up: the
+    /// kernel's stamp of the read that brought the request's last byte to that of the send
+    /// that carried its first report's last byte. Like a `latency_ns` entry; null when the
+    /// gateway's backend took no stamps (`wire_unmeasured` says why).
+    pub wire_ns: Option<Stats>,
+    /// Requests (orders, cancels, replaces) the gateway answered with a report after the
+    /// warm-up, by its own clock: `wire_ns.count + wire_unstamped + wire_anomalies`.
+    pub answered: u64,
+    /// Answered requests missing one of the two stamps: counted, never recorded.
+    pub wire_unstamped: u64,
+    /// Answered requests whose send stamp was not after their receive stamp (or over 60
+    /// s): counted, never recorded.
+    pub wire_anomalies: u64,
+    /// Why `wire_ns` is null; absent when it is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire_unmeasured: Option<String>,
 }

@@ -247,7 +247,7 @@ impl RunConfig {
             (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
-        let wire = wire_timestamps(a.wire_timestamps, backend, a.transport.backend)?;
+        let wire = wire_timestamps(a.transport.wire_timestamps, backend, a.transport.backend)?;
         check_field_values(a)?;
         let (target, target_text) = match &a.target {
             None => (None, String::new()),

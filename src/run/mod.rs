@@ -139,6 +139,8 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
                 disconnect_after: cfg.gateway_disconnect_after,
                 uring_recv: cfg.gateway_uring_recv(),
                 uring_napi_us: cfg.ring.uring_napi_us,
+                // With --wire-timestamps the gateway stamps too: its own wire time.
+                wire: cfg.ring.wire,
                 ..GatewayConfig::loopback()
             };
             let g = match cfg.gateway_backend {
@@ -162,12 +164,12 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
     let target_text = if cfg.target.is_some() { cfg.target_text.clone() } else { addr.to_string() };
 
     let mut reporter = Reporter::new(cfg, &shared);
-    let started = measure::<T>(cfg, &shared, addr, &mut reporter, hlog, &ids);
-    if let Some(g) = gateway {
-        g.stop();
-    }
+    let started = measure::<T>(cfg, &shared, addr, &mut reporter, hlog, &ids, gateway.as_ref());
+    let gateway_wire = gateway.and_then(Gateway::stop);
     let interrupted = flag.load(Ordering::Acquire);
-    Ok(Outcome { result: reporter.finish(host, &target_text, started, interrupted) })
+    let mut result = reporter.finish(host, &target_text, started, interrupted);
+    result.gateway = gateway_wire.map(|t| t.side(cfg.gateway_backend.name()));
+    Ok(Outcome { result })
 }
 
 /// What makes this run's ClOrdIDs its own: drawn from the OS for every run (each of
@@ -214,7 +216,8 @@ fn open_files_limit() -> Option<u64> {
 
 /// Connects, starts the workers, waits for every session to log on, then lets `reporter`
 /// collect until the workers are done. Returns when orders started (ns since the epoch), if
-/// they did. Failures are recorded in `shared`.
+/// they did. Failures are recorded in `shared`. The built-in `gateway` measures its own wire
+/// time from the end of the warm-up.
 fn measure<T: Transport>(
     cfg: &RunConfig,
     shared: &Arc<Shared>,
@@ -222,6 +225,7 @@ fn measure<T: Transport>(
     reporter: &mut Reporter,
     hlog: Option<PathBuf>,
     ids: &RunIds,
+    gateway: Option<&Gateway>,
 ) -> Option<u64> {
     let mut streams = Vec::with_capacity(cfg.sessions as usize);
     open_files_limit();
@@ -360,6 +364,9 @@ fn measure<T: Transport>(
             };
             shared.start_ns.store(start, Ordering::Release);
             started = Some(start);
+            if let Some(g) = gateway {
+                g.measure_from(shared.epoch_utc_ns + start + cfg.timing.warmup_ns);
+            }
             if !cfg.quiet {
                 eprintln!(
                     "{} session(s) logged on to {addr}; warming up for {:.1}s, then measuring for {:.1}s",

@@ -153,6 +153,12 @@ impl Stamps {
         (lo < self.len).then(|| self.ring[(self.head + lo) % self.ring.len()].1).filter(|&ns| ns > 0)
     }
 
+    /// The offset of the newest entry's last byte: a [`find`](Stamps::find) of an offset at
+    /// or below it that comes back `None` will never come back `Some`.
+    pub fn last(&self) -> Option<u64> {
+        (self.len > 0).then(|| self.ring[(self.head + self.len - 1) % self.ring.len()].0)
+    }
+
     /// Forgets the entries wholly before `offset` (what the caller is done with).
     pub fn forget_before(&mut self, offset: u64) {
         while self.len > 0 && self.ring[self.head].0 < offset {
@@ -249,6 +255,8 @@ mod tests {
         assert_eq!((s.find(99), s.find(150)), (None, Some(2_000)), "what was forgotten is not guessed");
         s.push(150, 9);
         assert_eq!(s.find(199), Some(2_000), "an offset going back is ignored");
+        assert_eq!(s.last(), Some(199));
+        assert_eq!(Stamps::default().last(), None);
     }
 
     #[test]

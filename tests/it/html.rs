@@ -98,3 +98,24 @@ fn html_report_of_a_real_run_loads_in_a_browser() {
     assert!(dom.contains("p99&lt;1s"), "the SLA threshold is shown, escaped");
     assert!(dom.contains(&r.config.target), "the config table names the target");
 }
+
+/// With `--wire-timestamps` against the built-in gateway, the page has a fifth chart, where
+/// the time went, with the gateway's part, and the browser draws it.
+#[test]
+fn where_the_time_went_loads_in_a_browser_with_the_gateways_part() {
+    let mut args = vec!["--backend", "syscall", "--gateway-backend", "syscall", "--wire-timestamps", "software"];
+    args.extend_from_slice(&["--rate", "2000"]);
+    args.extend_from_slice(QUICK);
+    let outcome = run(&args).expect("a quick stamped run against the built-in gateway");
+    let html = render_html(&outcome.result);
+    assert_eq!(html.matches("<svg").count(), 5, "four charts and where the time went");
+    let tmp_dir = tmp("html-split");
+    let page = tmp_dir.path().join("report.html");
+    std::fs::write(&page, &html).expect("writing the report");
+
+    let Some(chromium) = chromium() else { return };
+    let dom = dump_dom(chromium, &page, &tmp_dir.path().join("chromium-profile"));
+    let at = dom.find(r#"id="chart-split""#).expect("chart-split is in the DOM");
+    let chart = &dom[at..];
+    assert!(chart.contains("<svg") && chart.contains("wire less gateway"), "the split holds an svg and its parts");
+}

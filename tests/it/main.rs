@@ -10,6 +10,7 @@ mod faults;
 mod files;
 mod flow;
 mod gateway_faults;
+mod gateway_wire;
 mod golden;
 mod html;
 mod intervals;

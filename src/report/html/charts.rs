@@ -6,6 +6,7 @@
 use super::series::{self, MAX_POINTS, SPECTRUM_TICKS, SPECTRUM_X_END, Spectrum};
 use crate::metrics::LatencyKind;
 use crate::report::json::{Interval, IntervalAck, RunResult, decode_histogram};
+use crate::report::split;
 use crate::report::{fmt_ns, fmt_si};
 use plotters::backend::SVGBackend;
 use plotters::coord::Shift;
@@ -433,6 +434,48 @@ pub fn sweep(lines: &[(String, Vec<(f64, f64)>)], log_y: bool, y_desc: &str) -> 
         key(l.0.clone(), color, line)
     });
     Ok(Chart { svg, keys: keys.collect() })
+}
+
+/// The colours of the "where the time went" parts, in [`split::PARTS`] order.
+const SPLIT_COLORS: [RGBColor; 4] = [BLUE, ORANGE, RED, GREEN];
+
+/// Chart 5 (`--wire-timestamps`): where the time went, one stacked bar per percentile
+/// (p50 on top): client out, wire less gateway, gateway, client in, each its own percentile,
+/// with the figures above the bar. A part not measured is left out, and named so.
+pub fn split(bars: &[split::Bar]) -> Result<Chart, ChartError> {
+    let total = |parts: &[Option<u64>; 4]| parts.iter().flatten().sum::<u64>() as f64 / 1_000.0;
+    let known = |i: usize| bars.iter().any(|b| b.1[i].is_some());
+    // Without the gateway's part, the wire is whole.
+    let names = if known(2) { split::PARTS } else { ["client out", "wire", "gateway", "client in"] };
+    let svg = svg("where the time went", |root| {
+        let end = bars.iter().map(|b| total(&b.1)).fold(0.0, f64::max).max(0.001) * 1.05;
+        let n = bars.len() as f64;
+        let centres: Vec<f64> = (0..bars.len()).map(|i| i as f64 + 0.4).collect();
+        let label = |y: &f64| {
+            let i = bars.len().checked_sub(1 + (*y - 0.4).round() as usize);
+            i.and_then(|i| bars.get(i)).map_or_else(String::new, |b| b.0.to_string())
+        };
+        let axes = Axes { x: &|x| fmt_us(*x), y: &label, x_desc: "time, each part at its own percentile", y_desc: "" };
+        let mut chart = frame(root, linear(0.0..end, series::linear_ticks(end, 8)), linear(0.0..n, centres), axes)?;
+        let font = TextStyle::from((FONT, 12).into_font()).color(&BLACK);
+        for (i, (_, parts)) in bars.iter().enumerate() {
+            // p50 on top.
+            let y = (bars.len() - 1 - i) as f64 + 0.4;
+            let mut x = 0.0;
+            for (v, color) in parts.iter().zip(SPLIT_COLORS) {
+                let Some(v) = v else { continue };
+                let w = *v as f64 / 1_000.0;
+                chart.draw_series([Rectangle::new([(x, y - 0.25), (x + w, y + 0.25)], color.filled())])?;
+                x += w;
+            }
+            let text: Vec<String> =
+                parts.iter().zip(names).filter_map(|(v, name)| v.map(|v| format!("{name} {}", fmt_ns(v)))).collect();
+            chart.draw_series([Text::new(text.join(" · "), (0.0, y + 0.52), font.clone())])?;
+        }
+        Ok(())
+    })?;
+    let keys = (0..4).filter(|&i| known(i)).map(|i| key(names[i], SPLIT_COLORS[i], Line::Area)).collect();
+    Ok(Chart { svg, keys })
 }
 
 #[cfg(test)]

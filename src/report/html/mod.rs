@@ -182,6 +182,25 @@ pub fn render_html(r: &RunResult) -> String {
         "Errors counted in each interval: rejects, timeouts, unmatched replies and the rest.",
         charts::errors(&r.intervals),
     );
+    if let Some(bars) = crate::report::split::of_result(r) {
+        let gateway = match r.gateway.as_ref().map(|g| &g.wire_ns) {
+            Some(Some(_)) => {
+                " The gateway's part is the built-in gateway's own time, from the read that brought an order to the send of its ack."
+            }
+            Some(None) => " The gateway's backend took no stamps: its part is not known.",
+            None => " No gateway part: an external gateway's insides are not seen.",
+        };
+        figure(
+            &mut out,
+            "chart-split",
+            "Where the time went",
+            &format!(
+                "The kernel's stamps split each round trip into client out, wire and client in: {}.{gateway}",
+                crate::report::split::CAVEAT
+            ),
+            charts::split(&bars),
+        );
+    }
     out.push_str("</div>");
     let _ = write!(
         out,

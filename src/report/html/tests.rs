@@ -178,3 +178,46 @@ fn renders_an_hour_of_intervals_quickly() {
     assert!(took < std::time::Duration::from_secs(2), "rendering 3,600 intervals took {took:?}");
     assert!(html.len() < 2 * 1024 * 1024, "the page stays small: {} bytes", html.len());
 }
+
+/// `measured` with the wire split of `--wire-timestamps` and the built-in gateway's own time.
+fn with_split(gateway: bool) -> RunResult {
+    let mut r = measured(1_000, 5);
+    let stats = |base: u64| {
+        let mut h = histogram();
+        (0..1_000u64).for_each(|i| h.record(base + i * base / 100).unwrap());
+        Some(Stats::of(&h))
+    };
+    r.latency_ns[LatencyKind::ClientOut] = stats(2_000);
+    r.latency_ns[LatencyKind::Wire] = stats(15_000);
+    r.latency_ns[LatencyKind::ClientIn] = stats(3_000);
+    r.gateway = gateway.then(|| crate::report::json::GatewaySide {
+        wire_ns: stats(9_000),
+        answered: 1_000,
+        wire_unstamped: 0,
+        wire_anomalies: 0,
+        wire_unmeasured: None,
+    });
+    r
+}
+
+#[test]
+fn where_the_time_went_is_a_stacked_bar_per_percentile_only_with_the_wire_split() {
+    let html = render_html(&with_split(true));
+    assert_eq!(count(&html, "<svg"), 5, "the split is a fifth chart");
+    let chart = &html[html.find(r#"id="chart-split""#).expect("the split chart")..];
+    let chart = &chart[..chart.find("</figure>").unwrap()];
+    for needle in ["client out", "wire less gateway", "gateway", "client in", "p50", "p90", "p99", "p99.9"] {
+        assert!(chart.contains(needle), "{needle:?} in the split chart");
+    }
+    assert!(chart.contains("do not add up"), "the legend says the parts are each their own percentile");
+    // One rectangle per part per bar: 4 parts, 4 percentiles (plotters draws <rect>).
+    assert!(count(chart, "<rect") >= 16, "{}", count(chart, "<rect"));
+    // Without the gateway's part: three parts, and the page says why.
+    let html = render_html(&with_split(false));
+    let chart = &html[html.find(r#"id="chart-split""#).unwrap()..];
+    let chart = &chart[..chart.find("</figure>").unwrap()];
+    assert!(chart.contains("external gateway") && !chart.contains("wire less gateway"), "{chart}");
+    assert!(chart.contains("wire</span>"), "the whole wire is named as such");
+    // Without --wire-timestamps: no such chart.
+    assert!(!render_html(&measured(1_000, 5)).contains("chart-split"));
+}

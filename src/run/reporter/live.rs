@@ -8,6 +8,7 @@ use crate::fix::template::Kind;
 use crate::metrics::{ErrorKind, LatencyKind};
 use crate::report::aggregate::{Aggregate, IntervalRow};
 use crate::report::fmt_ns;
+use crate::report::split::{PERCENTILES, bars};
 use crate::report::summary::live_line;
 use crate::report::tui::{Figures, Tui, TuiFrame};
 use crate::run::RunConfig;
@@ -23,6 +24,24 @@ fn lat(h: &Histogram<u64>) -> Figures {
     let n = h.len();
     let q = |q: f64| (n > 0).then(|| h.value_at_quantile(q));
     Figures { count: n, p50: q(0.5), p99: q(0.99), p99_9: q(0.999), max: (n > 0).then(|| h.max()) }
+}
+
+/// "Where the time went" since warm-up ended, from the client's stamps: the gateway's own
+/// time comes only when it stops, after this view. The client split goes while the TSC's
+/// placement on the kernel's clock has drifted past its bound, as in the result.
+fn split(shared: &Shared, agg: &Aggregate) -> Vec<(&'static str, [Option<u64>; 4])> {
+    let trusted =
+        shared.wire_drift_max.load(std::sync::atomic::Ordering::Relaxed) <= crate::engine::wire_clock::DRIFT_BOUND_NS;
+    let at = |k: LatencyKind, shown: bool| {
+        let h = &agg.total[k];
+        PERCENTILES.map(|(_, q)| (shown && !h.is_empty()).then(|| h.value_at_quantile(q)))
+    };
+    bars(
+        at(LatencyKind::ClientOut, trusted),
+        at(LatencyKind::Wire, true),
+        [None; 4],
+        at(LatencyKind::ClientIn, trusted),
+    )
 }
 
 fn errors(c: &crate::metrics::Counts) -> Vec<(&'static str, u64)> {
@@ -160,6 +179,7 @@ impl Live {
             lag: lat(&row.hists[LatencyKind::ScheduleLag]),
             p99_history: p99_history.clone(),
             warnings,
+            split: if cfg.ring.wire && !warm { split(shared, agg) } else { Vec::new() },
         };
         if let Err(e) = tui.draw(&frame) {
             eprintln!("--tui: the full-screen view failed ({e}); showing the live line instead");

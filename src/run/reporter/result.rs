@@ -158,6 +158,7 @@ pub(super) fn build_result(
         histograms: EncodedHistograms::of(h),
         reconnects: cfg.reconnect.map(|_| reconnects(shared, started.map(|s| s + t.warmup_ns))),
         wire,
+        gateway: None,
     }
 }
 

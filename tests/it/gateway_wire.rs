@@ -1,0 +1,183 @@
+//! The built-in gateway's own wire time (`gateway.wire_ns`): with `--wire-timestamps
+//! software` the gateway stamps too, accounts for every request it answered, and its
+//! socket-to-socket time sits inside the client's wire time, order by order.
+
+use super::{QUICK, SYSCALL, gateway, run};
+use fixblast::fix::encode::Encoder;
+use fixblast::fix::parse::{Frame, MsgType, frame, parse};
+use fixblast::gateway::GatewayConfig;
+use fixblast::metrics::LatencyKind;
+use fixblast::transport::wire;
+use serde_json::Value;
+use std::io::{ErrorKind, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+const WIRE: &[&str] = &["--backend", "syscall", "--gateway-backend", "syscall", "--wire-timestamps", "software"];
+
+#[test]
+fn the_built_in_gateway_accounts_for_every_answer_and_its_time_is_inside_the_wire() {
+    let out = run(&[WIRE, &["--rate", "2000"], QUICK].concat()).unwrap();
+    assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+    let r = &out.result;
+    let g = r.gateway.as_ref().expect("a gateway section");
+    let gw = g.wire_ns.as_ref().expect("gateway.wire_ns: the syscall backend stamps");
+    assert!(g.answered > 0 && gw.count > 0, "{g:?}");
+    assert_eq!(gw.count + g.wire_unstamped + g.wire_anomalies, g.answered, "{g:?}");
+    assert!(g.wire_unmeasured.is_none());
+    // The gateway's read-to-send time is part of each order's wire time.
+    let wire = r.latency_ns.get(LatencyKind::Wire).expect("latency_ns.wire");
+    assert!(gw.p50 <= wire.p50, "gateway {gw:?} wire {wire:?}");
+    let v = serde_json::to_value(r).unwrap();
+    assert_eq!(v["gateway"]["wire_ns"]["count"], gw.count, "{}", v["gateway"]);
+    assert!(v["gateway"].get("wire_unmeasured").is_none());
+    let text = fixblast::report::summary::summary(r);
+    assert!(text.contains(" (of which gateway p50 "), "{text}");
+}
+
+#[test]
+fn an_external_gateway_has_no_gateway_section_even_when_it_stamps() {
+    let g = gateway(SYSCALL, GatewayConfig { wire: true, ..GatewayConfig::loopback() });
+    let target = g.addr().to_string();
+    let out = run(&[WIRE, &["--rate", "500", "--target", &target], QUICK].concat()).unwrap();
+    assert_eq!(out.exit_code(), 0, "{:?}", out.result.status);
+    assert!(out.result.gateway.is_none());
+    assert!(serde_json::to_value(&out.result).unwrap().get("gateway").is_none());
+    // Without --wire-timestamps, the built-in gateway has none either.
+    let plain = run(&[SYSCALL, &["--rate", "500"], QUICK].concat()).unwrap();
+    assert!(plain.result.gateway.is_none());
+    let stopped = g.stop().expect("a gateway started with wire returns its tally");
+    assert!(stopped.answered > 0 && !stopped.unsupported);
+}
+
+#[test]
+fn a_gateway_backend_without_stamps_says_so_rather_than_measure_nothing() {
+    if !crate::uring_ok() {
+        return;
+    }
+    let argv = [&["--backend", "syscall", "--gateway-backend", "uring", "--wire-timestamps", "software"][..], QUICK];
+    let out = run(&[&argv.concat()[..], &["--rate", "500"]].concat()).unwrap();
+    let g = out.result.gateway.as_ref().expect("a gateway section");
+    match &g.wire_ns {
+        // io_uring takes no stamps yet: null, with the reason.
+        None => {
+            let why = g.wire_unmeasured.as_deref().expect("a reason");
+            assert!(why.contains("uring") && why.contains("--gateway-backend syscall"), "{why}");
+            let v = serde_json::to_value(&out.result).unwrap();
+            assert_eq!(v["gateway"]["wire_ns"], Value::Null);
+            let text = fixblast::report::summary::summary(&out.result);
+            assert!(text.contains("gateway wire: not measured: "), "{text}");
+        }
+        // Once it does, the same accounting holds.
+        Some(s) => assert_eq!(s.count + g.wire_unstamped + g.wire_anomalies, g.answered),
+    }
+}
+
+/// Orders sent one at a time by a client that stamps too: every order's gateway time is
+/// inside its client wire time, so the k-th smallest of each (the gateway's histogram read
+/// at the low end of each bucket) are in that order for every k.
+#[test]
+fn order_by_order_the_gateways_time_is_inside_the_clients_wire_time() {
+    let g = gateway(SYSCALL, GatewayConfig { wire: true, ..GatewayConfig::loopback() });
+    let mut c = Client::logon(&g.addr().to_string());
+    // The kernel turns receive stamping on a moment after the first socket asks.
+    std::thread::sleep(Duration::from_millis(200));
+    const N: usize = 50;
+    let mut client: Vec<u64> = (0..N).map(|i| c.order(&format!("o{i}"))).collect();
+    drop(c);
+    let t = g.stop().expect("a tally");
+    assert_eq!((t.answered, t.unstamped, t.anomalies), (N as u64, 0, 0), "every order answered and stamped");
+    assert_eq!(t.hist.len(), N as u64);
+    client.sort_unstable();
+    let mut k = 0;
+    for v in t.hist.iter_recorded() {
+        for _ in 0..v.count_at_value() {
+            let low = t.hist.lowest_equivalent(v.value_iterated_to());
+            assert!(low <= client[k], "gateway {low} ns > client wire {} ns at rank {k}: {client:?}", client[k]);
+            k += 1;
+        }
+    }
+}
+
+/// A FIX client on a stamped socket: each order's wire time, from the kernel's stamp of its
+/// send to the kernel's stamp of the read that brought its reply's last byte.
+struct Client {
+    s: TcpStream,
+    seq: u64,
+    buf: Vec<u8>,
+    stamps: wire::Conn,
+    cmsg: [u8; wire::CMSG_SPACE],
+}
+
+impl Client {
+    fn logon(addr: &str) -> Client {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_nodelay(true).unwrap();
+        wire::enable(&s).unwrap();
+        let mut c = Client { s, seq: 1, buf: Vec::new(), stamps: wire::Conn::default(), cmsg: [0; wire::CMSG_SPACE] };
+        c.send(b"A", &[(98, b"0"), (108, b"30")]);
+        assert_eq!(parse(&c.recv().0).unwrap().msg_type, MsgType::Logon);
+        c
+    }
+
+    /// Sends a message; returns the offset of its last byte.
+    fn send(&mut self, msg_type: &[u8], body: &[(u32, &[u8])]) -> u64 {
+        let mut buf = vec![0u8; 1024];
+        let mut e = Encoder::new(&mut buf);
+        e.field(35, msg_type);
+        e.field(49, b"CLIENT");
+        e.field(56, b"GATEWAY");
+        e.field_u64(34, self.seq);
+        e.field(52, b"20240102-03:04:05.678");
+        for (t, v) in body {
+            e.field(*t, v);
+        }
+        let n = e.finish().unwrap();
+        self.s.write_all(&buf[..n]).unwrap();
+        self.stamps.written += n as u64;
+        self.seq += 1;
+        self.stamps.written - 1
+    }
+
+    /// The next message, with the stamp of the read that brought its last byte.
+    fn recv(&mut self) -> (Vec<u8>, Option<u64>) {
+        let mut chunk = [0u8; 4096];
+        let t0 = Instant::now();
+        loop {
+            if let Frame::Message { len } = frame(&self.buf) {
+                let last = self.stamps.received - self.buf.len() as u64 + len as u64 - 1;
+                return (self.buf.drain(..len).collect(), self.stamps.rx.find(last));
+            }
+            assert!(t0.elapsed() < Duration::from_secs(10), "no reply from the gateway");
+            match wire::recv(&self.s, &mut chunk, &mut self.cmsg) {
+                Ok((0, _)) => panic!("the gateway closed the connection"),
+                Ok((n, stamp)) => {
+                    self.stamps.on_read(n, stamp);
+                    self.buf.extend_from_slice(&chunk[..n]);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    /// Sends a NewOrderSingle; returns its wire time.
+    fn order(&mut self, id: &str) -> u64 {
+        let body: [(u32, &[u8]); 7] = [
+            (11, id.as_bytes()),
+            (21, b"1"),
+            (55, b"ACME"),
+            (54, b"1"),
+            (60, b"20240102-03:04:05.678"),
+            (38, b"100"),
+            (40, b"1"),
+        ];
+        let last = self.send(b"D", &body);
+        let (reply, rx) = self.recv();
+        assert_eq!(parse(&reply).unwrap().msg_type, MsgType::ExecutionReport);
+        let (stamps, cmsg) = (&mut self.stamps, &mut self.cmsg);
+        wire::drain_tx(&self.s, cmsg, |key, ns| stamps.on_tx(key, ns));
+        let tx = self.stamps.tx.find(last).expect("the order's send stamp");
+        rx.expect("the reply's receive stamp").checked_sub(tx).expect("received after sent")
+    }
+}
