@@ -15,6 +15,7 @@
 //! types, so short writes and partial reads are handled the same way by both.
 
 pub mod buf;
+pub mod hwstamp;
 pub mod list;
 #[cfg(test)]
 mod suite;
