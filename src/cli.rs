@@ -184,7 +184,8 @@ impl UringRecvArg {
 pub enum WireStampsArg {
     /// The kernel's software stamps (any interface, loopback included).
     Software,
-    /// The NIC's stamps (not implemented yet).
+    /// The NIC's stamps, on its PTP clock: an interface that stamps every packet both ways
+    /// (`fixblast doctor` lists them); client out/in are not reported.
     Hardware,
 }
 
@@ -304,8 +305,8 @@ pub struct RunArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "DUR", value_parser = parse_duration, requires = "reconnect")]
     pub reconnect_backoff: Option<Duration>,
 
-    /// Kernel stamps (SO_TIMESTAMPING) split each first reply into client out, wire and client
-    /// in. Only `software`, with --backend syscall, for now (README: wire timestamps).
+    /// Kernel or NIC stamps (SO_TIMESTAMPING) split each first reply into client out, wire and
+    /// client in. With --backend syscall, for now (README: wire timestamps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub wire_timestamps: Option<WireStampsArg>,
 

@@ -294,7 +294,13 @@ fn wire_line(out: &mut String, r: &RunResult, w: &crate::report::json::Wire) {
         p(LatencyKind::Wire),
         p(LatencyKind::ClientIn)
     );
-    if !w.client_split {
+    if w.mode == "hardware" {
+        let _ = writeln!(
+            out,
+            "CLIENT SPLIT NOT REPORTED: hardware stamps are on the NIC's PTP clock, which fixblast does not place \
+             on the harness's; the wire time, both stamps the NIC's, stands"
+        );
+    } else if !w.client_split {
         let _ = writeln!(
             out,
             "CLIENT SPLIT NOT REPORTED: the TSC's placement on the kernel's clock moved {} between placements \

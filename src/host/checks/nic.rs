@@ -25,8 +25,10 @@ pub fn timestamps(iface: &Iface, ts_info: &io::Result<TsInfo>) -> Check {
         Ok(i) => {
             let verdict = if i.hardware() {
                 "--wire-timestamps hardware possible"
+            } else if i.software_tx() && i.software_rx() {
+                "--wire-timestamps hardware not possible, software is"
             } else {
-                "--wire-timestamps hardware not possible (software is)"
+                "neither --wire-timestamps mode gets both stamps here"
             };
             Check::new(NAME, Level::Ok, format!("{} ({state}): {i}; {verdict}", iface.name), WHY)
         }
@@ -51,8 +53,8 @@ mod tests {
         assert_eq!(c.level, Level::Ok);
         assert_eq!(
             c.found,
-            "lo (up, virtual): software TX/RX, hardware none, no PTP clock; --wire-timestamps hardware not possible \
-             (software is)"
+            "lo (up, virtual): software TX/RX, hardware none, no PTP clock; --wire-timestamps hardware not possible, \
+             software is"
         );
     }
 
@@ -67,6 +69,22 @@ mod tests {
         assert_eq!(
             c.found,
             "eth0 (up): software TX/RX, hardware TX/RX, PTP clock /dev/ptp1; --wire-timestamps hardware possible"
+        );
+    }
+
+    #[test]
+    fn an_interface_without_software_tx_stamps_says_neither_mode_works() {
+        let rx_only = TsInfo {
+            so_timestamping: libc::SOF_TIMESTAMPING_RX_SOFTWARE | libc::SOF_TIMESTAMPING_SOFTWARE,
+            phc_index: -1,
+            tx_types: 0,
+            rx_filters: 0,
+        };
+        let c = timestamps(&iface("ifb0", false, false), &Ok(rx_only));
+        assert_eq!(
+            c.found,
+            "ifb0 (down, virtual): software RX only, hardware none, no PTP clock; neither --wire-timestamps mode \
+             gets both stamps here"
         );
     }
 
