@@ -38,7 +38,7 @@ pub fn ifaces(root: &Path) -> Fact<Vec<Iface>> {
 }
 
 /// The interface whose address this host would send from to reach `target`: `lo` for a
-/// loopback target; otherwise the kernel's route, read by connecting a UDP socket (nothing is
+/// loopback target or one of this host's own addresses; otherwise the kernel's route, read by connecting a UDP socket (nothing is
 /// sent) and finding its local address among the interfaces' (`getifaddrs`). A route whose
 /// source address belongs to another interface than the one it leaves by (rare: `ip route
 /// … src`) names the address's interface.
@@ -53,6 +53,10 @@ pub fn route_to(target: SocketAddr) -> io::Result<String> {
     let sock = UdpSocket::bind(bind)?;
     sock.connect(target)?;
     let local = sock.local_addr()?.ip();
+    if local == target.ip() {
+        // One of this host's own addresses: the kernel carries it over loopback.
+        return Ok("lo".into());
+    }
     iface_with(local)?.ok_or_else(|| io::Error::other(format!("no interface has address {local}, the route's source")))
 }
 
@@ -102,6 +106,14 @@ mod tests {
         assert_eq!(route_to("127.0.0.1:9878".parse().unwrap()).unwrap(), "lo");
         assert_eq!(route_to("[::1]:9878".parse().unwrap()).unwrap(), "lo");
         assert_eq!(iface_with("127.0.0.1".parse().unwrap()).unwrap().as_deref(), Some("lo"));
+        // This host's own non-loopback address, where it has one, goes over loopback too.
+        let own = nix::ifaddrs::getifaddrs().unwrap().find_map(|a| {
+            let v4 = a.address.as_ref()?.as_sockaddr_in()?.ip();
+            (!v4.is_loopback()).then_some(v4)
+        });
+        if let Some(ip) = own {
+            assert_eq!(route_to(SocketAddr::from((ip, 9878))).unwrap(), "lo", "{ip}");
+        }
         assert_eq!(iface_with("192.0.2.77".parse().unwrap()).unwrap(), None, "TEST-NET-1 is no one's");
     }
 }
