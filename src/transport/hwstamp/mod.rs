@@ -6,7 +6,9 @@
 //!
 //! The stamps are keyed as the software ones are (OPT_ID: the offset of a send's last byte;
 //! a read's stamp is its last segment's), so [`super::wire::Conn`] keeps them. They are on
-//! the NIC's PTP hardware clock (`/dev/ptpN`), not the realtime clock.
+//! the NIC's PTP hardware clock (`/dev/ptpN`), not the realtime clock. A NIC that skips a
+//! TX stamp (one pending at a time, as igb) leaves no trace on the error queue: the send's
+//! bytes then find the next send's stamp. Not handled yet (README: wire timestamps).
 //!
 //! It owns the capability decoding and the calls; the unsafe ones are confined to `sys`,
 //! the byte walk of control messages to [`cmsg`] (tested on recorded buffers). It must not
