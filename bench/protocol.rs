@@ -1,6 +1,7 @@
 //! Micro-benchmarks of the per-order protocol work: what a worker does to send one order and
 //! to match one ExecutionReport, plus the histogram record and the checksum for reference,
-//! and the open-loop schedule's next send time.
+//! the open-loop schedule's next send time, and for `--wire-timestamps` the walk of a TX
+//! stamp's control messages and a stamped loopback receive through each decoder.
 //!
 //! One operation per bench function, inputs through `black_box` (STYLE.md rule 16).
 //! Run with `cargo bench --bench protocol`; numbers and machine are in `bench/README.md`.
@@ -364,6 +365,76 @@ fn schedule_next_on(g: &mut BenchmarkGroup<'_, WallTime>, name: &str, profile: P
     });
 }
 
+/// One control message as the kernel lays it out (header, data, padding to a word).
+fn cmsg(level: i32, kind: i32, data: &[u8]) -> Vec<u8> {
+    let word = std::mem::size_of::<usize>();
+    let mut b = Vec::new();
+    b.extend_from_slice(&(word + 8 + data.len()).to_ne_bytes());
+    b.extend_from_slice(&level.to_ne_bytes());
+    b.extend_from_slice(&kind.to_ne_bytes());
+    b.extend_from_slice(data);
+    b.resize(b.len().div_ceil(word) * word, 0);
+    b
+}
+
+/// The walk of a TX stamp's control bytes (`SCM_TIMESTAMPING`, then `IP_RECVERR` with the
+/// OPT_ID key), as `--wire-timestamps hardware` does per error-queue message.
+fn stamp_decode(c: &mut Criterion) {
+    use fixblast::transport::hwstamp::cmsg::{SCM_TIMESTAMPING, Source, decode};
+    let ts: Vec<u8> =
+        [0i64, 0, 0, 0, 1_700_000_037, 5].iter().flat_map(|v| (*v as libc::c_long).to_ne_bytes()).collect();
+    let mut err = Vec::new();
+    err.extend_from_slice(&(libc::ENOMSG as u32).to_ne_bytes());
+    err.extend_from_slice(&[libc::SO_EE_ORIGIN_TIMESTAMPING, 0, 0, 0]);
+    err.extend_from_slice(&0u32.to_ne_bytes());
+    err.extend_from_slice(&12_345u32.to_ne_bytes());
+    err.extend_from_slice(&[0; 16]);
+    let bytes = [cmsg(libc::SOL_SOCKET, SCM_TIMESTAMPING, &ts), cmsg(libc::SOL_IP, libc::IP_RECVERR, &err)].concat();
+    c.bench_function("stamp_decode", |b| {
+        b.iter(|| {
+            let d = decode(black_box(&bytes));
+            (d.key, d.stamp(Source::Hardware))
+        })
+    });
+}
+
+/// One stamped receive into a buffer, with control messages into the other.
+type Recv<'a> = dyn FnMut(&mut [u8], &mut [u8; fixblast::transport::wire::CMSG_SPACE]) -> std::io::Result<(usize, Option<u64>)>
+    + 'a;
+
+/// A stamped 64-byte loopback receive (software stamps): `wire::recv` (nix's `recvmsg` and
+/// control-message iterator) against `hwstamp::recv` (a plain `recvmsg` and the byte walk),
+/// each iteration one write and one read. The same socket pair serves both, in turn.
+fn stamped_recv(c: &mut Criterion) {
+    use fixblast::transport::{hwstamp, wire};
+    use std::io::Write;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut a = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (b, _) = l.accept().unwrap();
+    a.set_nodelay(true).unwrap();
+    wire::enable(&b).unwrap();
+    let mut control = [0u8; wire::CMSG_SPACE];
+    let mut buf = [0u8; 256];
+    let msg = [b'x'; 64];
+    let mut g = c.benchmark_group("stamped_recv");
+    let mut once = |f: &mut Recv<'_>| {
+        a.write_all(&msg).unwrap();
+        let mut got = 0;
+        while got < msg.len() {
+            match f(&mut buf, &mut control) {
+                Ok((n, _)) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    };
+    g.bench_function("nix_cmsgs", |bch| bch.iter(|| once(&mut |buf, cm| wire::recv(&b, buf, cm))));
+    g.bench_function("byte_walk", |bch| {
+        bch.iter(|| once(&mut |buf, cm| hwstamp::recv(&b, buf, cm, hwstamp::Source::Software)))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     template_patch,
@@ -373,6 +444,8 @@ criterion_group!(
     exec_report_parts,
     histogram_record,
     checksum_200,
-    schedule_next
+    schedule_next,
+    stamp_decode,
+    stamped_recv
 );
 criterion_main!(benches);

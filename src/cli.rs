@@ -184,7 +184,8 @@ impl UringRecvArg {
 pub enum WireStampsArg {
     /// The kernel's software stamps (any interface, loopback included).
     Software,
-    /// The NIC's stamps (not implemented yet).
+    /// The NIC's stamps, on its PTP clock: an interface that stamps every packet both ways
+    /// (`fixblast doctor` lists them); client out/in are not reported.
     Hardware,
 }
 
@@ -562,8 +563,9 @@ pub struct TransportArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "USECS")]
     pub uring_napi: Option<u32>,
 
-    /// Kernel stamps (SO_TIMESTAMPING): `run` splits each first reply into client out, wire and
-    /// client in, `gateway` times itself. Only `software`, syscall backend (README: wire timestamps).
+    /// Kernel or NIC stamps (SO_TIMESTAMPING): `run` splits each first reply into client out,
+    /// wire and client in, `gateway` times itself. `hardware` needs a NIC that stamps every
+    /// packet (see `fixblast doctor`). Syscall backend for now (README: wire timestamps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub wire_timestamps: Option<WireStampsArg>,
 }

@@ -181,6 +181,9 @@ pub struct Shared {
     /// `--wire-timestamps`: the most any worker's placement of the TSC had moved by its next
     /// (|drift|, ns).
     pub wire_drift_max: AtomicU64,
+    /// `--wire-timestamps hardware`: the stamps are on the NIC's PTP clock, which is not
+    /// placed on the realtime clock, so there is no client split (set before the workers start).
+    pub wire_on_phc: bool,
 }
 
 impl Shared {
@@ -206,6 +209,7 @@ impl Shared {
             gaps: Mutex::new(Vec::new()),
             wire_clock: None,
             wire_drift_max: AtomicU64::new(0),
+            wire_on_phc: false,
         }
     }
 

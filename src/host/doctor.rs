@@ -11,6 +11,7 @@
 pub use super::checks::{Check, Level};
 
 use super::checks::{self, Ctx};
+use crate::transport::hwstamp::TsInfo;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -27,12 +28,15 @@ pub struct DoctorInput<'a> {
     pub tsc_hz: Option<u64>,
     /// The result of `crate::transport::uring::probe()`, its error as the doctor shows it.
     pub uring_probe: Result<(), String>,
+    /// Asks an interface what it can stamp (`crate::transport::hwstamp::ts_info` on a real
+    /// host). `None` leaves the per-interface `timestamps` checks out.
+    pub ts_info: Option<fn(&str) -> std::io::Result<TsInfo>>,
 }
 
 /// Runs every check, in the order the text output shows them. Reads only under `input.root`.
 pub fn run_checks(input: &DoctorInput) -> Vec<Check> {
     let cx = Ctx::new(input.root, input.cores);
-    vec![
+    let mut out = vec![
         checks::cores::isolation(&cx),
         checks::cores::nohz_full(&cx),
         checks::cores::smt(&cx),
@@ -49,7 +53,14 @@ pub fn run_checks(input: &DoctorInput) -> Vec<Check> {
         checks::system::swap(&cx),
         checks::system::busy_poll(&cx),
         checks::system::vm(&cx),
-    ]
+    ];
+    if let Some(ask) = input.ts_info {
+        // One check per interface, up NICs first; none when /sys/class/net cannot be read.
+        for iface in super::nic::ifaces(input.root).unwrap_or_default() {
+            out.push(checks::nic::timestamps(&iface, &ask(&iface.name)));
+        }
+    }
+    out
 }
 
 /// Runs the checks on this host: calibrates the TSC (about 100 ms) and probes io_uring.
@@ -61,6 +72,7 @@ pub fn check_host(cores: Option<&[usize]>) -> Vec<Check> {
         cores,
         tsc_hz,
         uring_probe: crate::transport::uring::probe().map_err(|e| e.to_string()),
+        ts_info: Some(crate::transport::hwstamp::ts_info),
     })
 }
 
@@ -251,7 +263,13 @@ mod tests {
     #[test]
     fn an_empty_core_list_is_unknown_not_a_panic() {
         let h = good_host();
-        let checks = run_checks(&DoctorInput { root: h.root(), cores: Some(&[]), tsc_hz: None, uring_probe: Ok(()) });
+        let checks = run_checks(&DoctorInput {
+            root: h.root(),
+            cores: Some(&[]),
+            tsc_hz: None,
+            uring_probe: Ok(()),
+            ts_info: None,
+        });
         assert_eq!(
             checks.iter().find(|c| c.name == "governor").unwrap().found,
             "unknown: no measurement core was given"
@@ -259,11 +277,48 @@ mod tests {
         assert_eq!(run_warning(h.root(), &[]), None);
     }
 
+    /// A fake ethtool: `eth0` has hardware stamps on /dev/ptp0, `lo` software ones only.
+    fn fake_ts_info(name: &str) -> std::io::Result<TsInfo> {
+        let sw =
+            libc::SOF_TIMESTAMPING_TX_SOFTWARE | libc::SOF_TIMESTAMPING_RX_SOFTWARE | libc::SOF_TIMESTAMPING_SOFTWARE;
+        let hw = libc::SOF_TIMESTAMPING_TX_HARDWARE
+            | libc::SOF_TIMESTAMPING_RX_HARDWARE
+            | libc::SOF_TIMESTAMPING_RAW_HARDWARE;
+        match name {
+            "lo" => Ok(TsInfo { so_timestamping: sw, phc_index: -1, tx_types: 0, rx_filters: 0 }),
+            "eth0" => Ok(TsInfo { so_timestamping: sw | hw, phc_index: 0, tx_types: 3, rx_filters: 3 }),
+            _ => Err(std::io::Error::from_raw_os_error(libc::ENODEV)),
+        }
+    }
+
+    #[test]
+    fn each_interface_gets_a_timestamps_check_up_nics_first() {
+        let h = good_host()
+            .file("sys/class/net/lo/flags", "0x9\n")
+            .file("sys/class/net/eth0/flags", "0x1003\n")
+            .file("sys/class/net/eth0/device/vendor", "0x8086\n")
+            .file("sys/class/net/gone/flags", "0x1002\n");
+        let input =
+            DoctorInput { root: h.root(), cores: None, tsc_hz: None, uring_probe: Ok(()), ts_info: Some(fake_ts_info) };
+        let checks = run_checks(&input);
+        assert_eq!(checks.len(), 16 + 3);
+        let ts: Vec<&Check> = checks.iter().filter(|c| c.name == "timestamps").collect();
+        assert_eq!(ts.len(), 3);
+        assert!(ts[0].found.starts_with("eth0 (up): software TX/RX, hardware TX/RX, PTP clock /dev/ptp0;"), "{ts:?}");
+        assert!(ts[1].found.starts_with("lo (up, virtual): software TX/RX, hardware none, no PTP clock;"), "{ts:?}");
+        assert_eq!(ts[2].level, Level::Unknown, "{ts:?}");
+    }
+
     #[test]
     fn run_checks_on_an_empty_tree_says_unknown_and_never_panics() {
         let h = FakeHost::new();
-        let checks =
-            run_checks(&DoctorInput { root: h.root(), cores: None, tsc_hz: None, uring_probe: Err("no".into()) });
+        let checks = run_checks(&DoctorInput {
+            root: h.root(),
+            cores: None,
+            tsc_hz: None,
+            uring_probe: Err("no".into()),
+            ts_info: None,
+        });
         assert_eq!(checks.len(), 16);
         for c in &checks {
             assert!(!c.found.is_empty() && !c.why.is_empty(), "{c:?}");

@@ -16,6 +16,7 @@
 mod checks;
 mod dma;
 pub mod doctor;
+pub mod nic;
 mod read;
 mod read_irq;
 

@@ -305,14 +305,8 @@ fn wire_line(out: &mut String, r: &RunResult, w: &crate::report::json::Wire) {
     {
         let _ = writeln!(out, "  gateway {}", gateway_wire(g));
     }
-    if !w.client_split {
-        let _ = writeln!(
-            out,
-            "CLIENT SPLIT NOT REPORTED: the TSC's placement on the kernel's clock moved {} between placements \
-             (bound {}); the wire time, both stamps the kernel's, stands",
-            fmt_ns(w.drift_ns.unsigned_abs()),
-            fmt_ns(w.drift_bound_ns)
-        );
+    if let Some(note) = client_split_note(w) {
+        let _ = writeln!(out, "{note}");
     }
     if w.unstamped + w.anomalies + w.client_anomalies > 0 {
         let _ = writeln!(
@@ -350,10 +344,49 @@ pub fn gateway_wire(g: &GatewaySide) -> String {
     line
 }
 
+/// Why `client_out` and `client_in` are not reported, when they are not.
+fn client_split_note(w: &crate::report::json::Wire) -> Option<String> {
+    if w.mode == "hardware" {
+        return Some(
+            "CLIENT SPLIT NOT REPORTED: hardware stamps are on the NIC's PTP clock, which fixblast does not place \
+             on the harness's; the wire time, both stamps the NIC's, stands"
+                .into(),
+        );
+    }
+    (!w.client_split).then(|| {
+        format!(
+            "CLIENT SPLIT NOT REPORTED: the TSC's placement on the kernel's clock moved {} between placements \
+             (bound {}); the wire time, both stamps the kernel's, stands",
+            fmt_ns(w.drift_ns.unsigned_abs()),
+            fmt_ns(w.drift_bound_ns)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::metrics::{Counts, Histograms};
+
+    #[test]
+    fn a_missing_client_split_says_why() {
+        let mut w = crate::report::json::Wire {
+            mode: "software".into(),
+            clock_offset_ns: 0,
+            clock_width_ns: 10,
+            drift_ns: 500,
+            drift_bound_ns: 2_000,
+            client_split: true,
+            unstamped: 0,
+            anomalies: 0,
+            client_anomalies: 0,
+        };
+        assert_eq!(client_split_note(&w), None);
+        (w.drift_ns, w.client_split) = (-5_000, false);
+        assert!(client_split_note(&w).unwrap().contains("moved 5.0"), "{:?}", client_split_note(&w));
+        (w.mode, w.drift_ns) = ("hardware".into(), 0);
+        assert!(client_split_note(&w).unwrap().contains("the NIC's PTP clock"));
+    }
 
     #[test]
     fn the_live_line_names_each_kind_of_error_it_counts() {

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 /// `client_in`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Wire {
-    /// `software`.
+    /// `software` (the kernel's stamps, realtime clock) or `hardware` (the NIC's, on its PTP
+    /// clock: `client_split` is then false).
     pub mode: String,
     /// The calibrated realtime at the run's TSC time zero minus the single realtime reading
     /// taken with it: how far a plain reading would have put the harness's stamps.

@@ -247,7 +247,6 @@ impl RunConfig {
             (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
-        let wire = wire_timestamps(a.transport.wire_timestamps, backend, a.transport.backend)?;
         check_field_values(a)?;
         let (target, target_text) = match &a.target {
             None => (None, String::new()),
@@ -260,6 +259,12 @@ impl RunConfig {
                 (Some(addr), t.clone())
             }
         };
+        // The interface first: no backend takes hardware stamps through loopback.
+        let hw_iface = match a.transport.wire_timestamps {
+            Some(WireStampsArg::Hardware) => Some(hardware_iface(target)?),
+            _ => None,
+        };
+        let (wire, wire_hardware) = wire_timestamps(a.transport.wire_timestamps, backend, a.transport.backend)?;
         let (template, template_name) = match &a.template {
             Some(p) => (TemplateSpec::load(p)?, p.display().to_string()),
             None => (
@@ -317,6 +322,11 @@ impl RunConfig {
             return usage("--start-at starts one run; it cannot be combined with --runs");
         }
         let faults = super::faults::gateway_faults(a)?;
+        if let Some(iface) = &hw_iface {
+            // Every flag checked: now the NIC is put in timestamping mode.
+            crate::transport::hwstamp::enable_nic(iface)
+                .map_err(|e| Error::Usage(format!("--wire-timestamps hardware: {e}")))?;
+        }
         let mut cfg = RunConfig {
             target,
             target_text,
@@ -327,7 +337,7 @@ impl RunConfig {
             reporter_core,
             backend,
             gateway_backend,
-            ring: TransportConfig { wire, ..ring },
+            ring: TransportConfig { wire, wire_hardware, ..ring },
             uring_recv: a.transport.uring_recv,
             poll: a.transport.poll_mode(),
             load,
@@ -437,7 +447,7 @@ impl RunConfig {
             s += &format!(" reconnect={}:{:?}", p.tries, p.backoff);
         }
         if self.ring.wire {
-            s += " wire_timestamps=software";
+            s += if self.ring.wire_hardware { " wire_timestamps=hardware" } else { " wire_timestamps=software" };
         }
         s
     }
@@ -504,23 +514,52 @@ impl BackendKind {
 /// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
 /// `uring` fails (exit 2) naming the cause.
 /// `--wire-timestamps`, validated against the backend chosen (`asked` is what `--backend`
-/// said): whether the workers' transports keep kernel stamps.
-fn wire_timestamps(mode: Option<WireStampsArg>, backend: BackendKind, asked: Backend) -> Result<bool, Error> {
-    match (mode, backend) {
-        (None, _) => Ok(false),
-        (Some(WireStampsArg::Hardware), _) => usage(
-            "--wire-timestamps hardware: not implemented yet; software stamps are \
-             (--wire-timestamps software, with --backend syscall)",
-        ),
-        (Some(WireStampsArg::Software), BackendKind::Uring) => {
-            let chose = if asked == Backend::Auto { " (--backend auto chose io_uring here)" } else { "" };
-            usage(format!(
-                "--wire-timestamps software: the io_uring backend does not take wire stamps yet{chose}; \
-                 use --backend syscall"
-            ))
-        }
-        (Some(WireStampsArg::Software), BackendKind::Syscall) => Ok(true),
+/// said): whether the workers' transports keep kernel stamps, and whether the NIC's.
+fn wire_timestamps(mode: Option<WireStampsArg>, backend: BackendKind, asked: Backend) -> Result<(bool, bool), Error> {
+    let flag = match mode {
+        None => return Ok((false, false)),
+        Some(WireStampsArg::Software) => "software",
+        Some(WireStampsArg::Hardware) => "hardware",
+    };
+    if backend == BackendKind::Uring {
+        let chose = if asked == Backend::Auto { " (--backend auto chose io_uring here)" } else { "" };
+        return usage(format!(
+            "--wire-timestamps {flag}: the io_uring backend does not take wire stamps yet{chose}; \
+             use --backend syscall"
+        ));
     }
+    Ok((true, mode == Some(WireStampsArg::Hardware)))
+}
+
+/// `--wire-timestamps hardware`: the interface that routes to `target` (loopback for the
+/// built-in gateway), which must stamp every packet both ways in hardware. Anything less is a
+/// usage error (exit 2) naming the interface and what it can do, before the run starts.
+fn hardware_iface(target: Option<SocketAddr>) -> Result<String, Error> {
+    use crate::transport::hwstamp;
+    const FLAG: &str = "--wire-timestamps hardware";
+    let to = target.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+    let iface = crate::host::nic::route_to(to)
+        .map_err(|e| Error::Usage(format!("{FLAG}: cannot tell which interface routes to {}: {e}", to.ip())))?;
+    let info = hwstamp::ts_info(&iface).map_err(|e| {
+        Error::Usage(format!("{FLAG}: cannot ask {iface} what it can stamp (ETHTOOL_GET_TS_INFO: {e})"))
+    })?;
+    if !info.hardware() {
+        let only = if info.so_timestamping
+            & (libc::SOF_TIMESTAMPING_TX_HARDWARE
+                | libc::SOF_TIMESTAMPING_RX_HARDWARE
+                | libc::SOF_TIMESTAMPING_RAW_HARDWARE)
+            == 0
+        {
+            " software stamps only"
+        } else {
+            " no hardware stamps of every packet sent and received"
+        };
+        return usage(format!(
+            "{FLAG}: {iface} (the interface to {}) offers{only} ({info}): use --wire-timestamps software",
+            to.ip()
+        ));
+    }
+    Ok(iface)
 }
 
 pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result<BackendKind, Error> {

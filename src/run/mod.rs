@@ -122,6 +122,7 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
         // Where the TSC's time zero falls on the kernel's stamps' clock: before any thread
         // is pinned or any order sent.
         shared.wire_clock = Some(WireClock::calibrate(&shared.clock, shared.epoch_raw));
+        shared.wire_on_phc = cfg.ring.wire_hardware;
     }
     let shared = Arc::new(shared);
     shared.sessions_alive.store(cfg.sessions as usize, Ordering::Release);

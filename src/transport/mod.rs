@@ -15,6 +15,7 @@
 //! types, so short writes and partial reads are handled the same way by both.
 
 pub mod buf;
+pub mod hwstamp;
 pub mod list;
 #[cfg(test)]
 mod suite;
@@ -52,6 +53,10 @@ pub struct TransportConfig {
     /// Kernel software timestamps of each connection's sends and receives
     /// (`--wire-timestamps software`; syscall backend only), kept in a [`wire::Conn`] each.
     pub wire: bool,
+    /// With [`wire`](Self::wire): the NIC's raw hardware stamps instead of the kernel's
+    /// software ones (`--wire-timestamps hardware`; the NIC put in timestamping mode first,
+    /// [`hwstamp::enable_nic`]).
+    pub wire_hardware: bool,
 }
 
 /// Up to this many connections on one thread, a transport looks at every connection every
@@ -89,6 +94,7 @@ impl TransportConfig {
             uring_sqpoll: None,
             uring_napi_us: None,
             wire: false,
+            wire_hardware: false,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! costs nothing per loop; the kernel hands ready connections out in turn, so none always
 //! goes first. Sends write only the connections with bytes queued.
 
+use super::hwstamp::{self, Source};
 use super::list::ConnList;
 use super::wire::{self, CMSG_SPACE};
 use super::{Closed, ConnId, FEW_CONNS, InBuf, OutBuf, Transport, TransportConfig, prepare};
@@ -80,10 +81,16 @@ impl SyscallTransport {
     /// A stamped connection first takes the TX stamps off its error queue (those of the
     /// orders a reply read now answers are there: the kernel stamps a send before the peer
     /// can see it), then reads with `recvmsg`, keeping each read's RX stamp.
-    fn fill(c: &mut Conn, cmsg: &mut [u8; CMSG_SPACE]) -> bool {
+    ///
+    /// `hw`: the stamps are the NIC's ([`TransportConfig::wire_hardware`]).
+    fn fill(c: &mut Conn, cmsg: &mut [u8; CMSG_SPACE], hw: bool) -> bool {
         let Some(stream) = c.stream.as_mut() else { return false };
         if let Some(w) = c.wire.as_mut() {
-            wire::drain_tx(stream, cmsg, |key, ns| w.on_tx(key, ns));
+            if hw {
+                hwstamp::drain_tx(stream, cmsg, Source::Hardware, |key, ns| w.on_tx(key, ns));
+            } else {
+                wire::drain_tx(stream, cmsg, |key, ns| w.on_tx(key, ns));
+            }
             // Replies before the consumed bytes are done with: their reads' stamps go.
             w.rx.forget_before(c.inbox.consumed());
         }
@@ -96,6 +103,10 @@ impl SyscallTransport {
                 return arrived;
             }
             let read = match c.wire.as_mut() {
+                Some(w) if hw => hwstamp::recv(stream, spare, cmsg, Source::Hardware).map(|(n, stamp)| {
+                    w.on_read(n, stamp);
+                    n
+                }),
                 Some(w) => wire::recv(stream, spare, cmsg).map(|(n, stamp)| {
                     w.on_read(n, stamp);
                     n
@@ -145,7 +156,7 @@ impl Transport for SyscallTransport {
         prepare(&stream)?;
         if self.sizes.wire {
             // Before any byte is written: stamp keys count from here.
-            wire::enable(&stream)?;
+            if self.sizes.wire_hardware { hwstamp::enable(&stream)? } else { wire::enable(&stream)? }
         }
         let i = self.conns.iter().position(|c| c.stream.is_none()).unwrap_or(self.conns.len());
         let ready = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLRDHUP, i as u64);
@@ -212,7 +223,7 @@ impl Transport for SyscallTransport {
         let mut arrived = self.unnamed.drain(&mut after);
         if self.conns.len() <= FEW_CONNS {
             for (i, c) in self.conns.iter_mut().enumerate().filter(|(_, c)| c.closed.is_none()) {
-                if Self::fill(c, &mut self.cmsg) {
+                if Self::fill(c, &mut self.cmsg, self.sizes.wire_hardware) {
                     after(i);
                     arrived = true;
                 }
@@ -242,7 +253,7 @@ impl Transport for SyscallTransport {
                 }
                 continue;
             }
-            if Self::fill(c, &mut self.cmsg) {
+            if Self::fill(c, &mut self.cmsg, self.sizes.wire_hardware) {
                 after(i);
                 arrived = true;
             }

@@ -14,7 +14,9 @@ fn level(checks: &[Check], name: &str) -> Level {
 #[test]
 fn doctor_on_this_host_explains_every_check_and_never_panics() {
     let checks = doctor::check_host(None);
-    assert_eq!(checks.len(), 16);
+    // 16 host checks, then a `timestamps` check per network interface.
+    let ifaces = std::fs::read_dir("/sys/class/net").map_or(0, |d| d.count());
+    assert_eq!(checks.len(), 16 + ifaces, "{}", doctor::render(&checks));
     for c in &checks {
         assert!(!c.found.is_empty() && !c.why.is_empty(), "{c:?}");
         if c.level == Level::Fail {
@@ -30,7 +32,20 @@ fn doctor_on_this_host_explains_every_check_and_never_panics() {
     }
     let json: serde_json::Value = serde_json::from_str(&doctor::to_json(&checks)).unwrap();
     assert_eq!(json["exit_code"], doctor::exit_code(&checks));
-    assert_eq!(json["checks"].as_array().unwrap().len(), 16);
+    assert_eq!(json["checks"].as_array().unwrap().len(), 16 + ifaces);
+}
+
+/// Loopback is always there and always software-only: the doctor lists it so.
+#[test]
+fn doctor_lists_loopbacks_timestamping_capabilities() {
+    let checks = doctor::check_host(None);
+    let lo = checks
+        .iter()
+        .find(|c| c.name == "timestamps" && c.found.starts_with("lo "))
+        .unwrap_or_else(|| panic!("no timestamps check for lo:\n{}", doctor::render(&checks)));
+    assert_eq!(lo.level, Level::Ok);
+    assert!(lo.found.contains("software TX/RX, hardware none, no PTP clock"), "{}", lo.found);
+    assert!(lo.found.ends_with("--wire-timestamps hardware not possible, software is"), "{}", lo.found);
 }
 
 #[test]
@@ -139,7 +154,13 @@ fn script(root: &Path, state: &Path, args: &[&str]) -> String {
 const APPLY: &[&[&str]] = &[&["irq-affinity.sh", "3"], &["cpu-power.sh"], &["memory.sh"], &["network.sh", "eth0"]];
 
 fn checks(root: &Path) -> Vec<Check> {
-    doctor::run_checks(&DoctorInput { root, cores: Some(&[3]), tsc_hz: Some(3_000_000_000), uring_probe: Ok(()) })
+    doctor::run_checks(&DoctorInput {
+        root,
+        cores: Some(&[3]),
+        tsc_hz: Some(3_000_000_000),
+        uring_probe: Ok(()),
+        ts_info: None,
+    })
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! `--wire-timestamps software`: the kernel's stamps split each first reply into client out,
 //! wire and client in, against the built-in gateway over loopback (syscall backend only).
+//! `--wire-timestamps hardware` cannot run over loopback: its refusal is tested, on `lo` and,
+//! as root, on a veth pair to a network namespace.
 
 use crate::{QUICK, run, tmp};
 use fixblast::error::Error;
@@ -55,7 +57,7 @@ fn without_the_flag_the_result_has_no_wire_fields() {
 }
 
 #[test]
-fn io_uring_and_hardware_stamps_are_refused_as_usage_errors() {
+fn io_uring_stamps_are_refused_as_usage_errors() {
     let uring = run(&[&["--backend", "uring", "--wire-timestamps", "software"][..], QUICK].concat());
     match uring {
         // Where io_uring itself is unavailable, that is the refusal.
@@ -67,8 +69,108 @@ fn io_uring_and_hardware_stamps_are_refused_as_usage_errors() {
         }
         other => panic!("{:?}", other.map(|o| o.exit_code())),
     }
-    match run(&[&["--backend", "syscall", "--wire-timestamps", "hardware"][..], QUICK].concat()) {
-        Err(Error::Usage(msg)) => assert!(msg.contains("not implemented yet") && msg.contains("software"), "{msg}"),
+}
+
+/// Loopback has no NIC: `hardware` is refused before the run starts, naming `lo` and what it
+/// can do, whichever backend was asked for, and no result file is written.
+#[test]
+fn hardware_stamps_through_loopback_exit_2_naming_lo_and_write_no_file() {
+    let dir = tmp("wire-hw");
+    let json = dir.path().join("r.json");
+    let out = crate::bin()
+        .args(["run", "--wire-timestamps", "hardware", "--json", json.to_str().unwrap()])
+        .args(QUICK)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--wire-timestamps hardware: lo (the interface to 127.0.0.1) offers software stamps only (software \
+             TX/RX, hardware none, no PTP clock): use --wire-timestamps software"
+        ),
+        "{err}"
+    );
+    assert!(!json.exists(), "no result file");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing left in the directory");
+    // A loopback --target is refused the same way, in-process.
+    for backend in ["syscall", "auto"] {
+        match run(
+            &[&["--backend", backend, "--target", "127.0.0.1:1", "--wire-timestamps", "hardware"][..], QUICK].concat()
+        ) {
+            Err(e @ Error::Usage(_)) => {
+                assert_eq!(e.exit_code(), 2);
+                assert!(e.to_string().contains("lo (the interface to 127.0.0.1) offers software stamps only"), "{e}");
+            }
+            other => panic!("{:?}", other.map(|o| o.exit_code())),
+        }
+    }
+}
+
+/// A veth pair to a network namespace (root only): the refusal names the veth, the interface
+/// that routes to the address in the namespace. Torn down when dropped.
+struct Veth {
+    ns: String,
+    host: String,
+}
+
+impl Veth {
+    /// `None` (and a line saying why) where this cannot be set up: not root, no `ip`.
+    fn new() -> Option<Veth> {
+        let id = std::process::id() % 100_000;
+        let v = Veth { ns: format!("fixblast-hw{id}"), host: format!("fbhw{id}a") };
+        let peer = format!("fbhw{id}b");
+        let steps: [&[&str]; 7] = [
+            &["netns", "add", &v.ns],
+            &["link", "add", &v.host, "type", "veth", "peer", "name", &peer],
+            &["link", "set", &peer, "netns", &v.ns],
+            &["addr", "add", "10.213.77.1/30", "dev", &v.host],
+            &["link", "set", &v.host, "up"],
+            &["-n", &v.ns, "addr", "add", "10.213.77.2/30", "dev", &peer],
+            &["-n", &v.ns, "link", "set", &peer, "up"],
+        ];
+        for s in steps {
+            match std::process::Command::new("ip").args(s).output() {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => {
+                    eprintln!("skipped: ip {}: {}", s.join(" "), String::from_utf8_lossy(&o.stderr).trim());
+                    return None;
+                }
+                Err(e) => {
+                    eprintln!("skipped: ip: {e}");
+                    return None;
+                }
+            }
+        }
+        Some(v)
+    }
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        // Deleting one end deletes its peer; deleting the namespace deletes what is in it.
+        let _ = std::process::Command::new("ip").args(["link", "del", &self.host]).output();
+        let _ = std::process::Command::new("ip").args(["netns", "del", &self.ns]).output();
+    }
+}
+
+#[test]
+fn hardware_stamps_through_a_veth_exit_2_naming_it() {
+    let uid = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    if uid.as_deref().ok() != Some("0") {
+        eprintln!("skipped: creating a network namespace and a veth pair needs root");
+        return;
+    }
+    let Some(veth) = Veth::new() else { return };
+    let argv = ["--backend", "syscall", "--target", "10.213.77.2:9878", "--wire-timestamps", "hardware"];
+    match run(&[&argv[..], QUICK].concat()) {
+        Err(e @ Error::Usage(_)) => {
+            let want = format!("{} (the interface to 10.213.77.2) offers software stamps only", veth.host);
+            assert!(e.to_string().contains(&want), "{e}");
+        }
         other => panic!("{:?}", other.map(|o| o.exit_code())),
     }
 }

@@ -210,6 +210,7 @@ impl<T: Transport> Worker<T> {
         }
         let mut recorder = Recorder::new(hists, spec.stem);
         recorder.wire_clock = shared.wire_clock;
+        recorder.wire_on_phc = shared.wire_on_phc;
         Ok(Worker {
             id: spec.index,
             transport,

@@ -41,6 +41,9 @@ pub(super) struct Recorder {
     /// `--wire-timestamps`: the TSC on the kernel's realtime clock, placed afresh every
     /// [`RECALIBRATE_NS`](crate::engine::wire_clock::RECALIBRATE_NS) by the worker.
     pub(super) wire_clock: Option<WireClock>,
+    /// `--wire-timestamps hardware`: the kernel stamps are the NIC's, on its own clock: the
+    /// wire time stands (both stamps on that clock), the client split is not taken.
+    pub(super) wire_on_phc: bool,
 }
 
 /// Where a reply sits among its connection's kernel stamps (`--wire-timestamps`).
@@ -64,6 +67,7 @@ impl Recorder {
             sent_total: 0,
             stem,
             wire_clock: None,
+            wire_on_phc: false,
         }
     }
 
@@ -246,6 +250,9 @@ impl Recorder {
             return;
         };
         record(&mut h[LatencyKind::Wire], on_wire, c);
+        if self.wire_on_phc {
+            return;
+        }
         // The harness's stamps, on the realtime clock, from the worker's latest placement.
         let to_ns = |a, b| clock.delta_as_nanos(a, b);
         let (sent, got) = (wc.realtime_of(s.sent_raw, to_ns), wc.realtime_of(now_raw, to_ns));

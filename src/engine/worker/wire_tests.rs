@@ -40,6 +40,23 @@ fn a_stamped_reply_splits_into_client_out_wire_and_client_in() {
     assert_eq!((c.wire_unstamped, c.wire_anomalies, c.client_anomalies), (0, 0, 0));
 }
 
+/// `--wire-timestamps hardware`: both stamps on the NIC's clock (here 37 s ahead of the
+/// realtime one, as a PHC on TAI is): the wire time is theirs, and no client split is made
+/// from clocks that were never placed on each other.
+#[test]
+fn hardware_stamps_give_the_wire_time_and_no_client_split() {
+    let mut b = wired();
+    b.recorder.wire_on_phc = true;
+    let o = b.send(Kind::New, T, TSC);
+    let tai = U + 37_000_000_000;
+    let c = stamps(tai + TSC + 3_000, tai + TSC + 23_000);
+    b.reply_at(&er(&o.id, '0', '0'), T + 30_000, TSC + 30_000, Some(WireAt { stamps: &c, last: 450 }));
+    assert_eq!(only(&b.hists()[LatencyKind::Wire]), 20_000);
+    assert!(b.hists()[LatencyKind::ClientOut].is_empty() && b.hists()[LatencyKind::ClientIn].is_empty());
+    let c = b.counts();
+    assert_eq!((c.wire_unstamped, c.wire_anomalies, c.client_anomalies), (0, 0, 0), "nothing counted as odd");
+}
+
 #[test]
 fn a_missing_stamp_is_counted_not_guessed() {
     let mut b = wired();

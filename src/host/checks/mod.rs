@@ -1,6 +1,7 @@
 //! The doctor's checks, one function per check, grouped by what they look at: cores
 //! (isolation, nohz_full, SMT), interrupts, power (governor, frequency, C-states), clocks
-//! (TSC, clocksource, TSC rate) and the rest of the system (io_uring, memory, network, VM).
+//! (TSC, clocksource, TSC rate), the rest of the system (io_uring, memory, network, VM) and
+//! each network interface's timestamping (`nic`).
 //!
 //! Each check reads its facts through `host::read*` only, relative to the root in [`Ctx`],
 //! and turns them into one [`Check`] (defined here, with its [`Level`]) with what it found,
@@ -13,6 +14,7 @@ pub mod cores;
 #[cfg(test)]
 pub mod fake;
 pub mod irq;
+pub mod nic;
 pub mod power;
 pub mod system;
 

@@ -174,12 +174,13 @@ fn wire(shared: &Shared, agg: &Aggregate) -> Option<Wire> {
     };
     let c = &agg.counts;
     Some(Wire {
-        mode: "software".into(),
+        mode: if shared.wire_on_phc { "hardware" } else { "software" }.into(),
         clock_offset_ns: wc.utc_at_epoch as i64 - shared.epoch_utc_ns as i64,
         clock_width_ns: wc.width_ns,
         drift_ns,
         drift_bound_ns: DRIFT_BOUND_NS,
-        client_split: drift_ns.unsigned_abs() <= DRIFT_BOUND_NS,
+        // Hardware stamps are on the NIC's clock: never subtracted from the harness's.
+        client_split: !shared.wire_on_phc && drift_ns.unsigned_abs() <= DRIFT_BOUND_NS,
         unstamped: c.wire_unstamped,
         anomalies: c.wire_anomalies,
         client_anomalies: c.client_anomalies,
