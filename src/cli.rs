@@ -305,7 +305,7 @@ pub struct RunArgs {
     pub reconnect_backoff: Option<Duration>,
 
     /// Kernel stamps (SO_TIMESTAMPING) split each first reply into client out, wire and client
-    /// in. Only `software`, with --backend syscall, for now (README: wire timestamps).
+    /// in. Only `software`, on either backend, for now (README: wire timestamps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub wire_timestamps: Option<WireStampsArg>,
 

@@ -247,7 +247,7 @@ impl RunConfig {
             (true, Backend::Auto) if (a.sessions as usize) <= FEW_CONNS => BackendKind::Syscall,
             (true, b) => choose_backend(b, &ring, true)?,
         };
-        let wire = wire_timestamps(a.wire_timestamps, backend, a.transport.backend)?;
+        let wire = wire_timestamps(a.wire_timestamps)?;
         check_field_values(a)?;
         let (target, target_text) = match &a.target {
             None => (None, String::new()),
@@ -501,28 +501,21 @@ impl BackendKind {
     }
 }
 
-/// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
-/// `uring` fails (exit 2) naming the cause.
-/// `--wire-timestamps`, validated against the backend chosen (`asked` is what `--backend`
-/// said): whether the workers' transports keep kernel stamps.
-fn wire_timestamps(mode: Option<WireStampsArg>, backend: BackendKind, asked: Backend) -> Result<bool, Error> {
-    match (mode, backend) {
-        (None, _) => Ok(false),
-        (Some(WireStampsArg::Hardware), _) => usage(
+/// `--wire-timestamps`: whether the workers' transports keep kernel stamps (software, on
+/// either backend and every io_uring receive mode).
+fn wire_timestamps(mode: Option<WireStampsArg>) -> Result<bool, Error> {
+    match mode {
+        None => Ok(false),
+        Some(WireStampsArg::Hardware) => usage(
             "--wire-timestamps hardware: not implemented yet; software stamps are \
-             (--wire-timestamps software, with --backend syscall)",
+             (--wire-timestamps software)",
         ),
-        (Some(WireStampsArg::Software), BackendKind::Uring) => {
-            let chose = if asked == Backend::Auto { " (--backend auto chose io_uring here)" } else { "" };
-            usage(format!(
-                "--wire-timestamps software: the io_uring backend does not take wire stamps yet{chose}; \
-                 use --backend syscall"
-            ))
-        }
-        (Some(WireStampsArg::Software), BackendKind::Syscall) => Ok(true),
+        Some(WireStampsArg::Software) => Ok(true),
     }
 }
 
+/// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
+/// `uring` fails (exit 2) naming the cause.
 pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result<BackendKind, Error> {
     match b {
         Backend::Syscall => Ok(BackendKind::Syscall),

@@ -77,13 +77,12 @@ impl SyscallTransport {
     /// waits in the socket), so the backlog comes in in one call. True when bytes arrived or
     /// the connection closed.
     ///
-    /// A stamped connection first takes the TX stamps off its error queue (those of the
-    /// orders a reply read now answers are there: the kernel stamps a send before the peer
-    /// can see it), then reads with `recvmsg`, keeping each read's RX stamp.
+    /// A stamped connection first takes the TX stamps due off its error queue
+    /// ([`wire::Conn::take_tx`]), then reads with `recvmsg`, keeping each read's RX stamp.
     fn fill(c: &mut Conn, cmsg: &mut [u8; CMSG_SPACE]) -> bool {
         let Some(stream) = c.stream.as_mut() else { return false };
         if let Some(w) = c.wire.as_mut() {
-            wire::drain_tx(stream, cmsg, |key, ns| w.on_tx(key, ns));
+            w.take_tx(stream, cmsg);
             // Replies before the consumed bytes are done with: their reads' stamps go.
             w.rx.forget_before(c.inbox.consumed());
         }

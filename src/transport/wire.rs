@@ -57,34 +57,70 @@ pub fn recv(sock: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u8; CMSG_SPACE]) ->
     Ok((msg.bytes, stamp))
 }
 
+/// The software stamp in a receive's control messages (`msg_control`, as the kernel wrote
+/// them): for the backends that get them as bytes (an io_uring `recvmsg`). `None` when there
+/// is none, or it is 0.
+pub fn rx_stamp(control: &[u8]) -> Option<u64> {
+    // struct cmsghdr { size_t len; int level; int type; }, data and next header aligned to
+    // size_t: read field by field, so no pointer cast is needed.
+    const WORD: usize = size_of::<usize>();
+    let head = size_of::<libc::cmsghdr>();
+    let mut at = 0;
+    let mut stamp = None;
+    while let Some(h) = control.get(at..at + head) {
+        let len = usize::from_ne_bytes(h[..WORD].try_into().ok()?);
+        let level = i32::from_ne_bytes(h[WORD..WORD + 4].try_into().ok()?);
+        let kind = i32::from_ne_bytes(h[WORD + 4..WORD + 8].try_into().ok()?);
+        if len < head {
+            break;
+        }
+        if level == libc::SOL_SOCKET && kind == libc::SO_TIMESTAMPING {
+            // struct scm_timestamping { struct timespec ts[3]; }: ts[0] is the software stamp.
+            let t = control.get(at + head..at + head + 16)?;
+            let sec = i64::from_ne_bytes(t[..8].try_into().ok()?);
+            let nsec = i64::from_ne_bytes(t[8..].try_into().ok()?);
+            stamp = Some(sec as u64 * 1_000_000_000 + nsec as u64).filter(|&n| n > 0);
+        }
+        at += len.div_ceil(WORD) * WORD;
+    }
+    stamp
+}
+
+/// One message off `sock`'s error queue, without blocking: `Some(Some((key, ns)))` for a TX
+/// stamp, `Some(None)` for a message that is not one, `None` when the queue is empty.
+fn next_tx(sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE]) -> Option<Option<(u32, u64)>> {
+    let mut none: [u8; 0] = [];
+    let mut iov = [IoSliceMut::new(&mut none)];
+    let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
+    let msg = recvmsg::<SockaddrStorage>(sock.as_raw_fd(), &mut iov, Some(cmsg), flags).ok()?;
+    let (mut key, mut stamp) = (None, None);
+    let Ok(cmsgs) = msg.cmsgs() else { return Some(None) };
+    for c in cmsgs {
+        match c {
+            ControlMessageOwned::ScmTimestampsns(t) => stamp = Some(ns(&t.system)),
+            ControlMessageOwned::Ipv4RecvErr(e, _) | ControlMessageOwned::Ipv6RecvErr(e, _)
+                if e.ee_origin == libc::SO_EE_ORIGIN_TIMESTAMPING =>
+            {
+                key = Some(e.ee_data)
+            }
+            _ => {}
+        }
+    }
+    Some(key.zip(stamp))
+}
+
 /// Reads every TX stamp waiting on `sock`'s error queue, calling `each(key, ns)` with the
 /// key (the offset of the last byte of the send it stamps, counted from [`enable`], modulo
 /// 2^32) and the stamp. Returns how many it read.
 pub fn drain_tx(sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE], mut each: impl FnMut(u32, u64)) -> usize {
     let mut n = 0;
-    loop {
-        let mut none: [u8; 0] = [];
-        let mut iov = [IoSliceMut::new(&mut none)];
-        let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
-        let Ok(msg) = recvmsg::<SockaddrStorage>(sock.as_raw_fd(), &mut iov, Some(cmsg), flags) else { return n };
-        let (mut key, mut stamp) = (None, None);
-        let Ok(cmsgs) = msg.cmsgs() else { return n };
-        for c in cmsgs {
-            match c {
-                ControlMessageOwned::ScmTimestampsns(t) => stamp = Some(ns(&t.system)),
-                ControlMessageOwned::Ipv4RecvErr(e, _) | ControlMessageOwned::Ipv6RecvErr(e, _)
-                    if e.ee_origin == libc::SO_EE_ORIGIN_TIMESTAMPING =>
-                {
-                    key = Some(e.ee_data)
-                }
-                _ => {}
-            }
-        }
-        if let (Some(k), Some(s)) = (key, stamp) {
+    while let Some(m) = next_tx(sock, cmsg) {
+        if let Some((k, s)) = m {
             each(k, s);
             n += 1;
         }
     }
+    n
 }
 
 /// How many stamps of reads a connection keeps: well over the reads of one turn (the
@@ -153,6 +189,11 @@ impl Stamps {
         (lo < self.len).then(|| self.ring[(self.head + lo) % self.ring.len()].1).filter(|&ns| ns > 0)
     }
 
+    /// The offset of the last byte the newest entry covers.
+    pub fn last(&self) -> Option<u64> {
+        (self.len > 0).then(|| self.ring[(self.head + self.len - 1) % self.ring.len()].0)
+    }
+
     /// Forgets the entries wholly before `offset` (what the caller is done with).
     pub fn forget_before(&mut self, offset: u64) {
         while self.len > 0 && self.ring[self.head].0 < offset {
@@ -218,6 +259,28 @@ impl Conn {
             // An unstamped read is kept too (stamp 0), so its bytes find no later stamp.
             self.rx.push(self.received - 1, stamp.unwrap_or(0));
             self.rx_unstamped += stamp.is_none() as u64;
+        }
+    }
+
+    /// Bytes were written whose send's stamp has not come off the error queue yet.
+    #[inline]
+    pub fn tx_due(&self) -> bool {
+        self.written > self.tx.last().map_or(0, |l| l + 1)
+    }
+
+    /// Takes the TX stamps waiting on `sock`'s error queue, one `recvmsg` each, only while
+    /// a send's stamp is due: a connection that sent nothing since its last stamp costs no
+    /// syscall, and one whose stamps are all in costs no `EAGAIN`. (A stamp the kernel never
+    /// delivered keeps it due until a later send's stamp covers it: one `EAGAIN` a call.)
+    /// Both backends call it before reading, so the stamps of the orders a reply read now
+    /// answers are in: the kernel stamps a send before the peer can see it.
+    pub fn take_tx(&mut self, sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE]) {
+        while self.tx_due() {
+            match next_tx(sock, cmsg) {
+                Some(Some((key, ns))) => self.on_tx(key, ns),
+                Some(None) => {}
+                None => return,
+            }
         }
     }
 
