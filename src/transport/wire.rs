@@ -354,6 +354,59 @@ mod tests {
         assert_eq!((s.find(100), s.find(109), s.find(110)), (Some(10), Some(10), Some(11)));
     }
 
+    /// A control message as the kernel lays it out: header (length, level, type), data,
+    /// padding to a word.
+    fn cmsg(level: i32, kind: i32, data: &[u8]) -> Vec<u8> {
+        let head = size_of::<libc::cmsghdr>();
+        let mut v = (head + data.len()).to_ne_bytes().to_vec();
+        v.extend_from_slice(&level.to_ne_bytes());
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(data);
+        v.resize(v.len().next_multiple_of(size_of::<usize>()), 0);
+        v
+    }
+
+    #[test]
+    fn a_control_buffer_yields_its_software_stamp_and_nothing_else() {
+        let ts = |sec: i64, nsec: i64| [sec.to_ne_bytes(), nsec.to_ne_bytes()].concat();
+        let stamps = [ts(3, 500), ts(0, 0), ts(9, 9)].concat();
+        // Another message first (an odd length, padded), then the stamps, then the cleared rest.
+        let mut buf = cmsg(libc::IPPROTO_IP, libc::IP_TTL, &[1, 2, 3, 4, 5]);
+        buf.extend(cmsg(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &stamps));
+        buf.resize(CMSG_SPACE, 0);
+        assert_eq!(rx_stamp(&buf), Some(3_000_000_500), "ts[0], the software stamp");
+        assert_eq!(rx_stamp(&[0; CMSG_SPACE]), None, "a cleared buffer has none");
+        assert_eq!(rx_stamp(&cmsg(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &ts(0, 0))), None, "0 is no stamp");
+        // Cut short inside the stamp: none, and no panic.
+        let first = cmsg(libc::IPPROTO_IP, libc::IP_TTL, &[1, 2, 3, 4, 5]).len();
+        assert_eq!(rx_stamp(&buf[..first + size_of::<libc::cmsghdr>() + 8]), None);
+        assert_eq!(rx_stamp(&cmsg(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &stamps)[..20]), None);
+    }
+
+    /// A TX stamp is due from a write until the stamp of its last byte is taken, and
+    /// [`Conn::take_tx`] reads while one is.
+    #[test]
+    fn a_conn_takes_tx_stamps_while_one_is_due() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let _b = l.accept().unwrap();
+        enable(&a).unwrap();
+        let mut c = Conn::default();
+        assert!(!c.tx_due(), "nothing written");
+        let mut cmsg = [0u8; CMSG_SPACE];
+        for round in 1..=3u64 {
+            a.write_all(&[b'x'; 100]).unwrap();
+            c.written += 100;
+            assert!(c.tx_due());
+            let t0 = std::time::Instant::now();
+            while c.tx_due() && t0.elapsed() < std::time::Duration::from_secs(5) {
+                c.take_tx(&a, &mut cmsg);
+            }
+            assert!(!c.tx_due(), "round {round}: the stamp never came");
+            assert_eq!(c.tx.last(), Some(round * 100 - 1));
+        }
+    }
+
     /// Loopback: each send's last byte gets a TX stamp keyed by its offset, and a receive
     /// brings the RX stamp of what it read, both on the realtime clock, in order.
     #[test]
