@@ -553,20 +553,7 @@ impl Transport for UringTransport {
 
     fn release(&mut self, conn: ConnId) {
         self.close(conn);
-        let c = &mut self.conns[conn];
-        c.released = true;
-        // Data nobody will read: give its buffers back to the kernel.
-        if let Some(b) = self.bufs.as_mut() {
-            c.spill = Vec::new();
-            while let Some(p) = c.parked.pop_front() {
-                b.give(p.bid);
-            }
-            b.publish();
-        }
-        // Its socket closes once nothing is in flight on it (now, or as the last completion
-        // comes in).
-        self.releasing.insert(conn);
-        self.let_go();
+        self.give_back(conn);
     }
 }
 

@@ -201,6 +201,24 @@ impl UringTransport {
         });
     }
 
+    /// [`release`](crate::transport::Transport::release) after the close: the slot is
+    /// marked released, its parked bytes' buffers go back to the kernel, and its socket
+    /// closes once nothing is in flight on it (now, or as the last completion comes in).
+    pub(super) fn give_back(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        c.released = true;
+        // Data nobody will read: give its buffers back to the kernel.
+        if let Some(b) = self.bufs.as_mut() {
+            c.spill = Vec::new();
+            while let Some(p) = c.parked.pop_front() {
+                b.give(p.bid);
+            }
+            b.publish();
+        }
+        self.releasing.insert(conn);
+        self.let_go();
+    }
+
     /// Closes the socket of each released connection that has nothing in flight any more:
     /// its fixed-file slot is emptied and the descriptor dropped, so a long-running gateway
     /// holds only the sockets it still serves. Until a later `add` reuses the slot.
