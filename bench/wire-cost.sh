@@ -10,7 +10,7 @@
 #
 # Max rate (MAXRATE=1): bench/max-rate.sh for each backend without and with stamps, in
 # turn (RATES, SECS as there), and the last passing step of each.
-#   PAIRS=3 RATE=10k SECS=5 MAXRATE=1 RATES="100k 200k 300k 400k 500k" bench/wire-cost.sh
+#   PAIRS=3 RATE=10k SECS=5 MAXRATE=1 RATES="100k 200k 300k 400k 600k" bench/wire-cost.sh
 set -euo pipefail
 # shellcheck source=bench/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
