@@ -565,7 +565,7 @@ pub struct TransportArgs {
 
     /// Kernel or NIC stamps (SO_TIMESTAMPING): `run` splits each first reply into client out,
     /// wire and client in, `gateway` times itself. `hardware` needs a NIC that stamps every
-    /// packet (see `fixblast doctor`). Syscall backend for now (README: wire timestamps).
+    /// packet (see `fixblast doctor`), syscall backend only (README: wire timestamps).
     #[arg(long, value_enum, value_name = "MODE")]
     pub wire_timestamps: Option<WireStampsArg>,
 }

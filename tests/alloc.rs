@@ -80,4 +80,11 @@ fn orders_do_not_allocate() {
         "--clordid-prefix",
         "AL-",
     ]);
+    // And with kernel stamps (`--wire-timestamps`), on each backend and io_uring receive mode.
+    check(&["--backend", "syscall", "--wire-timestamps", "software"]);
+    if fixblast::transport::uring::probe().is_ok() {
+        for mode in ["poll", "multishot"] {
+            check(&["--backend", "uring", "--uring-recv", mode, "--wire-timestamps", "software"]);
+        }
+    }
 }

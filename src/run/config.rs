@@ -511,24 +511,22 @@ impl BackendKind {
     }
 }
 
-/// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
-/// `uring` fails (exit 2) naming the cause.
 /// `--wire-timestamps`, validated against the backend chosen (`asked` is what `--backend`
-/// said): whether the workers' transports keep kernel stamps, and whether the NIC's.
+/// said): whether the workers' transports keep kernel stamps (software: either backend,
+/// every io_uring receive mode), and whether the NIC's (hardware: syscall backend only).
 fn wire_timestamps(mode: Option<WireStampsArg>, backend: BackendKind, asked: Backend) -> Result<(bool, bool), Error> {
-    let flag = match mode {
-        None => return Ok((false, false)),
-        Some(WireStampsArg::Software) => "software",
-        Some(WireStampsArg::Hardware) => "hardware",
-    };
-    if backend == BackendKind::Uring {
-        let chose = if asked == Backend::Auto { " (--backend auto chose io_uring here)" } else { "" };
-        return usage(format!(
-            "--wire-timestamps {flag}: the io_uring backend does not take wire stamps yet{chose}; \
-             use --backend syscall"
-        ));
+    match mode {
+        None => Ok((false, false)),
+        Some(WireStampsArg::Software) => Ok((true, false)),
+        Some(WireStampsArg::Hardware) if backend == BackendKind::Uring => {
+            let chose = if asked == Backend::Auto { " (--backend auto chose io_uring here)" } else { "" };
+            usage(format!(
+                "--wire-timestamps hardware: the io_uring backend does not take NIC stamps yet{chose}; \
+                 use --backend syscall"
+            ))
+        }
+        Some(WireStampsArg::Hardware) => Ok((true, true)),
     }
-    Ok((true, mode == Some(WireStampsArg::Hardware)))
 }
 
 /// `--wire-timestamps hardware`: the interface that routes to `target` (loopback for the
@@ -562,6 +560,8 @@ fn hardware_iface(target: Option<SocketAddr>) -> Result<String, Error> {
     Ok(iface)
 }
 
+/// Probes io_uring for `auto` and `uring`: `auto` falls back with one line saying why,
+/// `uring` fails (exit 2) naming the cause.
 pub fn choose_backend(b: Backend, ring: &TransportConfig, quiet: bool) -> Result<BackendKind, Error> {
     match b {
         Backend::Syscall => Ok(BackendKind::Syscall),

@@ -51,7 +51,7 @@ pub struct TransportConfig {
     /// io_uring NAPI busy polling for this many microseconds (real NICs; Linux 6.9+).
     pub uring_napi_us: Option<u32>,
     /// Kernel software timestamps of each connection's sends and receives
-    /// (`--wire-timestamps software`; syscall backend only), kept in a [`wire::Conn`] each.
+    /// (`--wire-timestamps software`; both backends), kept in a [`wire::Conn`] each.
     pub wire: bool,
     /// With [`wire`](Self::wire): the NIC's raw hardware stamps instead of the kernel's
     /// software ones (`--wire-timestamps hardware`; the NIC put in timestamping mode first,

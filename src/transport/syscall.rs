@@ -78,9 +78,10 @@ impl SyscallTransport {
     /// waits in the socket), so the backlog comes in in one call. True when bytes arrived or
     /// the connection closed.
     ///
-    /// A stamped connection first takes the TX stamps off its error queue (those of the
-    /// orders a reply read now answers are there: the kernel stamps a send before the peer
-    /// can see it), then reads with `recvmsg`, keeping each read's RX stamp.
+    /// A stamped connection first takes the TX stamps due off its error queue
+    /// ([`wire::Conn::take_tx`]; those of the orders a reply read now answers are there: the
+    /// kernel stamps a send before the peer can see it), then reads with `recvmsg`, keeping
+    /// each read's RX stamp.
     ///
     /// `hw`: the stamps are the NIC's ([`TransportConfig::wire_hardware`]).
     fn fill(c: &mut Conn, cmsg: &mut [u8; CMSG_SPACE], hw: bool) -> bool {
@@ -89,7 +90,7 @@ impl SyscallTransport {
             if hw {
                 hwstamp::drain_tx(stream, cmsg, Source::Hardware, |key, ns| w.on_tx(key, ns));
             } else {
-                wire::drain_tx(stream, cmsg, |key, ns| w.on_tx(key, ns));
+                w.take_tx(stream, cmsg);
             }
             // Replies before the consumed bytes are done with: their reads' stamps go.
             w.rx.forget_before(c.inbox.consumed());

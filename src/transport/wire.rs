@@ -57,34 +57,70 @@ pub fn recv(sock: &impl AsRawFd, buf: &mut [u8], cmsg: &mut [u8; CMSG_SPACE]) ->
     Ok((msg.bytes, stamp))
 }
 
+/// The software stamp in a receive's control messages (`msg_control`, as the kernel wrote
+/// them): for the backends that get them as bytes (an io_uring `recvmsg`). `None` when there
+/// is none, or it is 0.
+pub fn rx_stamp(control: &[u8]) -> Option<u64> {
+    // struct cmsghdr { size_t len; int level; int type; }, data and next header aligned to
+    // size_t: read field by field, so no pointer cast is needed.
+    const WORD: usize = size_of::<usize>();
+    let head = size_of::<libc::cmsghdr>();
+    let mut at = 0;
+    let mut stamp = None;
+    while let Some(h) = control.get(at..at + head) {
+        let len = usize::from_ne_bytes(h[..WORD].try_into().ok()?);
+        let level = i32::from_ne_bytes(h[WORD..WORD + 4].try_into().ok()?);
+        let kind = i32::from_ne_bytes(h[WORD + 4..WORD + 8].try_into().ok()?);
+        if len < head {
+            break;
+        }
+        if level == libc::SOL_SOCKET && kind == libc::SO_TIMESTAMPING {
+            // struct scm_timestamping { struct timespec ts[3]; }: ts[0] is the software stamp.
+            let t = control.get(at + head..at + head + 16)?;
+            let sec = i64::from_ne_bytes(t[..8].try_into().ok()?);
+            let nsec = i64::from_ne_bytes(t[8..].try_into().ok()?);
+            stamp = Some(sec as u64 * 1_000_000_000 + nsec as u64).filter(|&n| n > 0);
+        }
+        at += len.div_ceil(WORD) * WORD;
+    }
+    stamp
+}
+
+/// One message off `sock`'s error queue, without blocking: `Some(Some((key, ns)))` for a TX
+/// stamp, `Some(None)` for a message that is not one, `None` when the queue is empty.
+fn next_tx(sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE]) -> Option<Option<(u32, u64)>> {
+    let mut none: [u8; 0] = [];
+    let mut iov = [IoSliceMut::new(&mut none)];
+    let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
+    let msg = recvmsg::<SockaddrStorage>(sock.as_raw_fd(), &mut iov, Some(cmsg), flags).ok()?;
+    let (mut key, mut stamp) = (None, None);
+    let Ok(cmsgs) = msg.cmsgs() else { return Some(None) };
+    for c in cmsgs {
+        match c {
+            ControlMessageOwned::ScmTimestampsns(t) => stamp = Some(ns(&t.system)),
+            ControlMessageOwned::Ipv4RecvErr(e, _) | ControlMessageOwned::Ipv6RecvErr(e, _)
+                if e.ee_origin == libc::SO_EE_ORIGIN_TIMESTAMPING =>
+            {
+                key = Some(e.ee_data)
+            }
+            _ => {}
+        }
+    }
+    Some(key.zip(stamp))
+}
+
 /// Reads every TX stamp waiting on `sock`'s error queue, calling `each(key, ns)` with the
 /// key (the offset of the last byte of the send it stamps, counted from [`enable`], modulo
 /// 2^32) and the stamp. Returns how many it read.
 pub fn drain_tx(sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE], mut each: impl FnMut(u32, u64)) -> usize {
     let mut n = 0;
-    loop {
-        let mut none: [u8; 0] = [];
-        let mut iov = [IoSliceMut::new(&mut none)];
-        let flags = MsgFlags::MSG_ERRQUEUE | MsgFlags::MSG_DONTWAIT;
-        let Ok(msg) = recvmsg::<SockaddrStorage>(sock.as_raw_fd(), &mut iov, Some(cmsg), flags) else { return n };
-        let (mut key, mut stamp) = (None, None);
-        let Ok(cmsgs) = msg.cmsgs() else { return n };
-        for c in cmsgs {
-            match c {
-                ControlMessageOwned::ScmTimestampsns(t) => stamp = Some(ns(&t.system)),
-                ControlMessageOwned::Ipv4RecvErr(e, _) | ControlMessageOwned::Ipv6RecvErr(e, _)
-                    if e.ee_origin == libc::SO_EE_ORIGIN_TIMESTAMPING =>
-                {
-                    key = Some(e.ee_data)
-                }
-                _ => {}
-            }
-        }
-        if let (Some(k), Some(s)) = (key, stamp) {
+    while let Some(m) = next_tx(sock, cmsg) {
+        if let Some((k, s)) = m {
             each(k, s);
             n += 1;
         }
     }
+    n
 }
 
 /// How many stamps of reads a connection keeps: well over the reads of one turn (the
@@ -227,6 +263,28 @@ impl Conn {
         }
     }
 
+    /// Bytes were written whose send's stamp has not come off the error queue yet.
+    #[inline]
+    pub fn tx_due(&self) -> bool {
+        self.written > self.tx.last().map_or(0, |l| l + 1)
+    }
+
+    /// Takes the TX stamps waiting on `sock`'s error queue, one `recvmsg` each, only while
+    /// a send's stamp is due: a connection that sent nothing since its last stamp costs no
+    /// syscall, and one whose stamps are all in costs no `EAGAIN`. (A stamp the kernel never
+    /// delivered keeps it due until a later send's stamp covers it: one `EAGAIN` a call.)
+    /// Both backends call it before reading, so the stamps of the orders a reply read now
+    /// answers are in: the kernel stamps a send before the peer can see it.
+    pub fn take_tx(&mut self, sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE]) {
+        while self.tx_due() {
+            match next_tx(sock, cmsg) {
+                Some(Some((key, ns))) => self.on_tx(key, ns),
+                Some(None) => {}
+                None => return,
+            }
+        }
+    }
+
     /// A TX stamp with `key` came off the error queue.
     #[inline]
     pub fn on_tx(&mut self, key: u32, ns: u64) {
@@ -297,6 +355,59 @@ mod tests {
         // The first 10 entries (bytes 0 to 99) were overwritten.
         assert_eq!((s.find(0), s.find(99)), (None, None));
         assert_eq!((s.find(100), s.find(109), s.find(110)), (Some(10), Some(10), Some(11)));
+    }
+
+    /// A control message as the kernel lays it out: header (length, level, type), data,
+    /// padding to a word.
+    fn cmsg(level: i32, kind: i32, data: &[u8]) -> Vec<u8> {
+        let head = size_of::<libc::cmsghdr>();
+        let mut v = (head + data.len()).to_ne_bytes().to_vec();
+        v.extend_from_slice(&level.to_ne_bytes());
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(data);
+        v.resize(v.len().next_multiple_of(size_of::<usize>()), 0);
+        v
+    }
+
+    #[test]
+    fn a_control_buffer_yields_its_software_stamp_and_nothing_else() {
+        let ts = |sec: i64, nsec: i64| [sec.to_ne_bytes(), nsec.to_ne_bytes()].concat();
+        let stamps = [ts(3, 500), ts(0, 0), ts(9, 9)].concat();
+        // Another message first (an odd length, padded), then the stamps, then the cleared rest.
+        let mut buf = cmsg(libc::IPPROTO_IP, libc::IP_TTL, &[1, 2, 3, 4, 5]);
+        buf.extend(cmsg(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &stamps));
+        buf.resize(CMSG_SPACE, 0);
+        assert_eq!(rx_stamp(&buf), Some(3_000_000_500), "ts[0], the software stamp");
+        assert_eq!(rx_stamp(&[0; CMSG_SPACE]), None, "a cleared buffer has none");
+        assert_eq!(rx_stamp(&cmsg(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &ts(0, 0))), None, "0 is no stamp");
+        // Cut short inside the stamp: none, and no panic.
+        let first = cmsg(libc::IPPROTO_IP, libc::IP_TTL, &[1, 2, 3, 4, 5]).len();
+        assert_eq!(rx_stamp(&buf[..first + size_of::<libc::cmsghdr>() + 8]), None);
+        assert_eq!(rx_stamp(&cmsg(libc::SOL_SOCKET, libc::SO_TIMESTAMPING, &stamps)[..20]), None);
+    }
+
+    /// A TX stamp is due from a write until the stamp of its last byte is taken, and
+    /// [`Conn::take_tx`] reads while one is.
+    #[test]
+    fn a_conn_takes_tx_stamps_while_one_is_due() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut a = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let _b = l.accept().unwrap();
+        enable(&a).unwrap();
+        let mut c = Conn::default();
+        assert!(!c.tx_due(), "nothing written");
+        let mut cmsg = [0u8; CMSG_SPACE];
+        for round in 1..=3u64 {
+            a.write_all(&[b'x'; 100]).unwrap();
+            c.written += 100;
+            assert!(c.tx_due());
+            let t0 = std::time::Instant::now();
+            while c.tx_due() && t0.elapsed() < std::time::Duration::from_secs(5) {
+                c.take_tx(&a, &mut cmsg);
+            }
+            assert!(!c.tx_due(), "round {round}: the stamp never came");
+            assert_eq!(c.tx.last(), Some(round * 100 - 1));
+        }
     }
 
     /// Loopback: each send's last byte gets a TX stamp keyed by its offset, and a receive

@@ -1,8 +1,10 @@
 //! What the io_uring transport keeps per connection: its stream and buffers, which
-//! operations are in flight, and multishot bytes parked until the inbox has room.
+//! operations are in flight, multishot bytes parked until the inbox has room, and with
+//! `--wire-timestamps` its kernel stamps and the `recvmsg` header that brings them.
 #![forbid(unsafe_code)]
 
 use super::BufRing;
+use crate::transport::wire::{self, CMSG_SPACE};
 use crate::transport::{Closed, InBuf, OutBuf};
 use std::collections::VecDeque;
 use std::net::TcpStream;
@@ -35,6 +37,55 @@ pub(super) struct Conn {
     /// Past [`SPILL_CAP`] the connection's receive is cancelled: the rest waits in the
     /// socket, and TCP flow control holds the sender back.
     pub(super) spill: Vec<u8>,
+    /// With [`TransportConfig::wire`](crate::transport::TransportConfig::wire): the
+    /// kernel's stamps of this connection's bytes, as the syscall backend keeps them.
+    pub(super) wire: Option<Box<wire::Conn>>,
+    /// Poll mode with stamps: the header of the `recvmsg` in flight.
+    pub(super) msg: Option<Box<Msg>>,
+}
+
+/// A poll-mode `recvmsg`'s header, its one iovec and its control buffer, boxed so they stay
+/// put while the receive is in flight (the receive's room in the inbox is pinned alike).
+pub(super) struct Msg {
+    hdr: libc::msghdr,
+    iov: libc::iovec,
+    control: [u8; CMSG_SPACE],
+}
+
+impl Msg {
+    pub(super) fn new() -> Box<Msg> {
+        let null = std::ptr::null_mut();
+        Box::new(Msg {
+            hdr: libc::msghdr {
+                msg_name: null,
+                msg_namelen: 0,
+                msg_iov: std::ptr::null_mut(),
+                msg_iovlen: 1,
+                msg_control: null,
+                msg_controllen: CMSG_SPACE,
+                msg_flags: 0,
+            },
+            iov: libc::iovec { iov_base: null, iov_len: 0 },
+            control: [0; CMSG_SPACE],
+        })
+    }
+
+    /// Points the header at `len` bytes at `room` and at its own iovec and (cleared)
+    /// control buffer, for the next receive; returns the header's address.
+    pub(super) fn aim(&mut self, room: *mut u8, len: u32) -> *mut libc::msghdr {
+        self.control = [0; CMSG_SPACE];
+        self.iov = libc::iovec { iov_base: room.cast(), iov_len: len as usize };
+        self.hdr.msg_iov = &mut self.iov;
+        self.hdr.msg_control = self.control.as_mut_ptr().cast();
+        self.hdr.msg_controllen = CMSG_SPACE;
+        &mut self.hdr
+    }
+
+    /// The RX stamp the completed receive brought, if any (the buffer was cleared before
+    /// it, so what the kernel did not write reads as the end).
+    pub(super) fn stamp(&self) -> Option<u64> {
+        wire::rx_stamp(&self.control)
+    }
 }
 
 /// The most bytes a connection spills before its receive is cancelled.

@@ -39,12 +39,13 @@ mod conn;
 mod probe;
 mod reap;
 
-use conn::Conn;
+use conn::{Conn, Msg};
 pub use probe::{ProbeError, describe, probe, probe_with};
-use probe::{buf_ring_shape, setup_error};
+use probe::{buf_ring_shape, builder, setup_error};
 
 use super::list::ConnList;
 use super::token::{self, Op};
+use super::wire::{self, CMSG_SPACE};
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
 use io_uring::types::{BufRingEntry, Fixed};
 use io_uring::{EnterFlags, IoUring, opcode, squeue};
@@ -75,21 +76,6 @@ fn try_buf_ring(ring: &IoUring) -> io::Result<()> {
     unsafe { ring.submitter().register_buf_ring_with_flags(bufs.ring as u64, 4, BGID, 0) }?;
     let _ = ring.submitter().unregister_buf_ring(BGID);
     Ok(())
-}
-
-fn builder(cfg: &TransportConfig) -> io_uring::Builder {
-    let mut b = IoUring::builder();
-    b.setup_single_issuer();
-    match cfg.uring_sqpoll {
-        // The SQ thread is the issuer: deferred task work (ours to run) does not apply.
-        Some(cpu) => {
-            b.setup_sqpoll(1000).setup_sqpoll_cpu(cpu);
-        }
-        None => {
-            b.setup_defer_taskrun().setup_taskrun_flag().setup_coop_taskrun();
-        }
-    }
-    b
 }
 
 /// A provided-buffer ring: the ring of descriptors the kernel picks from (page-aligned) and
@@ -205,6 +191,13 @@ pub struct UringTransport {
     /// Connections with bytes or a close that no `recv_each` has named yet (brought in by a
     /// plain `recv`, or closed by a failed send or a failed ring).
     unnamed: ConnList,
+    /// With stamps: connections with a send's TX stamp due on their error queue.
+    stamping: ConnList,
+    /// With stamps: where each error-queue `recvmsg` puts its control messages.
+    cmsg: Box<[u8; CMSG_SPACE]>,
+    /// Multishot with stamps: the `recvmsg` header every receive is armed with (only its
+    /// name and control lengths count); freed by `Drop` only with nothing in flight.
+    multi_hdr: Option<Box<libc::msghdr>>,
 }
 
 impl UringTransport {
@@ -261,12 +254,21 @@ impl UringTransport {
                 continue;
             }
             c.recv_armed = true;
-            // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN), arms no poll.
-            let e = opcode::Recv::new(Fixed(i as u32), ptr, len).flags(libc::MSG_DONTWAIT).build().user_data(tok);
+            // MSG_DONTWAIT: the kernel answers at once (data or EAGAIN), arms no poll. With
+            // stamps, a recvmsg: its control messages bring the RX stamp.
+            let e = match c.msg.as_mut() {
+                Some(m) => {
+                    opcode::RecvMsg::new(Fixed(i as u32), m.aim(ptr, len)).flags(libc::MSG_DONTWAIT as u32).build()
+                }
+                None => opcode::Recv::new(Fixed(i as u32), ptr, len).flags(libc::MSG_DONTWAIT).build(),
+            }
+            .user_data(tok);
             // SAFETY: `ptr..ptr + len` is the free room of this connection's InBuf, a
             // boxed slice owned by `self.conns[i]`; `begin_recv` pins it (no compaction,
             // growth, reset or clear, and no second receive) until `end_recv` on this
-            // receive's completion, and Drop leaks it if that completion never comes.
+            // receive's completion, and Drop leaks it if that completion never comes. With
+            // stamps, the msghdr, iovec and control buffer are `c.msg`, boxed, owned alike,
+            // re-aimed only by the next receive (after this completion), leaked alike.
             if let Err(err) = unsafe { self.push(&e) } {
                 let c = &mut self.conns[i];
                 c.recv_armed = false;
@@ -304,10 +306,16 @@ impl UringTransport {
             return Ok(());
         }
         c.recv_armed = true;
-        let e = opcode::RecvMulti::new(Fixed(i as u32), BGID).build().user_data(token::encode(i as u32, Op::Recv));
+        // With stamps, a recvmsg: each buffer holds a header, the control messages, then the bytes.
+        let e = match self.multi_hdr.as_deref() {
+            Some(h) => opcode::RecvMsgMulti::new(Fixed(i as u32), h, BGID).build(),
+            None => opcode::RecvMulti::new(Fixed(i as u32), BGID).build(),
+        }
+        .user_data(token::encode(i as u32, Op::Recv));
         // SAFETY: the receive writes into provided buffers owned by `self.bufs`, which lives
         // as long as the ring (Drop frees it only with nothing in flight); each buffer is
-        // ours again at the completion that names it.
+        // ours again at the completion that names it. The header `multi_hdr` is boxed and
+        // kept as long (Drop leaks it with anything in flight).
         if let Err(err) = unsafe { self.push(&e) } {
             self.conns[i].recv_armed = false;
             return Err(err);
@@ -414,6 +422,9 @@ impl Transport for UringTransport {
             parked: ConnList::with_capacity(cfg.max_conns),
             releasing: ConnList::with_capacity(cfg.max_conns),
             unnamed: ConnList::with_capacity(cfg.max_conns),
+            stamping: ConnList::with_capacity(cfg.max_conns),
+            cmsg: Box::new([0; CMSG_SPACE]),
+            multi_hdr: (cfg.wire && cfg.uring_recv == UringRecv::Multishot).then(|| Box::new(probe::multi_hdr())),
         })
     }
 
@@ -424,6 +435,10 @@ impl Transport for UringTransport {
         let i = reuse.unwrap_or(self.conns.len());
         if reuse.is_none() && i >= self.cfg.max_conns {
             return Err(io::Error::other(format!("more than {} connections on one io_uring", self.cfg.max_conns)));
+        }
+        if self.cfg.wire {
+            // Before any byte is written: stamp keys count from here.
+            wire::enable(&stream)?;
         }
         self.ring.submitter().register_files_update(i as u32, &[stream.as_raw_fd()])?;
         let c = Conn {
@@ -438,6 +453,8 @@ impl Transport for UringTransport {
             released: false,
             parked: VecDeque::with_capacity(64),
             spill: Vec::new(),
+            wire: self.cfg.wire.then(Box::default),
+            msg: (self.cfg.wire && self.cfg.uring_recv == UringRecv::Poll).then(Msg::new),
         };
         match reuse {
             Some(i) => self.conns[i] = c,
@@ -465,6 +482,17 @@ impl Transport for UringTransport {
         self.room_made(conn);
         let c = &mut self.conns[conn];
         (&mut c.inbox, &mut c.out)
+    }
+
+    #[inline]
+    fn inbox_wire(&mut self, conn: ConnId) -> (&mut InBuf, Option<&wire::Conn>) {
+        self.room_made(conn);
+        let c = &mut self.conns[conn];
+        if let Some(w) = c.wire.as_mut() {
+            // Replies before the consumed bytes are done with: their reads' stamps go.
+            w.rx.forget_before(c.inbox.consumed());
+        }
+        (&mut c.inbox, c.wire.as_deref())
     }
 
     fn recv(&mut self) -> bool {
@@ -525,20 +553,7 @@ impl Transport for UringTransport {
 
     fn release(&mut self, conn: ConnId) {
         self.close(conn);
-        let c = &mut self.conns[conn];
-        c.released = true;
-        // Data nobody will read: give its buffers back to the kernel.
-        if let Some(b) = self.bufs.as_mut() {
-            c.spill = Vec::new();
-            while let Some(p) = c.parked.pop_front() {
-                b.give(p.bid);
-            }
-            b.publish();
-        }
-        // Its socket closes once nothing is in flight on it (now, or as the last completion
-        // comes in).
-        self.releasing.insert(conn);
-        self.let_go();
+        self.give_back(conn);
     }
 }
 
@@ -570,6 +585,7 @@ impl Drop for UringTransport {
             // them rather than free memory it can touch.
             eprintln!("io_uring: {} operations did not complete; leaking their buffers", self.in_flight);
             std::mem::forget(std::mem::take(&mut self.conns));
+            std::mem::forget(self.multi_hdr.take());
             return;
         }
         if self.bufs.is_some() {

@@ -4,9 +4,9 @@
 //! it is `try_buf_ring` in the parent.
 #![forbid(unsafe_code)]
 
-use super::{RECV_BUF, builder, try_buf_ring};
+use super::{RECV_BUF, try_buf_ring};
 use crate::transport::{TransportConfig, UringRecv};
-use io_uring::{Probe, opcode};
+use io_uring::{IoUring, Probe, opcode};
 use std::io;
 
 /// Why io_uring cannot be used here, in words that say what to do.
@@ -47,9 +47,12 @@ pub fn probe_with(cfg: &TransportConfig) -> Result<(), ProbeError> {
     }
     let mut p = Probe::new();
     ring.submitter().register_probe(&mut p).map_err(ProbeError::Probe)?;
-    for (code, name) in
-        [(opcode::RecvMulti::CODE, "RECV"), (opcode::Send::CODE, "SEND"), (opcode::AsyncCancel::CODE, "ASYNC_CANCEL")]
-    {
+    for (code, name) in [
+        (opcode::RecvMulti::CODE, "RECV"),
+        (opcode::RecvMsg::CODE, "RECVMSG"),
+        (opcode::Send::CODE, "SEND"),
+        (opcode::AsyncCancel::CODE, "ASYNC_CANCEL"),
+    ] {
         if !p.is_supported(code) {
             return Err(ProbeError::Opcode(name));
         }
@@ -57,6 +60,41 @@ pub fn probe_with(cfg: &TransportConfig) -> Result<(), ProbeError> {
     ring.submitter().register_files_sparse(1).map_err(ProbeError::Files)?;
     try_buf_ring(&ring).map_err(ProbeError::BufRing)
 }
+
+/// The ring's setup flags for a configuration (the transport's and the probe's alike).
+pub(super) fn builder(cfg: &TransportConfig) -> io_uring::Builder {
+    let mut b = IoUring::builder();
+    b.setup_single_issuer();
+    match cfg.uring_sqpoll {
+        // The SQ thread is the issuer: deferred task work (ours to run) does not apply.
+        Some(cpu) => {
+            b.setup_sqpoll(1000).setup_sqpoll_cpu(cpu);
+        }
+        None => {
+            b.setup_defer_taskrun().setup_taskrun_flag().setup_coop_taskrun();
+        }
+    }
+    b
+}
+
+/// Multishot with stamps: the `recvmsg` header the receives are armed with. Only its
+/// lengths count: no name, and [`MULTI_CONTROL`] bytes of control messages ahead of the
+/// bytes in each provided buffer.
+pub(super) fn multi_hdr() -> libc::msghdr {
+    libc::msghdr {
+        msg_name: std::ptr::null_mut(),
+        msg_namelen: 0,
+        msg_iov: std::ptr::null_mut(),
+        msg_iovlen: 0,
+        msg_control: std::ptr::null_mut(),
+        msg_controllen: MULTI_CONTROL,
+        msg_flags: 0,
+    }
+}
+
+/// Room for a multishot `recvmsg`'s control messages in each provided buffer: one
+/// `SCM_TIMESTAMPING` (a header and three timespecs, 64 bytes) with room to spare.
+pub(super) const MULTI_CONTROL: usize = 128;
 
 pub(super) fn setup_error(e: &io::Error, cfg: &TransportConfig) -> String {
     if cfg.uring_sqpoll.is_some() && e.raw_os_error() == Some(libc::EINVAL) {

@@ -7,8 +7,9 @@ use super::UringTransport;
 use super::conn::Parked;
 use super::token::{self, Op};
 use crate::transport::buf::{InBuf, OutBuf};
-use crate::transport::{Closed, ConnId, UringRecv};
+use crate::transport::{Closed, ConnId, UringRecv, wire};
 use io_uring::cqueue;
+use io_uring::types::RecvMsgOut;
 use std::collections::VecDeque;
 use std::io;
 
@@ -19,7 +20,7 @@ impl UringTransport {
     /// waiting in its socket.
     pub(super) fn reap(&mut self, after: &mut impl FnMut(ConnId)) -> (bool, bool) {
         let (mut arrived, mut more, mut returned) = (false, false, false);
-        let UringTransport { ring, bufs, conns, in_flight, cfg, arm, parked, .. } = self;
+        let UringTransport { ring, bufs, conns, in_flight, cfg, arm, parked, stamping, multi_hdr, .. } = self;
         for cqe in ring.completion() {
             let (i, op) = token::decode(cqe.user_data());
             let res = cqe.result();
@@ -27,6 +28,8 @@ impl UringTransport {
             let Some(c) = conns.get_mut(i as usize) else { continue };
             let was_open = c.closed.is_none();
             let mut got = false;
+            // The bytes a receive brought (multishot with stamps: behind a header).
+            let mut n = res;
             match op {
                 Some(Op::Recv) => {
                     let last = !cqueue::more(flags);
@@ -40,6 +43,9 @@ impl UringTransport {
                         UringRecv::Poll => {
                             // The bytes are already in the inbox, where the kernel wrote them.
                             c.backlog |= c.inbox.end_recv(res.max(0) as usize);
+                            if let Some(w) = c.wire.as_mut() {
+                                w.on_read(res.max(0) as usize, c.msg.as_ref().and_then(|m| m.stamp()));
+                            }
                             c.more = c.backlog && res > 0;
                             got = res > 0;
                         }
@@ -49,9 +55,18 @@ impl UringTransport {
                                 // would keep their buffers from every connection on the ring,
                                 // and the connection from ever being idle enough to let go of
                                 // its socket (its inbox may be full, so they never unpark).
-                                if res > 0 && !c.released {
+                                let (mut off, mut len) = (0, res.max(0) as u32);
+                                if let (Some(h), Some(w), true) = (multi_hdr.as_deref(), c.wire.as_mut(), res > 0) {
+                                    // A buffer laid out otherwise than asked loses the connection.
+                                    n = -libc::EBADMSG;
+                                    if let Some((at, bytes, stamp)) = stamped_piece(&b.get(bid)[..res as usize], h) {
+                                        w.on_read(bytes as usize, stamp);
+                                        (off, len, n) = (at, at + bytes, bytes as i32);
+                                    }
+                                }
+                                if n > 0 && !c.released {
                                     // Keep order: behind anything already parked.
-                                    c.parked.push_back(Parked { bid, off: 0, len: res as u32 });
+                                    c.parked.push_back(Parked { bid, off, len });
                                     parked.insert(i as usize);
                                 } else {
                                     b.give(bid);
@@ -59,14 +74,14 @@ impl UringTransport {
                                 }
                             }
                             // Stopped for want of buffers, or with data: re-arm in this call.
-                            c.more = last && (res == -libc::ENOBUFS || res > 0);
+                            c.more = last && (res == -libc::ENOBUFS || n > 0);
                             if last {
                                 arm.insert(i as usize);
                             }
                         }
                     }
                     more |= c.more;
-                    match res {
+                    match n {
                         0 if c.closed.is_none() => c.closed = Some(Closed::ByPeer),
                         r if r < 0
                             && ![libc::ENOBUFS, libc::ECANCELED, libc::EAGAIN].contains(&-r)
@@ -81,6 +96,11 @@ impl UringTransport {
                     *in_flight -= 1;
                     if res >= 0 {
                         c.out.end_send(res as usize);
+                        if let Some(w) = c.wire.as_mut().filter(|_| res > 0) {
+                            // Its stamp is due on the error queue (taken in `take_tx`).
+                            w.written += res as u64;
+                            stamping.insert(i as usize);
+                        }
                     } else {
                         c.out.end_send(0);
                         if -res != libc::EAGAIN && -res != libc::EINTR && c.closed.is_none() {
@@ -138,6 +158,7 @@ impl UringTransport {
         // Completions already posted (the last call's sends) cost nothing to collect.
         let (mut arrived, _) = self.reap(after);
         self.let_go();
+        self.take_tx();
         for round in 0..MAX_ROUNDS {
             self.queue_receives(round == 0)?;
             let sq = self.ring.submission();
@@ -161,6 +182,41 @@ impl UringTransport {
             }
         }
         Ok(arrived)
+    }
+
+    /// With stamps: the TX stamps due on the error queues of the connections that sent,
+    /// taken before receiving, as the syscall backend does ([`wire::Conn::take_tx`]: plain
+    /// `recvmsg(MSG_ERRQUEUE)` calls, only while a stamp is due).
+    fn take_tx(&mut self) {
+        if self.stamping.is_empty() {
+            return;
+        }
+        let ids = self.stamping.take();
+        let (conns, cmsg) = (&mut self.conns, &mut self.cmsg);
+        self.stamping.keep(ids, |i| {
+            let c = &mut conns[i];
+            let (Some(w), Some(s)) = (c.wire.as_mut(), c.stream.as_ref()) else { return false };
+            w.take_tx(s, cmsg);
+            c.closed.is_none() && w.tx_due()
+        });
+    }
+
+    /// [`release`](crate::transport::Transport::release) after the close: the slot is
+    /// marked released, its parked bytes' buffers go back to the kernel, and its socket
+    /// closes once nothing is in flight on it (now, or as the last completion comes in).
+    pub(super) fn give_back(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn];
+        c.released = true;
+        // Data nobody will read: give its buffers back to the kernel.
+        if let Some(b) = self.bufs.as_mut() {
+            c.spill = Vec::new();
+            while let Some(p) = c.parked.pop_front() {
+                b.give(p.bid);
+            }
+            b.publish();
+        }
+        self.releasing.insert(conn);
+        self.let_go();
     }
 
     /// Closes the socket of each released connection that has nothing in flight any more:
@@ -201,6 +257,17 @@ impl UringTransport {
             self.arm.insert(conn);
         }
     }
+}
+
+/// Multishot with stamps: where a provided buffer's bytes start, how many there are, and
+/// the RX stamp among its control messages. `buf` is the part the completion filled, laid
+/// out as `hdr` asked (`io_uring_recvmsg_out`, no name, the control messages, the bytes);
+/// `None` for one too short for that.
+fn stamped_piece(buf: &[u8], hdr: &libc::msghdr) -> Option<(u32, u32, Option<u64>)> {
+    let out = RecvMsgOut::parse(buf, hdr).ok()?;
+    let at = out.payload_data().as_ptr() as usize - buf.as_ptr() as usize;
+    let stamp = if out.is_control_data_truncated() { None } else { wire::rx_stamp(out.control_data()) };
+    Some((at as u32, out.payload_data().len() as u32, stamp))
 }
 
 #[cfg(test)]
