@@ -144,7 +144,7 @@ def sockperf_reported(path):
 
 def probe_paths(capture, path):
     """(TX->tap, tap->RX) ns of each probe segment from bench/lo-stamps.py found in the capture
-    with both stamps (a segment is found by its payload, PROBE and 8 digits)."""
+    with both stamps (a segment is found by its payload's start, PROBE and 8 digits)."""
     stamps = {}
     for line in open(path):
         key, tx, rx = line.split()
@@ -152,7 +152,7 @@ def probe_paths(capture, path):
             stamps[key.encode()] = (int(tx), int(rx))
     halves = []
     for t, _, _, _, _, payload in packets(capture):
-        s = stamps.pop(payload, None) if payload.startswith(b'PROBE') else None
+        s = stamps.pop(payload[:13], None) if payload.startswith(b'PROBE') else None
         if s is not None:
             halves.append((t - s[0], s[1] - t))
     return halves
