@@ -8,24 +8,32 @@
 # process), `tcpdump -i lo --time-stamp-precision=nano` on its port and the probe's, then
 #   fixblast run --wire-timestamps software --backend syscall --poll yield --sessions N
 #       --closed-loop --window 1 (or --rate RATE) --warmup WARMUP --duration SECS
-# beside bench/lo-stamps.py (one segment a millisecond over a connection of its own, stamped
-# by the kernel as fixblast's are). bench/wire-rtt.py --field wire pairs each 35=D segment of
-# the measured window with the first 35=8 carrying its ClOrdID.
+# beside bench/lo-stamps.py (a burst of order-sized segments every 2 ms over a connection of
+# its own, stamped by the kernel as fixblast's are). bench/wire-rtt.py --measured --field wire
+# pairs each measured order's 35=D segment with the first 35=8 carrying its ClOrdID.
 #
 # What each side stamps. Per segment, on loopback, in the order the kernel takes them: the
 # software TX stamp (the driver's skb_tx_timestamp), then the capture's stamp (the tap in the
 # receive path, taken after the backlog: TCP segments carry a monotonic departure time, so the
 # tap reads the realtime clock then), then the software RX stamp (taken at IP local delivery,
 # for the same reason). So wire = capture + the order's TX->tap + the reply's tap->RX: one
-# kernel loopback path (the probe's "path", about 1.4 us p50 on a 2-core VM), a systematic
-# offset the capture cannot see. The script prints the raw differences against the issue's
-# bounds (raw), and against the capture moved by the probe's path (each capture RTT plus a
-# probe path drawn at random, `moved`): that comparison sets stamps of the same points side by
-# side, and is the one that decides the exit status.
+# kernel loopback path (the probe's "path", 1 to 1.7 us p50 on a 2-core VM), a systematic
+# offset the capture cannot see, and one that grows when the host is busy: the orders in the
+# round trips' tail meet the path's tail. The script prints the raw differences against the
+# issue's bounds (raw), and against the capture moved by the probe's path (`moved`: the
+# capture's p50 plus the path's p50, its p99 plus the path's p99): that comparison sets stamps
+# of the same points side by side, and is the one that decides the exit status. A round whose
+# capture p99 is 1 ms or more (a scheduler stall: the result's p99 bucket is then 1 to 8 us
+# wide) is shown as stalled and not judged by the bounds; so is a busy one, with more tasks
+# runnable on average (sampled from /proc/loadavg during the run) than CPUs plus a half: there
+# the harness, yielding its CPU, finds the kernel's path cold and slower than the probe's
+# (raw d50 up to 4 us with 12 tasks runnable on 2 CPUs).
 #
-# What each side counts: the capture, orders whose 35=D segment was captured inside the
-# result's measured window (started_at_unix_s + warmup, for duration) and their first 35=8;
-# fixblast, measured first replies: wire n + unstamped + anomalies (the n column shows both).
+# What each side counts: the capture, the last orders.sent 35=D segments (the measured orders:
+# each session sends them after its warm-up ones; a time window from started_at_unix_s missed
+# or added a few at its edges) with their first 35=8; fixblast, the measured first replies:
+# wire n + unstamped + anomalies (the n column shows both; they must agree within one order a
+# session). tcpdump runs with --immediate-mode and must drop nothing.
 # With --window 1 each read brings one reply and each send one order; with RATE two replies
 # may share a read (wire then takes the later segment's stamp, as the read did).
 #
@@ -33,10 +41,12 @@
 #   SESSIONS="1 4" RATE=5000 FIXBLAST=target/release/fixblast bench/wire-capture.sh
 # Knobs: SESSIONS (default 1), ROUNDS (default 3), SECS measured per run (default 3), WARMUP
 # seconds (default 1), RATE (orders/s, open loop; default closed loop, window 1), OUT (directory
-# for wire-capture.tsv and the result files, default a new /tmp/fixblast-wire-capture.*; kept),
+# for wire-capture.tsv and the result files, default a new fixblast-wire-capture.* under
+# TMPDIR; kept),
 # KEEP_PCAP=1 to keep the captures in OUT, FIXBLAST (a built binary to use instead of building).
-# Exit status: 0 when every row is within the bounds against `moved` with 0 kernel drops, 1
-# otherwise, 77 when tcpdump cannot capture here.
+# Exit status: 0 when every round counted the same orders on both sides with 0 kernel drops and
+# wire >= capture, and every round not stalled is within the bounds against `moved`; 1
+# otherwise; 75 when every round stalled or was busy; 77 when tcpdump cannot capture here.
 #
 # Loopback only; each run is bounded by timeout; kills its gateway, probe and capture on exit.
 # Needs: root (or CAP_NET_RAW) for tcpdump, python3, cargo (unless FIXBLAST is set), and
@@ -100,7 +110,7 @@ wait_listening() {
 DATA='(((ip[2:2] - ((ip[0]&0xf)<<2)) - ((tcp[12]&0xf0)>>2)) != 0)'
 
 RESULTS="$OUT/wire-capture.tsv"
-printf 'sessions\tround\tcapture_n\twire_n\tunstamped\tanomalies\tcapture_p50_ns\tcapture_p99_ns\twire_p50_ns\twire_p99_ns\tprobe_n\ttx_tap_p50_ns\ttap_rx_p50_ns\tpath_p50_ns\tpath_p99_ns\tmoved_p50_ns\tmoved_p99_ns\ttcpdump_drops\n' >"$RESULTS"
+printf 'sessions\tround\tcapture_n\twire_n\tunstamped\tanomalies\tcapture_p50_ns\tcapture_p99_ns\twire_p50_ns\twire_p99_ns\tprobe_n\ttx_tap_p50_ns\ttap_rx_p50_ns\tpath_p50_ns\tpath_p99_ns\tmoved_p50_ns\tmoved_p99_ns\ttcpdump_drops\trunnable_milli\n' >"$RESULTS"
 
 run_once() {
     local n=$1 round=$2 gw_port probe_port gw td pr tag="wire-$1-$2"
@@ -127,9 +137,22 @@ run_once() {
         cat "$pcap.log" >&2
         exit 77
     fi
-    python3 bench/lo-stamps.py "$probe_port" "$(python3 -c "print($WARMUP + $SECS + 1)")" "$probe" &
+    python3 bench/lo-stamps.py "$probe_port" "$(python3 -c "print($WARMUP + $SECS + 0.5)")" "$probe" &
     pr=$!
     track_pid "$pr"
+    # How many tasks wanted a CPU during the run: /proc/loadavg's running count, every 50 ms
+    # (less this sampler). Two are the harness and the gateway, both polling.
+    touch "$BENCH_TMP/$tag.sampling"
+    (
+        sum=0 k=0
+        while [[ -e $BENCH_TMP/$tag.sampling ]]; do
+            read -r _ _ _ running _ </proc/loadavg
+            sum=$((sum + ${running%/*} - 1)) k=$((k + 1))
+            sleep 0.05
+        done
+        echo $((k ? sum * 1000 / k : 0)) >"$BENCH_TMP/$tag.runnable"
+    ) &
+    local sampler=$!
     if ! timeout "$(python3 -c "print(int($WARMUP + $SECS + 60))")" "$FIXBLAST" run --target "127.0.0.1:$gw_port" \
         --sessions "$n" "${LOAD[@]}" --duration "${SECS}s" --warmup "${WARMUP}s" --poll yield --backend syscall \
         --wire-timestamps software --quiet --json "$json" >"$log" 2>&1; then
@@ -137,6 +160,8 @@ run_once() {
         cat "$log" >&2
         exit 1
     fi
+    rm -f "$BENCH_TMP/$tag.sampling"
+    wait "$sampler"
     wait "$pr" || { echo "bench/lo-stamps.py failed in round $round" >&2; exit 1; }
     kill "$gw" 2>/dev/null || true
     wait "$gw" 2>/dev/null || true
@@ -147,16 +172,16 @@ run_once() {
     local wire
     wire=$(python3 bench/wire-rtt.py --measured --field wire --probe "$probe" --tsv "$pcap" "$json" | tail -n 1)
     if [[ $KEEP_PCAP == 1 ]]; then mv "$pcap" "$OUT/"; else rm -f "$pcap"; fi
-    python3 - "$json" "$n" "$round" "$wire" "${drops:-?}" >>"$RESULTS" <<'PY'
+    python3 - "$json" "$n" "$round" "$wire" "${drops:-?}" "$(cat "$BENCH_TMP/$tag.runnable")" >>"$RESULTS" <<'PY'
 import json, sys
-path, n, rnd, wire, drops = sys.argv[1:]
+path, n, rnd, wire, drops, runnable = sys.argv[1:]
 r = json.load(open(path))
 if r["errors"]["total"] or not r["status"]["completed"]:
     print("warning: %s sessions round %s: errors %s, status %s" % (n, rnd, r["errors"]["by_kind"], r["status"]), file=sys.stderr)
 cap_n, _, cap_p50, cap_p99, wire_n, wire_p50, wire_p99, probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99 = wire.split("\t")
 w = r["wire"]
 print("\t".join([n, rnd, cap_n, wire_n, str(w["unstamped"]), str(w["anomalies"]), cap_p50, cap_p99, wire_p50, wire_p99,
-                 probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99, drops]))
+                 probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99, drops, runnable]))
 PY
 }
 
@@ -170,34 +195,58 @@ for round in $(seq "$ROUNDS"); do
 done
 
 python3 - "$RESULTS" <<'PY'
-import csv, sys
+import csv, os, sys
 P50_NS, P99_NS = 1000, 5000
+# A round whose capture p99 is a scheduler stall (1 ms and more) says nothing about us-level
+# stamps, and its p99 sits in HdrHistogram buckets 1 to 8 us wide; in a round with more tasks
+# wanting a CPU than there are CPUs (half a task of slack), the harness finds the kernel's path
+# cold after each yield and slower than the probe's. Such rounds are shown, not judged.
+STALL_NS = 1_000_000
+BUSY_MILLI = (os.cpu_count() or 1) * 1000 + 500
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 us = lambda v: "%+.2f" % (v / 1000)
-ok = True
+checked = failed = 0
 print()
-print("latency_ns.wire against a capture of the same run, microseconds; capture = tcpdump stamps (the tap),")
-print("moved = capture + the kernel's loopback path TX stamp -> tap -> RX stamp (probe), diff = wire - reference;")
-print("bounds: p50 within %.0fus, p99 within %.0fus" % (P50_NS / 1000, P99_NS / 1000))
+print("latency_ns.wire against a capture of the same run, microseconds; capture = tcpdump's stamps (the tap);")
+print("moved = capture + the kernel's loopback path, TX stamp -> tap -> RX stamp, as the probe measured it")
+print("(p50 + path p50, p99 + path p99); d = wire - reference; bounds: p50 within %.0fus, p99 within %.0fus"
+      % (P50_NS / 1000, P99_NS / 1000))
 print()
-print("%4s %5s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %17s %6s %6s" % ("N", "round", "cap p50", "wire p50", "cap p99", "wire p99",
-      "raw d50", "raw d99", "path p50", "mov d50", "mov d99", "tx>tap", "n cap/wire(+uns)", "drops", "verdict"))
+print("%4s %5s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %8s %17s %5s %s" % ("N", "round", "cap p50", "wire p50", "cap p99",
+      "wire p99", "raw d50", "raw d99", "path p50", "path p99", "mov d50", "mov d99", "tx>tap", "n cap/wire(+uns)", "drops",
+      "verdict"))
 for r in rows:
     i = {k: int(v) for k, v in r.items() if v.lstrip("-").isdigit()}
     raw50, raw99 = i["wire_p50_ns"] - i["capture_p50_ns"], i["wire_p99_ns"] - i["capture_p99_ns"]
     mov50, mov99 = i["wire_p50_ns"] - i["moved_p50_ns"], i["wire_p99_ns"] - i["moved_p99_ns"]
     measured = i["wire_n"] + i["unstamped"] + i["anomalies"]
     raw_ok = abs(raw50) <= P50_NS and abs(raw99) <= P99_NS
-    mov_ok = abs(mov50) <= P50_NS and abs(mov99) <= P99_NS and r["tcpdump_drops"] == "0"
-    ok &= mov_ok
-    print("%4s %5s %9.2f %9.2f %9.2f %9.2f %8s %8s %8.2f %8s %8s %8.2f %17s %6s %s/%s" % (
+    exact = r["tcpdump_drops"] == "0" and abs(i["capture_n"] - measured) <= int(r["sessions"]) and raw50 >= 0 and raw99 >= 0
+    mov_ok = abs(mov50) <= P50_NS and abs(mov99) <= P99_NS
+    stalled = i["capture_p99_ns"] >= STALL_NS
+    busy = i["runnable_milli"] > BUSY_MILLI
+    if not stalled and not busy:
+        checked += 1
+    if not exact or (not stalled and not busy and not mov_ok):
+        failed += 1
+    judged = "stalled" if stalled else "busy (%.1f runnable)" % (i["runnable_milli"] / 1000) if busy else None
+    verdict = "raw %s, moved %s" % ("PASS" if raw_ok else "FAIL", judged or ("PASS" if mov_ok else "FAIL"))
+    if not exact:
+        verdict += ", counts/drops/order FAIL"
+    print("%4s %5s %9.2f %9.2f %9.2f %9.2f %8s %8s %8.2f %8.2f %8s %8s %8.2f %17s %5s %s" % (
         r["sessions"], r["round"], i["capture_p50_ns"] / 1000, i["wire_p50_ns"] / 1000, i["capture_p99_ns"] / 1000,
-        i["wire_p99_ns"] / 1000, us(raw50), us(raw99), i["path_p50_ns"] / 1000, us(mov50), us(mov99),
-        i["tx_tap_p50_ns"] / 1000, "%d/%d(+%d)" % (i["capture_n"], i["wire_n"], measured - i["wire_n"]),
-        r["tcpdump_drops"], "raw " + ("PASS" if raw_ok else "FAIL"), "moved " + ("PASS" if mov_ok else "FAIL")))
+        i["wire_p99_ns"] / 1000, us(raw50), us(raw99), i["path_p50_ns"] / 1000, i["path_p99_ns"] / 1000, us(mov50),
+        us(mov99), i["tx_tap_p50_ns"] / 1000, "%d/%d(+%d)" % (i["capture_n"], i["wire_n"], measured - i["wire_n"]),
+        r["tcpdump_drops"], verdict))
 print()
-print("PASS" if ok else "FAIL", "(against the capture moved by the loopback path; raw is the issue's literal check)")
-sys.exit(0 if ok else 1)
+if failed:
+    print("FAIL: %d round(s)" % failed)
+    sys.exit(1)
+if not checked:
+    print("NOT CHECKED: every round stalled (capture p99 >= %d us) or had more than %.1f tasks runnable;"
+          " counts, drops and order agree" % (STALL_NS // 1000, BUSY_MILLI / 1000))
+    sys.exit(75)
+print("PASS: %d round(s) within the bounds against the moved capture; counts, drops and order agree in all" % checked)
 PY
 status=$?
 echo "table: $RESULTS (result files and probe stamps beside it)"

@@ -17,8 +17,9 @@
 # kernel's software TX and RX stamps) and splits the kernel's loopback path at the capture's
 # tap: TX stamp -> tap (the sender's half) and tap -> RX stamp (the receiver's). The capture
 # stamps each segment at the tap, SO_TIMESTAMPING before and after it, so a wire time from
-# those stamps is a capture's plus one such path: `moved` is the capture's RTTs each plus the
-# path of a probe segment drawn at random (seeded), the distribution to set beside them.
+# those stamps is a capture's plus one such path: `moved` is the capture's p50 plus the path's
+# p50 and its p99 plus the path's p99 (the orders in the round trips' tail are the ones the
+# kernel's path was slow for, when the host was busy), rounded as HdrHistogram rounds.
 #
 # Ping-pong (--pairs): per TCP flow, each client->server data segment to the next
 # server->client data segment (one message in flight, as in sockperf ping-pong); segments
@@ -33,7 +34,7 @@
 #   wire_n wire_flows wire_p50_ns wire_p99_ns reported_n reported_p50_ns reported_p99_ns
 # and with --probe: probe_n tx_tap_p50_ns tap_rx_p50_ns path_p50_ns path_p99_ns moved_p50_ns
 # moved_p99_ns
-import argparse, json, math, random, re, struct, sys
+import argparse, json, math, re, struct, sys
 
 
 def packets(path):
@@ -215,11 +216,10 @@ def main():
         if not halves:
             sys.exit(f"{a.capture}: no segment of {a.probe} found with both stamps")
         paths = sorted(d1 + d2 for d1, d2 in halves)
-        rng = random.Random(1)
-        moved = sorted(w + rng.choice(paths) for w in rtts)
+        p50, p99 = quantile(paths, 0.5), quantile(paths, 0.99)
         probe = [len(paths), quantile(sorted(d1 for d1, _ in halves), 0.5),
-                 quantile(sorted(d2 for _, d2 in halves), 0.5), quantile(paths, 0.5), quantile(paths, 0.99),
-                 hdr_quantile(moved, 0.5), hdr_quantile(moved, 0.99)]
+                 quantile(sorted(d2 for _, d2 in halves), 0.5), p50, p99,
+                 hdr_quantile([q(0.5) + p50], 0), hdr_quantile([q(0.99) + p99], 0)]
     if a.tsv:
         dash = lambda v: '-' if v is None else str(v)
         head = "wire_n\twire_flows\twire_p50_ns\twire_p99_ns\treported_n\treported_p50_ns\treported_p99_ns"
@@ -234,7 +234,7 @@ def main():
         n = '?' if rep[0] is None else rep[0]
         print(f"wire: n={len(rtts)} p50={q(0.5)/1000:.1f}us p99={q(0.99)/1000:.1f}us | reported {label}: n={n} p50={rep[1]/1000:.1f}us p99={rep[2]/1000:.1f}us | reported-wire p50 {(rep[1]-q(0.5))/1000:.1f}us")
     if probe and not a.tsv:
-        print(f"probe: n={probe[0]} tx->tap p50={probe[1]/1000:.2f}us tap->rx p50={probe[2]/1000:.2f}us path p50={probe[3]/1000:.2f}us p99={probe[4]/1000:.2f}us | capture + path: p50={probe[5]/1000:.1f}us p99={probe[6]/1000:.1f}us")
+        print(f"probe: n={probe[0]} tx->tap p50={probe[1]/1000:.2f}us tap->rx p50={probe[2]/1000:.2f}us path p50={probe[3]/1000:.2f}us p99={probe[4]/1000:.2f}us | capture + path, rank by rank: p50={probe[5]/1000:.1f}us p99={probe[6]/1000:.1f}us")
 
 
 if __name__ == '__main__':
