@@ -39,8 +39,12 @@ const NOT_JUDGED: i32 = 75;
 /// script decides).
 const STALL_NS: i64 = 1_000_000;
 
-/// Rounds the script runs: a second chance for the bounds when one round stalls.
-const ROUNDS: usize = 2;
+/// Runs of the script at most, one round each, until one is judged by the bounds: later
+/// chances for a quiet moment when the first round stalls or finds the host busy.
+const TRIES: usize = 3;
+
+/// No further try starts after this much time (a try takes about 6 s).
+const TRY_FOR: Duration = Duration::from_secs(14);
 
 fn required() -> bool {
     std::env::var("FIXBLAST_REQUIRE_TCPDUMP").is_ok_and(|v| v == "1")
@@ -56,14 +60,14 @@ fn found(cmd: &str) -> bool {
     Command::new(cmd).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
-/// Runs bench/wire-capture.sh ([`ROUNDS`] rounds of one session) into `out`; its exit status, and its
+/// Runs bench/wire-capture.sh (one round, one session) into `out`; its exit status, and its
 /// output for messages.
 fn wire_capture(out: &Path) -> (Option<i32>, String) {
     let log = out.join("script.log");
     let mut child = Command::new("bash")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/wire-capture.sh"))
         .env("FIXBLAST", env!("CARGO_BIN_EXE_fixblast"))
-        .envs([("ROUNDS", &*ROUNDS.to_string()), ("SESSIONS", "1"), ("SECS", "1"), ("WARMUP", "0.5"), ("RATE", "")])
+        .envs([("ROUNDS", "1"), ("SESSIONS", "1"), ("SECS", "1"), ("WARMUP", "0.5"), ("RATE", "")])
         .env("OUT", out)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log).unwrap())
@@ -103,17 +107,18 @@ fn wire_agrees_with_a_packet_capture_of_the_same_run() {
         return skip("`tcpdump` is not on PATH");
     }
     assert!(found("python3"), "python3 runs the capture's parser (bench/wire-rtt.py)");
-    let dir = tmp("wire-capture");
-    let (code, log) = wire_capture(dir.path());
-    if code == Some(CANNOT_CAPTURE) {
-        return skip(&format!("tcpdump cannot capture on lo here: {log}"));
-    }
-    let rows = rows(&read(&dir.path().join("wire-capture.tsv")));
-    assert_eq!(rows.len(), ROUNDS, "a row a round (script exit {code:?}): {log}");
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
     let busy_milli = cpus * 1_000 + 500;
-    let mut checked = 0;
-    for r in &rows {
+    let start = Instant::now();
+    for attempt in 1..=TRIES {
+        let dir = tmp("wire-capture");
+        let (code, log) = wire_capture(dir.path());
+        if code == Some(CANNOT_CAPTURE) {
+            return skip(&format!("tcpdump cannot capture on lo here: {log}"));
+        }
+        let rows = rows(&read(&dir.path().join("wire-capture.tsv")));
+        assert_eq!(rows.len(), 1, "a row (script exit {code:?}): {log}");
+        let r = &rows[0];
         let ns = |k: &str| -> i64 { r[k].parse().unwrap_or_else(|_| panic!("{k} = {:?}: {log}", r[k])) };
         let fig = format!("{r:?}\n{log}");
         assert_eq!(r["tcpdump_drops"], "0", "the capture saw every segment: {fig}");
@@ -139,22 +144,23 @@ fn wire_agrees_with_a_packet_capture_of_the_same_run() {
         // there) nor busy (more tasks wanting a CPU than CPUs: the harness, yielding, finds
         // the kernel's path cold, slower than the probe's by up to a few µs).
         if ns("capture_p99_ns") >= STALL_NS || ns("runnable_milli") > busy_milli {
+            assert_eq!(code, Some(NOT_JUDGED), "the script's verdict: {log}");
             eprintln!(
-                "round {}: capture p99 {} ns, {} milli-tasks runnable: bounds not judged",
-                r["round"],
+                "try {attempt}: capture p99 {} ns, {} milli-tasks runnable on {cpus} CPUs: bounds not judged",
                 ns("capture_p99_ns"),
                 ns("runnable_milli")
             );
+            if start.elapsed() > TRY_FOR {
+                break;
+            }
             continue;
         }
-        checked += 1;
         let d50 = ns("wire_p50_ns") - ns("moved_p50_ns");
         let d99 = ns("wire_p99_ns") - ns("moved_p99_ns");
         assert!(d50.abs() <= P50_BOUND_NS, "p50 {d50} ns from the capture's (moved by the path): {fig}");
         assert!(d99.abs() <= P99_BOUND_NS, "p99 {d99} ns from the capture's (moved by the path): {fig}");
+        assert_eq!(code, Some(0), "the script's verdict: {log}");
+        return;
     }
-    if checked == 0 {
-        eprintln!("every round stalled or was busy: counts, drops and order checked, the bounds not");
-    }
-    assert!(matches!(code, Some(0 | NOT_JUDGED)), "the script's verdict ({code:?}): {log}");
+    eprintln!("no quiet moment for the bounds: counts, drops and order were checked in every try, the bounds not");
 }
