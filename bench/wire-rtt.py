@@ -97,11 +97,15 @@ def fix_rtts(path, lo, hi, last=None):
     return [r for i, r in rtts if i >= cut], len({f for i, f in flows.items() if i >= cut})
 
 
-def hdr_quantile(xs, p):
-    """The p-quantile of sorted xs as the result's HdrHistograms give it (3 significant digits,
-    1 ns unit: the value of rank ceil(p x n), reported as the highest value of its bucket), so
-    that both sides of a comparison are rounded alike (4 us buckets at 4 ms)."""
-    v = xs[max(1, math.ceil(p * len(xs))) - 1]
+def hdr_rank(xs, p):
+    """The p-quantile of sorted xs as an HdrHistogram ranks it: the value of rank ceil(p x n)."""
+    return xs[max(1, math.ceil(p * len(xs))) - 1]
+
+
+def hdr_round(v):
+    """v as the result's HdrHistograms report it (3 significant digits, 1 ns unit: the highest
+    value of its bucket), so that both sides of a comparison are rounded alike (4 us buckets
+    at 4 ms)."""
     shift = max(0, v.bit_length() - 11)
     return ((v >> shift) << shift) + (1 << shift) - 1
 
@@ -181,6 +185,10 @@ def main():
     ap.add_argument('--probe', metavar='FILE', help="FIX mode: bench/lo-stamps.py output from the same capture")
     ap.add_argument('--tsv', action='store_true', help="machine-readable figures (ns)")
     a = ap.parse_args()
+    if a.measured and a.skip_warmup:
+        ap.error("--measured and --skip-warmup choose the orders two ways: give one")
+    if a.pairs and (a.measured or a.skip_warmup or a.probe or a.field != 'ack_service'):
+        ap.error("--measured, --skip-warmup, --probe and --field are for FIX mode, not --pairs")
 
     if a.pairs:
         servers = {int(p) for p in a.target.split(',') if p}
@@ -209,7 +217,7 @@ def main():
         sys.exit(f"{a.capture}: no round trips found")
     rtts.sort()
     # FIX mode compares with a result's HdrHistogram: rounded as it rounds.
-    q = (lambda p: quantile(rtts, p)) if a.pairs else (lambda p: hdr_quantile(rtts, p))
+    q = (lambda p: quantile(rtts, p)) if a.pairs else (lambda p: hdr_round(hdr_rank(rtts, p)))
     probe = []
     if a.probe and not a.pairs:
         halves = probe_paths(a.capture, a.probe)
@@ -219,7 +227,7 @@ def main():
         p50, p99 = quantile(paths, 0.5), quantile(paths, 0.99)
         probe = [len(paths), quantile(sorted(d1 for d1, _ in halves), 0.5),
                  quantile(sorted(d2 for _, d2 in halves), 0.5), p50, p99,
-                 hdr_quantile([q(0.5) + p50], 0), hdr_quantile([q(0.99) + p99], 0)]
+                 hdr_round(hdr_rank(rtts, 0.5) + p50), hdr_round(hdr_rank(rtts, 0.99) + p99)]
     if a.tsv:
         dash = lambda v: '-' if v is None else str(v)
         head = "wire_n\twire_flows\twire_p50_ns\twire_p99_ns\treported_n\treported_p50_ns\treported_p99_ns"

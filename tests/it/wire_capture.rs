@@ -1,7 +1,7 @@
 //! `latency_ns.wire` against a packet capture of the same run: bench/wire-capture.sh runs a
-//! short closed-loop runs of this build under `tcpdump -i lo --time-stamp-precision=nano`, with
+//! short closed-loop run of this build under `tcpdump -i lo --time-stamp-precision=nano`, with
 //! bench/lo-stamps.py probing the kernel's loopback path beside it, and writes a row of
-//! figures a run; this test holds them to the bounds (p50 within 1 µs, p99 within 5 µs).
+//! figures; this test holds them to the bounds (p50 within 1 µs, p99 within 5 µs).
 //!
 //! On loopback the capture's tap sits between the kernel's software TX stamp of a segment and
 //! its RX stamp, so a wire time is the capture's plus one kernel path (the order's TX stamp
