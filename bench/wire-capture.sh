@@ -194,7 +194,8 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
-python3 - "$RESULTS" <<'PY'
+status=0
+python3 - "$RESULTS" <<'PY' || status=$?
 import csv, os, sys
 P50_NS, P99_NS = 1000, 5000
 # A round whose capture p99 is a scheduler stall (1 ms and more) says nothing about us-level
@@ -248,6 +249,5 @@ if not checked:
     sys.exit(75)
 print("PASS: %d round(s) within the bounds against the moved capture; counts, drops and order agree in all" % checked)
 PY
-status=$?
 echo "table: $RESULTS (result files and probe stamps beside it)"
 exit $status
