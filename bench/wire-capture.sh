@@ -17,7 +17,7 @@
 # receive path, taken after the backlog: TCP segments carry a monotonic departure time, so the
 # tap reads the realtime clock then), then the software RX stamp (taken at IP local delivery,
 # for the same reason). So wire = capture + the order's TX->tap + the reply's tap->RX: one
-# kernel loopback path (the probe's "path", 1 to 1.7 us p50 on a 2-core VM), a systematic
+# kernel loopback path (the probe's "path", 1.3 to 1.8 us p50 on a 2-core VM), a systematic
 # offset the capture cannot see, and one that grows when the host is busy: the orders in the
 # round trips' tail meet the path's tail. The script prints the raw differences against the
 # issue's bounds (raw), and against the capture moved by the probe's path (`moved`: the
