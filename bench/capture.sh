@@ -115,6 +115,10 @@ start_capture() {
 # kernel drops. Not in a subshell: only this shell can wait for tcpdump.
 CAPTURE_DROPS=
 stop_capture() {
+    # libpcap's ring hands packets to tcpdump a block at a time, when a block fills or after
+    # tcpdump's 1 s timeout; a block still open when tcpdump stops is lost (about a hundred
+    # orders of a run's last second). Waiting out the timeout lets the kernel hand it over.
+    sleep 1.1
     kill -INT "$CAPTURE_PID" 2>/dev/null || true
     wait "$CAPTURE_PID" 2>/dev/null || true
     CAPTURE_DROPS=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$1.log")

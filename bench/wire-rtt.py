@@ -2,11 +2,24 @@
 # Wire round trips from a loopback capture with nanosecond timestamps (tcpdump
 # --time-stamp-precision=nano; linktype 1, 113 or 276), printed beside what the tool reported.
 #
-# FIX (default): each 35=D segment to the 35=8 segment with its ClOrdID (11); printed beside
-# the result file's latency_ns.ack_service.
-#   python3 bench/wire-rtt.py [--skip-warmup] [--tsv] CAPTURE.pcap RESULT.json
+# FIX (default): each 35=D segment to the first 35=8 segment with its ClOrdID (11); printed
+# beside the result file's latency_ns.ack_service (--field picks another latency_ns entry, such
+# as wire: `run --wire-timestamps software`).
+#   python3 bench/wire-rtt.py [--skip-warmup | --measured] [--field NAME] [--probe FILE] [--tsv] CAPTURE.pcap RESULT.json
 # --skip-warmup counts only orders whose 35=D was captured inside the result's measured window,
 # from status.started_at_unix_s + config.warmup_s for config.duration_s (pcap time is Unix time).
+# --measured counts exactly the result's measured orders instead: the last orders.sent 35=D
+# segments of the capture (each session sends its measured orders after its warm-up ones, and
+# with one session the cut is exact; with more, orders sent within a few us of the warm-up's end
+# may swap sides). It needs a capture of the whole run, with no drops, and a mix of new orders.
+# The capture's percentiles are rounded as the result's HdrHistograms round theirs.
+# --probe reads bench/lo-stamps.py's output (segments sent under the same capture with the
+# kernel's software TX and RX stamps) and splits the kernel's loopback path at the capture's
+# tap: TX stamp -> tap (the sender's half) and tap -> RX stamp (the receiver's). The capture
+# stamps each segment at the tap, SO_TIMESTAMPING before and after it, so a wire time from
+# those stamps is a capture's plus one such path: `moved` is the capture's p50 plus the path's
+# p50 and its p99 plus the path's p99 (the orders in the round trips' tail are the ones the
+# kernel's path was slow for, when the host was busy), rounded as HdrHistogram rounds.
 #
 # Ping-pong (--pairs): per TCP flow, each client->server data segment to the next
 # server->client data segment (one message in flight, as in sockperf ping-pong); segments
@@ -19,7 +32,9 @@
 #
 # --tsv prints a header line and one line of figures, in nanoseconds ("-" where unknown):
 #   wire_n wire_flows wire_p50_ns wire_p99_ns reported_n reported_p50_ns reported_p99_ns
-import argparse, json, re, struct, sys
+# and with --probe: probe_n tx_tap_p50_ns tap_rx_p50_ns path_p50_ns path_p99_ns moved_p50_ns
+# moved_p99_ns
+import argparse, json, math, re, struct, sys
 
 
 def packets(path):
@@ -56,9 +71,10 @@ def packets(path):
                data[start:ip_end])
 
 
-def fix_rtts(path, lo, hi):
-    """Wire RTTs of the orders whose 35=D was captured in [lo, hi) ns, and their flows."""
-    sent, rtts, flows = {}, [], set()
+def fix_rtts(path, lo, hi, last=None):
+    """Wire RTTs of the orders whose 35=D was captured in [lo, hi) ns, and their flows; with
+    `last`, of the last `last` 35=D segments captured instead."""
+    sent, rtts, flows, n = {}, [], {}, 0
     for t, src, sport, dst, dport, payload in packets(path):
         for m in payload.split(b'8=FIX')[1:]:
             i = m.find(b'\x0135=')
@@ -70,12 +86,28 @@ def fix_rtts(path, lo, hi):
                 continue  # cut by the snap length
             mt, cl = m[i + 4:m.find(b'\x01', i + 4)], m[j + 4:k]
             if mt == b'D':
-                if lo <= t < hi:
-                    sent[cl] = t
-                    flows.add((src, sport, dst, dport))
+                if last is not None or lo <= t < hi:
+                    sent[cl] = (t, n)
+                    flows[n] = (src, sport, dst, dport)
+                n += 1
             elif mt == b'8' and cl in sent:
-                rtts.append(t - sent.pop(cl))
-    return rtts, len(flows)
+                t0, i = sent.pop(cl)
+                rtts.append((i, t - t0))
+    cut = 0 if last is None else n - last
+    return [r for i, r in rtts if i >= cut], len({f for i, f in flows.items() if i >= cut})
+
+
+def hdr_rank(xs, p):
+    """The p-quantile of sorted xs as an HdrHistogram ranks it: the value of rank ceil(p x n)."""
+    return xs[max(1, math.ceil(p * len(xs))) - 1]
+
+
+def hdr_round(v):
+    """v as the result's HdrHistograms report it (3 significant digits, 1 ns unit: the highest
+    value of its bucket), so that both sides of a comparison are rounded alike (4 us buckets
+    at 4 ms)."""
+    shift = max(0, v.bit_length() - 11)
+    return ((v >> shift) << shift) + (1 << shift) - 1
 
 
 def pair_rtts(path, servers, head_ns, tail_ns):
@@ -115,6 +147,27 @@ def sockperf_reported(path):
     return (int(n.group(1)) if n else None), pct("50.000"), pct("99.000")
 
 
+def probe_paths(capture, path):
+    """(TX->tap, tap->RX) ns of each probe segment from bench/lo-stamps.py found in the capture
+    with both stamps (a segment is found by its payload's start, PROBE and 8 digits)."""
+    stamps = {}
+    for line in open(path):
+        key, tx, rx = line.split()
+        if tx != '-' and rx != '-':
+            stamps[key.encode()] = (int(tx), int(rx))
+    halves = []
+    for t, _, _, _, _, payload in packets(capture):
+        s = stamps.pop(payload[:13], None) if payload.startswith(b'PROBE') else None
+        if s is not None:
+            halves.append((t - s[0], s[1] - t))
+    return halves
+
+
+def quantile(xs, p):
+    """The p-quantile of sorted xs (the value at rank p x (n - 1), rounded down)."""
+    return xs[int(p * (len(xs) - 1))]
+
+
 def main():
     ap = argparse.ArgumentParser(description="Wire round trips from a nanosecond loopback pcap.")
     ap.add_argument('capture')
@@ -125,8 +178,17 @@ def main():
     ap.add_argument('--sockperf', metavar='OUTPUT', help="--pairs: sockperf client output")
     ap.add_argument('--skip-head-ms', type=float, default=0.0)
     ap.add_argument('--skip-tail-ms', type=float, default=0.0)
+    ap.add_argument('--measured', action='store_true',
+                    help="FIX mode: only the last orders.sent 35=D segments (the result's measured orders)")
+    ap.add_argument('--field', default='ack_service', metavar='NAME',
+                    help="FIX mode: the latency_ns entry to compare (default ack_service; wire with --wire-timestamps)")
+    ap.add_argument('--probe', metavar='FILE', help="FIX mode: bench/lo-stamps.py output from the same capture")
     ap.add_argument('--tsv', action='store_true', help="machine-readable figures (ns)")
     a = ap.parse_args()
+    if a.measured and a.skip_warmup:
+        ap.error("--measured and --skip-warmup choose the orders two ways: give one")
+    if a.pairs and (a.measured or a.skip_warmup or a.probe or a.field != 'ack_service'):
+        ap.error("--measured, --skip-warmup, --probe and --field are for FIX mode, not --pairs")
 
     if a.pairs:
         servers = {int(p) for p in a.target.split(',') if p}
@@ -135,31 +197,52 @@ def main():
         label = "sockperf (2 x one-way)"
     else:
         r = json.load(open(a.target))
-        lo, hi = 0, float('inf')
-        if a.skip_warmup:
+        lo, hi, last = 0, float('inf'), None
+        if a.measured:
+            last = r['orders']['sent']
+        elif a.skip_warmup:
             start = r['status']['started_at_unix_s']
             if not start:
                 sys.exit(f"{a.target}: status.started_at_unix_s is 0: the run never started sending")
             lo = int((start + r['config']['warmup_s']) * 1e9)
             hi = lo + int(r['config']['duration_s'] * 1e9)
-        rtts, flows = fix_rtts(a.capture, lo, hi)
-        s = r['latency_ns']['ack_service']
+        rtts, flows = fix_rtts(a.capture, lo, hi, last)
+        s = r['latency_ns'].get(a.field)
+        if not s:
+            sys.exit(f"{a.target}: latency_ns.{a.field} is missing or null")
         rep = (s['count'], s['p50'], s['p99'])
-        label = "ack_service"
+        label = a.field
 
     if not rtts:
         sys.exit(f"{a.capture}: no round trips found")
     rtts.sort()
-    q = lambda p: rtts[int(p * (len(rtts) - 1))]
+    # FIX mode compares with a result's HdrHistogram: rounded as it rounds.
+    q = (lambda p: quantile(rtts, p)) if a.pairs else (lambda p: hdr_round(hdr_rank(rtts, p)))
+    probe = []
+    if a.probe and not a.pairs:
+        halves = probe_paths(a.capture, a.probe)
+        if not halves:
+            sys.exit(f"{a.capture}: no segment of {a.probe} found with both stamps")
+        paths = sorted(d1 + d2 for d1, d2 in halves)
+        p50, p99 = quantile(paths, 0.5), quantile(paths, 0.99)
+        probe = [len(paths), quantile(sorted(d1 for d1, _ in halves), 0.5),
+                 quantile(sorted(d2 for _, d2 in halves), 0.5), p50, p99,
+                 hdr_round(hdr_rank(rtts, 0.5) + p50), hdr_round(hdr_rank(rtts, 0.99) + p99)]
     if a.tsv:
         dash = lambda v: '-' if v is None else str(v)
-        print("wire_n\twire_flows\twire_p50_ns\twire_p99_ns\treported_n\treported_p50_ns\treported_p99_ns")
-        print("\t".join([str(len(rtts)), str(flows), str(q(0.5)), str(q(0.99))] + [dash(v) for v in rep]))
+        head = "wire_n\twire_flows\twire_p50_ns\twire_p99_ns\treported_n\treported_p50_ns\treported_p99_ns"
+        if probe:
+            head += "\tprobe_n\ttx_tap_p50_ns\ttap_rx_p50_ns\tpath_p50_ns\tpath_p99_ns\tmoved_p50_ns\tmoved_p99_ns"
+        print(head)
+        print("\t".join([str(len(rtts)), str(flows), str(q(0.5)), str(q(0.99))] + [dash(v) for v in rep]
+                        + [str(v) for v in probe]))
     elif rep[1] is None:
         print(f"wire: n={len(rtts)} p50={q(0.5)/1000:.1f}us p99={q(0.99)/1000:.1f}us")
     else:
         n = '?' if rep[0] is None else rep[0]
         print(f"wire: n={len(rtts)} p50={q(0.5)/1000:.1f}us p99={q(0.99)/1000:.1f}us | reported {label}: n={n} p50={rep[1]/1000:.1f}us p99={rep[2]/1000:.1f}us | reported-wire p50 {(rep[1]-q(0.5))/1000:.1f}us")
+    if probe and not a.tsv:
+        print(f"probe: n={probe[0]} tx->tap p50={probe[1]/1000:.2f}us tap->rx p50={probe[2]/1000:.2f}us path p50={probe[3]/1000:.2f}us p99={probe[4]/1000:.2f}us | capture + path, rank by rank: p50={probe[5]/1000:.1f}us p99={probe[6]/1000:.1f}us")
 
 
 if __name__ == '__main__':

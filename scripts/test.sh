@@ -4,7 +4,7 @@
 # against QuickFIX's executor with a strict FIX 4.2 dictionary.
 #
 # Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
-# libquickfix-doc and chromium; pip, for FIX42.xml from the quickfix source distribution.
+# libquickfix-doc, chromium and tcpdump; pip, for FIX42.xml from the quickfix source distribution.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,6 +29,25 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 # With chromium in place, the browser check must run: a missing browser is a failure, not a skip.
 export FIXBLAST_REQUIRE_CHROMIUM=1
+
+echo "== tcpdump (captures a run on loopback to check its wire timestamps against)"
+if ! command -v tcpdump >/dev/null 2>&1; then
+  SUDO=()
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+  if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
+    echo "test.sh: not root and no sudo: cannot install tcpdump" >&2
+    exit 1
+  fi
+  if ! apt-cache policy tcpdump 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  fi
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
+fi
+# With tcpdump in place and root to capture with it (CI), the capture check must run: a missing
+# tcpdump, or one that may not capture, is a failure, not a skip. Without root it skips.
+if [ "$(id -u)" -eq 0 ]; then
+  export FIXBLAST_REQUIRE_TCPDUMP=1
+fi
 
 # Where the kernel allows io_uring, its copy of every transport test must run, not skip.
 if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo unknown)" = 0 ]; then

@@ -23,6 +23,7 @@ mod run;
 mod stall;
 mod survive;
 mod wire;
+mod wire_capture;
 
 use clap::Parser;
 use fixblast::cli::{Cli, Command};
