@@ -563,9 +563,8 @@ pub struct TransportArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "USECS")]
     pub uring_napi: Option<u32>,
 
-    /// Kernel or NIC stamps (SO_TIMESTAMPING): `run` splits each first reply into client out,
-    /// wire and client in, `gateway` times itself. `hardware` needs a NIC that stamps every
-    /// packet (see `fixblast doctor`), syscall backend only (README: wire timestamps).
+    /// Kernel or NIC stamps (SO_TIMESTAMPING): `run` splits each first reply into client out, wire
+    /// and client in; `gateway` times itself. `hardware`: see `fixblast doctor` and the README.
     #[arg(long, value_enum, value_name = "MODE")]
     pub wire_timestamps: Option<WireStampsArg>,
 }
