@@ -127,7 +127,7 @@ fn wire_agrees_with_a_packet_capture_of_the_same_run() {
         // result's measured first replies (recorded, or counted for why not). One session: the
         // cut at the warm-up's end is exact; one order of slack for a reply the capture lost.
         let measured = ns("wire_n") + ns("unstamped") + ns("anomalies");
-        assert!(ns("wire_n") > 500, "enough replies for a p99: {fig}");
+        assert!(ns("wire_n") > 0, "replies were measured: {fig}");
         assert!((ns("capture_n") - measured).abs() <= 1, "capture and result counted the same orders: {fig}");
         assert!(ns("unstamped") + ns("anomalies") <= measured / 100, "nearly every reply has its stamps: {fig}");
 
@@ -143,12 +143,17 @@ fn wire_agrees_with_a_packet_capture_of_the_same_run() {
         // the round was neither stalled (its p99 a scheduler stall: buckets of 1 to 8 µs
         // there) nor busy (more tasks wanting a CPU than CPUs: the harness, yielding, finds
         // the kernel's path cold, slower than the probe's by up to a few µs).
-        if ns("capture_p99_ns") >= STALL_NS || ns("runnable_milli") > busy_milli {
-            assert_eq!(code, Some(NOT_JUDGED), "the script's verdict: {log}");
+        // A starved round (fewer than 500 replies in its second) has no p99 worth judging.
+        let stalled_or_busy = ns("capture_p99_ns") >= STALL_NS || ns("runnable_milli") > busy_milli;
+        if stalled_or_busy || ns("wire_n") < 500 {
+            if stalled_or_busy {
+                assert_eq!(code, Some(NOT_JUDGED), "the script's verdict: {log}");
+            }
             eprintln!(
-                "try {attempt}: capture p99 {} ns, {} milli-tasks runnable on {cpus} CPUs: bounds not judged",
+                "try {attempt}: capture p99 {} ns, {} milli-tasks runnable on {cpus} CPUs, {} replies: bounds not judged",
                 ns("capture_p99_ns"),
-                ns("runnable_milli")
+                ns("runnable_milli"),
+                ns("wire_n")
             );
             if start.elapsed() > TRY_FOR {
                 break;
