@@ -36,10 +36,15 @@ fn dropped_orders_time_out_at_the_end_and_nothing_else_is_wrong() {
     let o = with_faults(SYSCALL, "drop-every=100", &[]);
     let r = &o.result;
     assert_eq!(o.exit_code(), 0, "{:?}", r.status);
-    assert_eq!((r.orders.sent, r.orders.acked), (1000, 990), "{:?}", r.orders);
-    assert_eq!((r.orders.timed_out, r.orders.missing_replies), (10, 10), "{:?}", r.orders);
+    // A starved host may leave the last few orders unsent (past the send grace): the drops
+    // are then those among the orders that did go (1000 measured ones on a host that keeps up).
+    let sent = r.orders.sent;
+    assert_eq!(sent + r.orders.not_sent, 1000, "{:?}", r.orders);
+    let drops = (200 + sent) / 100 - 2;
+    assert_eq!(r.orders.acked, sent - drops, "{:?}", r.orders);
+    assert_eq!((r.orders.timed_out, r.orders.missing_replies), (drops, drops), "{:?}", r.orders);
     assert_eq!((r.orders.late, r.orders.unmatched), (0, 0), "{:?}", r.orders);
-    assert_eq!(r.errors.total, 10, "{}", errors(&o));
+    assert_eq!(r.errors.total, drops, "{}", errors(&o));
     assert_eq!(r.throughput.rate_achieved, Some(false), "missing replies: the rate was not achieved");
 }
 
@@ -102,7 +107,10 @@ fn a_sequence_gap_is_counted_and_its_reply_still_acks_its_order() {
     // The gap fills that answer the harness's ResendRequests are neither.
     assert_eq!((kind(&o, "duplicate"), kind(&o, "seq_too_low")), (0, 0), "{}", errors(&o));
     assert_eq!(r.errors.total, 7, "{}", errors(&o));
-    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
+    // Every order that went is answered (a starved host may leave the last few unsent).
+    assert_eq!(r.orders.sent + r.orders.not_sent, 1000, "{:?}", r.orders);
+    let sent = r.orders.sent;
+    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (sent, 0, 0), "{:?}", r.orders);
     assert_eq!(r.latency_ns.ack().count, 1000);
 }
 
@@ -128,7 +136,10 @@ fn each_sequence_gap_brings_a_resend_request_that_the_gateway_fills() {
     // The measured gaps' requests are in the result (the warm-up one is counted apart).
     assert_eq!(r.messages.resend_requests, 7, "{:?}", r.messages);
     assert_eq!(r.errors.total, 7, "{}", errors(&o));
-    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
+    // Every order that went is answered (a starved host may leave the last few unsent).
+    assert_eq!(r.orders.sent + r.orders.not_sent, 1000, "{:?}", r.orders);
+    let sent = r.orders.sent;
+    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (sent, 0, 0), "{:?}", r.orders);
 }
 
 #[test]
@@ -185,7 +196,10 @@ fn a_stall_longer_than_the_timeout_shows_as_late_replies_with_their_real_latency
     let r = &o.result;
     assert_eq!(o.exit_code(), 0, "{:?}", r.status);
     assert_eq!(r.errors.total, 0, "{}", errors(&o));
-    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (1000, 0, 0), "{:?}", r.orders);
+    // Every order that went is answered (a starved host may leave the last few unsent).
+    assert_eq!(r.orders.sent + r.orders.not_sent, 1000, "{:?}", r.orders);
+    let sent = r.orders.sent;
+    assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (sent, 0, 0), "{:?}", r.orders);
     // About 100 orders per stall wait more than 200 ms of its 300.
     assert!((150..=260).contains(&r.orders.late), "{:?}", r.orders);
     let max = r.latency_ns.ack().max.unwrap();
