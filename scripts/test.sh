@@ -13,36 +13,29 @@ tests/quickfix/setup.sh
 # With the executor in place, its tests must run: a missing executor is a failure, not a skip.
 export FIXBLAST_REQUIRE_QUICKFIX=1
 
-echo "== headless chromium (loads the HTML report in a browser test)"
-if ! command -v chromium >/dev/null 2>&1; then
-  SUDO=()
-  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
-  if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
-    echo "test.sh: not root and no sudo: cannot install chromium" >&2
+# Installs Debian package $1 (which provides command $1) unless the command is there: as root
+# or through sudo, updating the package lists only if it has no install candidate.
+apt_install() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=(sudo); fi
+  if [ "$(id -u)" -ne 0 ] && [ "${#sudo[@]}" -eq 0 ]; then
+    echo "test.sh: not root and no sudo: cannot install $1" >&2
     exit 1
   fi
-  # Update the package lists only if chromium has no install candidate.
-  if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [^(]'; then
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  if ! apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   fi
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" >/dev/null
+}
+
+echo "== headless chromium (loads the HTML report in a browser test)"
+apt_install chromium
 # With chromium in place, the browser check must run: a missing browser is a failure, not a skip.
 export FIXBLAST_REQUIRE_CHROMIUM=1
 
 echo "== tcpdump (captures a run on loopback to check its wire timestamps against)"
-if ! command -v tcpdump >/dev/null 2>&1; then
-  SUDO=()
-  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
-  if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
-    echo "test.sh: not root and no sudo: cannot install tcpdump" >&2
-    exit 1
-  fi
-  if ! apt-cache policy tcpdump 2>/dev/null | grep -q 'Candidate: [^(]'; then
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-  fi
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tcpdump >/dev/null
-fi
+apt_install tcpdump
 # With tcpdump in place and root to capture with it (CI), the capture check must run: a missing
 # tcpdump, or one that may not capture, is a failure, not a skip. Without root it skips.
 if [ "$(id -u)" -eq 0 ]; then

@@ -5,7 +5,6 @@
 
 use super::fake::{Fault, recording};
 use super::{QUICK, SYSCALL, bin, gateway, run};
-use fixblast::fix::encode::Encoder;
 use fixblast::fix::parse::{Frame, MsgType, frame, parse};
 use fixblast::fix::printable;
 use fixblast::gateway::GatewayConfig;
@@ -140,18 +139,8 @@ impl Client {
     }
 
     fn send(&mut self, msg_type: &[u8], body: &[(u32, &[u8])]) {
-        let mut buf = vec![0u8; 1024];
-        let mut e = Encoder::new(&mut buf);
-        e.field(35, msg_type);
-        e.field(49, b"CLIENT");
-        e.field(56, b"GATEWAY");
-        e.field_u64(34, self.seq);
-        e.field(52, b"20240102-03:04:05.678");
-        for (t, v) in body {
-            e.field(*t, v);
-        }
-        let n = e.finish().unwrap();
-        self.s.write_all(&buf[..n]).unwrap();
+        let msg = crate::client_message(self.seq, msg_type, body);
+        self.s.write_all(&msg).unwrap();
         self.seq += 1;
     }
 

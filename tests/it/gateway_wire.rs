@@ -3,7 +3,6 @@
 //! socket-to-socket time sits inside the client's wire time, order by order.
 
 use super::{QUICK, SYSCALL, gateway, run};
-use fixblast::fix::encode::Encoder;
 use fixblast::fix::parse::{Frame, MsgType, frame, parse};
 use fixblast::gateway::GatewayConfig;
 use fixblast::metrics::LatencyKind;
@@ -122,18 +121,9 @@ impl Client {
 
     /// Sends a message; returns the offset of its last byte.
     fn send(&mut self, msg_type: &[u8], body: &[(u32, &[u8])]) -> u64 {
-        let mut buf = vec![0u8; 1024];
-        let mut e = Encoder::new(&mut buf);
-        e.field(35, msg_type);
-        e.field(49, b"CLIENT");
-        e.field(56, b"GATEWAY");
-        e.field_u64(34, self.seq);
-        e.field(52, b"20240102-03:04:05.678");
-        for (t, v) in body {
-            e.field(*t, v);
-        }
-        let n = e.finish().unwrap();
-        self.s.write_all(&buf[..n]).unwrap();
+        let msg = crate::client_message(self.seq, msg_type, body);
+        let n = msg.len();
+        self.s.write_all(&msg).unwrap();
         self.stamps.written += n as u64;
         self.seq += 1;
         self.stamps.written - 1

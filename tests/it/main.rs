@@ -92,6 +92,23 @@ pub fn gateway(backend: &[&str], cfg: fixblast::gateway::GatewayConfig) -> fixbl
 
 /// A fresh temporary directory for one test, removed (with what the test wrote in it) when
 /// the value is dropped, also when the test fails.
+/// A FIX message from a plain test client (CLIENT to GATEWAY) with MsgSeqNum `seq`.
+pub fn client_message(seq: u64, msg_type: &[u8], body: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut buf = vec![0u8; 1024];
+    let mut e = fixblast::fix::encode::Encoder::new(&mut buf);
+    e.field(35, msg_type);
+    e.field(49, b"CLIENT");
+    e.field(56, b"GATEWAY");
+    e.field_u64(34, seq);
+    e.field(52, b"20240102-03:04:05.678");
+    for (t, v) in body {
+        e.field(*t, v);
+    }
+    let n = e.finish().unwrap();
+    buf.truncate(n);
+    buf
+}
+
 pub fn tmp(name: &str) -> tempfile::TempDir {
     tempfile::Builder::new().prefix(&format!("fixblast-it-{name}-")).tempdir().unwrap()
 }

@@ -65,11 +65,16 @@ fn logged_on_pair() -> (Session, Session) {
 
 /// A message from the acceptor side with a chosen MsgSeqNum.
 fn from_gateway(seq: u32, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
+    message(b"GATEWAY", b"FIXBLAST", seq, msg_type, extra)
+}
+
+/// A message from `sender` to `target` with a chosen MsgSeqNum and fields.
+fn message(sender: &[u8], target: &[u8], seq: u32, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
     let mut buf = [0u8; 512];
     let mut e = Encoder::new(&mut buf);
     e.field(35, msg_type);
-    e.field(49, b"GATEWAY");
-    e.field(56, b"FIXBLAST");
+    e.field(49, sender);
+    e.field(56, target);
     e.field_u64(34, seq as u64);
     e.field(52, b"20231114-22:13:20.000");
     for (t, v) in extra {

@@ -22,18 +22,7 @@ fn gap_fill(seq: u32, new_seq: u32) -> Vec<u8> {
 
 /// A message from the harness side to the acceptor, with a chosen MsgSeqNum.
 fn from_harness(seq: u32, msg_type: &[u8], extra: &[(u32, &[u8])]) -> Vec<u8> {
-    let mut buf = [0u8; 512];
-    let mut e = Encoder::new(&mut buf);
-    e.field(35, msg_type);
-    e.field(49, b"FIXBLAST");
-    e.field(56, b"GATEWAY");
-    e.field_u64(34, seq as u64);
-    e.field(52, b"20231114-22:13:20.000");
-    for (t, v) in extra {
-        e.field(*t, v);
-    }
-    let n = e.finish().unwrap();
-    buf[..n].to_vec()
+    message(b"FIXBLAST", b"GATEWAY", seq, msg_type, extra)
 }
 
 /// (MsgSeqNum, BeginSeqNo, EndSeqNo) of each ResendRequest in `bytes`; panics on anything else.
