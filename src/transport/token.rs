@@ -8,6 +8,8 @@ pub enum Op {
     Recv = 1,
     Send = 2,
     Cancel = 3,
+    /// An error-queue `recvmsg`: a send's TX stamp.
+    TxStamp = 4,
 }
 
 /// Packs a connection index and an operation.
@@ -21,6 +23,7 @@ pub const fn decode(token: u64) -> (u32, Option<Op>) {
         1 => Some(Op::Recv),
         2 => Some(Op::Send),
         3 => Some(Op::Cancel),
+        4 => Some(Op::TxStamp),
         _ => None,
     };
     ((token >> 8) as u32, op)
@@ -32,12 +35,13 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_for_every_op_and_extreme_connections() {
-        for op in [Op::Recv, Op::Send, Op::Cancel] {
+        for op in [Op::Recv, Op::Send, Op::Cancel, Op::TxStamp] {
             for conn in [0u32, 1, 255, 256, 65_535, u32::MAX] {
                 assert_eq!(decode(encode(conn, op)), (conn, Some(op)));
             }
         }
         assert_eq!(decode(0).1, None);
         assert_eq!(decode(0x1_00 | 0x7f).1, None);
+        assert_eq!(decode(5).1, None);
     }
 }

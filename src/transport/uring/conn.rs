@@ -1,11 +1,12 @@
 //! What the io_uring transport keeps per connection: its stream and buffers, which
 //! operations are in flight, multishot bytes parked until the inbox has room, and with
-//! `--wire-timestamps` its kernel stamps and the `recvmsg` header that brings them.
+//! `--wire-timestamps` its kernel stamps and the `recvmsg` headers that bring them.
 #![forbid(unsafe_code)]
 
 use super::BufRing;
+use crate::transport::hwstamp::{Source, cmsg};
 use crate::transport::wire::{self, CMSG_SPACE};
-use crate::transport::{Closed, InBuf, OutBuf};
+use crate::transport::{Closed, InBuf, OutBuf, TransportConfig, UringRecv};
 use std::collections::VecDeque;
 use std::net::TcpStream;
 
@@ -42,6 +43,12 @@ pub(super) struct Conn {
     pub(super) wire: Option<Box<wire::Conn>>,
     /// Poll mode with stamps: the header of the `recvmsg` in flight.
     pub(super) msg: Option<Box<Msg>>,
+    /// With stamps: the header of the error-queue `recvmsg` that brings the next TX stamp.
+    pub(super) errq: Option<Box<Msg>>,
+    /// That error-queue read is in flight.
+    pub(super) tx_armed: bool,
+    /// A cancel of that read went out (the connection closed).
+    pub(super) tx_cancel_sent: bool,
 }
 
 /// A poll-mode `recvmsg`'s header, its one iovec and its control buffer, boxed so they stay
@@ -86,6 +93,13 @@ impl Msg {
     pub(super) fn stamp(&self) -> Option<u64> {
         wire::rx_stamp(&self.control)
     }
+
+    /// The OPT_ID key and software stamp a completed error-queue read brought, when it was a
+    /// TX stamp (cleared before it, as for [`stamp`](Msg::stamp)).
+    pub(super) fn tx_stamp(&self) -> Option<(u32, u64)> {
+        let d = cmsg::decode(&self.control);
+        d.key.zip(d.stamp(Source::Software))
+    }
 }
 
 /// The most bytes a connection spills before its receive is cancelled.
@@ -99,7 +113,37 @@ pub(super) struct Parked {
     pub(super) len: u32,
 }
 
+impl BufRing {
+    /// Buffer `bid`, whole.
+    pub(super) fn get(&self, bid: u16) -> &[u8] {
+        let start = bid as usize * self.size as usize;
+        &self.data[start..start + self.size as usize]
+    }
+}
+
 impl Conn {
+    /// A new connection on `stream`, nothing in flight; with stamps, their rings and headers.
+    pub(super) fn new(stream: TcpStream, cfg: &TransportConfig) -> Conn {
+        Conn {
+            stream: Some(stream),
+            out: OutBuf::with_capacity(cfg.send),
+            inbox: InBuf::growable(cfg.recv, cfg.recv_max),
+            closed: None,
+            recv_armed: false,
+            more: false,
+            backlog: false,
+            cancel_sent: false,
+            released: false,
+            parked: VecDeque::with_capacity(64),
+            spill: Vec::new(),
+            wire: cfg.wire.then(Box::default),
+            msg: (cfg.wire && cfg.uring_recv == UringRecv::Poll).then(Msg::new),
+            errq: cfg.wire.then(Msg::new),
+            tx_armed: false,
+            tx_cancel_sent: false,
+        }
+    }
+
     /// Multishot: copies parked bytes into the inbox as room allows (a full inbox grows up
     /// to its bound), giving each provided buffer back once copied whole. Returns whether
     /// any byte was copied and whether any buffer was given back (to publish).
@@ -150,6 +194,6 @@ impl Conn {
     }
 
     pub(super) fn idle(&self) -> bool {
-        !self.recv_armed && !self.out.is_sending() && self.parked.is_empty()
+        !self.recv_armed && !self.tx_armed && !self.out.is_sending() && self.parked.is_empty()
     }
 }

@@ -28,29 +28,30 @@
 //!   for room (`MSG_DONTWAIT`): a full socket takes what fits, or nothing, at once, and the
 //!   rest stays queued for the next call, as with the syscall backend's `write`.
 //! - A full submission queue is submitted and the push retried: never a growing backlog.
+//! - With stamps, each send has an error-queue `recvmsg` queued behind it in the same enter,
+//!   which brings the send's TX stamp: no syscall of its own.
 //!
 //! This is the only file with `unsafe`: pushing an entry hands the kernel a pointer, and each
-//! push says which buffer it is and what keeps it alive until the completion. Its two
-//! submodules forbid it: [`probe`] (can io_uring run here, and what the result records of
-//! the ring) and `conn` (what the transport keeps per connection).
+//! push says which buffer it is and what keeps it alive until the completion. Its submodules
+//! forbid it: [`probe`] (can io_uring run here, and what the result records of the ring),
+//! `conn` (what the transport keeps per connection) and `reap` (collecting completions).
 #![allow(unsafe_code)]
 
 mod conn;
 mod probe;
 mod reap;
 
-use conn::{Conn, Msg};
+use conn::Conn;
 pub use probe::{ProbeError, describe, probe, probe_with};
 use probe::{buf_ring_shape, builder, setup_error};
 
 use super::list::ConnList;
 use super::token::{self, Op};
-use super::wire::{self, CMSG_SPACE};
+use super::wire;
 use super::{Closed, ConnId, InBuf, OutBuf, Transport, TransportConfig, UringRecv, prepare};
 use io_uring::types::{BufRingEntry, Fixed};
 use io_uring::{EnterFlags, IoUring, opcode, squeue};
 use std::alloc::Layout;
-use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::mem::ManuallyDrop;
 use std::net::{Shutdown, TcpStream};
@@ -128,12 +129,6 @@ impl BufRing {
         let tail = unsafe { &*(BufRingEntry::tail(self.ring) as *const AtomicU16) };
         tail.store(self.tail, Ordering::Release);
     }
-
-    /// Buffer `bid`, whole.
-    fn get(&self, bid: u16) -> &[u8] {
-        let start = bid as usize * self.size as usize;
-        &self.data[start..start + self.size as usize]
-    }
 }
 
 impl Drop for BufRing {
@@ -191,10 +186,8 @@ pub struct UringTransport {
     /// Connections with bytes or a close that no `recv_each` has named yet (brought in by a
     /// plain `recv`, or closed by a failed send or a failed ring).
     unnamed: ConnList,
-    /// With stamps: connections with a send's TX stamp due on their error queue.
+    /// With stamps: connections with a send's TX stamp due and no error-queue read in flight.
     stamping: ConnList,
-    /// With stamps: where each error-queue `recvmsg` puts its control messages.
-    cmsg: Box<[u8; CMSG_SPACE]>,
     /// Multishot with stamps: the `recvmsg` header every receive is armed with (only its
     /// name and control lengths count); freed by `Drop` only with nothing in flight.
     multi_hdr: Option<Box<libc::msghdr>>,
@@ -280,17 +273,36 @@ impl UringTransport {
     }
 
     /// A cancel for connection `i`'s armed receive, once, if it is closed or has spilled
-    /// past the cap.
+    /// past the cap; and for its error-queue read, once, if it is closed.
     fn cancel_receive(&mut self, i: usize) -> io::Result<()> {
         let c = &mut self.conns[i];
-        if (c.closed.is_some() || c.over_spill()) && c.recv_armed && !c.cancel_sent {
-            c.cancel_sent = true;
-            let tok = token::encode(i as u32, Op::Recv);
-            let e = opcode::AsyncCancel::new(tok).build().user_data(token::encode(i as u32, Op::Cancel));
+        let recv = (c.closed.is_some() || c.over_spill()) && c.recv_armed && !c.cancel_sent;
+        let tx = c.closed.is_some() && c.tx_armed && !c.tx_cancel_sent;
+        (c.cancel_sent, c.tx_cancel_sent) = (c.cancel_sent | recv, c.tx_cancel_sent | tx);
+        for op in [(Op::Recv, recv), (Op::TxStamp, tx)].into_iter().filter_map(|(op, go)| go.then_some(op)) {
+            let e = opcode::AsyncCancel::new(token::encode(i as u32, op));
+            let e = e.build().user_data(token::encode(i as u32, Op::Cancel));
             // SAFETY: a cancel points at no buffer.
             unsafe { self.push(&e)? };
         }
         Ok(())
+    }
+
+    /// With stamps: an error-queue `recvmsg` on open connection `i` unless one is in flight,
+    /// for the next TX stamp. Queued behind a send, it runs in the same enter, right after the
+    /// send stamped its bytes; else it completes when a stamp comes. No syscall of its own.
+    fn arm_tx_stamp(&mut self, i: usize) -> io::Result<()> {
+        let c = &mut self.conns[i];
+        let Some(m) = c.errq.as_mut().filter(|_| !c.tx_armed && c.closed.is_none()) else { return Ok(()) };
+        let e = opcode::RecvMsg::new(Fixed(i as u32), m.aim(std::ptr::null_mut(), 0))
+            .flags(libc::MSG_ERRQUEUE as u32)
+            .build()
+            .user_data(token::encode(i as u32, Op::TxStamp));
+        c.tx_armed = true;
+        // SAFETY: the header, its iovec (of no bytes) and its control buffer are `c.errq`,
+        // boxed and owned by `self.conns[i]`, re-aimed only by the next read (after this one's
+        // completion, `tx_armed`), and leaked by Drop with the connection if it never comes.
+        unsafe { self.push(&e) }.inspect_err(|_| self.conns[i].tx_armed = false)
     }
 
     /// Multishot: arms connection `i`'s receive if it is open, has none armed, nothing
@@ -357,6 +369,8 @@ impl UringTransport {
                 result = Err(err);
             } else {
                 queued += 1;
+                // With stamps, its TX stamp is read right behind it, in the same enter.
+                result = self.arm_tx_stamp(i);
             }
             true
         });
@@ -391,7 +405,7 @@ impl Transport for UringTransport {
     const NAME: &'static str = "uring";
 
     fn new(cfg: TransportConfig) -> io::Result<Self> {
-        let sq = (cfg.max_conns as u32 * 2 + 8).next_power_of_two().min(4096);
+        let sq = (cfg.max_conns as u32 * if cfg.wire { 3 } else { 2 } + 8).next_power_of_two().min(4096);
         // Room for a completion per provided buffer (a multishot round) and then some.
         let cq = (sq * 4).max(buf_ring_shape(&cfg).0 as u32 * 2);
         let ring = builder(&cfg).setup_cqsize(cq).build(sq).map_err(|e| io::Error::other(setup_error(&e, &cfg)))?;
@@ -423,7 +437,6 @@ impl Transport for UringTransport {
             releasing: ConnList::with_capacity(cfg.max_conns),
             unnamed: ConnList::with_capacity(cfg.max_conns),
             stamping: ConnList::with_capacity(cfg.max_conns),
-            cmsg: Box::new([0; CMSG_SPACE]),
             multi_hdr: (cfg.wire && cfg.uring_recv == UringRecv::Multishot).then(|| Box::new(probe::multi_hdr())),
         })
     }
@@ -441,21 +454,7 @@ impl Transport for UringTransport {
             wire::enable(&stream)?;
         }
         self.ring.submitter().register_files_update(i as u32, &[stream.as_raw_fd()])?;
-        let c = Conn {
-            stream: Some(stream),
-            out: OutBuf::with_capacity(self.cfg.send),
-            inbox: InBuf::growable(self.cfg.recv, self.cfg.recv_max),
-            closed: None,
-            recv_armed: false,
-            more: false,
-            backlog: false,
-            cancel_sent: false,
-            released: false,
-            parked: VecDeque::with_capacity(64),
-            spill: Vec::new(),
-            wire: self.cfg.wire.then(Box::default),
-            msg: (self.cfg.wire && self.cfg.uring_recv == UringRecv::Poll).then(Msg::new),
-        };
+        let c = Conn::new(stream, &self.cfg);
         match reuse {
             Some(i) => self.conns[i] = c,
             None => self.conns.push(c),

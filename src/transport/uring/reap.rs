@@ -97,9 +97,12 @@ impl UringTransport {
                     if res >= 0 {
                         c.out.end_send(res as usize);
                         if let Some(w) = c.wire.as_mut().filter(|_| res > 0) {
-                            // Its stamp is due on the error queue (taken in `take_tx`).
+                            // Its stamp is due: read by the error-queue read queued behind it,
+                            // or by one armed in the next `receive`.
                             w.written += res as u64;
-                            stamping.insert(i as usize);
+                            if !c.tx_armed {
+                                stamping.insert(i as usize);
+                            }
                         }
                     } else {
                         c.out.end_send(0);
@@ -107,6 +110,21 @@ impl UringTransport {
                             c.closed = Some(Closed::Error(io::Error::from_raw_os_error(-res).kind()));
                             // Its receive is cancelled in the next call.
                             arm.insert(i as usize);
+                        }
+                    }
+                }
+                Some(Op::TxStamp) => {
+                    *in_flight -= 1;
+                    (c.tx_armed, c.tx_cancel_sent) = (false, false);
+                    if let (Some(w), Some(m)) = (c.wire.as_mut(), c.errq.as_ref()) {
+                        // Its send's completion came first: the kernel stamps during the send.
+                        if let Some((key, ns)) = m.tx_stamp().filter(|_| res >= 0) {
+                            w.on_tx(key, ns);
+                        }
+                        // A stamp still due (another send's, or one the kernel never gave)
+                        // gets another read.
+                        if w.tx_due() && c.closed.is_none() {
+                            stamping.insert(i as usize);
                         }
                     }
                 }
@@ -158,7 +176,7 @@ impl UringTransport {
         // Completions already posted (the last call's sends) cost nothing to collect.
         let (mut arrived, _) = self.reap(after);
         self.let_go();
-        self.take_tx();
+        self.arm_tx_stamps()?;
         for round in 0..MAX_ROUNDS {
             self.queue_receives(round == 0)?;
             let sq = self.ring.submission();
@@ -184,21 +202,26 @@ impl UringTransport {
         Ok(arrived)
     }
 
-    /// With stamps: the TX stamps due on the error queues of the connections that sent,
-    /// taken before receiving, as the syscall backend does ([`wire::Conn::take_tx`]: plain
-    /// `recvmsg(MSG_ERRQUEUE)` calls, only while a stamp is due).
-    fn take_tx(&mut self) {
+    /// With stamps: an error-queue read for each connection whose TX stamp is still due with
+    /// none in flight (a send whose read was not queued behind it, or a read that brought no
+    /// stamp or an older one), submitted with this call's receives.
+    fn arm_tx_stamps(&mut self) -> io::Result<()> {
         if self.stamping.is_empty() {
-            return;
+            return Ok(());
         }
         let ids = self.stamping.take();
-        let (conns, cmsg) = (&mut self.conns, &mut self.cmsg);
-        self.stamping.keep(ids, |i| {
-            let c = &mut conns[i];
-            let (Some(w), Some(s)) = (c.wire.as_mut(), c.stream.as_ref()) else { return false };
-            w.take_tx(s, cmsg);
-            c.closed.is_none() && w.tx_due()
+        let mut list = std::mem::take(&mut self.stamping);
+        let mut result = Ok(());
+        list.keep(ids, |i| {
+            // After a failed push the rest stay listed for the next call.
+            if result.is_err() {
+                return true;
+            }
+            result = self.arm_tx_stamp(i);
+            result.is_err()
         });
+        self.stamping = list;
+        result
     }
 
     /// [`release`](crate::transport::Transport::release) after the close: the slot is
@@ -307,6 +330,44 @@ mod tests {
             }
             assert!(t.conns[c].stream.is_none(), "{mode:?}: still holds its stream");
             // Closed: the descriptor is gone, or now names another file.
+            assert_ne!(what(fd), Some(socket), "{mode:?}: the socket is still open");
+        }
+    }
+
+    #[test]
+    fn a_released_connection_with_a_stamp_read_in_flight_lets_go_of_its_socket() {
+        if probe().is_err() {
+            return;
+        }
+        for mode in [UringRecv::Poll, UringRecv::Multishot] {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            let cfg = TransportConfig { uring_recv: mode, wire: true, ..TransportConfig::for_conns(2) };
+            let mut t = UringTransport::new(cfg).unwrap();
+            let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            // The peer never reads: once its window is full, what we send waits in our socket,
+            // unsent and so unstamped, and the error-queue read behind it stays in flight.
+            let _peer = l.accept().unwrap();
+            let fd = ours.as_raw_fd();
+            let socket = what(fd).expect("open");
+            let c = t.add(ours).unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            let waiting = |t: &UringTransport| t.conns[c].tx_armed && t.conns[c].wire.as_ref().unwrap().tx_due();
+            while !waiting(&t) && std::time::Instant::now() < deadline {
+                while t.out(c).push(&[b'x'; 1024]) {}
+                t.send();
+                t.poll();
+            }
+            assert!(waiting(&t), "{mode:?}: no stamp read left waiting behind a full window");
+            t.release(c);
+            for _ in 0..1000 {
+                if t.conns[c].stream.is_none() {
+                    break;
+                }
+                t.poll();
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            assert!(t.conns[c].stream.is_none(), "{mode:?}: still holds its stream");
+            assert!(!t.conns[c].tx_armed, "{mode:?}: its stamp read is still in flight");
             assert_ne!(what(fd), Some(socket), "{mode:?}: the socket is still open");
         }
     }
