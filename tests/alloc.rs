@@ -80,11 +80,21 @@ fn orders_do_not_allocate() {
         "--clordid-prefix",
         "AL-",
     ]);
-    // And with kernel stamps (`--wire-timestamps`), on each backend and io_uring receive mode.
+    // And with kernel stamps (`--wire-timestamps`), on each backend and io_uring receive mode,
+    // the built-in gateway on the same backend (it measures its own wire time as it answers).
     check(&["--backend", "syscall", "--wire-timestamps", "software"]);
     if fixblast::transport::uring::probe().is_ok() {
         for mode in ["poll", "multishot"] {
-            check(&["--backend", "uring", "--uring-recv", mode, "--wire-timestamps", "software"]);
+            check(&[
+                "--backend",
+                "uring",
+                "--uring-recv",
+                mode,
+                "--gateway-backend",
+                "uring",
+                "--wire-timestamps",
+                "software",
+            ]);
         }
     }
 }

@@ -139,7 +139,9 @@ pub trait Transport: Sized {
     fn bufs(&mut self, conn: ConnId) -> (&mut InBuf, &mut OutBuf);
 
     /// The inbox of `conn` with the kernel's stamps of its bytes, when the transport keeps
-    /// them ([`TransportConfig::wire`]); `None` from a backend that does not.
+    /// them ([`TransportConfig::wire`]); `None` from a backend that does not. Only a look:
+    /// the stamps of consumed bytes stay until the next [`recv`](Transport::recv), so a
+    /// caller may find them after consuming (the gateway does, for the requests it answered).
     #[inline]
     fn inbox_wire(&mut self, conn: ConnId) -> (&mut InBuf, Option<&wire::Conn>) {
         (self.inbox(conn), None)

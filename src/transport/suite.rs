@@ -482,6 +482,30 @@ pub fn a_full_socket_takes_bytes_as_soon_as_the_peer_reads_a_little<T: Transport
     });
 }
 
+/// With stamps, looking at a connection's stamps forgets none (the gateway looks after it
+/// consumed its requests): those of consumed bytes stay until the next receive.
+pub fn consumed_bytes_keep_their_stamps_until_the_next_receive<T: Transport>(cfg: TransportConfig) {
+    let (mut t, c, mut peer) = pair::<T>(TransportConfig { wire: true, ..cfg });
+    let t0 = Instant::now();
+    // The kernel turns receive stamping on a moment after the first socket asks: until a
+    // read comes stamped, each round's bytes are consumed and another round is sent.
+    let stamp = loop {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no read came stamped in 10 s");
+        peer.write_all(&[b'x'; 100]).unwrap();
+        poll_until(&mut t, |t| t.inbox(c).data().len() == 100);
+        let last = t.inbox(c).consumed() + 99;
+        let (inbox, stamps) = t.inbox_wire(c);
+        let found = stamps.expect("a stamped connection's stamps").rx.find(last);
+        inbox.consume(100);
+        if let Some(ns) = found {
+            break (last, ns);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (_, stamps) = t.inbox_wire(c);
+    assert_eq!(stamps.unwrap().rx.find(stamp.0), Some(stamp.1), "forgotten before the next receive");
+}
+
 macro_rules! backend_tests {
     ($($name:ident),* $(,)?) => {
         mod syscall {
@@ -539,4 +563,5 @@ backend_tests!(
     a_connection_not_consumed_does_not_starve_the_others,
     a_slow_reader_gets_every_byte_in_order,
     a_full_socket_takes_bytes_as_soon_as_the_peer_reads_a_little,
+    consumed_bytes_keep_their_stamps_until_the_next_receive,
 );

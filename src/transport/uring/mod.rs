@@ -486,11 +486,9 @@ impl Transport for UringTransport {
     #[inline]
     fn inbox_wire(&mut self, conn: ConnId) -> (&mut InBuf, Option<&wire::Conn>) {
         self.room_made(conn);
+        // Only a look: a caller looks after consuming too (the gateway finds its requests'
+        // stamps then), so the stamps of consumed bytes go at the next receive (`reap`).
         let c = &mut self.conns[conn];
-        if let Some(w) = c.wire.as_mut() {
-            // Replies before the consumed bytes are done with: their reads' stamps go.
-            w.rx.forget_before(c.inbox.consumed());
-        }
         (&mut c.inbox, c.wire.as_deref())
     }
 

@@ -44,6 +44,9 @@ impl UringTransport {
                             // The bytes are already in the inbox, where the kernel wrote them.
                             c.backlog |= c.inbox.end_recv(res.max(0) as usize);
                             if let Some(w) = c.wire.as_mut() {
+                                // The caller is done with the consumed bytes' stamps (as the
+                                // syscall backend forgets them before its read).
+                                w.rx.forget_before(c.inbox.consumed());
                                 w.on_read(res.max(0) as usize, c.msg.as_ref().and_then(|m| m.stamp()));
                             }
                             c.more = c.backlog && res > 0;
@@ -60,6 +63,7 @@ impl UringTransport {
                                     // A buffer laid out otherwise than asked loses the connection.
                                     n = -libc::EBADMSG;
                                     if let Some((at, bytes, stamp)) = stamped_piece(&b.get(bid)[..res as usize], h) {
+                                        w.rx.forget_before(c.inbox.consumed());
                                         w.on_read(bytes as usize, stamp);
                                         (off, len, n) = (at, at + bytes, bytes as i32);
                                     }
