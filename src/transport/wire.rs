@@ -273,8 +273,9 @@ impl Conn {
     /// a send's stamp is due: a connection that sent nothing since its last stamp costs no
     /// syscall, and one whose stamps are all in costs no `EAGAIN`. (A stamp the kernel never
     /// delivered keeps it due until a later send's stamp covers it: one `EAGAIN` a call.)
-    /// Both backends call it before reading, so the stamps of the orders a reply read now
-    /// answers are in: the kernel stamps a send before the peer can see it.
+    /// The syscall backend calls it before reading, so the stamps of the orders a reply read
+    /// now answers are in: the kernel stamps a send before the peer can see it. (io_uring
+    /// reads them in the ring instead, and hands each to [`on_tx`](Conn::on_tx).)
     pub fn take_tx(&mut self, sock: &impl AsRawFd, cmsg: &mut [u8; CMSG_SPACE]) {
         while self.tx_due() {
             match next_tx(sock, cmsg) {
