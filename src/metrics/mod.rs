@@ -154,6 +154,11 @@ pub struct Counts {
     /// 0 (the TSC's placement on the realtime clock is off by more than the split): counted,
     /// never recorded.
     pub client_anomalies: u64,
+    /// `--wire-timestamps`: replies with a wire time that were not the last bytes of their
+    /// read. Linux gives a read one stamp, its last segment's: when the reply came in an
+    /// earlier segment of that read, its `wire` is overstated and its `client_in`
+    /// understated by the time between the two. An upper bound (both may be one segment).
+    pub wire_shared_reads: u64,
 }
 
 impl Counts {
@@ -188,6 +193,7 @@ impl Counts {
         self.wire_unstamped += o.wire_unstamped;
         self.wire_anomalies += o.wire_anomalies;
         self.client_anomalies += o.client_anomalies;
+        self.wire_shared_reads += o.wire_shared_reads;
     }
 }
 

@@ -144,6 +144,7 @@ fn merge_wire(results: &[(String, RunResult)]) -> Option<Wire> {
         unstamped: all.iter().map(|w| w.unstamped).sum(),
         anomalies: all.iter().map(|w| w.anomalies).sum(),
         client_anomalies: all.iter().map(|w| w.client_anomalies).sum(),
+        shared_reads: all.iter().map(|w| w.shared_reads).sum(),
     })
 }
 
@@ -474,6 +475,7 @@ mod tests {
             unstamped: 1,
             anomalies: 2,
             client_anomalies: 3,
+            shared_reads: 4,
         });
         r
     }
@@ -491,7 +493,7 @@ mod tests {
             assert_eq!(decode_histogram(&m.histograms[k]).expect("decodes").len(), 400, "{k:?}");
         }
         let w = m.wire.as_ref().expect("both inputs have the split");
-        assert_eq!((w.unstamped, w.anomalies, w.client_anomalies), (2, 4, 6));
+        assert_eq!((w.unstamped, w.anomalies, w.client_anomalies, w.shared_reads), (2, 4, 6, 8));
         assert_eq!((w.drift_ns, w.clock_offset_ns, w.client_split), (-700, 700, true), "the worst input's clock");
         // Written and read back, the merged result keeps its wire histograms.
         let back: RunResult = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();

@@ -316,6 +316,14 @@ fn wire_line(out: &mut String, r: &RunResult, w: &crate::report::json::Wire) {
             w.unstamped, w.anomalies, w.client_anomalies
         );
     }
+    if w.shared_reads > 0 {
+        let _ = writeln!(
+            out,
+            "  wire: {} replies were read with bytes after them, so their stamp may be a later segment's (wire \
+             overstated, client in understated by the gap)",
+            w.shared_reads
+        );
+    }
 }
 
 /// The gateway's own wire time in one line: its percentiles and what could not be
@@ -380,6 +388,7 @@ mod tests {
             unstamped: 0,
             anomalies: 0,
             client_anomalies: 0,
+            shared_reads: 0,
         };
         assert_eq!(client_split_note(&w), None);
         (w.drift_ns, w.client_split) = (-5_000, false);

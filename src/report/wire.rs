@@ -34,6 +34,12 @@ pub struct Wire {
     /// Replies with a wire time whose client split came out at or below 0: not recorded
     /// in `client_out`/`client_in`.
     pub client_anomalies: u64,
+    /// Replies with a wire time that were not the last bytes of their read: Linux stamps a
+    /// read with its last segment's stamp, so one that came in an earlier segment of the
+    /// read has its `wire` overstated and `client_in` understated by the time between the
+    /// two. An upper bound: the reply and the bytes after it may have shared a segment.
+    #[serde(default)]
+    pub shared_reads: u64,
 }
 
 /// `gateway`: with `--wire-timestamps` and the built-in gateway only (absent with

@@ -176,6 +176,12 @@ impl Stamps {
     /// past it. `None` when no entry reaches it yet, when the one that did was overwritten,
     /// or when it was pushed with stamp 0 (bytes that came without a stamp).
     pub fn find(&self, offset: u64) -> Option<u64> {
+        self.covering(offset).map(|(_, ns)| ns)
+    }
+
+    /// As [`find`](Stamps::find), with the offset of the last byte its entry covers: past
+    /// `offset` when the read (or send) that brought byte `offset` went on beyond it.
+    pub fn covering(&self, offset: u64) -> Option<(u64, u64)> {
         if offset < self.floor {
             return None;
         }
@@ -186,7 +192,7 @@ impl Stamps {
             if self.ring[(self.head + mid) % self.ring.len()].0 < offset { lo = mid + 1 } else { hi = mid }
         }
         // A 0 stamp marks bytes that came without one: missing, not guessed from a neighbour.
-        (lo < self.len).then(|| self.ring[(self.head + lo) % self.ring.len()].1).filter(|&ns| ns > 0)
+        (lo < self.len).then(|| self.ring[(self.head + lo) % self.ring.len()]).filter(|&(_, ns)| ns > 0)
     }
 
     /// The offset of the newest entry's last byte: a [`find`](Stamps::find) of an offset at

@@ -240,7 +240,7 @@ impl Recorder {
     fn wire(&mut self, s: &Slot, now_raw: u64, clock: &Clock, at: Option<WireAt<'_>>) {
         let (Some(at), Some(wc)) = (at, self.wire_clock) else { return };
         let c = &mut self.counts;
-        let (Some(tx), Some(rx)) = (at.stamps.tx.find(s.last_byte), at.stamps.rx.find(at.last)) else {
+        let (Some(tx), Some((read_end, rx))) = (at.stamps.tx.find(s.last_byte), at.stamps.rx.covering(at.last)) else {
             c.wire_unstamped += 1;
             return;
         };
@@ -250,6 +250,8 @@ impl Recorder {
             return;
         };
         record(&mut h[LatencyKind::Wire], on_wire, c);
+        // Its read went on past it: the stamp is that read's last segment's, maybe not its own.
+        c.wire_shared_reads += (read_end > at.last) as u64;
         if self.wire_on_phc {
             return;
         }

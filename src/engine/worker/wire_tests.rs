@@ -57,6 +57,20 @@ fn hardware_stamps_give_the_wire_time_and_no_client_split() {
     assert_eq!((c.wire_unstamped, c.wire_anomalies, c.client_anomalies), (0, 0, 0), "nothing counted as odd");
 }
 
+/// A reply read together with bytes after it takes the read's one stamp (its last
+/// segment's, maybe not its own): recorded, and counted as such; one that ends its read is not.
+#[test]
+fn a_reply_that_shares_its_read_with_later_bytes_is_counted() {
+    for (last, shared) in [(450, 1), (499, 0), (199, 0), (150, 1)] {
+        let mut b = wired();
+        let o = b.send(Kind::New, T, TSC);
+        let c = stamps(U + TSC + 3_000, U + TSC + 23_000);
+        b.reply_at(&er(&o.id, '0', '0'), T + 30_000, TSC + 30_000, Some(WireAt { stamps: &c, last }));
+        assert_eq!(b.hists()[LatencyKind::Wire].len(), 1, "last byte {last}: recorded");
+        assert_eq!(b.counts().wire_shared_reads, shared, "last byte {last}");
+    }
+}
+
 #[test]
 fn a_missing_stamp_is_counted_not_guessed() {
     let mut b = wired();

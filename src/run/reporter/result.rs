@@ -184,6 +184,7 @@ fn wire(shared: &Shared, agg: &Aggregate) -> Option<Wire> {
         unstamped: c.wire_unstamped,
         anomalies: c.wire_anomalies,
         client_anomalies: c.client_anomalies,
+        shared_reads: c.wire_shared_reads,
     })
 }
 
