@@ -33,22 +33,29 @@
 # the closest thing to a NIC here. fixblast gateway runs in the namespace (ip netns exec) on a
 # private /30 (10.201.x.y, chosen from the names), fixblast run targets it from the host, and
 # tcpdump captures on the host's end of the pair. There the kernel stamps and taps the same
-# points a NIC driver would, in this order: the order's tap (dev_queue_xmit_nit, on its way to
-# the driver), then its TX stamp (skb_tx_timestamp in veth_xmit); the reply's tap (the receive
-# path's taps, after the backlog), then its RX stamp (IP local delivery). Each pair lies inside
+# points a NIC driver would, in this order: the order's tap (dev_queue_xmit_nit stamps its
+# copy, then hands it to the capture's ring), then its TX stamp (skb_tx_timestamp in
+# veth_xmit); the reply's tap (the receive path's taps, after the backlog: AF_PACKET stamps it
+# after copying it into the ring), then its RX stamp (IP local delivery). Each pair lies inside
 # one section with bottom halves off, so no task runs between them: wire = capture - the
-# order's tap->TX + the reply's tap->RX, two short stretches of kernel code that offset each
-# other. No probe is needed, and the bounds are judged on the raw difference, in every round
-# not stalled (a busy host cannot come between a tap and its stamp). The namespace and the
-# pair are named after VETH_TAG (default the script's PID: fixblast-TAG, fbhTAG, fbnTAG),
-# checked to route the gateway's address through the pair (not lo, not another route), and
-# removed on exit, Ctrl-C included. No sysctl is changed.
+# order's tap->TX (the capture's own copy of the order) + the reply's tap->RX (the IP receive
+# path), a few hundred ns that mostly offset each other. No probe is needed, and the bounds are
+# judged on the raw difference, in every round not stalled (a busy host cannot come between a
+# tap and its stamp). tcpdump runs without --immediate-mode there (IMMEDIATE=0): with it,
+# libpcap takes a TPACKET_V2 ring whose every packet wakes tcpdump from inside the tap, in the
+# order's tap->TX and the reply's tap->RX alike, a wake-up of 0.5 to 2 us that varies with
+# where tcpdump sleeps (the p50 difference then wandered from -2.4 to +1.9 us between rounds,
+# and the round trip itself took 2 to 4 us longer); the TPACKET_V3 ring wakes it once a
+# block, and the script waits out the block's 1 s timeout before it stops tcpdump. The
+# namespace and the pair are named after VETH_TAG (default the script's PID: fixblast-TAG,
+# fbhTAG, fbnTAG), checked to route the gateway's address through the pair (not lo, not
+# another route), and removed on exit, Ctrl-C included. No sysctl is changed.
 #
 # What each side counts: the capture, the last orders.sent 35=D segments (the measured orders:
 # each session sends them after its warm-up ones; a time window from started_at_unix_s missed
 # or added a few at its edges) with their first 35=8; fixblast, the measured first replies:
 # wire n + unstamped + anomalies (the n column shows both; they must agree within one order a
-# session). tcpdump runs with --immediate-mode and must drop nothing.
+# session). tcpdump must drop nothing.
 # With --window 1 each read brings one reply and each send one order; with RATE two replies
 # may share a read (wire then takes the later segment's stamp, as the read did).
 #
@@ -57,11 +64,11 @@
 #   LINK=veth BACKEND=uring SESSIONS="1 4" bench/wire-capture.sh     # as root
 # Knobs: LINK (lo, the default, or veth), BACKEND of fixblast run (syscall, the default, or
 # uring; the gateway is always syscall), VETH_TAG (LINK=veth: up to 12 letters or digits naming
-# the namespace and the pair), SESSIONS (default 1), ROUNDS (default 3), SECS measured per run (default 3), WARMUP
-# seconds (default 1), RATE (orders/s, open loop; default closed loop, window 1), OUT (directory
-# for wire-capture.tsv and the result files, default a new fixblast-wire-capture.* under
-# TMPDIR; kept),
-# KEEP_PCAP=1 to keep the captures in OUT, FIXBLAST (a built binary to use instead of building).
+# the namespace and the pair), IMMEDIATE (1: tcpdump --immediate-mode, the default on lo; 0:
+# without, the default on veth), SESSIONS (default 1), ROUNDS (default 3), SECS measured per
+# run (default 3), WARMUP seconds (default 1), RATE (orders/s, open loop; default closed loop,
+# window 1), OUT (directory for wire-capture.tsv and the result files, default a new
+# fixblast-wire-capture.* under TMPDIR; kept), KEEP_PCAP=1 to keep the captures in OUT, FIXBLAST (a built binary to use instead of building).
 # Exit status: 0 when every round counted the same orders on both sides with 0 kernel drops and
 # (on lo) wire >= capture, and every round judged is within the bounds (on lo against `moved`,
 # judged when neither stalled nor busy; on veth raw, judged when not stalled); 1 otherwise; 75
@@ -86,6 +93,8 @@ KEEP_PCAP=${KEEP_PCAP:-0}
 LINK=${LINK:-lo}
 BACKEND=${BACKEND:-syscall}
 VETH_TAG=${VETH_TAG:-$$}
+# On veth without --immediate-mode by default: see the header.
+IMMEDIATE=${IMMEDIATE:-$([[ $LINK == veth ]] && echo 0 || echo 1)}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fixblast-wire-capture.XXXXXX")}
 [[ $OUT == /* ]] || OUT="$CALLER_PWD/$OUT"
 mkdir -p "$OUT"
@@ -96,6 +105,7 @@ mkdir -p "$OUT"
 [[ -z $RATE || $RATE =~ ^[1-9][0-9]*$ ]] || { echo "RATE must be orders per second, not '$RATE'" >&2; exit 2; }
 [[ $LINK == lo || $LINK == veth ]] || { echo "LINK must be lo or veth, not '$LINK'" >&2; exit 2; }
 [[ $BACKEND == syscall || $BACKEND == uring ]] || { echo "BACKEND must be syscall or uring, not '$BACKEND'" >&2; exit 2; }
+[[ $IMMEDIATE == 0 || $IMMEDIATE == 1 ]] || { echo "IMMEDIATE must be 0 or 1, not '$IMMEDIATE'" >&2; exit 2; }
 [[ $VETH_TAG =~ ^[A-Za-z0-9]{1,12}$ ]] || { echo "VETH_TAG must be 1 to 12 letters or digits, not '$VETH_TAG'" >&2; exit 2; }
 if [[ $LINK == veth && $(id -u) -ne 0 ]]; then
     echo "LINK=veth needs root: it creates a network namespace and a veth pair (ip netns, ip link)" >&2
@@ -200,8 +210,11 @@ run_once() {
     track_pid "$gw"
     wait_listening "$gw_ip" "$gw_port" "${in_ns[@]:+$NETNS}"
     # --immediate-mode: each packet goes to tcpdump as it comes, not in blocks the kernel hands
-    # over when full or after a timeout (a block still open when tcpdump stops is lost).
-    tcpdump -i "$dev" --time-stamp-precision=nano --immediate-mode -s 1024 -B 65536 -w "$pcap" \
+    # over when full or after a timeout (a block still open when tcpdump stops is lost); without
+    # it, the script waits out that timeout before it stops tcpdump.
+    local immediate=()
+    [[ $IMMEDIATE == 0 ]] || immediate=(--immediate-mode)
+    tcpdump -i "$dev" --time-stamp-precision=nano "${immediate[@]}" -s 1024 -B 65536 -w "$pcap" \
         "tcp and $ports and $DATA" 2>"$pcap.log" &
     td=$!
     track_pid "$td"
@@ -248,6 +261,8 @@ run_once() {
     fi
     kill "$gw" 2>/dev/null || true
     wait "$gw" 2>/dev/null || true
+    # Without --immediate-mode, the block still open is handed over by its 1 s timeout.
+    [[ $IMMEDIATE != 0 ]] || sleep 1.5
     kill -INT "$td" 2>/dev/null || true
     wait "$td" 2>/dev/null || true
     local drops
