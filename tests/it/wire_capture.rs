@@ -206,7 +206,10 @@ impl VethGuard {
         let listed = Command::new("ip").args(["netns", "list"]).output().map(|o| o.stdout).unwrap_or_default();
         let ns = self.ns();
         String::from_utf8_lossy(&listed).split_whitespace().any(|w| w == ns)
-            || Command::new("ip").args(["link", "show", &format!("fbh{}", self.tag)]).output().is_ok_and(|o| o.status.success())
+            || Command::new("ip")
+                .args(["link", "show", &format!("fbh{}", self.tag)])
+                .output()
+                .is_ok_and(|o| o.status.success())
     }
 }
 
@@ -287,5 +290,7 @@ fn wire_agrees_with_a_capture_on_a_veth_link() {
         assert_eq!(code, Some(0), "the script's verdict: {log}");
         return;
     }
-    eprintln!("no round on veth neither stalled nor starved: counts and drops were checked in every try, the bounds not");
+    eprintln!(
+        "no round on veth neither stalled nor starved: counts and drops were checked in every try, the bounds not"
+    );
 }
