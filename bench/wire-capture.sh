@@ -39,9 +39,12 @@
 # after copying it into the ring), then its RX stamp (IP local delivery). Each pair lies inside
 # one section with bottom halves off, so no task runs between them: wire = capture - the
 # order's tap->TX (the capture's own copy of the order) + the reply's tap->RX (the IP receive
-# path), a few hundred ns that mostly offset each other. No probe is needed, and the bounds are
-# judged on the raw difference, in every round not stalled (a busy host cannot come between a
-# tap and its stamp). tcpdump runs without --immediate-mode there (IMMEDIATE=0): with it,
+# path), a few hundred ns that mostly offset each other. The bounds are judged on the raw
+# difference, in every round not stalled (a busy host cannot come between a tap and its stamp).
+# The probe runs too (lo-stamps.py --netns: its listener in the namespace echoes each segment),
+# to show the two stretches: the host's TX stamp of a segment going out less its tap, and the
+# host's RX stamp of its echo less the echo's tap; their sum is what the kernel adds to the
+# capture's round trip, the expected d. tcpdump runs without --immediate-mode there (IMMEDIATE=0): with it,
 # libpcap takes a TPACKET_V2 ring whose every packet wakes tcpdump from inside the tap, in the
 # order's tap->TX and the reply's tap->RX alike, a wake-up of 0.5 to 2 us that varies with
 # where tcpdump sleeps (the p50 difference then wandered from -2.4 to +1.9 us between rounds,
@@ -199,8 +202,8 @@ run_once() {
     local gw_ip=127.0.0.1 in_ns=() dev=lo ports
     if [[ $LINK == veth ]]; then
         # The namespace is the script's own: nothing else listens there.
-        gw_ip=$NS_IP in_ns=(ip netns exec "$NETNS") dev=$HOST_VETH gw_port=9878
-        ports="port $gw_port"
+        gw_ip=$NS_IP in_ns=(ip netns exec "$NETNS") dev=$HOST_VETH gw_port=9878 probe_port=9879
+        ports="(port $gw_port or port $probe_port)"
     else
         read -r gw_port probe_port <<<"$(free_ports 2)"
         ports="(port $gw_port or port $probe_port)"
@@ -229,11 +232,11 @@ run_once() {
         cat "$pcap.log" >&2
         exit 77
     fi
-    if [[ $LINK == lo ]]; then
-        python3 bench/lo-stamps.py "$probe_port" "$(python3 -c "print($WARMUP + $SECS + 0.5)")" "$probe" &
-        pr=$!
-        track_pid "$pr"
-    fi
+    local netns=()
+    [[ $LINK == lo ]] || netns=(--netns "$NETNS" "$NS_IP")
+    python3 bench/lo-stamps.py "${netns[@]}" "$probe_port" "$(python3 -c "print($WARMUP + $SECS + 0.5)")" "$probe" &
+    pr=$!
+    track_pid "$pr"
     # How many tasks wanted a CPU during the run: /proc/loadavg's running count, every 50 ms
     # (less this sampler). Two are the harness and the gateway, both polling.
     touch "$BENCH_TMP/$tag.sampling"
@@ -256,9 +259,7 @@ run_once() {
     fi
     rm -f "$BENCH_TMP/$tag.sampling"
     wait "$sampler"
-    if [[ $LINK == lo ]]; then
-        wait "$pr" || { echo "bench/lo-stamps.py failed in round $round" >&2; exit 1; }
-    fi
+    wait "$pr" || { echo "bench/lo-stamps.py failed in round $round" >&2; exit 1; }
     kill "$gw" 2>/dev/null || true
     wait "$gw" 2>/dev/null || true
     # Without --immediate-mode, the block still open is handed over by its 1 s timeout.
@@ -267,10 +268,9 @@ run_once() {
     wait "$td" 2>/dev/null || true
     local drops
     drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$pcap.log")
-    local wire probe_args=()
-    # On veth the capture's taps sit where the stamps are taken: no kernel path to measure.
-    [[ $LINK == veth ]] || probe_args=(--probe "$probe")
-    wire=$(python3 bench/wire-rtt.py --measured --field wire "${probe_args[@]}" --tsv "$pcap" "$json" | tail -n 1)
+    local wire echo=()
+    [[ $LINK == lo ]] || echo=(--probe-echo)
+    wire=$(python3 bench/wire-rtt.py --measured --field wire --probe "$probe" "${echo[@]}" --tsv "$pcap" "$json" | tail -n 1)
     if [[ $KEEP_PCAP == 1 ]]; then mv "$pcap" "$OUT/"; else rm -f "$pcap"; fi
     python3 - "$json" "$n" "$round" "$wire" "${drops:-?}" "$(cat "$BENCH_TMP/$tag.runnable")" "$LINK" "$BACKEND" >>"$RESULTS" <<'PY'
 import json, sys
@@ -278,9 +278,7 @@ path, n, rnd, wire, drops, runnable, link, backend = sys.argv[1:]
 r = json.load(open(path))
 if r["errors"]["total"] or not r["status"]["completed"]:
     print("warning: %s sessions round %s: errors %s, status %s" % (n, rnd, r["errors"]["by_kind"], r["status"]), file=sys.stderr)
-cols = wire.split("\t")
-cols += ["-"] * (14 - len(cols))  # no probe on veth
-cap_n, _, cap_p50, cap_p99, wire_n, wire_p50, wire_p99, probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99 = cols
+cap_n, _, cap_p50, cap_p99, wire_n, wire_p50, wire_p99, probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99 = wire.split("\t")
 w = r["wire"]
 print("\t".join([n, rnd, cap_n, wire_n, str(w["unstamped"]), str(w["anomalies"]), cap_p50, cap_p99, wire_p50, wire_p99,
                  probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99, drops, runnable, link, backend]))
@@ -318,9 +316,12 @@ if rows and rows[0]["link"] == "veth":
     print("latency_ns.wire against a capture on the host's end of a veth pair, microseconds; capture = tcpdump's")
     print("stamps (the taps); d = wire - capture; bounds: p50 within %.0fus, p99 within %.0fus; judged unless"
           " stalled" % (P50_NS / 1000, P99_NS / 1000))
+    print("probe (lo-stamps.py --netns, echoed): TX stamp -> tap of its segment out (tx>tap, p50), tap -> RX stamp of")
+    print("its echo (tap>rx, p50), and their sum, what the kernel adds to a capture's round trip (probe p50, p99)")
     print()
-    print("%4s %5s %8s %9s %9s %9s %9s %8s %8s %17s %5s %9s %s" % ("N", "round", "backend", "cap p50", "wire p50",
-          "cap p99", "wire p99", "d50", "d99", "n cap/wire(+uns)", "drops", "runnable", "verdict"))
+    print("%4s %5s %8s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %17s %5s %9s %s" % ("N", "round", "backend", "cap p50",
+          "wire p50", "cap p99", "wire p99", "d50", "d99", "tx>tap", "tap>rx", "probe50", "probe99", "n cap/wire(+uns)",
+          "drops", "runnable", "verdict"))
     for r in rows:
         i = {k: int(v) for k, v in r.items() if v.lstrip("-").isdigit()}
         d50, d99 = i["wire_p50_ns"] - i["capture_p50_ns"], i["wire_p99_ns"] - i["capture_p99_ns"]
@@ -333,9 +334,10 @@ if rows and rows[0]["link"] == "veth":
         verdict = "stalled" if stalled else "PASS" if ok else "FAIL"
         if not exact:
             verdict += ", counts/drops FAIL"
-        print("%4s %5s %8s %9.2f %9.2f %9.2f %9.2f %8s %8s %17s %5s %9.1f %s" % (
+        print("%4s %5s %8s %9.2f %9.2f %9.2f %9.2f %8s %8s %8s %8s %8s %8s %17s %5s %9.1f %s" % (
             r["sessions"], r["round"], r["backend"], i["capture_p50_ns"] / 1000, i["wire_p50_ns"] / 1000,
-            i["capture_p99_ns"] / 1000, i["wire_p99_ns"] / 1000, us(d50), us(d99),
+            i["capture_p99_ns"] / 1000, i["wire_p99_ns"] / 1000, us(d50), us(d99), us(i["tx_tap_p50_ns"]),
+            us(i["tap_rx_p50_ns"]), us(i["path_p50_ns"]), us(i["path_p99_ns"]),
             "%d/%d(+%d)" % (i["capture_n"], i["wire_n"], measured - i["wire_n"]), r["tcpdump_drops"],
             i["runnable_milli"] / 1000, verdict))
     print()
@@ -388,5 +390,5 @@ if not checked:
     sys.exit(75)
 print("PASS: %d round(s) within the bounds against the moved capture; counts, drops and order agree in all" % checked)
 PY
-echo "table: $RESULTS (result files$([[ $LINK == veth ]] || echo " and probe stamps") beside it)"
+echo "table: $RESULTS (result files and probe stamps beside it)"
 exit $status
