@@ -40,16 +40,19 @@
 # one section with bottom halves off, so no task runs between them: wire = capture - the
 # order's tap->TX (the capture's own copy of the order) + the reply's tap->RX (the IP receive
 # path), a few hundred ns that mostly offset each other. The bounds are judged on the raw
-# difference, in every round not stalled (a busy host cannot come between a tap and its stamp).
-# The probe runs too (lo-stamps.py --netns: its listener in the namespace echoes each segment),
-# to show the two stretches: the host's TX stamp of a segment going out less its tap, and the
-# host's RX stamp of its echo less the echo's tap; their sum is what the kernel adds to the
-# capture's round trip, the expected d. tcpdump runs without --immediate-mode there (IMMEDIATE=0): with it,
-# libpcap takes a TPACKET_V2 ring whose every packet wakes tcpdump from inside the tap, in the
-# order's tap->TX and the reply's tap->RX alike, a wake-up of 0.5 to 2 us that varies with
-# where tcpdump sleeps (the p50 difference then wandered from -2.4 to +1.9 us between rounds,
-# and the round trip itself took 2 to 4 us longer); the TPACKET_V3 ring wakes it once a
-# block, and the script waits out the block's 1 s timeout before it stops tcpdump. The
+# difference: the p50 in every round not stalled (no task can come between a tap and its
+# stamp), the p99 in those neither stalled nor busy (interrupts can, and on a busy host the
+# tail is made of the round trips that waited somewhere: d99 -6.2 to +2.1 us seen there).
+# With PROBE=1 the probe runs too (lo-stamps.py --netns: its listener in the namespace echoes
+# each segment), to show the two stretches: the host's TX stamp of a segment going out less its
+# tap, and the host's RX stamp of its echo less the echo's tap; their sum is what the kernel
+# adds to the capture's round trip, the expected d. tcpdump runs without --immediate-mode on
+# veth (IMMEDIATE=0): with it, libpcap takes a TPACKET_V2 ring whose every packet wakes
+# tcpdump from inside the tap, in the order's tap->TX and the reply's tap->RX alike, a wake-up
+# of 0.5 to 2 us that varies with where tcpdump sleeps (the p50 difference then wandered from
+# -2.4 to +1.9 us between rounds, and the round trip itself took 2 to 4 us longer); the
+# TPACKET_V3 ring wakes it once a block, and the script waits out the block's 1 s timeout
+# before it stops tcpdump. The
 # namespace and the pair are named after VETH_TAG (default the script's PID: fixblast-TAG,
 # fbhTAG, fbnTAG), checked to route the gateway's address through the pair (not lo, not
 # another route), and removed on exit, Ctrl-C included. No sysctl is changed.
@@ -68,13 +71,16 @@
 # Knobs: LINK (lo, the default, or veth), BACKEND of fixblast run (syscall, the default, or
 # uring; the gateway is always syscall), VETH_TAG (LINK=veth: up to 12 letters or digits naming
 # the namespace and the pair), IMMEDIATE (1: tcpdump --immediate-mode, the default on lo; 0:
-# without, the default on veth), SESSIONS (default 1), ROUNDS (default 3), SECS measured per
-# run (default 3), WARMUP seconds (default 1), RATE (orders/s, open loop; default closed loop,
-# window 1), OUT (directory for wire-capture.tsv and the result files, default a new
-# fixblast-wire-capture.* under TMPDIR; kept), KEEP_PCAP=1 to keep the captures in OUT, FIXBLAST (a built binary to use instead of building).
+# without, the default on veth), PROBE (1: run lo-stamps.py, the default on lo; 0: not, the
+# default on veth, where the bounds need no probe), SESSIONS (default 1), ROUNDS (default 3),
+# SECS measured per run (default 3), WARMUP seconds (default 1), RATE (orders/s, open loop;
+# default closed loop, window 1), OUT (directory for wire-capture.tsv and the result files,
+# default a new fixblast-wire-capture.* under TMPDIR; kept), KEEP_PCAP=1 to keep the captures
+# in OUT, FIXBLAST (a built binary to use instead of building).
 # Exit status: 0 when every round counted the same orders on both sides with 0 kernel drops and
 # (on lo) wire >= capture, and every round judged is within the bounds (on lo against `moved`,
-# judged when neither stalled nor busy; on veth raw, judged when not stalled); 1 otherwise; 75
+# judged when neither stalled nor busy; on veth raw, p50 judged when not stalled and p99 when
+# not busy either); 1 otherwise; 75
 # when no round was judged; 77 when tcpdump cannot capture here; 2 for a bad knob, or LINK=veth
 # without root.
 #
@@ -96,8 +102,9 @@ KEEP_PCAP=${KEEP_PCAP:-0}
 LINK=${LINK:-lo}
 BACKEND=${BACKEND:-syscall}
 VETH_TAG=${VETH_TAG:-$$}
-# On veth without --immediate-mode by default: see the header.
+# On veth without --immediate-mode and without the probe by default: see the header.
 IMMEDIATE=${IMMEDIATE:-$([[ $LINK == veth ]] && echo 0 || echo 1)}
+PROBE=${PROBE:-$([[ $LINK == veth ]] && echo 0 || echo 1)}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/fixblast-wire-capture.XXXXXX")}
 [[ $OUT == /* ]] || OUT="$CALLER_PWD/$OUT"
 mkdir -p "$OUT"
@@ -108,6 +115,7 @@ mkdir -p "$OUT"
 [[ -z $RATE || $RATE =~ ^[1-9][0-9]*$ ]] || { echo "RATE must be orders per second, not '$RATE'" >&2; exit 2; }
 [[ $LINK == lo || $LINK == veth ]] || { echo "LINK must be lo or veth, not '$LINK'" >&2; exit 2; }
 [[ $BACKEND == syscall || $BACKEND == uring ]] || { echo "BACKEND must be syscall or uring, not '$BACKEND'" >&2; exit 2; }
+[[ $PROBE == 1 || ($PROBE == 0 && $LINK == veth) ]] || { echo "PROBE must be 1, or 0 with LINK=veth, not '$PROBE'" >&2; exit 2; }
 [[ $IMMEDIATE == 0 || $IMMEDIATE == 1 ]] || { echo "IMMEDIATE must be 0 or 1, not '$IMMEDIATE'" >&2; exit 2; }
 [[ $VETH_TAG =~ ^[A-Za-z0-9]{1,12}$ ]] || { echo "VETH_TAG must be 1 to 12 letters or digits, not '$VETH_TAG'" >&2; exit 2; }
 if [[ $LINK == veth && $(id -u) -ne 0 ]]; then
@@ -234,9 +242,11 @@ run_once() {
     fi
     local netns=()
     [[ $LINK == lo ]] || netns=(--netns "$NETNS" "$NS_IP")
-    python3 bench/lo-stamps.py "${netns[@]}" "$probe_port" "$(python3 -c "print($WARMUP + $SECS + 0.5)")" "$probe" &
-    pr=$!
-    track_pid "$pr"
+    if [[ $PROBE == 1 ]]; then
+        python3 bench/lo-stamps.py "${netns[@]}" "$probe_port" "$(python3 -c "print($WARMUP + $SECS + 0.5)")" "$probe" &
+        pr=$!
+        track_pid "$pr"
+    fi
     # How many tasks wanted a CPU during the run: /proc/loadavg's running count, every 50 ms
     # (less this sampler). Two are the harness and the gateway, both polling.
     touch "$BENCH_TMP/$tag.sampling"
@@ -259,7 +269,9 @@ run_once() {
     fi
     rm -f "$BENCH_TMP/$tag.sampling"
     wait "$sampler"
-    wait "$pr" || { echo "bench/lo-stamps.py failed in round $round" >&2; exit 1; }
+    if [[ $PROBE == 1 ]]; then
+        wait "$pr" || { echo "bench/lo-stamps.py failed in round $round" >&2; exit 1; }
+    fi
     kill "$gw" 2>/dev/null || true
     wait "$gw" 2>/dev/null || true
     # Without --immediate-mode, the block still open is handed over by its 1 s timeout.
@@ -268,9 +280,12 @@ run_once() {
     wait "$td" 2>/dev/null || true
     local drops
     drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$pcap.log")
-    local wire echo=()
-    [[ $LINK == lo ]] || echo=(--probe-echo)
-    wire=$(python3 bench/wire-rtt.py --measured --field wire --probe "$probe" "${echo[@]}" --tsv "$pcap" "$json" | tail -n 1)
+    local wire probe_args=()
+    if [[ $PROBE == 1 ]]; then
+        probe_args=(--probe "$probe")
+        [[ $LINK == lo ]] || probe_args+=(--probe-echo)
+    fi
+    wire=$(python3 bench/wire-rtt.py --measured --field wire "${probe_args[@]}" --tsv "$pcap" "$json" | tail -n 1)
     if [[ $KEEP_PCAP == 1 ]]; then mv "$pcap" "$OUT/"; else rm -f "$pcap"; fi
     python3 - "$json" "$n" "$round" "$wire" "${drops:-?}" "$(cat "$BENCH_TMP/$tag.runnable")" "$LINK" "$BACKEND" >>"$RESULTS" <<'PY'
 import json, sys
@@ -278,7 +293,9 @@ path, n, rnd, wire, drops, runnable, link, backend = sys.argv[1:]
 r = json.load(open(path))
 if r["errors"]["total"] or not r["status"]["completed"]:
     print("warning: %s sessions round %s: errors %s, status %s" % (n, rnd, r["errors"]["by_kind"], r["status"]), file=sys.stderr)
-cap_n, _, cap_p50, cap_p99, wire_n, wire_p50, wire_p99, probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99 = wire.split("\t")
+cols = wire.split("\t")
+cols += ["-"] * (14 - len(cols))  # PROBE=0 (veth): no probe columns
+cap_n, _, cap_p50, cap_p99, wire_n, wire_p50, wire_p99, probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99 = cols
 w = r["wire"]
 print("\t".join([n, rnd, cap_n, wire_n, str(w["unstamped"]), str(w["anomalies"]), cap_p50, cap_p99, wire_p50, wire_p99,
                  probe_n, d1, d2, path_p50, path_p99, moved_p50, moved_p99, drops, runnable, link, backend]))
@@ -312,10 +329,13 @@ print()
 if rows and rows[0]["link"] == "veth":
     # On veth the capture's taps and the kernel's stamps see the same instants but for two
     # stretches of kernel code with bottom halves off (order: tap -> TX stamp; reply: tap ->
-    # RX stamp), which no task can come between: the raw difference is judged, busy or not.
+    # RX stamp), which no task can come between: the raw difference is judged. Interrupts
+    # can (on a VM, an IPI or a vCPU descheduled costs us), and on a busy host the p99 is
+    # made of the round trips that waited: there a wait inside one of those stretches moves
+    # wire and capture apart (d99 -6.2 to +2.1 us seen), so the p99 is judged in quiet rounds.
     print("latency_ns.wire against a capture on the host's end of a veth pair, microseconds; capture = tcpdump's")
-    print("stamps (the taps); d = wire - capture; bounds: p50 within %.0fus, p99 within %.0fus; judged unless"
-          " stalled" % (P50_NS / 1000, P99_NS / 1000))
+    print("stamps (the taps); d = wire - capture; bounds: p50 within %.0fus unless stalled, p99 within %.0fus"
+          " unless stalled or busy" % (P50_NS / 1000, P99_NS / 1000))
     print("probe (lo-stamps.py --netns, echoed): TX stamp -> tap of its segment out (tx>tap, p50), tap -> RX stamp of")
     print("its echo (tap>rx, p50), and their sum, what the kernel adds to a capture's round trip (probe p50, p99)")
     print()
@@ -327,17 +347,22 @@ if rows and rows[0]["link"] == "veth":
         d50, d99 = i["wire_p50_ns"] - i["capture_p50_ns"], i["wire_p99_ns"] - i["capture_p99_ns"]
         measured = i["wire_n"] + i["unstamped"] + i["anomalies"]
         exact = r["tcpdump_drops"] == "0" and abs(i["capture_n"] - measured) <= int(r["sessions"])
-        ok = abs(d50) <= P50_NS and abs(d99) <= P99_NS
         stalled = i["capture_p99_ns"] >= STALL_NS
+        busy = i["runnable_milli"] > BUSY_MILLI
+        ok50, ok99 = abs(d50) <= P50_NS, abs(d99) <= P99_NS
         checked += not stalled
-        failed += not exact or (not stalled and not ok)
-        verdict = "stalled" if stalled else "PASS" if ok else "FAIL"
+        failed += not exact or (not stalled and not ok50) or (not stalled and not busy and not ok99)
+        if stalled:
+            verdict = "stalled"
+        else:
+            verdict = "p50 %s, p99 %s" % ("PASS" if ok50 else "FAIL", ("PASS" if ok99 else "FAIL") if not busy
+                                          else "busy (%s)" % ("within" if ok99 else "outside"))
         if not exact:
             verdict += ", counts/drops FAIL"
         print("%4s %5s %8s %9.2f %9.2f %9.2f %9.2f %8s %8s %8s %8s %8s %8s %17s %5s %9.1f %s" % (
             r["sessions"], r["round"], r["backend"], i["capture_p50_ns"] / 1000, i["wire_p50_ns"] / 1000,
-            i["capture_p99_ns"] / 1000, i["wire_p99_ns"] / 1000, us(d50), us(d99), us(i["tx_tap_p50_ns"]),
-            us(i["tap_rx_p50_ns"]), us(i["path_p50_ns"]), us(i["path_p99_ns"]),
+            i["capture_p99_ns"] / 1000, i["wire_p99_ns"] / 1000, us(d50), us(d99),
+            *(us(i[k]) if k in i else "-" for k in ("tx_tap_p50_ns", "tap_rx_p50_ns", "path_p50_ns", "path_p99_ns")),
             "%d/%d(+%d)" % (i["capture_n"], i["wire_n"], measured - i["wire_n"]), r["tcpdump_drops"],
             i["runnable_milli"] / 1000, verdict))
     print()
@@ -347,7 +372,8 @@ if rows and rows[0]["link"] == "veth":
     if not checked:
         print("NOT CHECKED: every round stalled (capture p99 >= %d us); counts and drops agree" % (STALL_NS // 1000))
         sys.exit(75)
-    print("PASS: %d round(s) within the bounds of the capture; counts and drops agree in all" % checked)
+    print("PASS: %d round(s) within the bounds of the capture (p99 where quiet); counts and drops agree in all"
+          % checked)
     sys.exit(0)
 print("latency_ns.wire against a capture of the same run, microseconds; capture = tcpdump's stamps (the tap);")
 print("moved = capture + the kernel's loopback path, TX stamp -> tap -> RX stamp, as the probe measured it")
