@@ -14,8 +14,10 @@
 //! Over veth (`LINK=veth`, as root: a network namespace and a veth pair of the test's own,
 //! torn down by a guard however the test ends), the capture on the host's end of the pair
 //! taps each segment where the kernel stamps it (the order just before its TX stamp, the reply
-//! just before its RX stamp): there the bounds apply to the raw capture, in every round not
-//! stalled or starved.
+//! just before its RX stamp): there the bounds apply to the raw capture, the p50 in every round
+//! neither stalled nor starved, the p99 where the host was not busy either (interrupts can
+//! come between a tap and its stamp, and a busy host's tail is made of round trips that
+//! waited).
 //!
 //! Needs tcpdump and the right to capture (and for veth, root and `ip`): where either is
 //! missing the test says why and skips, unless FIXBLAST_REQUIRE_TCPDUMP=1 (scripts/test.sh
@@ -241,7 +243,10 @@ fn wire_agrees_with_a_capture_on_a_veth_link() {
     }
     assert!(found("python3"), "python3 runs the capture's parser (bench/wire-rtt.py)");
     let _one = ONE_CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    let busy_milli = cpus * 1_000 + 500;
     let start = Instant::now();
+    let mut p50_judged = false;
     for attempt in 1..=TRIES {
         // Names of this process's own (another test binary may run the same test).
         let guard = VethGuard { tag: format!("it{}x{attempt}", std::process::id()) };
@@ -267,10 +272,12 @@ fn wire_agrees_with_a_capture_on_a_veth_link() {
         assert!(ns("unstamped") + ns("anomalies") <= measured / 100, "nearly every reply has its stamps: {fig}");
 
         // The bounds against the raw capture, where the round was neither stalled (a
-        // p99 in buckets of 1 to 8 µs) nor starved (under 500 replies: no p99 worth judging).
-        // A busy host is judged: nothing runs between a tap and its stamp on veth.
-        if ns("capture_p99_ns") >= STALL_NS || ns("wire_n") < 500 {
-            if ns("capture_p99_ns") >= STALL_NS {
+        // p99 in buckets of 1 to 8 µs) nor starved (under 500 replies: no p99 worth judging):
+        // the p50 on any host (no task runs between a tap and its stamp on veth), the p99 on
+        // a quiet one.
+        let stalled = ns("capture_p99_ns") >= STALL_NS;
+        if stalled || ns("wire_n") < 500 {
+            if stalled {
                 assert_eq!(code, Some(NOT_JUDGED), "the script's verdict: {log}");
             }
             eprintln!(
@@ -278,19 +285,28 @@ fn wire_agrees_with_a_capture_on_a_veth_link() {
                 ns("capture_p99_ns"),
                 ns("wire_n")
             );
-            if start.elapsed() > TRY_FOR {
-                break;
+        } else {
+            let d50 = ns("wire_p50_ns") - ns("capture_p50_ns");
+            assert!(d50.abs() <= P50_BOUND_NS, "p50 {d50} ns from the capture's: {fig}");
+            let quiet = ns("runnable_milli") <= busy_milli;
+            if quiet {
+                let d99 = ns("wire_p99_ns") - ns("capture_p99_ns");
+                assert!(d99.abs() <= P99_BOUND_NS, "p99 {d99} ns from the capture's: {fig}");
             }
-            continue;
+            assert_eq!(code, Some(0), "the script's verdict: {log}");
+            if quiet {
+                return;
+            }
+            p50_judged = true;
+            eprintln!(
+                "veth try {attempt}: p50 within the bound; {} milli-tasks runnable on {cpus} CPUs: p99 not judged",
+                ns("runnable_milli")
+            );
         }
-        let d50 = ns("wire_p50_ns") - ns("capture_p50_ns");
-        let d99 = ns("wire_p99_ns") - ns("capture_p99_ns");
-        assert!(d50.abs() <= P50_BOUND_NS, "p50 {d50} ns from the capture's: {fig}");
-        assert!(d99.abs() <= P99_BOUND_NS, "p99 {d99} ns from the capture's: {fig}");
-        assert_eq!(code, Some(0), "the script's verdict: {log}");
-        return;
+        if start.elapsed() > TRY_FOR {
+            break;
+        }
     }
-    eprintln!(
-        "no round on veth neither stalled nor starved: counts and drops were checked in every try, the bounds not"
-    );
+    let p50 = if p50_judged { "the p50 too" } else { "the p50 not" };
+    eprintln!("no quiet round on veth: counts and drops were checked in every try, {p50}, the p99 not");
 }
