@@ -41,9 +41,9 @@
 # order's tap->TX (the capture's own copy of the order) + the reply's tap->RX (the IP receive
 # path), a few hundred ns that mostly offset each other. The bounds are judged on the raw
 # difference: the p50 in every round not stalled (no task can come between a tap and its
-# stamp), the p99 in those neither stalled nor busy (a busy host's tail is made of the round
-# trips during which other tasks ran, whose tap stretches then run cold and slower, mostly the
-# order's, the longer: d99 -6.2 to +2.1 us seen there).
+# stamp), the p99 in those neither stalled nor busy (d99 -6.2 to +2.1 us seen on a busy
+# host, mostly the order's stretch grown; likely the round trips in the tail are those during
+# which other tasks ran, after which the stretches run cold: see bench/README.md).
 # With PROBE=1 the probe runs too (lo-stamps.py --netns: its listener in the namespace echoes
 # each segment), to show the two stretches: the host's TX stamp of a segment going out less its
 # tap, and the host's RX stamp of its echo less the echo's tap; their sum is what the kernel
@@ -331,8 +331,8 @@ if rows and rows[0]["link"] == "veth":
     # On veth the capture's taps and the kernel's stamps see the same instants but for two
     # stretches of kernel code with bottom halves off (order: tap -> TX stamp; reply: tap ->
     # RX stamp), which no task can come between: the raw difference is judged. On a busy host
-    # the p99 is made of the round trips during which other tasks ran, and those stretches
-    # then run cold, several us instead of a few hundred ns (d99 -6.2 to +2.1 us seen), so
+    # the p99 is likely made of the round trips during which other tasks ran, and those
+    # stretches then run cold, us instead of a few hundred ns (d99 -6.2 to +2.1 us seen), so
     # the p99 is judged in quiet rounds only.
     print("latency_ns.wire against a capture on the host's end of a veth pair, microseconds; capture = tcpdump's")
     print("stamps (the taps); d = wire - capture; bounds: p50 within %.0fus unless stalled, p99 within %.0fus"

@@ -15,9 +15,9 @@
 //! torn down by a guard however the test ends), the capture on the host's end of the pair
 //! taps each segment where the kernel stamps it (the order just before its TX stamp, the reply
 //! just before its RX stamp): there the bounds apply to the raw capture, the p50 in every round
-//! neither stalled nor starved, the p99 where the host was not busy either (a busy host's
-//! tail is made of round trips during which other tasks ran, after which the kernel's stretch
-//! between a tap and its stamp runs cold, µs instead of a few hundred ns).
+//! neither stalled nor starved, the p99 where the host was not busy either (on a busy host
+//! the p99 moved by up to 6 µs: likely its round trips are those during which other tasks
+//! ran, after which the kernel's stretch between a tap and its stamp runs cold).
 //!
 //! Needs tcpdump and the right to capture (and for veth, root and `ip`): where either is
 //! missing the test says why and skips, unless FIXBLAST_REQUIRE_TCPDUMP=1 (scripts/test.sh
