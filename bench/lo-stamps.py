@@ -10,14 +10,22 @@
 # its path at the capture's tap: TX stamp -> tap -> RX stamp.
 #
 #   python3 bench/lo-stamps.py PORT SECONDS OUT
+#   python3 bench/lo-stamps.py --netns NAME ADDR PORT SECONDS OUT      # as root
 # PORT: a free loopback port to listen on (the capture filter names it). Stops by itself.
-import os, socket, struct, sys, time
+# --netns (bench/wire-capture.sh LINK=veth): the listener is made inside network namespace
+# NAME, on ADDR, and echoes each segment back; TX_NS is then the send stamp of the segment on
+# its way out and RX_NS the receive stamp of its echo, both taken on this side (the host's),
+# and the capture on the host's end of the pair sees each segment twice: bench/wire-rtt.py
+# --probe-echo splits them there (tap -> TX stamp of the first, tap -> RX stamp of the second).
+import ctypes, os, socket, struct, sys, time
 
 SO_TIMESTAMPING = 37
 # SOF_TIMESTAMPING_{TX_SOFTWARE, RX_SOFTWARE, SOFTWARE, OPT_ID, OPT_TSONLY}: as fixblast asks.
 BURST = 4
 # Padding to the size of an order (a segment's copy and checksum grow with it).
 PAD = b"." * 243
+# A segment: PROBE, 8 digits, the padding.
+SIZE = 13 + len(PAD)
 FLAGS = (1 << 1) | (1 << 3) | (1 << 4) | (1 << 7) | (1 << 11)
 
 
@@ -30,13 +38,32 @@ def stamp(ancillary):
     return None
 
 
+CLONE_NEWNET = 0x40000000
+
+
+def setns(fd):
+    """Moves this thread into the network namespace open as fd (sockets keep theirs)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        sys.exit("lo-stamps: setns: %s" % os.strerror(ctypes.get_errno()))
+
+
 def main():
-    port, secs, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    args, netns, addr = sys.argv[1:], None, "127.0.0.1"
+    if args[:1] == ["--netns"]:
+        netns, addr, args = args[1], args[2], args[3:]
+    port, secs, out = int(args[0]), float(args[1]), args[2]
+    home = None
+    if netns:
+        home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        setns(os.open("/run/netns/" + netns, os.O_RDONLY))
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
+    listener.bind((addr, port))
     listener.listen(1)
-    a = socket.create_connection(("127.0.0.1", port))
+    if home is not None:
+        setns(home)
+    a = socket.create_connection((addr, port))
     b, _ = listener.accept()
     for s in (a, b):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -45,7 +72,7 @@ def main():
     lines, end, n = [], time.monotonic() + secs, 0
     while time.monotonic() < end:
         for _ in range(BURST):
-            tx, rx, key = one(a, b, n)
+            tx, rx, key = one(a, b, n, echo=netns is not None)
             n += 1
         lines.append("%s %s %s" % (key.decode(), tx or "-", rx or "-"))
         time.sleep(0.002)
@@ -53,8 +80,9 @@ def main():
         f.write("\n".join(lines) + "\n")
 
 
-def one(a, b, n):
-    """Sends segment n from a to b: (its TX stamp, its RX stamp, its payload)."""
+def one(a, b, n, echo=False):
+    """Sends segment n from a to b: (its TX stamp, its RX stamp, its payload); with echo, b
+    sends it back and the RX stamp is a's of the echo."""
     key = b"PROBE%08d" % n
     # As a harness polling with --poll yield does: on a busy host the CPU runs another task
     # in between, and the send then finds its caches cold.
@@ -67,14 +95,23 @@ def one(a, b, n):
             tx = stamp(anc)
         except BlockingIOError:
             time.sleep(0)
+    got, rx = receive(b)
+    if echo:
+        b.send(got)
+        _, rx = receive(a)
+    return tx, rx, key
+
+
+def receive(s):
+    """One segment's bytes from s, and the RX stamp of the read that brought the last."""
     got, rx = b"", None
-    while len(got) < len(key) + len(PAD):
-        data, anc, _, _ = b.recvmsg(len(key) + len(PAD) - len(got), 512)
+    while len(got) < SIZE:
+        data, anc, _, _ = s.recvmsg(SIZE - len(got), 512)
         if not data:
             sys.exit("lo-stamps: the probe connection closed")
         got += data
         rx = stamp(anc)
-    return tx, rx, key
+    return got, rx
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@
 # may swap sides). It needs a capture of the whole run, with no drops, and a mix of new orders.
 # The capture's percentiles are rounded as the result's HdrHistograms round theirs.
 # --probe reads bench/lo-stamps.py's output (segments sent under the same capture with the
-# kernel's software TX and RX stamps) and splits the kernel's loopback path at the capture's
-# tap: TX stamp -> tap (the sender's half) and tap -> RX stamp (the receiver's). The capture
+# kernel's software TX and RX stamps; --probe-echo for its --netns mode, each segment
+# captured on its way out and on its echo's way back) and splits the kernel's loopback path at
+# the capture's tap: TX stamp -> tap (the sender's half) and tap -> RX stamp (the receiver's). The capture
 # stamps each segment at the tap, SO_TIMESTAMPING before and after it, so a wire time from
 # those stamps is a capture's plus one such path: `moved` is the capture's p50 plus the path's
 # p50 and its p99 plus the path's p99 (the orders in the round trips' tail are the ones the
@@ -147,19 +148,26 @@ def sockperf_reported(path):
     return (int(n.group(1)) if n else None), pct("50.000"), pct("99.000")
 
 
-def probe_paths(capture, path):
+def probe_paths(capture, path, echo=False):
     """(TX->tap, tap->RX) ns of each probe segment from bench/lo-stamps.py found in the capture
-    with both stamps (a segment is found by its payload's start, PROBE and 8 digits)."""
+    with both stamps (a segment is found by its payload's start, PROBE and 8 digits). With
+    echo (lo-stamps.py --netns), each segment is captured going out and coming back: TX stamp
+    -> the first tap, and the second tap -> RX stamp."""
     stamps = {}
     for line in open(path):
         key, tx, rx = line.split()
         if tx != '-' and rx != '-':
             stamps[key.encode()] = (int(tx), int(rx))
-    halves = []
+    halves, out = [], {}
     for t, _, _, _, _, payload in packets(capture):
-        s = stamps.pop(payload[:13], None) if payload.startswith(b'PROBE') else None
-        if s is not None:
-            halves.append((t - s[0], s[1] - t))
+        key = payload[:13] if payload.startswith(b'PROBE') else None
+        if key not in stamps:
+            continue
+        if echo and key not in out:
+            out[key] = t
+            continue
+        tx, rx = stamps.pop(key)
+        halves.append((out.pop(key, t) - tx, rx - t))
     return halves
 
 
@@ -183,6 +191,8 @@ def main():
     ap.add_argument('--field', default='ack_service', metavar='NAME',
                     help="FIX mode: the latency_ns entry to compare (default ack_service; wire with --wire-timestamps)")
     ap.add_argument('--probe', metavar='FILE', help="FIX mode: bench/lo-stamps.py output from the same capture")
+    ap.add_argument('--probe-echo', action='store_true',
+                    help="--probe: its segments were echoed (lo-stamps.py --netns): each is captured twice")
     ap.add_argument('--tsv', action='store_true', help="machine-readable figures (ns)")
     a = ap.parse_args()
     if a.measured and a.skip_warmup:
@@ -220,7 +230,7 @@ def main():
     q = (lambda p: quantile(rtts, p)) if a.pairs else (lambda p: hdr_round(hdr_rank(rtts, p)))
     probe = []
     if a.probe and not a.pairs:
-        halves = probe_paths(a.capture, a.probe)
+        halves = probe_paths(a.capture, a.probe, a.probe_echo)
         if not halves:
             sys.exit(f"{a.capture}: no segment of {a.probe} found with both stamps")
         paths = sorted(d1 + d2 for d1, d2 in halves)

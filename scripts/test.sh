@@ -4,7 +4,8 @@
 # against QuickFIX's executor with a strict FIX 4.2 dictionary.
 #
 # Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
-# libquickfix-doc, chromium and tcpdump; pip, for FIX42.xml from the quickfix source distribution.
+# libquickfix-doc, chromium, tcpdump and iproute2; pip, for FIX42.xml from the quickfix source
+# distribution.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,10 +14,11 @@ tests/quickfix/setup.sh
 # With the executor in place, its tests must run: a missing executor is a failure, not a skip.
 export FIXBLAST_REQUIRE_QUICKFIX=1
 
-# Installs Debian package $1 (which provides command $1) unless the command is there: as root
-# or through sudo, updating the package lists only if it has no install candidate.
+# Installs Debian package $2 (default $1) unless command $1 is there: as root or through
+# sudo, updating the package lists only if it has no install candidate.
 apt_install() {
   command -v "$1" >/dev/null 2>&1 && return 0
+  set -- "${2:-$1}"
   local sudo=()
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=(sudo); fi
   if [ "$(id -u)" -ne 0 ] && [ "${#sudo[@]}" -eq 0 ]; then
@@ -36,6 +38,8 @@ export FIXBLAST_REQUIRE_CHROMIUM=1
 
 echo "== tcpdump (captures a run on loopback to check its wire timestamps against)"
 apt_install tcpdump
+# ip, for the same check over a veth pair into a network namespace (as root).
+apt_install ip iproute2
 # With tcpdump in place and root to capture with it (CI), the capture check must run: a missing
 # tcpdump, or one that may not capture, is a failure, not a skip. Without root it skips.
 if [ "$(id -u)" -eq 0 ]; then
