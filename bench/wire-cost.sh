@@ -8,6 +8,11 @@
 # Prints each run's ack p50 and the pair's on/off ratio, then the median ratio per backend
 # and load. Also each stamped run's wire/client_out/client_in p50 and its unstamped count.
 #
+# GATEWAY=builtin (the default) runs the built-in gateway, which stamps its own sockets when
+# the client does: the cost of both sides. GATEWAY=external starts one `fixblast gateway`
+# without stamps (syscall backend, --poll yield) on loopback and points every run at it
+# with --target: the client's own cost only.
+#
 # Max rate (MAXRATE=1): bench/max-rate.sh for each backend without and with stamps, in
 # turn (RATES, SECS as there), and the last passing step of each.
 #   PAIRS=3 RATE=10k SECS=5 MAXRATE=1 RATES="100k 200k 300k 400k 600k" bench/wire-cost.sh
@@ -20,16 +25,33 @@ RATE=${RATE:-10k}
 SECS=${SECS:-5}
 MAXRATE=${MAXRATE:-1}
 RATES=${RATES:-"100k 200k 300k 400k 500k 600k 800k"}
+GATEWAY=${GATEWAY:-builtin}
 
 build_fixblast
-echo "== $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "== $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg), gateway $GATEWAY" >&2
+
+target=()
+case $GATEWAY in
+    builtin) ;;
+    external)
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        "$FIXBLAST" gateway --listen "127.0.0.1:$port" --backend syscall --poll yield >/dev/null 2>&1 &
+        track_pid $!
+        sleep 0.5
+        target=(--target "127.0.0.1:$port")
+        ;;
+    *)
+        echo "GATEWAY must be builtin or external, not '$GATEWAY'" >&2
+        exit 2
+        ;;
+esac
 
 # one NAME ARGS...: one run into $BENCH_TMP/NAME.json.
 one() {
     local name=$1
     shift
     timeout $((SECS + 60)) "$FIXBLAST" run --sessions 1 --threads 1 --duration "${SECS}s" --warmup 1s \
-        --poll yield --quiet --json "$BENCH_TMP/$name.json" "$@" >/dev/null 2>&1 || true
+        --poll yield --quiet --json "$BENCH_TMP/$name.json" "${target[@]}" "$@" >/dev/null 2>&1 || true
 }
 
 for pair in $(seq "$PAIRS"); do
