@@ -231,10 +231,18 @@ fn faults_are_counted_per_connection() {
     args.extend_from_slice(&["--target", &target, "--sessions", "2", "--rate", "1000", "--timeout", "200ms"]);
     let o = run(&args).unwrap();
     g.stop();
-    // 500 orders/s a session: its orders 101 to 600 are measured, and 200 … 600 dropped.
+    // 500 orders/s a session: its orders 101 to 600 are measured, and 200 … 600 dropped,
+    // counted on each connection. A starved host may leave a session's last few unsent: a
+    // session that sent m measured orders lost m / 100 of them, so two that sent S in all
+    // lost S / 100, or one fewer when both stopped short of a hundred.
     let r = &o.result;
     assert_eq!(o.exit_code(), 0, "{:?}", r.status);
-    assert_eq!((r.orders.sent, r.orders.timed_out, r.orders.acked), (1000, 10, 990), "{:?}", r.orders);
+    let sent = r.orders.sent;
+    assert_eq!(sent + r.orders.not_sent, 1000, "{:?}", r.orders);
+    let most = sent / 100;
+    let least = if sent == 1000 { most } else { most.saturating_sub(1) };
+    assert!((least..=most).contains(&r.orders.timed_out), "{:?}", r.orders);
+    assert_eq!(r.orders.acked, sent - r.orders.timed_out, "{:?}", r.orders);
 }
 
 #[test]
