@@ -15,6 +15,18 @@
 //! | 5.0 SP2 | 35=j 380=3 if marked 1128=9; else   | not tried                |
 //! |         | filled as 5.0 with no validation    |                          |
 //!
+//! What a message must carry for the executor to fill or answer it (QuickFIX 1.15.1's
+//! FIX44.xml; FIX50.xml asks the same of the body, FIXT11.xml of the header):
+//! - header 8, 9, 35, 49, 56, 34, 52; trailer 10; a FIXT.1.1 Logon adds 1137 to 98 and 108.
+//! - NewOrderSingle: the dictionary requires 11, 54, 60, 40 (HandlInst 21, required in 4.2,
+//!   is optional); the executor's handler also reads 55, 38 and 44 (35=j 380=5
+//!   "Conditionally Required Field Missing" without one) and fills only 40=2 (35=3 373=5).
+//! - OrderCancelRequest: 41, 11, 54, 60; OrderCancelReplaceRequest: 41, 11, 54, 60, 40. A
+//!   message that passes is then refused as unsupported (35=j 380=3, by RefSeqNum 45 and
+//!   RefMsgType 372, with no ClOrdID); one that fails the dictionary gets 35=3 instead.
+//! - Tags of FIX 4.2 that 4.4 dropped, such as 47 (Rule80A) or 20 (ExecTransType), are refused
+//!   as invalid (35=3 373=0).
+//!
 //! The tests at the end run fixblast itself against the 4.4 and 5.0 executor; they wait for
 //! `--fix-version` (issue 14).
 
@@ -200,8 +212,12 @@ fn hand_encoded_session(v: &Version) {
     let (seq, reply) =
         c.ask("G", &format!("41=ORDER1|11=REPLACE1|{}55=IBM|54=1|60={TIME}|38=200|40=2|44=10.50|", v.order));
     assert_unsupported(&reply, seq, "G");
-    // The dictionary is strict: an order without TransactTime (60) is refused, "required tag
-    // missing", and the session goes on.
+    // The dictionary judges them first: a 35=j says that a cancel passed it, since one without
+    // TransactTime (60) gets a session-level Reject, "required tag missing", instead.
+    let (seq, reply) = c.ask("F", "41=ORDER1|11=CANCEL2|55=IBM|54=1|38=100|");
+    assert_eq!((reply.msg_type(), reply.get(45)), ("3", Some(&*seq.to_string())), "{reply:?}");
+    assert_eq!((reply.get(371), reply.get(373)), (Some("60"), Some("1")), "{reply:?}");
+    // So is an order without it, and the session goes on.
     let (seq, reply) = c.ask("D", &format!("11=NOTIME|{}55=IBM|54=1|38=100|40=2|44=10.00|", v.order));
     assert_eq!((reply.msg_type(), reply.get(45)), ("3", Some(&*seq.to_string())), "{reply:?}");
     assert_eq!((reply.get(371), reply.get(373)), (Some("60"), Some("1")), "{reply:?}");
