@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The project's test command (README.md, .ci/run): installs what the tests need, then runs
 # every test: unit, property, doc and the loopback integration tests, including the ones
-# against QuickFIX's executor with a strict FIX 4.2 dictionary.
+# against QuickFIX's executor with the strict FIX 4.2, 4.4 and 5.0 (FIXT.1.1) dictionaries.
 #
 # Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
-# libquickfix-doc, chromium, tcpdump and iproute2; pip, for FIX42.xml from the quickfix source
-# distribution.
+# libquickfix-doc, chromium, tcpdump and iproute2; pip, for the FIX42, FIX44, FIXT11 and FIX50
+# dictionaries from the quickfix source distribution.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -17,6 +17,7 @@ mod intervals;
 mod multi;
 mod quickfix;
 mod quickfix_gaps;
+mod quickfix_versions;
 mod reconnect;
 mod results;
 mod run;

@@ -1,6 +1,7 @@
 //! Against a third-party engine: QuickFIX C++'s `executor` example with a strict FIX 4.2
 //! data dictionary (tests/quickfix/setup.sh installs it; `scripts/test.sh` runs that first
 //! and sets FIXBLAST_REQUIRE_QUICKFIX=1 so a missing executor fails instead of skipping).
+//! The same executor speaks FIX 4.4 and FIX 5.0 over FIXT.1.1 in `quickfix_versions`.
 
 use super::{run, tmp};
 use std::io::{BufRead, BufReader};
@@ -22,7 +23,13 @@ impl Drop for Executor {
     }
 }
 
+/// Starts the executor as a strict FIX 4.2 acceptor.
 pub fn start_executor(name: &str) -> Option<Executor> {
+    start_executor_version(name, "4.2")
+}
+
+/// Starts the executor for `version` (4.2, 4.4 or 5.0: see tests/quickfix/start-executor.sh).
+pub fn start_executor_version(name: &str, version: &str) -> Option<Executor> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let qf = std::env::var_os("FIXBLAST_QF_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target/quickfix"));
     if !qf.join("executor").exists() {
@@ -37,7 +44,7 @@ pub fn start_executor(name: &str) -> Option<Executor> {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = tmp(name);
     let mut child = Command::new(root.join("tests/quickfix/start-executor.sh"))
-        .args([port.to_string(), dir.path().to_string_lossy().into_owned()])
+        .args([port.to_string(), dir.path().to_string_lossy().into_owned(), version.to_string()])
         .env("FIXBLAST_QF_DIR", &qf)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -63,7 +70,7 @@ pub fn start_executor(name: &str) -> Option<Executor> {
     Some(ex)
 }
 
-fn measure(ex: &Executor, extra: &[&str]) -> fixblast::run::Outcome {
+pub fn measure(ex: &Executor, extra: &[&str]) -> fixblast::run::Outcome {
     let target = format!("127.0.0.1:{}", ex.port);
     let mut args = vec![
         "--target",

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Prepare QuickFIX C++'s prebuilt `executor` example as a strict FIX 4.2
-# acceptor for fixblast's tests/benchmarks.  Idempotent; safe to re-run.
+# Prepare QuickFIX C++'s prebuilt `executor` example as a strict FIX 4.2, 4.4
+# or 5.0 (over FIXT.1.1) acceptor for fixblast's tests/benchmarks.
+# Idempotent; safe to re-run.
 #
 #   tests/quickfix/setup.sh        # prints the cache dir on its last line
 #
 # Result (cache dir, default <repo>/target/quickfix, override FIXBLAST_QF_DIR):
 #   executor          the example acceptor, from Debian's libquickfix-doc
-#   FIX42.xml         QuickFIX's FIX 4.2 data dictionary, from PyPI's quickfix sdist
+#   FIX42.xml         QuickFIX's data dictionaries, from PyPI's quickfix sdist (one
+#   FIX44.xml         download): FIX 4.2 and FIX 4.4, and for BeginString FIXT.1.1 the
+#   FIXT11.xml        session layer (FIXT11.xml) with the FIX 5.0 application messages
+#   FIX50.xml         (FIX50.xml); start-executor.sh VERSION picks the ones it needs
 #   bind-loopback.so  LD_PRELOAD shim: QuickFIX 1.15 always binds INADDR_ANY;
 #                     this turns that into 127.0.0.1 (loopback only)
 #
@@ -89,8 +93,21 @@ if ldd "$QF_DIR/executor" | grep -q 'not found'; then
   die "executor has unresolved shared libraries"
 fi
 
-# --- 3. FIX42.xml from the PyPI sdist ----------------------------------------
-if [ ! -s "$QF_DIR/FIX42.xml" ]; then
+# --- 3. data dictionaries from the PyPI sdist --------------------------------
+# One download brings every dictionary that is missing; each is checked for its version.
+#   file        <fix> element's type, major, minor, servicepack
+SPECS=(
+  "FIX42.xml  FIX 4 2 0"
+  "FIX44.xml  FIX 4 4 0"
+  "FIXT11.xml FIXT 1 1 0"
+  "FIX50.xml  FIX 5 0 0"
+)
+missing_specs=()
+for spec in "${SPECS[@]}"; do
+  read -r file _ <<<"$spec"
+  [ -s "$QF_DIR/$file" ] || missing_specs+=("$spec")
+done
+if [ "${#missing_specs[@]}" -gt 0 ]; then
   PY=""
   for c in python3 python; do
     if command -v "$c" >/dev/null 2>&1 && "$c" -m pip --version >/dev/null 2>&1; then PY="$c"; break; fi
@@ -104,11 +121,16 @@ if [ ! -s "$QF_DIR/FIX42.xml" ]; then
     --no-binary :all: "quickfix==$QF_PYPI_VERSION" -d "$TMP/sdist" >&2
   sdist="$(find "$TMP/sdist" -maxdepth 1 -name 'quickfix-*.tar.gz' | head -n1)"
   [ -n "$sdist" ] || die "pip did not produce a quickfix sdist"
-  member="$(tar -tzf "$sdist" | grep -E '^[^/]+/spec/FIX42\.xml$' | head -n1 || true)"
-  [ -n "$member" ] || die "spec/FIX42.xml not in $sdist"
-  tar -xzf "$sdist" -C "$TMP" --no-same-owner "$member"
-  grep -Eq "<fix [^>]*major=.4.[^>]*minor=.2." "$TMP/$member" || die "$member is not a FIX 4.2 dictionary"
-  mv -f "$TMP/$member" "$QF_DIR/FIX42.xml"
+  members="$(tar -tzf "$sdist")"
+  for spec in "${missing_specs[@]}"; do
+    read -r file type major minor sp <<<"$spec"
+    member="$(grep -E "^[^/]+/spec/${file//./\\.}\$" <<<"$members" | head -n1 || true)"
+    [ -n "$member" ] || die "spec/$file not in $sdist"
+    tar -xzf "$sdist" -C "$TMP" --no-same-owner "$member"
+    grep -Eq "<fix type=.$type. major=.$major. minor=.$minor. servicepack=.$sp." "$TMP/$member" ||
+      die "$member is not a $type $major.$minor SP$sp dictionary"
+    mv -f "$TMP/$member" "$QF_DIR/$file"
+  done
 fi
 
 # --- 4. loopback bind shim ---------------------------------------------------
