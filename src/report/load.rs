@@ -194,6 +194,7 @@ pub(crate) mod tests {
                 duration_s,
                 warmup_s: 2.0,
                 timeout_s: 5.0,
+                fix_version: "4.2".into(),
                 template: "nos.fix".into(),
                 orders: None,
                 orders_rows: 1,
