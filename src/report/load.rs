@@ -293,6 +293,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_result_from_before_fix_version_reads_as_fix_4_2() {
+        let mut r = sample(&[1_000], 1);
+        r.config.fix_version = "4.4".into();
+        let mut doc: serde_json::Value = serde_json::from_str(&json(&r)).expect("json");
+        assert_eq!(doc["config"]["fix_version"], "4.4");
+        doc["config"].as_object_mut().expect("config").remove("fix_version");
+        let back = parse_result("old.json", doc.to_string().as_bytes()).expect("loads");
+        assert_eq!(back.config.fix_version, "4.2");
+    }
+
+    #[test]
     fn unreadable_file_is_named() {
         let e = load_result(Path::new("/nonexistent/dir/r.json")).expect_err("missing file");
         assert!(matches!(e, LoadError::Unreadable { .. }), "{e:?}");

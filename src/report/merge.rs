@@ -452,6 +452,10 @@ mod tests {
         b.config.rate = None;
         let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
         assert!(e.to_string().starts_with("r1.json: config.rate is none but r0.json has 10000"), "{e}");
+        let mut b = sample(&[1_000], 1);
+        b.config.fix_version = "4.4".into();
+        let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
+        assert!(e.to_string().starts_with("r1.json: config.fix_version is 4.4 but r0.json has 4.2"), "{e}");
         assert!(merge(&[]).is_err());
     }
 
