@@ -573,3 +573,57 @@ fn exec_report(
 fn nonempty<'a>(v: &'a [u8], default: &'a [u8]) -> &'a [u8] {
     if v.is_empty() { default } else { v }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::parse::{frame_as, parse};
+    use crate::fix::{printable, readable};
+
+    /// The report of `kind` the gateway sends in `version` for a limit order.
+    fn report(version: FixVersion, kind: ExecKind) -> String {
+        let session = Session::new(SessionConfig { version, ..SessionConfig::acceptor() }, 0);
+        let order = readable("35=D|34=3|11=C1|55=ACME|54=1|38=100|40=2|44=10.25|");
+        let msg = parse(&order).expect("the order parses");
+        let answer = Answer { order_id: 7, exec_id: 9, kind, duplicate: false, resend: false };
+        let mut buf = [0u8; 512];
+        let n = exec_report(&session, 2, b"20240102-03:04:05.678", answer, &msg, &order, &mut buf).expect("fits");
+        assert_eq!(frame_as(&buf[..n], version), Frame::Message { len: n }, "{}", printable(&buf[..n]));
+        printable(&buf[..n])
+    }
+
+    #[test]
+    fn a_fix44_fill_is_a_trade_with_what_44_requires_and_no_exec_trans_type() {
+        let r = report(FixVersion::Fix44, ExecKind::Fill);
+        assert!(r.starts_with("8=FIX.4.4|"), "{r}");
+        for field in ["|37=7|", "|11=C1|", "|17=9|", "|150=F|", "|39=2|", "|55=ACME|", "|54=1|", "|151=0|", "|14=100|"]
+        {
+            assert!(r.contains(field), "{field} in {r}");
+        }
+        assert!(r.contains("|6=10.25|") && r.contains("|32=100|31=10.25|"), "{r}");
+        assert!(!r.contains("|20="), "4.4 has no ExecTransType: {r}");
+        let msg = parse(&readable(&r)).unwrap();
+        assert_eq!(FixVersion::Fix44.exec_report(msg.exec_type, msg.ord_status), crate::fix::version::ExecReport::Fill);
+    }
+
+    #[test]
+    fn a_fix42_fill_is_exec_type_2_with_exec_trans_type() {
+        let r = report(FixVersion::Fix42, ExecKind::Fill);
+        assert!(r.starts_with("8=FIX.4.2|") && r.contains("|20=0|150=2|39=2|"), "{r}");
+    }
+
+    #[test]
+    fn acks_cancels_replaces_and_rejects_use_the_same_codes_in_both() {
+        for v in FixVersion::ALL {
+            for (kind, codes) in [
+                (ExecKind::New, "150=0|39=0|"),
+                (ExecKind::Canceled, "150=4|39=4|"),
+                (ExecKind::Replaced, "150=5|39=5|"),
+                (ExecKind::Rejected, "150=8|39=8|"),
+            ] {
+                let r = report(v, kind);
+                assert!(r.contains(codes) && r.contains("|151=") && r.contains("|6="), "{v}: {r}");
+            }
+        }
+    }
+}
