@@ -60,7 +60,7 @@ pub fn frame_as(buf: &[u8], version: FixVersion) -> Frame {
         // Shorter than the prefix: a beginning of one, or not.
         return if prefix.starts_with(buf) { Frame::NeedMore } else { resync(buf, prefix, FrameError::BadBeginString) };
     };
-    if head != prefix {
+    if !same_prefix(head, prefix) {
         return resync(buf, prefix, FrameError::BadBeginString);
     }
     // BodyLength: 1 to 7 digits, then SOH, within the next 8 bytes.
@@ -111,6 +111,16 @@ pub fn frame_as(buf: &[u8], version: FixVersion) -> Frame {
         return Frame::Error { error: FrameError::BadChecksum { found, computed }, skip: total };
     }
     Frame::Message { len: total }
+}
+
+/// Whether `head` (as long as `prefix`) is `prefix`. Every FIX 4.x prefix is 12 bytes:
+/// compared as one array, as the 4.2-only framer did, not through a `memcmp` call.
+#[inline(always)]
+fn same_prefix(head: &[u8], prefix: &[u8]) -> bool {
+    match (head.first_chunk::<12>(), prefix.first_chunk::<12>()) {
+        (Some(h), Some(p)) if prefix.len() == 12 => h == p,
+        _ => head == prefix,
+    }
 }
 
 /// Skips to the next plausible message start after the first byte.
