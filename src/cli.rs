@@ -12,15 +12,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod faults;
-
+mod fix;
 pub use faults::FaultArgs;
+pub use fix::{FixArgs, FixVersionArg, LogonArgs, OrdersCommand, TemplateCommand};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "fixblast",
     version,
-    about = "Order-entry round-trip latency of a FIX 4.2 gateway",
-    long_about = "fixblast logs on to a FIX 4.2 order-entry gateway, sends NewOrderSingles from \
+    about = "Order-entry round-trip latency of a FIX 4.2 or 4.4 gateway",
+    long_about = "fixblast logs on to a FIX 4.2 or 4.4 order-entry gateway, sends NewOrderSingles from \
 pinned busy-polling threads, matches each ExecutionReport to its order by ClOrdID and reports \
 the round-trip latency distribution.\n\n\
 Quick start:\n  fixblast run                          # against the built-in gateway on loopback\n  \
@@ -38,7 +39,7 @@ pub struct Cli {
 pub enum Command {
     /// Measure a gateway's order round trip (starts the built-in gateway when no --target).
     Run(Box<RunArgs>),
-    /// Run the reference FIX 4.2 gateway (an acceptor that acks, and optionally fills, orders).
+    /// Run the reference FIX gateway (an acceptor that acks, and optionally fills, orders).
     Gateway(Box<GatewayArgs>),
     /// Order templates.
     Template {
@@ -128,24 +129,6 @@ pub struct MergeArgs {
     pub output: PathBuf,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum OrdersCommand {
-    /// Check a feed file: every row, then what it holds and how long it took to load.
-    Check {
-        /// CSV rows `symbol,side,qty,price,ord_type,tif` (see `run --help`, --orders).
-        file: PathBuf,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TemplateCommand {
-    /// Check a template file and print the order it encodes.
-    Check {
-        /// The template file (see fix-templates/README.md).
-        file: PathBuf,
-    },
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
     /// io_uring where the kernel allows it, else syscall.
@@ -232,6 +215,10 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub transport: TransportArgs,
+    #[command(flatten)]
+    pub fix: FixArgs,
+    #[command(flatten)]
+    pub logon: LogonArgs,
 
     /// Open-loop rate over all sessions, orders/s: `2500`, `10k`, `1.5m`, at most 1000m (one
     /// per nanosecond; every rate is). Latency is measured from each order's intended send
@@ -503,6 +490,8 @@ pub struct GatewayArgs {
 
     #[command(flatten)]
     pub transport: TransportArgs,
+    #[command(flatten)]
+    pub fix: FixArgs,
 
     /// Follow each New ExecutionReport with a Fill.
     #[arg(long)]

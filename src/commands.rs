@@ -79,6 +79,7 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         uring_sqpoll: ring.uring_sqpoll,
         uring_napi_us: ring.uring_napi_us,
         wire,
+        version: a.fix.fix_version.version(),
     };
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -94,8 +95,9 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
         false => String::new(),
     };
     eprintln!(
-        "fixblast gateway listening on {} (FIX 4.2, any CompIDs, {} backend{duplicates}{injected}{}); Ctrl-C stops it",
+        "fixblast gateway listening on {} (FIX {}, any CompIDs, {} backend{duplicates}{injected}{}); Ctrl-C stops it",
         g.addr(),
+        a.fix.fix_version.version(),
         backend.name(),
         if wire { "; timing itself with kernel stamps" } else { "" }
     );
@@ -112,11 +114,14 @@ pub fn gateway(a: &GatewayArgs) -> Result<(), Error> {
 }
 
 /// `fixblast template check FILE`: validates and prints a sample message.
-pub fn template_check(path: &Path) -> Result<String, Error> {
-    let spec = TemplateSpec::load(path)?;
+pub fn template_check(path: &Path, version: crate::fix::FixVersion) -> Result<String, Error> {
+    let spec = TemplateSpec::load_as(path, version)?;
     let feed = match spec.kind {
         Kind::New => OrderFeed::from_template(&spec.fields),
-        _ => OrderFeed::from_template(&TemplateSpec::parse(crate::run::DEFAULT_TEMPLATE, "built-in")?.fields),
+        _ => {
+            let (text, file) = crate::run::builtin_template(version, Kind::New);
+            OrderFeed::from_template(&TemplateSpec::parse_as(text, file, version)?.fields)
+        }
     };
     // A run draws its tag at random; the sample shows a fixed one.
     let stem = Stem::new(b"", 0x5_1f3c_0a2d);
@@ -131,7 +136,7 @@ pub fn template_check(path: &Path) -> Result<String, Error> {
     let part = if spec.kind == Kind::Cancel { feed.cancel(0) } else { feed.order(0) };
     let sample = printable(t.encode(2, b"20240102-03:04:05.678", &id, &orig, part));
     Ok(format!(
-        "{}: ok, {} ({}), {} fields\nsample: {sample}\n",
+        "{}: ok, FIX {version} {} ({}), {} fields\nsample: {sample}\n",
         path.display(),
         spec.kind.fix_name(),
         String::from_utf8_lossy(spec.kind.msg_type()),

@@ -1,4 +1,4 @@
-//! fixblast measures the order-entry round-trip latency of a FIX 4.2 gateway.
+//! fixblast measures the order-entry round-trip latency of a FIX 4.2 or 4.4 gateway.
 #![deny(unsafe_code)]
 
 pub mod cli;

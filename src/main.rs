@@ -24,8 +24,8 @@ fn main() -> ExitCode {
             })
         }
         Command::Gateway(args) => fixblast::commands::gateway(args).map(|()| 0),
-        Command::Template { command: TemplateCommand::Check { file } } => {
-            fixblast::commands::template_check(file).map(|s| {
+        Command::Template { command: TemplateCommand::Check { file, fix } } => {
+            fixblast::commands::template_check(file, fix.fix_version.version()).map(|s| {
                 print!("{s}");
                 0
             })

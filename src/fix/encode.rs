@@ -6,9 +6,10 @@
 //! messages that are not on the harness's hot path.
 
 use super::checksum::{checksum, write_digits};
-use super::{BEGIN_STRING, SOH};
+use super::{FixVersion, SOH};
 
-/// Room kept in front of the body for `8=FIX.4.2|9=NNNNNNN|`.
+/// Room kept in front of the body for `8=<BeginString>|9=NNNNNNN|`: 20 bytes for FIX 4.x,
+/// 22 for FIXT.1.1. `finish` checks it all the same.
 const PREFIX_ROOM: usize = 24;
 
 /// The buffer was too small for the message.
@@ -38,12 +39,19 @@ pub struct Encoder<'a> {
     buf: &'a mut [u8],
     len: usize,
     overflow: bool,
+    version: FixVersion,
 }
 
 impl<'a> Encoder<'a> {
+    /// An encoder for a FIX 4.2 message (see [`for_version`](Encoder::for_version)).
     pub fn new(buf: &'a mut [u8]) -> Self {
+        Encoder::for_version(buf, FixVersion::Fix42)
+    }
+
+    /// An encoder whose message carries `version`'s BeginString.
+    pub fn for_version(buf: &'a mut [u8], version: FixVersion) -> Self {
         let overflow = buf.len() < PREFIX_ROOM;
-        Encoder { buf, len: PREFIX_ROOM, overflow }
+        Encoder { buf, len: PREFIX_ROOM, overflow, version }
     }
 
     fn put(&mut self, bytes: &[u8]) {
@@ -93,13 +101,14 @@ impl<'a> Encoder<'a> {
         let mut digits = [0u8; 20];
         let bl = write_u64(body_len as u64, &mut digits);
         // "8=" + BeginString + SOH + "9=" + digits + SOH, right-aligned against the body.
-        let prefix_len = 2 + BEGIN_STRING.len() + 1 + 2 + bl.len() + 1;
+        let begin = self.version.begin_string();
+        let prefix_len = 2 + begin.len() + 1 + 2 + bl.len() + 1;
         if prefix_len > PREFIX_ROOM {
             return Err(Overflow { capacity });
         }
         let start = PREFIX_ROOM - prefix_len;
         let mut p = start;
-        for part in [b"8=" as &[u8], BEGIN_STRING, &[SOH], b"9=", bl, &[SOH]] {
+        for part in [b"8=" as &[u8], begin, &[SOH], b"9=", bl, &[SOH]] {
             self.buf[p..p + part.len()].copy_from_slice(part);
             p += part.len();
         }
@@ -156,6 +165,17 @@ mod tests {
         let len = e.finish().unwrap();
         // "35=0|" is 5 bytes.
         assert_eq!(printable(&buf[..len]), "8=FIX.4.2|9=5|35=0|10=161|");
+    }
+
+    #[test]
+    fn begin_string_is_the_versions() {
+        let mut buf = [0u8; 128];
+        let mut e = Encoder::for_version(&mut buf, FixVersion::Fix44);
+        e.field(35, b"0");
+        let len = e.finish().unwrap();
+        let msg = &buf[..len];
+        assert_eq!(printable(msg), "8=FIX.4.4|9=5|35=0|10=163|");
+        assert_eq!(crate::fix::parse::frame_as(msg, FixVersion::Fix44), crate::fix::parse::Frame::Message { len });
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! FIX 4.2 protocol code: checksum, encoding, framing and parsing, timestamps, the
+//! FIX protocol code (4.2 and 4.4, see [`version`]): checksum, encoding, framing and parsing, timestamps, the
 //! pre-encoded order template, ClOrdID slots and the session state machine.
 //!
 //! This module owns the bytes of FIX and nothing else. It has no sockets, no clock and no
@@ -23,12 +23,15 @@ pub mod session;
 pub mod template;
 pub mod time;
 pub mod value;
+pub mod version;
+
+pub use version::FixVersion;
 
 /// The FIX field delimiter.
 pub const SOH: u8 = 0x01;
 
-/// The only BeginString fixblast speaks.
-pub const BEGIN_STRING: &[u8] = b"FIX.4.2";
+/// The BeginString of FIX 4.2, the default version.
+pub const BEGIN_STRING: &[u8] = FixVersion::Fix42.begin_string();
 
 /// Turns readable FIX (with `|` for SOH) into wire bytes. Used by tests, doctests and the
 /// template loader, so that messages in this repository can be read by people.

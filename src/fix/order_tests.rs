@@ -13,6 +13,10 @@ use proptest::prelude::*;
 const DEFAULT: &str = include_str!("../../fix-templates/new-order-single.fix");
 const CANCEL: &str = include_str!("../../fix-templates/order-cancel-request.fix");
 const REPLACE: &str = include_str!("../../fix-templates/order-cancel-replace-request.fix");
+/// FIX 4.4's, whose patched messages must equal a plain encode just the same.
+const DEFAULT_44: &str = include_str!("../../fix-templates/fix44/new-order-single.fix");
+const CANCEL_44: &str = include_str!("../../fix-templates/fix44/order-cancel-request.fix");
+const REPLACE_44: &str = include_str!("../../fix-templates/fix44/order-cancel-replace-request.fix");
 const TIME: [u8; TIMESTAMP_LEN] = *b"20240102-03:04:05.678";
 const ID: [u8; clordid::LEN] = *b"0000000000001";
 const ORIG: [u8; clordid::LEN] = *b"00000000000ff";
@@ -110,12 +114,14 @@ proptest! {
         target in "[A-Z0-9]{1,12}",
         prefix in "[!-{}~]{0,16}",
         tag: u64,
-        kind in 0usize..3,
+        kind in 0usize..6,
         rows in feed_rows(),
         orders in proptest::collection::vec((any::<u32>(), 0u64..4_102_444_800_000_000_000, any::<u64>()), 1..20),
         run_len in 0u32..300,
     ) {
-        let spec = TemplateSpec::parse([DEFAULT, CANCEL, REPLACE][kind], "t.fix").unwrap();
+        let text = [DEFAULT, CANCEL, REPLACE, DEFAULT_44, CANCEL_44, REPLACE_44][kind];
+        let version = crate::fix::FixVersion::ALL[kind / 3];
+        let spec = TemplateSpec::parse_as(text, "t.fix", version).unwrap();
         let feed = OrderFeed::parse(rows.join("\n").as_bytes(), "f.csv").unwrap();
         let stem = clordid::Stem::new(prefix.as_bytes(), tag);
         let mut t = OrderTemplate::new(&spec, sender.as_bytes(), target.as_bytes(), stem.as_bytes(), feed.max_len());
@@ -147,6 +153,7 @@ proptest! {
             let len = spec.encode_plain(&vars, &mut plain).unwrap();
             prop_assert_eq!(printable(&patched), printable(&plain[..len]));
             prop_assert!(patched.len() <= t.max_len());
+            prop_assert!(patched.starts_with(version.prefix()));
             // And 10= equals a full recompute.
             let body_end = patched.len() - 7;
             let mut cs = [0u8; 3];

@@ -15,8 +15,9 @@
 
 use super::faults::Faults;
 use super::throttle::Throttle;
+use crate::fix::FixVersion;
 use crate::fix::encode::{Encoder, Overflow};
-use crate::fix::parse::{Frame, Msg, frame};
+use crate::fix::parse::{Frame, Msg, frame_as};
 use crate::fix::session::Session;
 use crate::fix::tag;
 use crate::random::Random;
@@ -130,9 +131,9 @@ impl ConnFaults {
     /// How many of the input bytes in `data` the worker may take at `now`: all of them
     /// unless `slow-read` holds some back. It never splits a message: with any credit left,
     /// the first whole message may go.
-    pub(super) fn read_allowance(&mut self, now: u64, data: &[u8]) -> usize {
+    pub(super) fn read_allowance(&mut self, now: u64, data: &[u8], version: FixVersion) -> usize {
         let Some(t) = self.throttle.as_mut() else { return usize::MAX };
-        let first = match frame(data) {
+        let first = match frame_as(data, version) {
             Frame::Message { len } => len,
             Frame::Error { skip, .. } => skip,
             Frame::NeedMore => 0,
@@ -277,7 +278,7 @@ pub(super) fn session_reject(
     msg: &Msg,
     buf: &mut [u8],
 ) -> Result<usize, Overflow> {
-    let mut e = Encoder::new(buf);
+    let mut e = Encoder::for_version(buf, session.version());
     header(&mut e, session, b"3", seq, time);
     e.field_u64(tag::REF_SEQ_NUM, msg.seq as u64);
     e.field(tag::REF_MSG_TYPE, msg.msg_type.code().as_bytes());
@@ -294,7 +295,7 @@ pub(super) fn business_reject(
     (msg, raw): (&Msg, &[u8]),
     buf: &mut [u8],
 ) -> Result<usize, Overflow> {
-    let mut e = Encoder::new(buf);
+    let mut e = Encoder::for_version(buf, session.version());
     header(&mut e, session, b"j", seq, time);
     e.field_u64(tag::REF_SEQ_NUM, msg.seq as u64);
     e.field(tag::REF_MSG_TYPE, msg.msg_type.code().as_bytes());

@@ -1,4 +1,4 @@
-//! The reference order-entry gateway: a FIX 4.2 acceptor that answers every NewOrderSingle
+//! The reference order-entry gateway: a FIX 4.2 or 4.4 acceptor that answers every NewOrderSingle
 //! with an ExecutionReport New (150=0, 39=0) and, with `fill`, an ExecutionReport Fill
 //! (150=2, 39=2). It uses the same framing, session and transport code as the harness.
 //!
@@ -57,6 +57,8 @@ pub struct GatewayConfig {
     /// Kernel software stamps on each connection, and the gateway's own wire time: from
     /// the read that brought a request to the send that carried its first report.
     pub wire: bool,
+    /// The FIX version the gateway speaks; a Logon in another is refused with a Logout.
+    pub version: crate::fix::FixVersion,
 }
 
 impl GatewayConfig {
@@ -71,6 +73,7 @@ impl GatewayConfig {
             disconnect_after: None,
             reject_duplicate_clordid: None,
             faults: Faults::default(),
+            version: crate::fix::FixVersion::Fix42,
             uring_recv: crate::transport::UringRecv::Poll,
             uring_sqpoll: None,
             uring_napi_us: None,

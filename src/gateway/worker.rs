@@ -3,8 +3,9 @@
 use super::inject::{self, ConnFaults, Verdict};
 use super::wire::{Marks, WAITING, Waiting, WireTally};
 use super::{Common, GatewayConfig};
+use crate::fix::FixVersion;
 use crate::fix::encode::{Encoder, write_u64};
-use crate::fix::parse::{Frame, Msg, MsgType, frame};
+use crate::fix::parse::{Frame, Msg, MsgType, frame_as};
 use crate::fix::session::{Event, Session, SessionConfig, State};
 use crate::fix::tag;
 use crate::fix::time::TimestampCache;
@@ -108,7 +109,10 @@ pub(super) fn run<T: Transport>(
                     }
                     conns[id] = Some(Conn {
                         id,
-                        session: Session::new(SessionConfig::acceptor(), utc_now()),
+                        session: Session::new(
+                            SessionConfig { version: cfg.version, ..SessionConfig::acceptor() },
+                            utc_now(),
+                        ),
                         orders: 0,
                         exec_ids: 0,
                         lost_reply: false,
@@ -224,7 +228,7 @@ impl Server<'_> {
             let data = inbox.data();
             let room = c.faults.as_ref().map_or(out.room(), |f| f.room(&cfg.faults, out));
             // `slow-read` takes less: the rest waits in the inbox, then in the socket.
-            let allowed = c.faults.as_deref_mut().map_or(usize::MAX, |f| f.read_allowance(now, data));
+            let allowed = c.faults.as_deref_mut().map_or(usize::MAX, |f| f.read_allowance(now, data, cfg.version));
             let take = data.len().min(room / ANSWER_RATIO).min(allowed);
             left_over = take < data.len();
             // With `wire`, from the measure's start: where each request ends in the stream.
@@ -262,7 +266,8 @@ impl Server<'_> {
             // start of a message longer than the gateway reads: it never completes, and with
             // the inbox full the transport reads no further, so not even the client's close
             // would be seen. The connection would be held for ever: drop it.
-            c.too_long |= used == 0 && inbox.is_full() && matches!(frame(inbox.data()), Frame::NeedMore);
+            c.too_long |=
+                used == 0 && inbox.is_full() && matches!(frame_as(inbox.data(), cfg.version), Frame::NeedMore);
             if c.too_long {
                 eprintln!(
                     "gateway: a message longer than the {INBOX_MAX} bytes the gateway reads; closing the connection"
@@ -271,6 +276,8 @@ impl Server<'_> {
             if let Some(text) = &cfg.faults.refuse_logon {
                 c.session.refuse_logon(now, text.as_bytes());
             }
+            // A Logon in another version: answered with a Logout that names both.
+            c.session.refuse_other_version(now);
         }
         if let Some(due) = c.session.poll_timeout()
             && now >= due
@@ -318,7 +325,7 @@ impl Server<'_> {
 fn until_stall(session: &mut Session, a: &mut Answerer<'_, '_>, data: &[u8]) -> usize {
     let mut used = 0;
     while !a.faults.as_ref().is_some_and(|f| f.stalled(a.now)) {
-        let n = match frame(&data[used..]) {
+        let n = match frame_as(&data[used..], session.version()) {
             Frame::Message { len } => len,
             Frame::Error { skip, .. } => skip,
             Frame::NeedMore => break,
@@ -476,7 +483,7 @@ struct Answer {
 }
 
 /// The answer to the order, cancel or replace in `msg`: an ExecutionReport, or an
-/// OrderCancelReject, with what FIX 4.2 requires of each.
+/// OrderCancelReject, with what the session's version (4.2 or 4.4) requires of each.
 fn exec_report(
     session: &Session,
     seq: u32,
@@ -489,7 +496,8 @@ fn exec_report(
     let Answer { order_id, exec_id, kind, duplicate, resend } = answer;
     let qty = nonempty(msg.order_qty.get(raw), b"0");
     let price = nonempty(msg.price.get(raw), b"0");
-    let mut e = Encoder::new(buf);
+    let version = session.version();
+    let mut e = Encoder::for_version(buf, version);
     let header = |e: &mut Encoder<'_>, msg_type: &[u8]| {
         e.field(tag::MSG_TYPE, msg_type);
         e.field(tag::SENDER_COMP_ID, session.sender());
@@ -512,7 +520,8 @@ fn exec_report(
         e.field(tag::ORD_STATUS, b"0");
         e.field(tag::CXL_REJ_RESPONSE_TO, if kind == ExecKind::CancelRejected { b"1" } else { b"2" });
         // FIX 4.2 has no CxlRejReason for a duplicate ClOrdID (4.3's 6): "broker option".
-        e.field(tag::CXL_REJ_REASON, if duplicate { b"2" } else { b"0" });
+        let dup_reason: &[u8] = if version == FixVersion::Fix42 { b"2" } else { b"6" };
+        e.field(tag::CXL_REJ_REASON, if duplicate { dup_reason } else { b"0" });
         if duplicate {
             e.field(tag::TEXT, DUPLICATE_TEXT);
         }
@@ -520,7 +529,9 @@ fn exec_report(
     }
     let [exec_type, status, leaves, cum, avg]: [&[u8]; 5] = match kind {
         ExecKind::New => [b"0", b"0", qty, b"0", b"0"],
-        ExecKind::Fill => [b"2", b"2", b"0", qty, price],
+        // FIX 4.4 reports every trade as ExecType F (Trade); OrdStatus says it is whole.
+        ExecKind::Fill if version == FixVersion::Fix42 => [b"2", b"2", b"0", qty, price],
+        ExecKind::Fill => [b"F", b"2", b"0", qty, price],
         ExecKind::Rejected => [b"8", b"8", b"0", b"0", b"0"],
         ExecKind::Canceled => [b"4", b"4", b"0", b"0", b"0"],
         ExecKind::Replaced => [b"5", b"5", qty, b"0", b"0"],
@@ -533,7 +544,10 @@ fn exec_report(
         e.field(tag::ORIG_CL_ORD_ID, nonempty(msg.orig_cl_ord_id.get(raw), b"NONE"));
     }
     e.field(tag::EXEC_ID, write_u64(exec_id, &mut d));
-    e.field(tag::EXEC_TRANS_TYPE, b"0");
+    if version == FixVersion::Fix42 {
+        // Required in 4.2; 4.4 removed the field.
+        e.field(tag::EXEC_TRANS_TYPE, b"0");
+    }
     e.field(tag::EXEC_TYPE, exec_type);
     e.field(tag::ORD_STATUS, status);
     if kind == ExecKind::Rejected {
@@ -558,4 +572,58 @@ fn exec_report(
 
 fn nonempty<'a>(v: &'a [u8], default: &'a [u8]) -> &'a [u8] {
     if v.is_empty() { default } else { v }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::parse::{frame_as, parse};
+    use crate::fix::{printable, readable};
+
+    /// The report of `kind` the gateway sends in `version` for a limit order.
+    fn report(version: FixVersion, kind: ExecKind) -> String {
+        let session = Session::new(SessionConfig { version, ..SessionConfig::acceptor() }, 0);
+        let order = readable("35=D|34=3|11=C1|55=ACME|54=1|38=100|40=2|44=10.25|");
+        let msg = parse(&order).expect("the order parses");
+        let answer = Answer { order_id: 7, exec_id: 9, kind, duplicate: false, resend: false };
+        let mut buf = [0u8; 512];
+        let n = exec_report(&session, 2, b"20240102-03:04:05.678", answer, &msg, &order, &mut buf).expect("fits");
+        assert_eq!(frame_as(&buf[..n], version), Frame::Message { len: n }, "{}", printable(&buf[..n]));
+        printable(&buf[..n])
+    }
+
+    #[test]
+    fn a_fix44_fill_is_a_trade_with_what_44_requires_and_no_exec_trans_type() {
+        let r = report(FixVersion::Fix44, ExecKind::Fill);
+        assert!(r.starts_with("8=FIX.4.4|"), "{r}");
+        for field in ["|37=7|", "|11=C1|", "|17=9|", "|150=F|", "|39=2|", "|55=ACME|", "|54=1|", "|151=0|", "|14=100|"]
+        {
+            assert!(r.contains(field), "{field} in {r}");
+        }
+        assert!(r.contains("|6=10.25|") && r.contains("|32=100|31=10.25|"), "{r}");
+        assert!(!r.contains("|20="), "4.4 has no ExecTransType: {r}");
+        let msg = parse(&readable(&r)).unwrap();
+        assert_eq!(FixVersion::Fix44.exec_report(msg.exec_type, msg.ord_status), crate::fix::version::ExecReport::Fill);
+    }
+
+    #[test]
+    fn a_fix42_fill_is_exec_type_2_with_exec_trans_type() {
+        let r = report(FixVersion::Fix42, ExecKind::Fill);
+        assert!(r.starts_with("8=FIX.4.2|") && r.contains("|20=0|150=2|39=2|"), "{r}");
+    }
+
+    #[test]
+    fn acks_cancels_replaces_and_rejects_use_the_same_codes_in_both() {
+        for v in FixVersion::ALL {
+            for (kind, codes) in [
+                (ExecKind::New, "150=0|39=0|"),
+                (ExecKind::Canceled, "150=4|39=4|"),
+                (ExecKind::Replaced, "150=5|39=5|"),
+                (ExecKind::Rejected, "150=8|39=8|"),
+            ] {
+                let r = report(v, kind);
+                assert!(r.contains(codes) && r.contains("|151=") && r.contains("|6="), "{v}: {r}");
+            }
+        }
+    }
 }

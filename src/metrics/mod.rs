@@ -32,7 +32,7 @@ pub enum ErrorKind {
     TimedOut,
     /// An ExecutionReport whose ClOrdID matches no order in flight.
     Unmatched,
-    /// Bytes that do not frame as FIX 4.2 (bad BeginString, BodyLength).
+    /// Bytes that do not frame as FIX of the run's version (bad BeginString, BodyLength).
     Garbled,
     BadChecksum,
     /// A message that frames but does not parse.

@@ -621,6 +621,11 @@ mod tests {
         let c = compare(&side("a", vec![external()]), &side("b", vec![b]), &Default::default());
         assert_eq!(c.not_comparable.len(), 1);
         assert!(c.not_comparable[0].starts_with("host.tsc_hz differs by more than 1%"), "{:?}", c.not_comparable);
+
+        let mut b = external();
+        b.config.fix_version = "4.4".into();
+        let c = compare(&side("a", vec![external()]), &side("b", vec![b]), &Default::default());
+        assert_eq!(c.not_comparable, vec!["config.fix_version: \"4.2\" (a0.json) vs \"4.4\" (b0.json)".to_string()]);
     }
 
     #[test]

@@ -176,6 +176,10 @@ pub struct Config {
     pub duration_s: f64,
     pub warmup_s: f64,
     pub timeout_s: f64,
+    /// `--fix-version`: "4.2" or "4.4". Files written before it was recorded read as "4.2",
+    /// the only version fixblast spoke then.
+    #[serde(default = "fix_42")]
+    pub fix_version: String,
     pub template: String,
     /// `--orders` feed file; null when orders come from the template.
     #[serde(default)]
@@ -198,6 +202,10 @@ pub struct Config {
     /// `--reconnect`; absent without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconnect: Option<ReconnectConfig>,
+}
+
+fn fix_42() -> String {
+    crate::fix::FixVersion::Fix42.label().into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -194,6 +194,7 @@ pub(crate) mod tests {
                 duration_s,
                 warmup_s: 2.0,
                 timeout_s: 5.0,
+                fix_version: "4.2".into(),
                 template: "nos.fix".into(),
                 orders: None,
                 orders_rows: 1,
@@ -289,6 +290,17 @@ pub(crate) mod tests {
         let back = load_result(&path).expect("loads");
         // Exactly, floats included (serde_json's `float_roundtrip`).
         assert_eq!(back, r);
+    }
+
+    #[test]
+    fn a_result_from_before_fix_version_reads_as_fix_4_2() {
+        let mut r = sample(&[1_000], 1);
+        r.config.fix_version = "4.4".into();
+        let mut doc: serde_json::Value = serde_json::from_str(&json(&r)).expect("json");
+        assert_eq!(doc["config"]["fix_version"], "4.4");
+        doc["config"].as_object_mut().expect("config").remove("fix_version");
+        let back = parse_result("old.json", doc.to_string().as_bytes()).expect("loads");
+        assert_eq!(back.config.fix_version, "4.2");
     }
 
     #[test]

@@ -34,7 +34,7 @@
 //!   `histograms.wire`, `client_out` and `client_in`.
 //!
 //! Refused, naming the file: a different `schema_version`, `tool.name` or `tool.version`, or a
-//! difference in what shapes the latency: `config.template`, `config.orders`,
+//! difference in what shapes the latency: `config.fix_version`, `config.template`, `config.orders`,
 //! `config.orders_rows`, `config.mix`, `config.profile`, `config.rate`, `config.closed_loop.window`.
 //! Refused too, naming both: one run given twice under two names ([`same_run`]), which would
 //! double every count.
@@ -52,7 +52,7 @@ pub enum MergeError {
     /// The results measured different things.
     #[error(
         "{name}: {field} is {got} but {first} has {want}; merge needs the same schema_version, tool name and \
-         version, template, orders feed, mix, profile, rate and closed-loop window"
+         version, FIX version, template, orders feed, mix, profile, rate and closed-loop window"
     )]
     Differ { name: String, field: &'static str, got: String, first: String, want: String },
     #[error("{name}: histograms.{field} does not decode: {reason}")]
@@ -185,10 +185,11 @@ fn check_mergeable(first_name: &str, first: &RunResult, name: &str, r: &RunResul
     let (a, b) = (&first.config, &r.config);
     let opt = |v: Option<String>| v.unwrap_or_else(|| "none".into());
     let window = |c: &Config| opt(c.closed_loop.as_ref().map(|c| c.window.to_string()));
-    let checks: [(&'static str, String, String); 10] = [
+    let checks: [(&'static str, String, String); 11] = [
         ("schema_version", first.schema_version.to_string(), r.schema_version.to_string()),
         ("tool.name", first.tool.name.clone(), r.tool.name.clone()),
         ("tool.version", first.tool.version.clone(), r.tool.version.clone()),
+        ("config.fix_version", a.fix_version.clone(), b.fix_version.clone()),
         ("config.template", a.template.clone(), b.template.clone()),
         ("config.orders", opt(a.orders.clone()), opt(b.orders.clone())),
         ("config.orders_rows", a.orders_rows.to_string(), b.orders_rows.to_string()),
@@ -451,6 +452,10 @@ mod tests {
         b.config.rate = None;
         let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
         assert!(e.to_string().starts_with("r1.json: config.rate is none but r0.json has 10000"), "{e}");
+        let mut b = sample(&[1_000], 1);
+        b.config.fix_version = "4.4".into();
+        let e = merge(&named(vec![sample(&[1_000], 1), b])).expect_err("refused");
+        assert!(e.to_string().starts_with("r1.json: config.fix_version is 4.4 but r0.json has 4.2"), "{e}");
         assert!(merge(&[]).is_err());
     }
 

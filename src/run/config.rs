@@ -3,6 +3,7 @@
 //! value and what is allowed.
 
 use super::checks::{check_field_values, check_preset_peak, check_spans, check_templates, start_at_utc_ns};
+use super::fix::builtin_template;
 use super::outputs::{Outputs, config_hash};
 use crate::cli::{ArrivalArg, Backend, CoreList, RunArgs, UringRecvArg, WireStampsArg};
 use crate::engine::mix::Mix;
@@ -10,6 +11,7 @@ use crate::engine::profile::Profile;
 use crate::engine::schedule::Arrival;
 use crate::engine::{Load, PollMode, Timing};
 use crate::error::{Error, usage};
+use crate::fix::FixVersion;
 use crate::fix::clordid;
 use crate::fix::feed::OrderFeed;
 use crate::fix::template::Kind;
@@ -25,11 +27,6 @@ use std::time::Duration;
 
 /// The shortest `--interval`: each one is a row of output and a flush of every worker.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
-
-/// The template shipped in `fix-templates/`, built in so the binary works from anywhere.
-pub const DEFAULT_TEMPLATE: &str = include_str!("../../fix-templates/new-order-single.fix");
-const DEFAULT_CANCEL: &str = include_str!("../../fix-templates/order-cancel-request.fix");
-const DEFAULT_REPLACE: &str = include_str!("../../fix-templates/order-cancel-replace-request.fix");
 
 /// Validated options for one run.
 #[derive(Debug, Clone)]
@@ -54,6 +51,9 @@ pub struct RunConfig {
     pub poll: PollMode,
     pub load: Load,
     pub timing: Timing,
+    /// `--fix-version`, and the `--logon-field`s for the Logon.
+    pub fix_version: FixVersion,
+    pub logon_fields: Vec<(u32, Vec<u8>)>,
     pub template: TemplateSpec,
     pub template_name: String,
     /// Templates for cancels and replaces, when the mix sends them.
@@ -265,15 +265,16 @@ impl RunConfig {
             _ => None,
         };
         let (wire, wire_hardware) = wire_timestamps(a.transport.wire_timestamps, backend, a.transport.backend)?;
+        let version = a.fix.fix_version.version();
         let (template, template_name) = match &a.template {
-            Some(p) => (TemplateSpec::load(p)?, p.display().to_string()),
-            None => (
-                TemplateSpec::parse(DEFAULT_TEMPLATE, "fix-templates/new-order-single.fix")?,
-                "built-in new-order-single.fix".into(),
-            ),
+            Some(p) => (TemplateSpec::load_as(p, version)?, p.display().to_string()),
+            None => {
+                let (text, file) = builtin_template(version, Kind::New);
+                (TemplateSpec::parse_as(text, file, version)?, format!("built-in {file}"))
+            }
         };
         let mix = Mix::parse(&a.mix)?;
-        let extra = |kind: Kind, flag: &str, path: &Option<PathBuf>, builtin: &str| -> Result<_, Error> {
+        let extra = |kind: Kind, flag: &str, path: &Option<PathBuf>| -> Result<_, Error> {
             if !mix.has(kind) {
                 if path.is_some() {
                     return usage(format!("{flag} is used only with --mix {}=N", kind.name()));
@@ -281,8 +282,12 @@ impl RunConfig {
                 return Ok(None);
             }
             let spec = match path {
-                Some(p) => TemplateSpec::load(p)?,
-                None => TemplateSpec::parse(builtin, &format!("built-in {}", kind.fix_name()))?,
+                Some(p) => TemplateSpec::load_as(p, version)?,
+                None => TemplateSpec::parse_as(
+                    builtin_template(version, kind).0,
+                    &format!("built-in {}", kind.fix_name()),
+                    version,
+                )?,
             };
             if spec.kind != kind {
                 return usage(format!(
@@ -296,8 +301,8 @@ impl RunConfig {
             }
             Ok(Some(spec))
         };
-        let cancel_template = extra(Kind::Cancel, "--cancel-template", &a.cancel_template, DEFAULT_CANCEL)?;
-        let replace_template = extra(Kind::Replace, "--replace-template", &a.replace_template, DEFAULT_REPLACE)?;
+        let cancel_template = extra(Kind::Cancel, "--cancel-template", &a.cancel_template)?;
+        let replace_template = extra(Kind::Replace, "--replace-template", &a.replace_template)?;
         if template.kind != Kind::New {
             return usage(format!(
                 "--template {}: is {}; the order template must be a NewOrderSingle (35=D). Use \
@@ -347,6 +352,8 @@ impl RunConfig {
                 timeout_ns: a.timeout.as_nanos() as u64,
                 interval_ns: a.interval.as_nanos() as u64,
             },
+            fix_version: version,
+            logon_fields: super::fix::logon_fields(&a.logon.logon_field)?,
             template,
             template_name,
             cancel_template,

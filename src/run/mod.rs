@@ -6,12 +6,14 @@
 mod checks;
 mod config;
 mod faults;
+mod fix;
 pub mod outputs;
 mod reporter;
 mod runs;
 mod signals;
 
 pub use config::*;
+pub use fix::{DEFAULT_TEMPLATE, builtin_template};
 use outputs::Which;
 use reporter::Reporter;
 use signals::interrupted;
@@ -142,6 +144,7 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
                 uring_napi_us: cfg.ring.uring_napi_us,
                 // With --wire-timestamps the gateway stamps too: its own wire time.
                 wire: cfg.ring.wire,
+                version: cfg.fix_version,
                 ..GatewayConfig::loopback()
             };
             let g = match cfg.gateway_backend {
@@ -257,6 +260,8 @@ fn measure<T: Transport>(
         sc.username = cfg.username.as_ref().map(|s| s.as_bytes().to_vec());
         sc.password = cfg.password.as_ref().map(|s| s.as_bytes().to_vec());
         sc.logon_timeout_ns = LOGON_TIMEOUT.as_nanos() as u64;
+        sc.version = cfg.fix_version;
+        sc.logon_fields = cfg.logon_fields.clone();
         per_worker[i % cfg.threads].push(SessionSpec {
             index: i as u16,
             stream,

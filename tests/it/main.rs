@@ -8,6 +8,7 @@ mod doctor;
 mod fake;
 mod faults;
 mod files;
+mod fix_version;
 mod flow;
 mod gateway_faults;
 mod gateway_wire;

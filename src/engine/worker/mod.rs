@@ -177,6 +177,8 @@ impl<T: Transport> Worker<T> {
         let now_ns = shared.now_ns();
         let mut sessions = Vec::with_capacity(spec.sessions.len());
         let resting_capacity = if spec.mix.is_new_only() { 0 } else { spec.pending_capacity };
+        // One run, one version: every session's is the same.
+        let version = spec.sessions.first().map_or(Default::default(), |s| s.config.version);
         for s in spec.sessions {
             let conn = transport.add(s.stream)?;
             let name = format!("session {} ({})", s.index + 1, String::from_utf8_lossy(&s.config.sender));
@@ -211,6 +213,7 @@ impl<T: Transport> Worker<T> {
         let mut recorder = Recorder::new(hists, spec.stem);
         recorder.wire_clock = shared.wire_clock;
         recorder.wire_on_phc = shared.wire_on_phc;
+        recorder.version = version;
         Ok(Worker {
             id: spec.index,
             transport,

@@ -21,6 +21,7 @@ use crate::fix::clordid::Stem;
 use crate::fix::parse::{Msg, MsgType};
 use crate::fix::session::{Event, ProtocolError};
 use crate::fix::template::Kind;
+use crate::fix::version::{ExecReport, FixVersion};
 use crate::metrics::{Counts, ErrorKind, Histograms, LatencyKind, record};
 use crate::transport::wire;
 use quanta::Clock;
@@ -44,6 +45,8 @@ pub(super) struct Recorder {
     /// `--wire-timestamps hardware`: the kernel stamps are the NIC's, on its own clock: the
     /// wire time stands (both stamps on that clock), the client split is not taken.
     pub(super) wire_on_phc: bool,
+    /// The version the sessions speak, whose rules say what an ExecutionReport reports.
+    pub(super) version: FixVersion,
 }
 
 /// Where a reply sits among its connection's kernel stamps (`--wire-timestamps`).
@@ -68,6 +71,7 @@ impl Recorder {
             stem,
             wire_clock: None,
             wire_on_phc: false,
+            version: FixVersion::Fix42,
         }
     }
 
@@ -131,10 +135,12 @@ impl Recorder {
             return self.error_at(now_ns, ErrorKind::Unmatched);
         };
         let s = *slot;
+        // Read by the version's rules: a fill is 150=2 in 4.2, 150=F with 39=2 in 4.4.
+        let report = self.version.exec_report(msg.exec_type, msg.ord_status);
         // A 35=9 often carries 39=2 ("too late: filled"): that is not a fill.
-        let filled = !cancel_reject && (msg.exec_type == b'2' || msg.ord_status == b'2');
-        let rejected = msg.exec_type == b'8' || cancel_reject;
-        let terminal = filled || rejected || matches!(msg.exec_type, b'3' | b'4' | b'C');
+        let filled = !cancel_reject && (report == ExecReport::Fill || msg.ord_status == b'2');
+        let rejected = report == ExecReport::Rejected || cancel_reject;
+        let terminal = filled || rejected || report.is_terminal();
         if s.acked {
             // A later report for an order already answered: a fill, or the end of it.
             if filled {
@@ -150,8 +156,8 @@ impl Recorder {
             Kind::New => LatencyKind::Ack,
             // Only the answer to the request counts; a pending-cancel (150=6) or
             // pending-replace (150=E) is not one.
-            Kind::Cancel if rejected || msg.exec_type == b'4' => LatencyKind::Cancel,
-            Kind::Replace if rejected || msg.exec_type == b'5' => LatencyKind::Replace,
+            Kind::Cancel if rejected || report == ExecReport::Canceled => LatencyKind::Cancel,
+            Kind::Replace if rejected || report == ExecReport::Replaced => LatencyKind::Replace,
             Kind::Cancel | Kind::Replace => return,
         };
         let counts = self.phase(s.warmup);

@@ -514,3 +514,48 @@ mod reject_tests;
 
 #[path = "wire_tests.rs"]
 mod wire_tests;
+
+#[test]
+fn fix44_fills_are_trades_and_a_partial_one_leaves_the_order_working() {
+    let mut b = Book::new(8);
+    b.recorder.version = FixVersion::Fix44;
+    let o = acked_new_order(&mut b);
+    // ExecType F (Trade), OrdStatus 1: part traded, the order still works.
+    b.reply(&er(&o.id, 'F', '1'), T + 3_000, TSC + 2_000);
+    assert_eq!(b.counts().filled, 0);
+    assert_eq!(b.hists()[LatencyKind::Fill].len(), 0);
+    assert_eq!(b.pending.awaiting(), 0);
+    // ExecType F, OrdStatus 2: the rest traded.
+    b.reply(&er(&o.id, 'F', '2'), T + 5_000, TSC + 4_000);
+    assert_eq!(only(&b.hists()[LatencyKind::Fill]), 5_000);
+    assert_eq!((b.counts().acked, b.counts().filled), (1, 1));
+    assert_eq!(errors(b.counts()), vec![]);
+    assert_eq!(b.take_resting(), vec![]);
+}
+
+#[test]
+fn fix42_partial_fills_are_exec_type_1_and_not_a_fill() {
+    let mut b = Book::new(8);
+    let o = acked_new_order(&mut b);
+    b.reply(&er(&o.id, '1', '1'), T + 3_000, TSC + 2_000);
+    assert_eq!(b.counts().filled, 0);
+    b.reply(&er(&o.id, '2', '2'), T + 5_000, TSC + 4_000);
+    assert_eq!(b.counts().filled, 1);
+}
+
+#[test]
+fn done_for_day_and_expired_end_an_order_in_both_versions() {
+    for version in FixVersion::ALL {
+        for exec_type in ['3', 'C'] {
+            let mut b = Book::new(8);
+            b.recorder.version = version;
+            let o = acked_new_order(&mut b);
+            b.reply(&er(&o.id, exec_type, exec_type), T + 3_000, TSC + 2_000);
+            assert_eq!(b.counts().filled, 0, "{version} {exec_type}");
+            assert_eq!(errors(b.counts()), vec![], "{version} {exec_type}");
+            // Over: a later report for it matches nothing.
+            b.reply(&er(&o.id, '4', '4'), T + 4_000, TSC + 3_000);
+            assert_eq!(errors(b.counts()), vec![(ErrorKind::Unmatched, 1)], "{version} {exec_type}");
+        }
+    }
+}

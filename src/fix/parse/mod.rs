@@ -1,6 +1,6 @@
-//! Framing and parsing of inbound FIX 4.2 messages.
+//! Framing and parsing of inbound FIX messages (4.2 and 4.4).
 //!
-//! [`frame`] finds one message at the start of a byte stream: it checks `8=FIX.4.2`, reads
+//! [`frame`] finds one message at the start of a byte stream: it checks the version's `8=` (`8=FIX.4.2` by default), reads
 //! BodyLength (at most 7 digits, checked arithmetic), checks that `10=` sits exactly where
 //! BodyLength says and that its three digits equal the checksum. It answers with the
 //! message's length, "need more bytes", or an error plus how many bytes to skip to get back
@@ -19,7 +19,7 @@
 mod frame;
 mod scan;
 
-pub use frame::{Frame, FrameError, frame};
+pub use frame::{Frame, FrameError, frame, frame_as};
 
 #[cfg(test)]
 mod equivalence_tests;
@@ -31,7 +31,8 @@ mod reference;
 #[cfg(test)]
 mod tests;
 
-/// `8=FIX.4.2|9=`: every message starts with these bytes.
+/// `8=FIX.4.2|9=`: every FIX 4.2 message starts with these bytes (the oracle's and the
+/// property tests'; [`FixVersion::prefix`](crate::fix::FixVersion::prefix) has each version's).
 const PREFIX: &[u8; 12] = b"8=FIX.4.2\x019=";
 /// `|10=NNN|` is 7 bytes after the body.
 const TRAILER_LEN: usize = 7;

@@ -15,7 +15,7 @@
 //!   converts it. For a stream of similar replies the jump is predicted, so a field nobody
 //!   reads costs the load, the hash and nothing more.
 //!
-//! The fields `8=FIX.4.2`, `9=…` and `10=NNN` are not scanned when they frame the message as
+//! The fields `8=FIX.4.x`, `9=…` and `10=NNN` are not scanned when they frame the message as
 //! usual: nobody reads them and they cannot be malformed. Every other field goes through the
 //! same checks as in the old parser, in the same order, so malformed input is refused with
 //! the same error: a tag of 8 or more digits, or a malformed field, takes the old byte loop
@@ -286,14 +286,17 @@ const EMPTY: Msg = Msg {
     business_reject_ref_id: Span { start: 0, len: 0 },
 };
 
-/// Where the fields worth reading start and end: past `8=FIX.4.2|9=…|` and before
+/// Where the fields worth reading start and end: past `8=FIX.4.x|9=…|` (any FIX 4 minor
+/// version: the framer has checked which one) and before
 /// `|10=NNN|` when the message has them. Those are sound fields whose tags nobody reads, so
 /// skipping them changes no answer, errors included.
 #[inline(always)]
 fn fields_between(m: &[u8]) -> (usize, usize) {
     let mut start = 0;
     if let Some(head) = m.first_chunk::<{ PREFIX.len() }>()
-        && head == PREFIX
+        && head[..8] == PREFIX[..8]
+        && head[8].is_ascii_digit()
+        && head[9..] == PREFIX[9..]
     {
         // `9=`'s value ends at the first SOH.
         let sohs = soh_bytes(word_at(m, PREFIX.len()));

@@ -210,3 +210,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn each_version_frames_its_own_begin_string_and_refuses_the_other() {
+    use crate::fix::FixVersion::{Fix42, Fix44};
+    use crate::fix::parse::frame_as;
+    // Checksum 163: the 4.2 message's 161 plus 2 for the '4' in place of the '2'.
+    let m44 = readable("8=FIX.4.4|9=5|35=0|10=163|");
+    assert_eq!(frame_as(&m44, Fix44), Frame::Message { len: m44.len() });
+    assert_eq!(frame_as(&m44[..11], Fix44), Frame::NeedMore);
+    assert!(matches!(frame_as(&m44, Fix42), Frame::Error { error: FrameError::BadBeginString, .. }));
+    let m42 = readable("8=FIX.4.2|9=5|35=0|10=161|");
+    assert!(matches!(frame_as(&m42, Fix44), Frame::Error { error: FrameError::BadBeginString, .. }));
+    assert_eq!(frame_as(&m42, Fix42), frame(&m42));
+    // A 4.4 message parses as a 4.2 one does.
+    assert_eq!(parse(&m44).map(|m| m.msg_type), parse(&m42).map(|m| m.msg_type));
+}

@@ -2,6 +2,7 @@
 //! it, so a gateway that sent garbage, a wrong message or nothing at all is told apart from
 //! one that refused the Logon.
 
+use crate::fix::FixVersion;
 use crate::fix::parse::MsgType;
 use std::fmt;
 
@@ -20,6 +21,8 @@ pub struct BeforeLogon {
     pub messages: u32,
     /// The type of the last of those.
     pub last_type: Option<MsgType>,
+    /// A frame in another FIX version arrived: (its version, the session's).
+    pub other_version: Option<(FixVersion, FixVersion)>,
 }
 
 impl fmt::Display for BeforeLogon {
@@ -54,6 +57,14 @@ impl fmt::Display for BeforeLogon {
         if !parts.is_empty() {
             write!(f, ": {}", parts.join(", "))?;
         }
+        if let Some((theirs, ours)) = self.other_version {
+            write!(
+                f,
+                "; the peer speaks FIX {theirs} ({}), this session FIX {ours} ({}): see --fix-version",
+                String::from_utf8_lossy(theirs.begin_string()),
+                String::from_utf8_lossy(ours.begin_string()),
+            )?;
+        }
         Ok(())
     }
 }
@@ -61,6 +72,21 @@ impl fmt::Display for BeforeLogon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_both_versions_when_the_peer_speaks_another() {
+        let seen = BeforeLogon {
+            consumed: 80,
+            garbled: 1,
+            other_version: Some((FixVersion::Fix44, FixVersion::Fix42)),
+            ..BeforeLogon::default()
+        };
+        assert_eq!(
+            seen.to_string(),
+            "received 80 bytes: 1 garbled frame; the peer speaks FIX 4.4 (FIX.4.4), this session FIX 4.2 (FIX.4.2): \
+             see --fix-version"
+        );
+    }
 
     #[test]
     fn says_what_arrived_or_that_nothing_did() {

@@ -2,6 +2,7 @@
 //! what it reports ([`State`], [`Event`], [`ProtocolError`]): the session's whole surface
 //! apart from the state machine itself.
 
+use crate::fix::FixVersion;
 use crate::fix::parse::{FrameError, ParseError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,10 @@ pub struct SessionConfig {
     pub logon_timeout_ns: u64,
     /// How long to wait for the peer's Logout reply.
     pub logout_timeout_ns: u64,
+    /// The version every message is written in and every inbound one must be in.
+    pub version: FixVersion,
+    /// Extra fields an initiator puts on its Logon, after fixblast's own (`--logon-field`).
+    pub logon_fields: Vec<(u32, Vec<u8>)>,
 }
 
 impl SessionConfig {
@@ -40,6 +45,8 @@ impl SessionConfig {
             password: None,
             logon_timeout_ns: 10_000_000_000,
             logout_timeout_ns: 2_000_000_000,
+            version: FixVersion::Fix42,
+            logon_fields: Vec::new(),
         }
     }
 

@@ -27,8 +27,9 @@
 //! [`Session::on_timeout`] when [`Session::poll_timeout`] is due, send whatever
 //! [`Session::poll_transmit`] writes, and act on [`Session::poll_event`].
 
+use super::FixVersion;
 use super::encode::{Encoder, Overflow};
-use super::parse::{Frame, Msg, MsgType, frame, parse};
+use super::parse::{Frame, FrameError, Msg, MsgType, frame_as, parse};
 use super::tag;
 use super::time::{TIMESTAMP_LEN, write_timestamp};
 
@@ -133,6 +134,11 @@ impl Session {
         &self.cfg.target
     }
 
+    /// The FIX version this session speaks.
+    pub fn version(&self) -> FixVersion {
+        self.cfg.version
+    }
+
     /// The Text (58) of the last Logout or Reject received.
     pub fn text(&self) -> &[u8] {
         &self.text.0[..self.text.1]
@@ -185,6 +191,25 @@ impl Session {
         self.want_logon = false;
         self.want_logout = true;
         self.logout_text = text.to_vec();
+        self.set_state(State::Closed, now);
+    }
+
+    /// An acceptor still waiting for a Logon that received one in another FIX version
+    /// ([`BeforeLogon::other_version`]) answers it with a Logout whose Text names both
+    /// versions, and the session ends once that is sent. Does nothing otherwise, so the
+    /// caller may ask after every read.
+    pub fn refuse_other_version(&mut self, now: u64) {
+        let Some((theirs, ours)) = self.before_logon.other_version else { return };
+        if self.cfg.role != Role::Acceptor || self.state != State::AwaitingLogon {
+            return;
+        }
+        self.want_logout = true;
+        self.logout_text = format!(
+            "this gateway speaks {}, the Logon was {}",
+            String::from_utf8_lossy(ours.begin_string()),
+            String::from_utf8_lossy(theirs.begin_string())
+        )
+        .into_bytes();
         self.set_state(State::Closed, now);
     }
 
@@ -251,13 +276,16 @@ impl Session {
         let awaiting = self.state == State::AwaitingLogon;
         while pos < bytes.len() {
             let rest = &bytes[pos..];
-            match frame(rest) {
+            match frame_as(rest, self.cfg.version) {
                 Frame::NeedMore => break,
                 Frame::Error { error, skip } => {
                     if awaiting {
                         match error {
-                            super::parse::FrameError::BadChecksum { .. } => self.before_logon.bad_checksum += 1,
+                            FrameError::BadChecksum { .. } => self.before_logon.bad_checksum += 1,
                             _ => self.before_logon.garbled += 1,
+                        }
+                        if let Some(theirs) = FixVersion::of_message(rest).filter(|&v| v != self.cfg.version) {
+                            self.before_logon.other_version = Some((theirs, self.cfg.version));
                         }
                     }
                     self.push(Event::Error(ProtocolError::Garbled(error)));
@@ -498,6 +526,9 @@ impl Session {
                 if let Some(p) = &self.cfg.password {
                     e.field(tag::PASSWORD, p);
                 }
+                for (t, v) in &self.cfg.logon_fields {
+                    e.field(*t, v);
+                }
             }
             let n = e.finish()?;
             self.want_logon = false;
@@ -544,7 +575,7 @@ impl Session {
     }
 
     fn header<'b>(&self, buf: &'b mut [u8], msg_type: &[u8], seq: u32, time: &[u8]) -> Encoder<'b> {
-        let mut e = Encoder::new(buf);
+        let mut e = Encoder::for_version(buf, self.cfg.version);
         e.field(tag::MSG_TYPE, msg_type);
         e.field(tag::SENDER_COMP_ID, &self.cfg.sender);
         e.field(tag::TARGET_COMP_ID, &self.cfg.target);

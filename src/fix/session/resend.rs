@@ -266,7 +266,7 @@ impl Session {
         if let Some((begin, new_seq)) = self.owed.front() {
             // Sent with the first MsgSeqNum it fills, as a resend (43=Y with 122, which
             // FIX requires of one); it does not consume a MsgSeqNum.
-            let mut e = Encoder::new(buf);
+            let mut e = Encoder::for_version(buf, self.cfg.version);
             e.field(tag::MSG_TYPE, b"4");
             e.field(tag::SENDER_COMP_ID, &self.cfg.sender);
             e.field(tag::TARGET_COMP_ID, &self.cfg.target);

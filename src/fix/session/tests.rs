@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::fix::encode::Encoder;
-use crate::fix::parse::FrameError;
+use crate::fix::parse::{FrameError, frame, frame_as};
 use crate::fix::parse::{Msg, parse};
 use crate::fix::printable;
 
@@ -410,4 +410,67 @@ fn a_peer_at_the_last_msg_seq_num_does_not_wrap_the_expected_number() {
     assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SeqGap { missing: u32::MAX - 2 })]);
     deliver(&mut c, T0, &from_gateway(3, b"0", &[]));
     assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SeqTooLow { expected: u32::MAX, received: 3 })]);
+}
+
+fn session_44(role: Role) -> Session {
+    let base = if role == Role::Initiator { initiator().cfg } else { SessionConfig::acceptor() };
+    Session::new(SessionConfig { version: FixVersion::Fix44, ..base }, T0)
+}
+
+#[test]
+fn a_fix44_pair_logs_on_heartbeats_and_logs_out_in_fix44() {
+    let (mut c, mut a) = (session_44(Role::Initiator), session_44(Role::Acceptor));
+    let logon = drain(&mut c, T0);
+    assert!(logon.starts_with(b"8=FIX.4.4\x019="), "{}", printable(&logon));
+    assert_eq!(frame_as(&logon, FixVersion::Fix44), Frame::Message { len: logon.len() });
+    deliver(&mut a, T0, &logon);
+    assert_eq!(events(&mut a), vec![Event::LoggedOn]);
+    let reply = drain(&mut a, T0);
+    assert!(reply.starts_with(b"8=FIX.4.4\x01"), "{}", printable(&reply));
+    deliver(&mut c, T0, &reply);
+    assert_eq!(events(&mut c), vec![Event::LoggedOn]);
+    // Idle past HeartBtInt: a Heartbeat, in 4.4.
+    c.on_timeout(T0 + 30 * S);
+    let hb = drain(&mut c, T0 + 30 * S);
+    assert!(printable(&hb).starts_with("8=FIX.4.4|") && printable(&hb).contains("|35=0|"), "{}", printable(&hb));
+    c.logout(T0 + 31 * S);
+    let out = drain(&mut c, T0 + 31 * S);
+    assert!(printable(&out).starts_with("8=FIX.4.4|") && printable(&out).contains("|35=5|"), "{}", printable(&out));
+}
+
+#[test]
+fn a_logon_in_another_version_is_refused_naming_both() {
+    let mut c = initiator();
+    let mut a = session_44(Role::Acceptor);
+    let logon = drain(&mut c, T0);
+    deliver(&mut a, T0, &logon);
+    assert_eq!(a.before_logon().other_version, Some((FixVersion::Fix42, FixVersion::Fix44)));
+    a.refuse_other_version(T0);
+    assert_eq!(a.state(), State::Closed);
+    let refusal = drain(&mut a, T0);
+    let text = printable(&refusal);
+    assert!(text.starts_with("8=FIX.4.4|") && text.contains("|35=5|"), "{text}");
+    assert!(text.contains("58=this gateway speaks FIX.4.4, the Logon was FIX.4.2|"), "{text}");
+    // The initiator cannot read the 4.4 Logout, but says which versions met.
+    c.on_bytes(T0, &refusal, |_, _, _| panic!("not an application message"));
+    let seen = c.before_logon().to_string();
+    assert!(seen.contains("the peer speaks FIX 4.4 (FIX.4.4), this session FIX 4.2 (FIX.4.2)"), "{seen}");
+}
+
+#[test]
+fn refusing_another_version_does_nothing_without_one() {
+    let mut a = session_44(Role::Acceptor);
+    deliver(&mut a, T0, b"");
+    a.refuse_other_version(T0);
+    assert_eq!(a.state(), State::AwaitingLogon);
+    assert!(!a.has_transmit());
+}
+
+#[test]
+fn logon_fields_follow_fixblasts_own_on_the_logon_only() {
+    let mut cfg = SessionConfig::initiator(b"FIXBLAST", b"GATEWAY", 30);
+    cfg.logon_fields = vec![(1408, b"1.0".to_vec()), (95, b"2".to_vec())];
+    let mut c = Session::new(cfg, T0);
+    let m = msgs(&drain(&mut c, T0));
+    assert!(m[0].1.contains("|98=0|108=30|1408=1.0|95=2|10="), "{}", m[0].1);
 }

@@ -18,12 +18,12 @@ pub mod spec;
 pub use super::fields::{Field, Placeholder, Value};
 pub use spec::{Kind, TemplateError, TemplateSpec};
 
+use super::SOH;
 use super::checksum::{checksum, write_digits};
 use super::clordid;
 use super::encode::{decimal_width, write_u64};
 use super::fields::{FEED_TAGS, Part};
 use super::time::TIMESTAMP_LEN;
-use super::{BEGIN_STRING, SOH};
 
 /// The values of a message's placeholders, for [`TemplateSpec::encode_plain`].
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +89,9 @@ impl OrderTemplate {
     pub fn new(spec: &TemplateSpec, sender: &[u8], target: &[u8], stem: &[u8], max_part: usize) -> OrderTemplate {
         let mut head = Vec::new();
         head.extend_from_slice(b"8=");
-        head.extend_from_slice(BEGIN_STRING);
+        // Any length: the header is right-aligned against MsgSeqNum, and BodyLength and
+        // CheckSum are computed over whatever BeginString the version has.
+        head.extend_from_slice(spec.version.begin_string());
         head.push(SOH);
         head.extend_from_slice(b"9=");
 
@@ -332,7 +334,7 @@ impl TemplateSpec {
         };
         let fields: usize = self.fields.iter().filter(|f| !FEED_TAGS.contains(&f.tag)).map(field).sum();
         // `8=FIX.4.2|9=`, 7 BodyLength digits and their SOH, 10 MsgSeqNum digits, `10=NNN|`.
-        let framing = 2 + BEGIN_STRING.len() + 1 + 2 + 7 + 1 + 10 + 7;
+        let framing = 2 + self.version.begin_string().len() + 1 + 2 + 7 + 1 + 10 + 7;
         framing + fields + max_part
     }
 

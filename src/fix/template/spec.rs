@@ -31,7 +31,7 @@ use crate::fix::fields::{FEED_TAGS, Field, MAX_NUMBER, MAX_SYMBOL, Placeholder, 
 use crate::fix::parse::{MAX_TAG, ParseError, parse};
 use crate::fix::time::TIMESTAMP_LEN;
 use crate::fix::value::{ValueError, check_value};
-use crate::fix::{SOH, tag};
+use crate::fix::{FixVersion, SOH, tag};
 use std::fmt;
 
 /// A template that cannot be used, with the file, line and tag at fault.
@@ -109,10 +109,24 @@ impl Kind {
         }
     }
 
-    /// Tags FIX 4.2 requires in the template itself (the order's own fields aside).
-    fn required(self) -> &'static [(u32, &'static str)] {
-        match self {
-            Kind::New => &[
+    /// Tags `version` requires in the template itself (the order's own fields aside). FIX
+    /// 4.4 made HandlInst (21) optional; TransactTime (60) is required in both.
+    fn required(self, version: FixVersion) -> &'static [(u32, &'static str)] {
+        match (self, version) {
+            (Kind::New, FixVersion::Fix44) => &[
+                (tag::CL_ORD_ID, "ClOrdID"),
+                (tag::SYMBOL, "Symbol"),
+                (tag::SIDE, "Side"),
+                (tag::TRANSACT_TIME, "TransactTime"),
+                (tag::ORDER_QTY, "OrderQty"),
+                (tag::ORD_TYPE, "OrdType"),
+            ],
+            (Kind::Replace, FixVersion::Fix44) => &[
+                (tag::ORIG_CL_ORD_ID, "OrigClOrdID"),
+                (tag::CL_ORD_ID, "ClOrdID"),
+                (tag::TRANSACT_TIME, "TransactTime"),
+            ],
+            (Kind::New, _) => &[
                 (tag::CL_ORD_ID, "ClOrdID"),
                 (tag::HANDL_INST, "HandlInst"),
                 (tag::SYMBOL, "Symbol"),
@@ -121,12 +135,12 @@ impl Kind {
                 (tag::ORDER_QTY, "OrderQty"),
                 (tag::ORD_TYPE, "OrdType"),
             ],
-            Kind::Cancel => &[
+            (Kind::Cancel, _) => &[
                 (tag::ORIG_CL_ORD_ID, "OrigClOrdID"),
                 (tag::CL_ORD_ID, "ClOrdID"),
                 (tag::TRANSACT_TIME, "TransactTime"),
             ],
-            Kind::Replace => &[
+            (Kind::Replace, _) => &[
                 (tag::ORIG_CL_ORD_ID, "OrigClOrdID"),
                 (tag::CL_ORD_ID, "ClOrdID"),
                 (tag::HANDL_INST, "HandlInst"),
@@ -142,14 +156,22 @@ pub struct TemplateSpec {
     pub file: String,
     pub kind: Kind,
     pub fields: Vec<Field>,
+    /// The FIX version it was checked against and is encoded in.
+    pub version: FixVersion,
 }
 
 /// Header tags every template starts with, in this order.
 const HEADER: [u32; 5] = [tag::MSG_TYPE, tag::SENDER_COMP_ID, tag::TARGET_COMP_ID, tag::MSG_SEQ_NUM, tag::SENDING_TIME];
 
 impl TemplateSpec {
-    /// Parses template text. `file` names it in errors.
+    /// Parses template text as FIX 4.2 ([`parse_as`](TemplateSpec::parse_as)).
     pub fn parse(text: &str, file: &str) -> Result<TemplateSpec, TemplateError> {
+        TemplateSpec::parse_as(text, file, FixVersion::Fix42)
+    }
+
+    /// Parses template text and checks it against `version`'s required fields. `file`
+    /// names it in errors.
+    pub fn parse_as(text: &str, file: &str, version: FixVersion) -> Result<TemplateSpec, TemplateError> {
         let err = |line: usize, tag: Option<u32>, message: String| TemplateError {
             file: file.to_string(),
             line,
@@ -209,13 +231,18 @@ impl TemplateSpec {
             };
             fields.push(Field { tag, value, line });
         }
-        let mut spec = TemplateSpec { file: file.to_string(), kind: Kind::New, fields };
+        let mut spec = TemplateSpec { file: file.to_string(), kind: Kind::New, fields, version };
         spec.kind = spec.validate()?;
         Ok(spec)
     }
 
-    /// Reads and parses a template file.
+    /// Reads and parses a FIX 4.2 template file ([`load_as`](TemplateSpec::load_as)).
     pub fn load(path: &std::path::Path) -> Result<TemplateSpec, TemplateError> {
+        TemplateSpec::load_as(path, FixVersion::Fix42)
+    }
+
+    /// Reads and parses a template file for `version`.
+    pub fn load_as(path: &std::path::Path, version: FixVersion) -> Result<TemplateSpec, TemplateError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| TemplateError {
             file: file.clone(),
@@ -223,7 +250,7 @@ impl TemplateSpec {
             tag: None,
             message: format!("cannot read: {e}"),
         })?;
-        TemplateSpec::parse(&text, &file)
+        TemplateSpec::parse_as(&text, &file, version)
     }
 
     fn err(&self, line: usize, tag: Option<u32>, message: String) -> TemplateError {
@@ -272,14 +299,18 @@ impl TemplateSpec {
                 ),
             ));
         };
-        for (t, name) in kind.required() {
-            if self.get(*t).is_none() {
-                return Err(self.err(
-                    0,
-                    Some(*t),
-                    format!("missing; FIX 4.2 requires {name} ({t}) on {}", kind.a_fix_name()),
-                ));
-            }
+        let missing: Vec<String> = kind
+            .required(self.version)
+            .iter()
+            .filter(|(t, _)| self.get(*t).is_none())
+            .map(|(t, name)| format!("{name} ({t})"))
+            .collect();
+        if let Some(&(first, _)) = kind.required(self.version).iter().find(|(t, _)| self.get(*t).is_none()) {
+            return Err(self.err(
+                0,
+                Some(first),
+                format!("missing; FIX {} requires {} on {}", self.version, missing.join(", "), kind.a_fix_name()),
+            ));
         }
         self.check_reads_back()?;
         if kind != Kind::New {
@@ -307,7 +338,7 @@ impl TemplateSpec {
             return Err(self.err(
                 line(tag::ORD_TYPE),
                 Some(tag::PRICE),
-                "missing; FIX 4.2 requires Price (44) when OrdType (40) is limit".into(),
+                format!("missing; FIX {} requires Price (44) when OrdType (40) is limit", self.version),
             ));
         }
         for t in [tag::ORDER_QTY, tag::PRICE] {
@@ -373,7 +404,7 @@ impl TemplateSpec {
     /// must equal byte for byte. The order's own fields come from `vars.part`, after the
     /// template's.
     pub fn encode_plain(&self, vars: &Vars<'_>, buf: &mut [u8]) -> Result<usize, Overflow> {
-        let mut e = Encoder::new(buf);
+        let mut e = Encoder::for_version(buf, self.version);
         for f in self.fields.iter().filter(|f| !FEED_TAGS.contains(&f.tag)) {
             match &f.value {
                 Value::Literal(v) => e.field(f.tag, v),

@@ -95,6 +95,7 @@ pub(super) fn build_result(
             backend: cfg.backend.name().to_string(),
             backend_options: cfg.backend.describe(&cfg.transport(cfg.sessions.div_ceil(cfg.threads as u32) as usize)),
             poll: cfg.poll.name().into(),
+            fix_version: cfg.fix_version.label().into(),
             rate,
             closed_loop,
             profile,
