@@ -276,10 +276,9 @@ fn quickfix_executor_refuses_marked_fix50sp2_orders_and_checks_no_unmarked_one()
 }
 
 // fixblast itself against the 4.4 and 5.0 executor: the same checks as the 4.2 tests in
-// `quickfix`, once `--fix-version` lands.
+// `quickfix` (5.0 once `--fix-version 5.0` lands).
 
 #[test]
-#[ignore = "needs --fix-version 4.4 (issue 14)"]
 fn quickfix_executor_with_strict_fix44_dictionary_fills_every_order() {
     let Some(ex) = start_executor_version("qf44-one", "4.4") else { return };
     let out = measure(&ex, &["--fix-version", "4.4", "--rate", "300", "--backend", "syscall"]);
@@ -290,7 +289,6 @@ fn quickfix_executor_with_strict_fix44_dictionary_fills_every_order() {
 }
 
 #[test]
-#[ignore = "needs --fix-version 4.4 (issue 14)"]
 fn quickfix_fix44_executor_takes_three_sessions_in_closed_loop() {
     let Some(ex) = start_executor_version("qf44-many", "4.4") else { return };
     let out =
