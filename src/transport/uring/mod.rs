@@ -215,19 +215,7 @@ impl UringTransport {
     /// Multishot: the connections listed in `arm`, whatever `first`.
     fn queue_receives(&mut self, first: bool) -> io::Result<()> {
         if self.cfg.uring_recv == UringRecv::Multishot {
-            let ids = self.arm.take();
-            let mut result = Ok(());
-            let mut list = std::mem::take(&mut self.arm);
-            list.keep(ids, |i| {
-                // After a failed push the rest stay listed for the next call.
-                if result.is_err() {
-                    return true;
-                }
-                result = self.arm_multishot(i);
-                result.is_err()
-            });
-            self.arm = list;
-            return result;
+            return self.each_listed(|t| &mut t.arm, Self::arm_multishot);
         }
         for i in 0..self.conns.len() {
             let c = &mut self.conns[i];

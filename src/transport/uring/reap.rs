@@ -7,6 +7,7 @@ use super::UringTransport;
 use super::conn::Parked;
 use super::token::{self, Op};
 use crate::transport::buf::{InBuf, OutBuf};
+use crate::transport::list::ConnList;
 use crate::transport::{Closed, ConnId, UringRecv, wire};
 use io_uring::cqueue;
 use io_uring::types::RecvMsgOut;
@@ -210,21 +211,27 @@ impl UringTransport {
     /// none in flight (a send whose read was not queued behind it, or a read that brought no
     /// stamp or an older one), submitted with this call's receives.
     fn arm_tx_stamps(&mut self) -> io::Result<()> {
-        if self.stamping.is_empty() {
-            return Ok(());
-        }
-        let ids = self.stamping.take();
-        let mut list = std::mem::take(&mut self.stamping);
+        self.each_listed(|t| &mut t.stamping, Self::arm_tx_stamp)
+    }
+
+    /// Takes each connection off the list `pick` names and calls `f` for it; after one
+    /// fails, that one and the rest stay listed for the next call.
+    pub(super) fn each_listed(
+        &mut self,
+        pick: fn(&mut Self) -> &mut ConnList,
+        mut f: impl FnMut(&mut Self, usize) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let ids = pick(self).take();
+        let mut list = std::mem::take(pick(self));
         let mut result = Ok(());
         list.keep(ids, |i| {
-            // After a failed push the rest stay listed for the next call.
             if result.is_err() {
                 return true;
             }
-            result = self.arm_tx_stamp(i);
+            result = f(self, i);
             result.is_err()
         });
-        self.stamping = list;
+        *pick(self) = list;
         result
     }
 
@@ -309,59 +316,22 @@ mod tests {
         std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
     }
 
-    #[test]
-    fn a_released_connection_lets_go_of_its_socket() {
+    /// Releases a connection (after `fill` has had its way with it) and checks that the
+    /// transport lets go of its socket, in both receive modes, with and without stamps.
+    fn lets_go(wire: bool, fill: impl Fn(&mut UringTransport, usize)) {
         if probe().is_err() {
             return;
         }
         for mode in [UringRecv::Poll, UringRecv::Multishot] {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            let mut t =
-                UringTransport::new(TransportConfig { uring_recv: mode, ..TransportConfig::for_conns(2) }).unwrap();
-            let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-            let _peer = l.accept().unwrap();
-            let fd = ours.as_raw_fd();
-            let socket = what(fd).expect("open");
-            let c = t.add(ours).unwrap();
-            t.poll();
-            t.release(c);
-            for _ in 0..100 {
-                if t.conns[c].stream.is_none() {
-                    break;
-                }
-                t.poll();
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            assert!(t.conns[c].stream.is_none(), "{mode:?}: still holds its stream");
-            // Closed: the descriptor is gone, or now names another file.
-            assert_ne!(what(fd), Some(socket), "{mode:?}: the socket is still open");
-        }
-    }
-
-    #[test]
-    fn a_released_connection_with_a_stamp_read_in_flight_lets_go_of_its_socket() {
-        if probe().is_err() {
-            return;
-        }
-        for mode in [UringRecv::Poll, UringRecv::Multishot] {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            let cfg = TransportConfig { uring_recv: mode, wire: true, ..TransportConfig::for_conns(2) };
+            let cfg = TransportConfig { uring_recv: mode, wire, ..TransportConfig::for_conns(2) };
             let mut t = UringTransport::new(cfg).unwrap();
             let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
-            // The peer never reads: once its window is full, what we send waits in our socket,
-            // unsent and so unstamped, and the error-queue read behind it stays in flight.
             let _peer = l.accept().unwrap();
             let fd = ours.as_raw_fd();
             let socket = what(fd).expect("open");
             let c = t.add(ours).unwrap();
-            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-            let waiting = |t: &UringTransport| t.conns[c].tx_armed && t.conns[c].wire.as_ref().unwrap().tx_due();
-            while !waiting(&t) && std::time::Instant::now() < deadline {
-                while t.out(c).push(&[b'x'; 1024]) {}
-                t.send();
-                t.poll();
-            }
-            assert!(waiting(&t), "{mode:?}: no stamp read left waiting behind a full window");
+            fill(&mut t, c);
             t.release(c);
             for _ in 0..1000 {
                 if t.conns[c].stream.is_none() {
@@ -372,7 +342,31 @@ mod tests {
             }
             assert!(t.conns[c].stream.is_none(), "{mode:?}: still holds its stream");
             assert!(!t.conns[c].tx_armed, "{mode:?}: its stamp read is still in flight");
+            // Closed: the descriptor is gone, or now names another file.
             assert_ne!(what(fd), Some(socket), "{mode:?}: the socket is still open");
         }
+    }
+
+    #[test]
+    fn a_released_connection_lets_go_of_its_socket() {
+        lets_go(false, |t, _| {
+            t.poll();
+        });
+    }
+
+    #[test]
+    fn a_released_connection_with_a_stamp_read_in_flight_lets_go_of_its_socket() {
+        // The peer never reads: once its window is full, what we send waits in our socket,
+        // unsent and so unstamped, and the error-queue read behind it stays in flight.
+        lets_go(true, |t, c| {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            let waiting = |t: &UringTransport| t.conns[c].tx_armed && t.conns[c].wire.as_ref().unwrap().tx_due();
+            while !waiting(t) && std::time::Instant::now() < deadline {
+                while t.out(c).push(&[b'x'; 1024]) {}
+                t.send();
+                t.poll();
+            }
+            assert!(waiting(t), "no stamp read left waiting behind a full window");
+        });
     }
 }
