@@ -278,48 +278,47 @@ fn quickfix_executor_refuses_marked_fix50sp2_orders_and_checks_no_unmarked_one()
 // fixblast itself against the 4.4 and 5.0 executor: the same checks as the 4.2 tests in
 // `quickfix` (5.0 once `--fix-version 5.0` lands).
 
-#[test]
-fn quickfix_executor_with_strict_fix44_dictionary_fills_every_order() {
-    let Some(ex) = start_executor_version("qf44-one", "4.4") else { return };
-    let out = measure(&ex, &["--fix-version", "4.4", "--rate", "300", "--backend", "syscall"]);
+/// fixblast `--fix-version v` at 300 orders/s against the strict executor in `v`: every
+/// order filled, no error.
+fn fills_every_order(name: &str, v: &str) {
+    let Some(ex) = start_executor_version(name, v) else { return };
+    let out = measure(&ex, &["--fix-version", v, "--rate", "300", "--backend", "syscall"]);
     let r = &out.result;
     assert_eq!(out.exit_code(), 0, "{:?}", r.status);
     assert_eq!((r.orders.sent, r.orders.acked, r.orders.filled), (300, 300, 300));
-    assert_eq!(r.errors.total, 0, "the strict FIX 4.4 dictionary objected: {:?}", r.errors.by_kind);
+    assert_eq!(r.errors.total, 0, "the strict FIX {v} dictionary objected: {:?}", r.errors.by_kind);
 }
 
-#[test]
-fn quickfix_fix44_executor_takes_three_sessions_in_closed_loop() {
-    let Some(ex) = start_executor_version("qf44-many", "4.4") else { return };
+/// Three sessions on one thread in closed loop against the strict executor in `v`.
+fn takes_three_sessions(name: &str, v: &str) {
+    let Some(ex) = start_executor_version(name, v) else { return };
     let out =
-        measure(&ex, &["--fix-version", "4.4", "--sessions", "3", "--threads", "1", "--closed-loop", "--window", "2"]);
+        measure(&ex, &["--fix-version", v, "--sessions", "3", "--threads", "1", "--closed-loop", "--window", "2"]);
     let r = &out.result;
     assert_eq!(out.exit_code(), 0, "{:?}", r.status);
     assert!(r.orders.sent >= 30, "sent {}", r.orders.sent);
     assert_eq!((r.orders.acked, r.orders.filled), (r.orders.sent, r.orders.sent));
     assert_eq!(r.errors.total, 0, "{:?}", r.errors.by_kind);
+}
+
+#[test]
+fn quickfix_executor_with_strict_fix44_dictionary_fills_every_order() {
+    fills_every_order("qf44-one", "4.4");
+}
+
+#[test]
+fn quickfix_fix44_executor_takes_three_sessions_in_closed_loop() {
+    takes_three_sessions("qf44-many", "4.4");
 }
 
 #[test]
 #[ignore = "needs --fix-version 5.0 (issue 14)"]
 fn quickfix_executor_with_strict_fix50_dictionary_fills_every_order() {
-    let Some(ex) = start_executor_version("qf50-one", "5.0") else { return };
-    let out = measure(&ex, &["--fix-version", "5.0", "--rate", "300", "--backend", "syscall"]);
-    let r = &out.result;
-    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
-    assert_eq!((r.orders.sent, r.orders.acked, r.orders.filled), (300, 300, 300));
-    assert_eq!(r.errors.total, 0, "the strict FIX 5.0 dictionary objected: {:?}", r.errors.by_kind);
+    fills_every_order("qf50-one", "5.0");
 }
 
 #[test]
 #[ignore = "needs --fix-version 5.0 (issue 14)"]
 fn quickfix_fix50_executor_takes_three_sessions_in_closed_loop() {
-    let Some(ex) = start_executor_version("qf50-many", "5.0") else { return };
-    let out =
-        measure(&ex, &["--fix-version", "5.0", "--sessions", "3", "--threads", "1", "--closed-loop", "--window", "2"]);
-    let r = &out.result;
-    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
-    assert!(r.orders.sent >= 30, "sent {}", r.orders.sent);
-    assert_eq!((r.orders.acked, r.orders.filled), (r.orders.sent, r.orders.sent));
-    assert_eq!(r.errors.total, 0, "{:?}", r.errors.by_kind);
+    takes_three_sessions("qf50-many", "5.0");
 }
