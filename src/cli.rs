@@ -20,8 +20,8 @@ pub use fix::{FixArgs, FixVersionArg, LogonArgs, OrdersCommand, TemplateCommand}
 #[command(
     name = "fixblast",
     version,
-    about = "Order-entry round-trip latency of a FIX 4.2 or 4.4 gateway",
-    long_about = "fixblast logs on to a FIX 4.2 or 4.4 order-entry gateway, sends NewOrderSingles from \
+    about = "Order-entry round-trip latency of a FIX 4.2, 4.4 or 5.0 gateway",
+    long_about = "fixblast logs on to a FIX 4.2, 4.4 or 5.0 (SP1, SP2) order-entry gateway, sends NewOrderSingles from \
 pinned busy-polling threads, matches each ExecutionReport to its order by ClOrdID and reports \
 the round-trip latency distribution.\n\n\
 Quick start:\n  fixblast run                          # against the built-in gateway on loopback\n  \

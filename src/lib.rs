@@ -1,4 +1,4 @@
-//! fixblast measures the order-entry round-trip latency of a FIX 4.2 or 4.4 gateway.
+//! fixblast measures the order-entry round-trip latency of a FIX 4.2, 4.4 or 5.0 gateway.
 #![deny(unsafe_code)]
 
 pub mod cli;

@@ -1,7 +1,7 @@
 //! The FIX-level part of the command line: `--fix-version` (on `run`, `gateway` and
 //! `template check`), `--logon-field` (on `run`), and the `template` and `orders`
 //! subcommands, which check FIX input files. Apart from `cli.rs` so that the version list
-//! can grow (FIX 5.0 over FIXT.1.1, issue 14) without crowding it.
+//! can grow without crowding it.
 
 use crate::fix::FixVersion;
 use clap::{Args, Subcommand, ValueEnum};
@@ -17,6 +17,15 @@ pub enum FixVersionArg {
     /// FIX 4.4 (8=FIX.4.4): fills are ExecType F (Trade) with OrdStatus 1/2.
     #[value(name = "4.4")]
     Fix44,
+    /// FIX 5.0 over FIXT.1.1 (8=FIXT.1.1, DefaultApplVerID 1137=7 on the Logon); fills as in 4.4.
+    #[value(name = "5.0")]
+    Fix50,
+    /// FIX 5.0 SP1 over FIXT.1.1 (1137=8 on the Logon).
+    #[value(name = "5.0sp1")]
+    Fix50Sp1,
+    /// FIX 5.0 SP2 over FIXT.1.1 (1137=9 on the Logon).
+    #[value(name = "5.0sp2")]
+    Fix50Sp2,
 }
 
 impl FixVersionArg {
@@ -24,6 +33,9 @@ impl FixVersionArg {
         match self {
             FixVersionArg::Fix42 => FixVersion::Fix42,
             FixVersionArg::Fix44 => FixVersion::Fix44,
+            FixVersionArg::Fix50 => FixVersion::Fix50,
+            FixVersionArg::Fix50Sp1 => FixVersion::Fix50Sp1,
+            FixVersionArg::Fix50Sp2 => FixVersion::Fix50Sp2,
         }
     }
 }
@@ -31,9 +43,10 @@ impl FixVersionArg {
 /// The FIX version flag, the same for `run`, `gateway` and `template check`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct FixArgs {
-    /// FIX version spoken (BeginString, templates, how ExecutionReports are read): 4.2 or
-    /// 4.4. The built-in gateway speaks it too; a gateway answers a Logon in another
-    /// version with a Logout naming both.
+    /// FIX version spoken (BeginString, Logon, templates, how ExecutionReports are read):
+    /// 4.2, 4.4, or 5.0, 5.0sp1, 5.0sp2 over FIXT.1.1. The built-in gateway speaks it too; a
+    /// gateway answers a Logon in another version (or, over FIXT.1.1, with another
+    /// DefaultApplVerID) with a Logout naming both.
     #[arg(long, value_enum, default_value = "4.2", value_name = "VERSION")]
     pub fix_version: FixVersionArg,
 }
@@ -47,6 +60,12 @@ pub struct LogonArgs {
     /// VALUE is not empty and has no SOH.
     #[arg(long, value_name = "TAG=VALUE")]
     pub logon_field: Vec<String>,
+    /// Put NextExpectedMsgSeqNum (789) on the Logon: the MsgSeqNum fixblast expects next
+    /// from the gateway (FIX 4.4 and later). A gateway that uses it answers with its own; one
+    /// that expects more of fixblast than it has sent remembers an earlier session, and the
+    /// run stops there with a Logout saying so (--reset-seq starts both sides at 1).
+    #[arg(long)]
+    pub next_expected_seq: bool,
 }
 
 #[derive(Debug, Subcommand)]

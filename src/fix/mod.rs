@@ -82,6 +82,10 @@ pub mod tag {
     pub const REF_MSG_TYPE: u32 = 372;
     pub const BUSINESS_REJECT_REF_ID: u32 = 379;
     pub const BUSINESS_REJECT_REASON: u32 = 380;
+    pub const SESSION_REJECT_REASON: u32 = 373;
+    pub const NEXT_EXPECTED_MSG_SEQ_NUM: u32 = 789;
+    pub const APPL_VER_ID: u32 = 1128;
+    pub const DEFAULT_APPL_VER_ID: u32 = 1137;
     pub const CL_ORD_ID: u32 = 11;
     pub const ORDER_ID: u32 = 37;
     pub const EXEC_ID: u32 = 17;

@@ -270,21 +270,29 @@ fn header(e: &mut Encoder<'_>, session: &Session, msg_type: &[u8], seq: u32, tim
 }
 
 /// A session Reject (35=3) of the order in `msg`: RefSeqNum (45) is its MsgSeqNum,
-/// RefMsgType (372) its type.
+/// RefMsgType (372) its type, and SessionRejectReason (373) `reason` when the session's
+/// version defines it (`None`: the fault's, 99 "Other", which FIX 4.2 lacks: then no 373).
 pub(super) fn session_reject(
     session: &Session,
-    seq: u32,
-    time: &[u8],
+    (seq, time): (u32, &[u8]),
     msg: &Msg,
+    reason: Option<(u32, &[u8])>,
     buf: &mut [u8],
 ) -> Result<usize, Overflow> {
+    let (code, text) = reason.unwrap_or((REJECT_REASON_OTHER, SESSION_REJECT_TEXT));
     let mut e = Encoder::for_version(buf, session.version());
     header(&mut e, session, b"3", seq, time);
     e.field_u64(tag::REF_SEQ_NUM, msg.seq as u64);
     e.field(tag::REF_MSG_TYPE, msg.msg_type.code().as_bytes());
-    e.field(tag::TEXT, SESSION_REJECT_TEXT);
+    if session.version().defines_reject_reason(code) {
+        e.field_u64(tag::SESSION_REJECT_REASON, code as u64);
+    }
+    e.field(tag::TEXT, text);
     e.finish()
 }
+
+/// SessionRejectReason 99, "Other" (FIX 4.4 and later).
+const REJECT_REASON_OTHER: u32 = 99;
 
 /// A BusinessMessageReject (35=j) of the order in `msg`: BusinessRejectRefID (379) is its
 /// ClOrdID, RefSeqNum (45) its MsgSeqNum, BusinessRejectReason (380) 0, "other".

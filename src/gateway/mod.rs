@@ -1,4 +1,4 @@
-//! The reference order-entry gateway: a FIX 4.2 or 4.4 acceptor that answers every NewOrderSingle
+//! The reference order-entry gateway: a FIX 4.2, 4.4 or 5.0 (FIXT.1.1) acceptor that answers every NewOrderSingle
 //! with an ExecutionReport New (150=0, 39=0) and, with `fill`, an ExecutionReport Fill
 //! (150=2, 39=2). It uses the same framing, session and transport code as the harness.
 //!

@@ -366,6 +366,10 @@ impl Answerer<'_, '_> {
         if self.cfg.disconnect_after.is_some_and(|n| *self.orders >= n) {
             return;
         }
+        if !self.cfg.version.takes_appl_ver_id(msg.appl_ver_id.get(raw)) {
+            self.reject_appl_ver(session, msg);
+            return;
+        }
         *self.orders += 1;
         let (kinds, duplicate) = self.kinds(request, msg.cl_ord_id.get(raw));
         let (faults, now) = (&self.cfg.faults, self.now);
@@ -437,7 +441,7 @@ impl Answerer<'_, '_> {
         let at = (&mut **out, *now);
         let sent = match refusal {
             Verdict::SessionReject => f.reply(&cfg.faults, session, at, scratch, false, |s, seq, _, buf| {
-                inject::session_reject(s, seq, time, msg, buf)
+                inject::session_reject(s, (seq, time), msg, None, buf)
             }),
             Verdict::BusinessReject => f.reply(&cfg.faults, session, at, scratch, false, |s, seq, _, buf| {
                 inject::business_reject(s, seq, time, (msg, raw), buf)
@@ -445,6 +449,22 @@ impl Answerer<'_, '_> {
             Verdict::Answer | Verdict::Drop => true,
         };
         **lost |= !sent;
+    }
+}
+
+impl Answerer<'_, '_> {
+    /// Refuses a request in an application version the gateway does not speak: a session
+    /// Reject with FIXT.1.1's SessionRejectReason 18, "invalid or unsupported application
+    /// version". Not a fault: sent straight, whatever the faults.
+    #[cold]
+    fn reject_appl_ver(&mut self, session: &mut Session, msg: &Msg) {
+        let time = self.ts.get(self.now);
+        let seq = session.take_app_seq(self.now);
+        let reason =
+            Some((18, b"unsupported ApplVerID (1128): this gateway speaks FIX 5.0, 5.0 SP1 and 5.0 SP2".as_slice()));
+        let sent = inject::session_reject(session, (seq, time), msg, reason, self.scratch)
+            .is_ok_and(|n| self.out.push(&self.scratch[..n]));
+        *self.lost |= !sent;
     }
 }
 
@@ -483,7 +503,7 @@ struct Answer {
 }
 
 /// The answer to the order, cancel or replace in `msg`: an ExecutionReport, or an
-/// OrderCancelReject, with what the session's version (4.2 or 4.4) requires of each.
+/// OrderCancelReject, with what the session's version (4.2, or 4.4 and later) requires of each.
 fn exec_report(
     session: &Session,
     seq: u32,
@@ -610,6 +630,39 @@ mod tests {
     fn a_fix42_fill_is_exec_type_2_with_exec_trans_type() {
         let r = report(FixVersion::Fix42, ExecKind::Fill);
         assert!(r.starts_with("8=FIX.4.2|") && r.contains("|20=0|150=2|39=2|"), "{r}");
+    }
+
+    #[test]
+    fn a_5_0_fill_is_a_trade_over_fixt() {
+        for v in [FixVersion::Fix50, FixVersion::Fix50Sp1, FixVersion::Fix50Sp2] {
+            let r = report(v, ExecKind::Fill);
+            assert!(r.starts_with("8=FIXT.1.1|") && r.contains("|150=F|39=2|") && !r.contains("|20="), "{v}: {r}");
+        }
+    }
+
+    /// The session Reject the gateway sends in `version`, with `reason` (`None`: the fault's).
+    fn session_reject(version: FixVersion, reason: Option<(u32, &[u8])>) -> String {
+        let session = Session::new(SessionConfig { version, ..SessionConfig::acceptor() }, 0);
+        let order = readable("35=D|34=3|11=C1|");
+        let msg = parse(&order).expect("the order parses");
+        let mut buf = [0u8; 512];
+        let n = inject::session_reject(&session, (2, b"20240102-03:04:05.678"), &msg, reason, &mut buf).expect("fits");
+        printable(&buf[..n])
+    }
+
+    #[test]
+    fn session_reject_reasons_are_the_versions_own() {
+        // 99 (Other) came with FIX 4.4: a 4.2 Reject has no SessionRejectReason at all.
+        let r = session_reject(FixVersion::Fix42, None);
+        assert!(r.contains("|45=3|372=D|58=") && !r.contains("|373="), "{r}");
+        for v in [FixVersion::Fix44, FixVersion::Fix50Sp2] {
+            let r = session_reject(v, None);
+            assert!(r.contains("|45=3|372=D|373=99|58="), "{v}: {r}");
+        }
+        // 18 (unsupported application version) is FIXT.1.1's.
+        let r = session_reject(FixVersion::Fix50, Some((18, b"no")));
+        assert!(r.starts_with("8=FIXT.1.1|") && r.contains("|373=18|58=no|"), "{r}");
+        assert!(!session_reject(FixVersion::Fix44, Some((18, b"no"))).contains("|373="));
     }
 
     #[test]

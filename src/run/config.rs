@@ -54,6 +54,8 @@ pub struct RunConfig {
     /// `--fix-version`, and the `--logon-field`s for the Logon.
     pub fix_version: FixVersion,
     pub logon_fields: Vec<(u32, Vec<u8>)>,
+    /// `--next-expected-seq`: NextExpectedMsgSeqNum (789) on the Logon.
+    pub next_expected: bool,
     pub template: TemplateSpec,
     pub template_name: String,
     /// Templates for cancels and replaces, when the mix sends them.
@@ -354,6 +356,7 @@ impl RunConfig {
             },
             fix_version: version,
             logon_fields: super::fix::logon_fields(&a.logon.logon_field)?,
+            next_expected: super::fix::next_expected(a.logon.next_expected_seq, version)?,
             template,
             template_name,
             cancel_template,

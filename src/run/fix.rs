@@ -1,5 +1,5 @@
 //! The FIX version's part of a run's configuration: the templates built in for each
-//! version (`fix-templates/`, `fix-templates/fix44/`), and `--logon-field`, validated once.
+//! version (`fix-templates/`, `fix-templates/fix44/`, `fix-templates/fix50/`), and `--logon-field`, validated once.
 
 use crate::error::{Error, usage};
 use crate::fix::template::Kind;
@@ -31,12 +31,23 @@ pub fn builtin_template(version: FixVersion, kind: Kind) -> (&'static str, &'sta
             include_str!("../../fix-templates/fix44/order-cancel-replace-request.fix"),
             "fix-templates/fix44/order-cancel-replace-request.fix",
         ),
+        (FixVersion::Fix50 | FixVersion::Fix50Sp1 | FixVersion::Fix50Sp2, Kind::New) => {
+            (include_str!("../../fix-templates/fix50/new-order-single.fix"), "fix-templates/fix50/new-order-single.fix")
+        }
+        (FixVersion::Fix50 | FixVersion::Fix50Sp1 | FixVersion::Fix50Sp2, Kind::Cancel) => (
+            include_str!("../../fix-templates/fix50/order-cancel-request.fix"),
+            "fix-templates/fix50/order-cancel-request.fix",
+        ),
+        (FixVersion::Fix50 | FixVersion::Fix50Sp1 | FixVersion::Fix50Sp2, Kind::Replace) => (
+            include_str!("../../fix-templates/fix50/order-cancel-replace-request.fix"),
+            "fix-templates/fix50/order-cancel-replace-request.fix",
+        ),
     }
 }
 
 /// Tags a `--logon-field` may not set: the header and trailer, and what fixblast writes on
 /// its Logon itself.
-const OWN_TAGS: [(u32, &str); 12] = [
+const OWN_TAGS: [(u32, &str); 14] = [
     (tag::BEGIN_STRING, "BeginString"),
     (tag::BODY_LENGTH, "BodyLength"),
     (tag::CHECKSUM, "CheckSum"),
@@ -49,10 +60,23 @@ const OWN_TAGS: [(u32, &str); 12] = [
     (tag::HEART_BT_INT, "HeartBtInt (--heartbeat)"),
     (tag::RESET_SEQ_NUM_FLAG, "ResetSeqNumFlag (--reset-seq)"),
     (tag::USERNAME, "Username (--username)"),
+    (tag::DEFAULT_APPL_VER_ID, "DefaultApplVerID (--fix-version)"),
+    (tag::NEXT_EXPECTED_MSG_SEQ_NUM, "NextExpectedMsgSeqNum (--next-expected-seq)"),
 ];
 
 /// Other header tags a Logon field must not be (they would sit in the body).
 const HEADER_TAGS: [u32; 8] = [43, 97, 115, 122, 128, 50, 57, 369];
+
+/// Validates `--next-expected-seq` against the version: NextExpectedMsgSeqNum (789) came
+/// with FIX 4.4, and a FIX 4.2 gateway would reject a Logon that carries it.
+pub fn next_expected(wanted: bool, version: FixVersion) -> Result<bool, Error> {
+    if wanted && version == FixVersion::Fix42 {
+        return usage(
+            "--next-expected-seq: NextExpectedMsgSeqNum (789) is FIX 4.4 and later; pick --fix-version 4.4 or 5.0*",
+        );
+    }
+    Ok(wanted)
+}
 
 /// Validates `--logon-field TAG=VALUE` values, in the order given.
 pub fn logon_fields(values: &[String]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
@@ -114,6 +138,8 @@ mod tests {
             ("10=000", "CheckSum"),
             ("108=30", "HeartBtInt"),
             ("141=Y", "ResetSeqNumFlag"),
+            ("1137=9", "DefaultApplVerID (--fix-version)"),
+            ("789=1", "--next-expected-seq"),
             ("554=x", "Password"),
             ("43=Y", "standard header"),
             ("1408=", "empty"),

@@ -262,6 +262,7 @@ fn measure<T: Transport>(
         sc.logon_timeout_ns = LOGON_TIMEOUT.as_nanos() as u64;
         sc.version = cfg.fix_version;
         sc.logon_fields = cfg.logon_fields.clone();
+        sc.next_expected = cfg.next_expected;
         per_worker[i % cfg.threads].push(SessionSpec {
             index: i as u16,
             stream,

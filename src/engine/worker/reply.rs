@@ -339,6 +339,13 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
         Event::LogonRejected => {
             return Some(Ended::LogonFailed(format!("{}: the gateway refused the logon{}", s.name, text())));
         }
+        Event::LogonUnusable => {
+            return Some(Ended::LogonFailed(format!(
+                "{}: the gateway's Logon reply cannot be used, so fixblast logged out{}",
+                s.name,
+                text()
+            )));
+        }
         Event::LogonTimeout => {
             let secs = s.session.logon_timeout_ns() as f64 / 1e9;
             let seen = s.session.before_logon();

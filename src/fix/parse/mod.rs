@@ -198,6 +198,14 @@ pub struct Msg {
     pub ref_seq: u32,
     /// BusinessRejectRefID (379): in a BusinessMessageReject of an order, its ClOrdID.
     pub business_reject_ref_id: Span,
+    /// SessionRejectReason (373) of a Reject (35=3), `None` when absent.
+    pub reject_reason: Option<u32>,
+    /// NextExpectedMsgSeqNum (789) on a Logon, 0 when absent (a MsgSeqNum is never 0).
+    pub next_expected_seq: u32,
+    /// DefaultApplVerID (1137) on a FIXT.1.1 Logon.
+    pub default_appl_ver_id: Span,
+    /// ApplVerID (1128): a FIXT.1.1 message's application version, when not the session's.
+    pub appl_ver_id: Span,
 }
 
 /// Parses a message that [`frame`] accepted (the whole message, trailer included).

@@ -115,6 +115,10 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
         heart_bt_int: 0,
         ref_seq: 0,
         business_reject_ref_id: Span::default(),
+        reject_reason: None,
+        next_expected_seq: 0,
+        default_appl_ver_id: Span::default(),
+        appl_ver_id: Span::default(),
     };
     let mut have_type = false;
     let mut have_seq = false;
@@ -165,6 +169,8 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
             tag::TEST_REQ_ID => msg.test_req_id = span,
             tag::TEXT => msg.text = span,
             tag::BUSINESS_REJECT_REF_ID => msg.business_reject_ref_id = span,
+            tag::DEFAULT_APPL_VER_ID => msg.default_appl_ver_id = span,
+            tag::APPL_VER_ID => msg.appl_ver_id = span,
             tag::BEGIN_SEQ_NO => msg.begin_seq = int(tag)?,
             tag::END_SEQ_NO => msg.end_seq = int(tag)?,
             tag::NEW_SEQ_NO => msg.new_seq = int(tag)?,
@@ -172,6 +178,8 @@ pub fn parse(m: &[u8]) -> Result<Msg, ParseError> {
             tag::RESET_SEQ_NUM_FLAG => msg.reset_seq = value == b"Y",
             tag::HEART_BT_INT => msg.heart_bt_int = int(tag)?,
             tag::REF_SEQ_NUM => msg.ref_seq = int(tag)?,
+            tag::SESSION_REJECT_REASON => msg.reject_reason = Some(int(tag)?),
+            tag::NEXT_EXPECTED_MSG_SEQ_NUM => msg.next_expected_seq = int(tag)?,
             _ => {}
         }
     }

@@ -15,7 +15,7 @@
 //!   converts it. For a stream of similar replies the jump is predicted, so a field nobody
 //!   reads costs the load, the hash and nothing more.
 //!
-//! The fields `8=FIX.4.x`, `9=…` and `10=NNN` are not scanned when they frame the message as
+//! The fields `8=FIX.4.x` (or `8=FIXT.1.1`), `9=…` and `10=NNN` are not scanned when they frame the message as
 //! usual: nobody reads them and they cannot be malformed. Every other field goes through the
 //! same checks as in the old parser, in the same order, so malformed input is refused with
 //! the same error: a tag of 8 or more digits, or a malformed field, takes the old byte loop
@@ -28,6 +28,9 @@
 //! lookup, and finding a checked tag twice (to stay exact) cost what deferring saved.
 
 use super::{Msg, MsgType, PREFIX, ParseError, Span, parse_uint};
+
+/// `8=FIXT.1.1|9=`: the start of every message of the FIX 5.0 family.
+const FIXT_PREFIX: &[u8] = crate::fix::FixVersion::Fix50.prefix();
 use crate::fix::{SOH, tag};
 
 /// Which field of [`Msg`] a tag fills: a small number for [`scan`]'s `match`.
@@ -57,11 +60,15 @@ mod slot {
     pub const HEART_BT_INT: u8 = 22;
     pub const REF_SEQ: u8 = 23;
     pub const BUSINESS_REJECT_REF_ID: u8 = 24;
+    pub const DEFAULT_APPL_VER_ID: u8 = 25;
+    pub const REJECT_REASON: u8 = 26;
+    pub const NEXT_EXPECTED: u8 = 27;
+    pub const APPL_VER_ID: u8 = 28;
 }
 
 /// The tags [`Msg`] holds, and their slots: the one list to change when `Msg` reads another
 /// tag (then add its slot above and its arm in [`scan`] or [`check_session`]).
-const FIELDS: [(u32, u8); 24] = [
+const FIELDS: [(u32, u8); 28] = [
     (tag::SENDER_COMP_ID, slot::SENDER),
     (tag::TARGET_COMP_ID, slot::TARGET),
     (tag::CL_ORD_ID, slot::CL_ORD_ID),
@@ -86,6 +93,10 @@ const FIELDS: [(u32, u8); 24] = [
     (tag::HEART_BT_INT, slot::HEART_BT_INT),
     (tag::REF_SEQ_NUM, slot::REF_SEQ),
     (tag::BUSINESS_REJECT_REF_ID, slot::BUSINESS_REJECT_REF_ID),
+    (tag::DEFAULT_APPL_VER_ID, slot::DEFAULT_APPL_VER_ID),
+    (tag::SESSION_REJECT_REASON, slot::REJECT_REASON),
+    (tag::NEXT_EXPECTED_MSG_SEQ_NUM, slot::NEXT_EXPECTED),
+    (tag::APPL_VER_ID, slot::APPL_VER_ID),
 ];
 
 /// Tags with keys have at most this many digits: the key of an 8-digit tag would need the
@@ -227,6 +238,8 @@ pub(super) fn scan(m: &[u8]) -> Result<Msg, ParseError> {
                 slot::TEST_REQ_ID => msg.test_req_id = span,
                 slot::TEXT => msg.text = span,
                 slot::BUSINESS_REJECT_REF_ID => msg.business_reject_ref_id = span,
+                slot::DEFAULT_APPL_VER_ID => msg.default_appl_ver_id = span,
+                slot::APPL_VER_ID => msg.appl_ver_id = span,
                 slot::MSG_TYPE => {
                     msg.msg_type = MsgType::from_bytes(value()).ok_or(ParseError::BadMsgType)?;
                     have_type = true;
@@ -284,24 +297,29 @@ const EMPTY: Msg = Msg {
     heart_bt_int: 0,
     ref_seq: 0,
     business_reject_ref_id: Span { start: 0, len: 0 },
+    reject_reason: None,
+    next_expected_seq: 0,
+    default_appl_ver_id: Span { start: 0, len: 0 },
+    appl_ver_id: Span { start: 0, len: 0 },
 };
 
 /// Where the fields worth reading start and end: past `8=FIX.4.x|9=…|` (any FIX 4 minor
-/// version: the framer has checked which one) and before
+/// version) or `8=FIXT.1.1|9=…|` (the framer has checked which one) and before
 /// `|10=NNN|` when the message has them. Those are sound fields whose tags nobody reads, so
 /// skipping them changes no answer, errors included.
 #[inline(always)]
 fn fields_between(m: &[u8]) -> (usize, usize) {
     let mut start = 0;
-    if let Some(head) = m.first_chunk::<{ PREFIX.len() }>()
-        && head[..8] == PREFIX[..8]
-        && head[8].is_ascii_digit()
-        && head[9..] == PREFIX[9..]
-    {
+    let head = match m.first_chunk::<{ PREFIX.len() }>() {
+        Some(h) if h[..8] == PREFIX[..8] && h[8].is_ascii_digit() && h[9..] == PREFIX[9..] => PREFIX.len(),
+        _ if m.starts_with(FIXT_PREFIX) => FIXT_PREFIX.len(),
+        _ => 0,
+    };
+    if head != 0 {
         // `9=`'s value ends at the first SOH.
-        let sohs = soh_bytes(word_at(m, PREFIX.len()));
+        let sohs = soh_bytes(word_at(m, head));
         if sohs != 0 {
-            start = PREFIX.len() + (sohs.trailing_zeros() / 8) as usize + 1;
+            start = head + (sohs.trailing_zeros() / 8) as usize + 1;
         }
     }
     let mut end = m.len();
@@ -368,6 +386,8 @@ fn check_session(msg: &mut Msg, slot: u8, value: &[u8]) -> Result<(), ParseError
         slot::RESET_SEQ => msg.reset_seq = value == b"Y",
         slot::HEART_BT_INT => msg.heart_bt_int = int(tag::HEART_BT_INT)?,
         slot::REF_SEQ => msg.ref_seq = int(tag::REF_SEQ_NUM)?,
+        slot::REJECT_REASON => msg.reject_reason = Some(int(tag::SESSION_REJECT_REASON)?),
+        slot::NEXT_EXPECTED => msg.next_expected_seq = int(tag::NEXT_EXPECTED_MSG_SEQ_NUM)?,
         _ => {}
     }
     Ok(())

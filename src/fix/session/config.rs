@@ -31,6 +31,8 @@ pub struct SessionConfig {
     pub version: FixVersion,
     /// Extra fields an initiator puts on its Logon, after fixblast's own (`--logon-field`).
     pub logon_fields: Vec<(u32, Vec<u8>)>,
+    /// An initiator puts NextExpectedMsgSeqNum (789) on its Logon (FIX 4.4 and later).
+    pub next_expected: bool,
 }
 
 impl SessionConfig {
@@ -47,6 +49,7 @@ impl SessionConfig {
             logout_timeout_ns: 2_000_000_000,
             version: FixVersion::Fix42,
             logon_fields: Vec::new(),
+            next_expected: false,
         }
     }
 
@@ -102,6 +105,9 @@ pub enum Event {
     LoggedOn,
     /// The peer answered our Logon with a Logout (text in [`Session::text`](super::Session::text)).
     LogonRejected,
+    /// The peer's Logon reply cannot be worked with (why in
+    /// [`Session::text`](super::Session::text)): we sent a Logout, and the session is over.
+    LogonUnusable,
     /// The peer closed the connection before answering our Logon (what it sent before is in
     /// [`Session::before_logon`](super::Session::before_logon)).
     ClosedBeforeLogon,

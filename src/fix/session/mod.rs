@@ -7,7 +7,8 @@
 //! One type plays both roles: the harness is the initiator, the reference gateway the
 //! acceptor. It covers Logon (98=0, 108, optional 141=Y and 553/554) and waiting for the
 //! reply, Heartbeats when idle, TestRequest → Heartbeat(112), the resend protocol both ways
-//! (in `resend.rs`), Reject (3) counting, and the Logout handshake.
+//! (in `resend.rs`), Reject (3) counting, and the Logout handshake. What each FIX version
+//! asks of the Logon (DefaultApplVerID over FIXT.1.1, NextExpectedMsgSeqNum) is in `logon.rs`.
 //!
 //! Inbound MsgSeqNums are checked as FIX 4.2 asks: a gap is counted
 //! ([`ProtocolError::SeqGap`]) and answered with a ResendRequest (35=2) for exactly the
@@ -35,6 +36,7 @@ use super::time::{TIMESTAMP_LEN, write_timestamp};
 
 mod before_logon;
 mod config;
+mod logon;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod props;
@@ -73,6 +75,8 @@ pub struct Session {
     asked: resend::Asked,
     want_logout: bool,
     peer_reset_seq: bool,
+    /// The peer's Logon carried NextExpectedMsgSeqNum (789): an acceptor's reply does too.
+    peer_next_expected: bool,
     events: [Event; EVENT_CAP],
     events_head: usize,
     events_len: usize,
@@ -107,6 +111,7 @@ impl Session {
             asked: resend::Asked::default(),
             want_logout: false,
             peer_reset_seq: false,
+            peer_next_expected: false,
             events: [Event::LoggedOn; EVENT_CAP],
             events_head: 0,
             events_len: 0,
@@ -139,7 +144,8 @@ impl Session {
         self.cfg.version
     }
 
-    /// The Text (58) of the last Logout or Reject received.
+    /// The Text (58) of the last Logout or Reject received, or why the Logon reply could not
+    /// be used ([`Event::LogonUnusable`]).
     pub fn text(&self) -> &[u8] {
         &self.text.0[..self.text.1]
     }
@@ -178,39 +184,6 @@ impl Session {
             State::AwaitingLogon => self.set_state(State::Closed, now),
             State::LogoutSent | State::Closed => {}
         }
-    }
-
-    /// An acceptor answers the Logon it has just accepted with a Logout carrying `text`
-    /// instead of its Logon reply, and the session ends once that is sent. Does nothing
-    /// otherwise (an initiator, or a Logon already answered), so the caller may ask after
-    /// every read.
-    pub fn refuse_logon(&mut self, now: u64, text: &[u8]) {
-        if self.cfg.role != Role::Acceptor || self.state != State::Active || !self.want_logon {
-            return;
-        }
-        self.want_logon = false;
-        self.want_logout = true;
-        self.logout_text = text.to_vec();
-        self.set_state(State::Closed, now);
-    }
-
-    /// An acceptor still waiting for a Logon that received one in another FIX version
-    /// ([`BeforeLogon::other_version`]) answers it with a Logout whose Text names both
-    /// versions, and the session ends once that is sent. Does nothing otherwise, so the
-    /// caller may ask after every read.
-    pub fn refuse_other_version(&mut self, now: u64) {
-        let Some((theirs, ours)) = self.before_logon.other_version else { return };
-        if self.cfg.role != Role::Acceptor || self.state != State::AwaitingLogon {
-            return;
-        }
-        self.want_logout = true;
-        self.logout_text = format!(
-            "this gateway speaks {}, the Logon was {}",
-            String::from_utf8_lossy(ours.begin_string()),
-            String::from_utf8_lossy(theirs.begin_string())
-        )
-        .into_bytes();
-        self.set_state(State::Closed, now);
     }
 
     /// The transport lost the connection.
@@ -261,7 +234,10 @@ impl Session {
     }
 
     fn save_text(&mut self, msg: &Msg, raw: &[u8]) {
-        let t = msg.text.get(raw);
+        self.set_text(msg.text.get(raw));
+    }
+
+    fn set_text(&mut self, t: &[u8]) {
         let n = t.len().min(TEXT_CAP);
         self.text.0[..n].copy_from_slice(&t[..n]);
         self.text.1 = n;
@@ -284,7 +260,7 @@ impl Session {
                             FrameError::BadChecksum { .. } => self.before_logon.bad_checksum += 1,
                             _ => self.before_logon.garbled += 1,
                         }
-                        if let Some(theirs) = FixVersion::of_message(rest).filter(|&v| v != self.cfg.version) {
+                        if let Some(theirs) = self.other_begin_string(rest) {
                             self.before_logon.other_version = Some((theirs, self.cfg.version));
                         }
                     }
@@ -329,34 +305,14 @@ impl Session {
 
     fn on_message_before_logon(&mut self, now: u64, msg: &Msg, raw: &[u8]) -> bool {
         match (self.cfg.role, msg.msg_type) {
-            (Role::Initiator, MsgType::Logon) => {
-                self.check_seq(msg, true);
-                self.set_state(State::Active, now);
-                self.push(Event::LoggedOn);
-            }
+            (Role::Initiator, MsgType::Logon) => self.on_logon_reply(now, msg),
             (Role::Initiator, MsgType::Logout) => {
                 self.save_text(msg, raw);
                 self.clear_queue();
                 self.set_state(State::Closed, now);
                 self.push(Event::LogonRejected);
             }
-            (Role::Acceptor, MsgType::Logon) => {
-                // Answer with the CompIDs reversed and the peer's heartbeat interval.
-                self.cfg.sender = msg.target.get(raw).to_vec();
-                self.cfg.target = msg.sender.get(raw).to_vec();
-                if msg.heart_bt_int > 0 {
-                    self.cfg.heartbeat_s = msg.heart_bt_int;
-                    self.heartbeat_ns = msg.heart_bt_int as u64 * 1_000_000_000;
-                }
-                self.peer_reset_seq = msg.reset_seq;
-                if msg.reset_seq {
-                    self.next_out = 1;
-                }
-                self.check_seq(msg, true);
-                self.want_logon = true;
-                self.set_state(State::Active, now);
-                self.push(Event::LoggedOn);
-            }
+            (Role::Acceptor, MsgType::Logon) => self.on_logon_request(now, msg, raw),
             _ => {
                 self.before_logon.messages += 1;
                 self.before_logon.last_type = Some(msg.msg_type);
@@ -508,32 +464,7 @@ impl Session {
         let mut time = [0u8; TIMESTAMP_LEN];
         write_timestamp(now, &mut time);
         let n = if self.want_logon {
-            let seq = self.next_out;
-            let mut e = self.header(buf, b"A", seq, &time);
-            e.field(tag::ENCRYPT_METHOD, b"0");
-            e.field_u64(tag::HEART_BT_INT, self.cfg.heartbeat_s as u64);
-            let reset = match self.cfg.role {
-                Role::Initiator => self.cfg.reset_seq,
-                Role::Acceptor => self.peer_reset_seq,
-            };
-            if reset {
-                e.field(tag::RESET_SEQ_NUM_FLAG, b"Y");
-            }
-            if self.cfg.role == Role::Initiator {
-                if let Some(u) = &self.cfg.username {
-                    e.field(tag::USERNAME, u);
-                }
-                if let Some(p) = &self.cfg.password {
-                    e.field(tag::PASSWORD, p);
-                }
-                for (t, v) in &self.cfg.logon_fields {
-                    e.field(*t, v);
-                }
-            }
-            let n = e.finish()?;
-            self.want_logon = false;
-            self.next_out += 1;
-            n
+            self.write_logon(&time, buf)?
         } else if let Some(n) = self.transmit_resend(&time, buf)? {
             n
         } else if self.want_heartbeat {

@@ -401,6 +401,9 @@ fn acceptor_answers_logon_with_reset_when_asked() {
 /// The resend protocol, both ways.
 mod resend;
 
+/// What each version asks of the Logon: DefaultApplVerID, NextExpectedMsgSeqNum.
+mod logon;
+
 /// Found by the session property test: a peer that jumped to the last MsgSeqNum wrapped the
 /// expected number to 0, and its next message then looked like a second gap below the first.
 #[test]
@@ -451,6 +454,8 @@ fn a_logon_in_another_version_is_refused_naming_both() {
     let text = printable(&refusal);
     assert!(text.starts_with("8=FIX.4.4|") && text.contains("|35=5|"), "{text}");
     assert!(text.contains("58=this gateway speaks FIX.4.4, the Logon was FIX.4.2|"), "{text}");
+    // Addressed to the session that logged on, read from its 4.2 Logon.
+    assert!(text.contains("|49=GATEWAY|56=FIXBLAST|"), "{text}");
     // The initiator cannot read the 4.4 Logout, but says which versions met.
     c.on_bytes(T0, &refusal, |_, _, _| panic!("not an application message"));
     let seen = c.before_logon().to_string();

@@ -110,10 +110,12 @@ impl Kind {
     }
 
     /// Tags `version` requires in the template itself (the order's own fields aside). FIX
-    /// 4.4 made HandlInst (21) optional; TransactTime (60) is required in both.
+    /// 4.4 made HandlInst (21) optional, and the 5.0 family kept it so; TransactTime (60) is
+    /// required in all.
     fn required(self, version: FixVersion) -> &'static [(u32, &'static str)] {
+        let after_4_2 = version != FixVersion::Fix42;
         match (self, version) {
-            (Kind::New, FixVersion::Fix44) => &[
+            (Kind::New, _) if after_4_2 => &[
                 (tag::CL_ORD_ID, "ClOrdID"),
                 (tag::SYMBOL, "Symbol"),
                 (tag::SIDE, "Side"),
@@ -121,7 +123,7 @@ impl Kind {
                 (tag::ORDER_QTY, "OrderQty"),
                 (tag::ORD_TYPE, "OrdType"),
             ],
-            (Kind::Replace, FixVersion::Fix44) => &[
+            (Kind::Replace, _) if after_4_2 => &[
                 (tag::ORIG_CL_ORD_ID, "OrigClOrdID"),
                 (tag::CL_ORD_ID, "ClOrdID"),
                 (tag::TRANSACT_TIME, "TransactTime"),
