@@ -27,8 +27,9 @@
 //! - Tags of FIX 4.2 that 4.4 dropped, such as 47 (Rule80A) or 20 (ExecTransType), are refused
 //!   as invalid (35=3 373=0).
 //!
-//! The tests at the end run fixblast itself against the 4.4 and 5.0 executor; they wait for
-//! `--fix-version` (issue 14).
+//! The tests at the end run fixblast itself (`--fix-version 4.4` and `5.0`) against the
+//! executor. fixblast's 5.0 SP1 and SP2 are tested against its own gateway
+//! (`tests/it/fix_versions.rs`), since the executor has no handler for them.
 
 use super::quickfix::{measure, start_executor_version};
 use std::io::{ErrorKind, Read, Write};
@@ -275,8 +276,49 @@ fn quickfix_executor_refuses_marked_fix50sp2_orders_and_checks_no_unmarked_one()
     assert_filled(&FIX50, &reply, "NOTIME");
 }
 
+/// The executor has no handler for 5.0 SP2, so the same hand-encoded client checks
+/// fixblast's own gateway in 5.0 SP2: it answers a Logon with 1137=9 in kind, fills an order
+/// as 5.0 does (150=F), takes an order marked with any 5.0 ApplVerID (1128), and rejects
+/// one marked FIX 4.4 (1128=6) with FIXT.1.1's SessionRejectReason 18.
+#[test]
+fn builtin_fix50sp2_gateway_answers_the_hand_encoded_client() {
+    use fixblast::gateway::GatewayConfig;
+    let cfg = GatewayConfig { version: fixblast::fix::FixVersion::Fix50Sp2, fill: true, ..GatewayConfig::loopback() };
+    let g = super::gateway(super::SYSCALL, cfg);
+    let mut c = Client::connect(g.addr().port(), "FIXT.1.1");
+    let (_, reply) = c.ask("A", "98=0|108=30|141=Y|1137=9|");
+    assert_eq!((reply.msg_type(), reply.get(1137)), ("A", Some("9")), "{reply:?}");
+    let v = Version { name: "5.0sp2", begin: "FIXT.1.1", logon: "1137=9|", order: "", fill: "F" };
+    let (_, ack) = c.ask("D", &order(&v, "ORDER1"));
+    assert_eq!((ack.msg_type(), ack.get(150), ack.get(11)), ("8", Some("0"), Some("ORDER1")), "{ack:?}");
+    let fill = c.next();
+    assert_eq!((fill.get(150), fill.get(39), fill.get(11)), (Some("F"), Some("2"), Some("ORDER1")), "{fill:?}");
+    let (_, ack) = c.ask("D", &format!("1128=7|{}", order(&v, "MARKED50")));
+    assert_eq!((ack.msg_type(), ack.get(11)), ("8", Some("MARKED50")), "{ack:?}");
+    c.next();
+    let (seq, reply) = c.ask("D", &format!("1128=6|{}", order(&v, "MARKED44")));
+    assert_eq!(
+        (reply.msg_type(), reply.get(45), reply.get(373)),
+        ("3", Some(&*seq.to_string()), Some("18")),
+        "{reply:?}"
+    );
+    let (_, reply) = c.ask("5", "");
+    assert_eq!(reply.msg_type(), "5", "{reply:?}");
+}
+
+/// QuickFIX 1.15.1 does not implement NextExpectedMsgSeqNum (789), but its strict FIX 4.4
+/// dictionary must take a Logon that carries it.
+#[test]
+fn quickfix_fix44_executor_takes_a_logon_with_next_expected_seq() {
+    let Some(ex) = start_executor_version("qf44-789", "4.4") else { return };
+    let out = measure(&ex, &["--fix-version", "4.4", "--next-expected-seq", "--rate", "300", "--backend", "syscall"]);
+    let r = &out.result;
+    assert_eq!(out.exit_code(), 0, "{:?}", r.status);
+    assert_eq!((r.orders.sent, r.orders.filled, r.errors.total), (300, 300, 0), "{:?}", r.errors.by_kind);
+}
+
 // fixblast itself against the 4.4 and 5.0 executor: the same checks as the 4.2 tests in
-// `quickfix` (5.0 once `--fix-version 5.0` lands).
+// `quickfix`.
 
 /// fixblast `--fix-version v` at 300 orders/s against the strict executor in `v`: every
 /// order filled, no error.
@@ -312,13 +354,11 @@ fn quickfix_fix44_executor_takes_three_sessions_in_closed_loop() {
 }
 
 #[test]
-#[ignore = "needs --fix-version 5.0 (issue 14)"]
 fn quickfix_executor_with_strict_fix50_dictionary_fills_every_order() {
     fills_every_order("qf50-one", "5.0");
 }
 
 #[test]
-#[ignore = "needs --fix-version 5.0 (issue 14)"]
 fn quickfix_fix50_executor_takes_three_sessions_in_closed_loop() {
     takes_three_sessions("qf50-many", "5.0");
 }

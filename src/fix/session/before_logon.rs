@@ -58,10 +58,14 @@ impl fmt::Display for BeforeLogon {
             write!(f, ": {}", parts.join(", "))?;
         }
         if let Some((theirs, ours)) = self.other_version {
+            // Which 5.0 a FIXT.1.1 peer speaks, only its Logon would say.
+            let peer = match theirs.is_fixt() {
+                true => "FIXT.1.1 (FIX 5.0, 5.0sp1 or 5.0sp2)".to_string(),
+                false => format!("FIX {theirs} ({})", String::from_utf8_lossy(theirs.begin_string())),
+            };
             write!(
                 f,
-                "; the peer speaks FIX {theirs} ({}), this session FIX {ours} ({}): see --fix-version",
-                String::from_utf8_lossy(theirs.begin_string()),
+                "; the peer speaks {peer}, this session FIX {ours} ({}): see --fix-version",
                 String::from_utf8_lossy(ours.begin_string()),
             )?;
         }
@@ -85,6 +89,22 @@ mod tests {
             seen.to_string(),
             "received 80 bytes: 1 garbled frame; the peer speaks FIX 4.4 (FIX.4.4), this session FIX 4.2 (FIX.4.2): \
              see --fix-version"
+        );
+    }
+
+    #[test]
+    fn a_fixt_peer_is_named_by_its_begin_string_only() {
+        let seen = BeforeLogon {
+            consumed: 80,
+            garbled: 1,
+            other_version: Some((FixVersion::Fix50, FixVersion::Fix44)),
+            ..BeforeLogon::default()
+        };
+        assert!(
+            seen.to_string().ends_with(
+                "the peer speaks FIXT.1.1 (FIX 5.0, 5.0sp1 or 5.0sp2), this session FIX 4.4 (FIX.4.4): see --fix-version"
+            ),
+            "{seen}"
         );
     }
 
