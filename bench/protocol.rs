@@ -10,11 +10,12 @@ use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, meas
 use fixblast::engine::pending::{Pending, Slot};
 use fixblast::engine::profile::Profile;
 use fixblast::engine::schedule::{Arrival, Schedule};
+use fixblast::fix::FixVersion;
 use fixblast::fix::checksum::checksum;
 use fixblast::fix::clordid::{self, ClOrdId, Stem};
 use fixblast::fix::encode::Encoder;
 use fixblast::fix::feed::OrderFeed;
-use fixblast::fix::parse::{Frame, frame, parse};
+use fixblast::fix::parse::{Frame, frame, frame_as, parse};
 use fixblast::fix::template::{OrderTemplate, TemplateSpec, Vars};
 use fixblast::fix::time::TimestampCache;
 use fixblast::metrics::{Counts, histogram, record};
@@ -225,8 +226,14 @@ fn template_encode(g: &mut BenchmarkGroup<'_, WallTime>) {
 
 /// An ExecutionReport New exactly as the built-in gateway writes it (src/gateway/worker.rs).
 fn exec_report(cl_ord_id: &[u8]) -> Vec<u8> {
+    exec_report_as(cl_ord_id, FixVersion::Fix42)
+}
+
+/// [`exec_report`] over `version`'s BeginString (the same fields: the framer and the scanner
+/// see only the longer `8=FIXT.1.1`).
+fn exec_report_as(cl_ord_id: &[u8], version: FixVersion) -> Vec<u8> {
     let mut buf = vec![0u8; 1024];
-    let mut e = Encoder::new(&mut buf);
+    let mut e = Encoder::for_version(&mut buf, version);
     e.field(35, b"8");
     e.field(49, TARGET);
     e.field(56, SENDER);
@@ -279,6 +286,10 @@ fn exec_report_parts(c: &mut Criterion) {
     report_frame(&mut g, &wire);
     report_parse(&mut g, &wire);
     report_match(&mut g, id);
+    // The same report over FIXT.1.1 (5.0 SP2): a 13-byte prefix, not the 12 of FIX 4.x.
+    let fixt = exec_report_as(stem().text(id).as_bytes(), FixVersion::Fix50Sp2);
+    g.bench_function("frame_fixt", |b| b.iter(|| frame_as(black_box(&fixt), FixVersion::Fix50Sp2)));
+    g.bench_function("parse_fixt", |b| b.iter(|| parse(black_box(&fixt)).expect("parses")));
     g.finish();
 }
 

@@ -56,7 +56,8 @@ pub struct FixArgs {
 pub struct LogonArgs {
     /// Extra field on the Logon (35=A), for venue-specific ones: `--logon-field 1408=1.0`.
     /// Repeatable; sent in the order given, after fixblast's own. TAG is a number that is
-    /// not a header or trailer tag nor one fixblast sets itself (98, 108, 141, 553, 554);
+    /// not a header or trailer tag nor one fixblast sets itself (98, 108, 141, 553, 554, 789,
+    /// 1137);
     /// VALUE is not empty and has no SOH.
     #[arg(long, value_name = "TAG=VALUE")]
     pub logon_field: Vec<String>,
