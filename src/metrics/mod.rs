@@ -244,6 +244,9 @@ pub struct Snapshot {
     /// When the last measured order of the interval actually left (ns since the run's
     /// epoch; 0 if none did): a worker that falls behind sends late, and the rate must say so.
     pub last_sent_ns: u64,
+    /// When this worker's first order (warm-up included) actually left (ns since the run's
+    /// epoch; 0 until one has): with `--start-at`, how late the process really started.
+    pub first_sent_ns: u64,
 }
 
 /// Records `v` into `h`, counting what cannot be recorded instead of clamping it.

@@ -54,6 +54,8 @@ pub struct Aggregate {
     pub warmup: Counts,
     /// When the last measured order actually left, over all workers.
     pub last_sent_ns: u64,
+    /// When the first order (warm-up included) actually left, over all workers; 0: none did.
+    pub first_sent_ns: u64,
     open: BTreeMap<i64, IntervalRow>,
     /// Rows the reporter is done with, reset, for the next intervals: the reporter does not
     /// allocate histograms per interval either.
@@ -72,6 +74,7 @@ impl Aggregate {
             counts: Counts::default(),
             warmup: Counts::default(),
             last_sent_ns: 0,
+            first_sent_ns: 0,
             open: BTreeMap::new(),
             spare: Vec::new(),
             latest: vec![i64::MIN; workers],
@@ -101,6 +104,9 @@ impl Aggregate {
         self.counts.add(&s.counts);
         self.warmup.add(&s.warmup);
         self.last_sent_ns = self.last_sent_ns.max(s.last_sent_ns);
+        if s.first_sent_ns != 0 && (self.first_sent_ns == 0 || s.first_sent_ns < self.first_sent_ns) {
+            self.first_sent_ns = s.first_sent_ns;
+        }
         let spare = &mut self.spare;
         let row = self.open.entry(s.index).or_insert_with(|| Self::empty_row(spare, s.index));
         row.hists.add(&s.hists);
@@ -184,7 +190,7 @@ mod tests {
         }
         let c = Counts { sent, ..Counts::default() };
         let (counts, warmup) = if index < 0 { (Counts::default(), c) } else { (c, Counts::default()) };
-        Snapshot { worker, index, hists, counts, warmup, in_flight: 1, last_sent_ns: 0 }
+        Snapshot { worker, index, hists, counts, warmup, in_flight: 1, last_sent_ns: 0, first_sent_ns: 0 }
     }
 
     #[test]

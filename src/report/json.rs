@@ -153,18 +153,22 @@ pub struct Status {
     /// connect or log on). Files from before may hold 0 for that.
     #[serde(default)]
     pub started_at_unix_s: Option<f64>,
-    /// The instant `--start-at` asked for, UTC Unix seconds; null without it. How late this
-    /// process started is `started_at_unix_s` minus this.
-    #[serde(default)]
+    /// The instant `--start-at` asked for, UTC Unix seconds; absent without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_at_unix_s: Option<f64>,
-    /// In a merged result, the latest input's `started_at_unix_s` minus the earliest; null
-    /// in a single run's result.
-    #[serde(default)]
+    /// When the first order (warm-up included) actually left, UTC Unix seconds; absent when
+    /// none did. With `--start-at`, this minus `start_at_unix_s` is how late this process
+    /// really started (`started_at_unix_s` is when its schedule began).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_sent_at_unix_s: Option<f64>,
+    /// In a merged result, the latest input's `first_sent_at_unix_s` minus the earliest (their
+    /// `started_at_unix_s` for inputs from before that field); absent in a single run's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_spread_s: Option<f64>,
     /// The wall clock's discipline when the run started (`adjtimex`): `--start-at` is
     /// wall-clock time, so hosts started together agree only as well as their clocks do. In a
-    /// merged result, the least synchronized input's. Null when unreadable.
-    #[serde(default)]
+    /// merged result, the least synchronized input's. Absent when unreadable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_sync: Option<crate::host::clock_sync::ClockSync>,
 }
 

@@ -178,6 +178,7 @@ pub(crate) mod tests {
                 sessions_lost: vec![],
                 started_at_unix_s: Some(1.7e9),
                 start_at_unix_s: None,
+                first_sent_at_unix_s: None,
                 start_spread_s: None,
                 clock_sync: None,
             },

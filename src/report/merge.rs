@@ -304,12 +304,25 @@ fn merge_status(results: &[(String, RunResult)]) -> Status {
         // 0 means "never started" in a run's result; keep it only when no input started.
         started_at_unix_s: starts.clone().reduce(f64::min),
         start_at_unix_s: results.iter().filter_map(|(_, r)| r.status.start_at_unix_s).reduce(f64::min),
-        start_spread_s: starts.clone().reduce(f64::max).zip(starts.reduce(f64::min)).map(|(last, first)| last - first),
+        first_sent_at_unix_s: results.iter().filter_map(|(_, r)| r.status.first_sent_at_unix_s).reduce(f64::min),
+        start_spread_s: {
+            let actual = actual_starts(results);
+            actual.iter().copied().reduce(f64::max).zip(actual.iter().copied().reduce(f64::min)).map(|(l, f)| l - f)
+        },
         clock_sync: results
             .iter()
             .filter_map(|(_, r)| r.status.clock_sync.clone())
             .max_by_key(|c| (!c.synchronized, c.max_error_us)),
     }
+}
+
+/// When each input really started: its first send, or, for inputs from before that field
+/// (or one that sent nothing), when its schedule began.
+fn actual_starts(results: &[(String, RunResult)]) -> Vec<f64> {
+    results
+        .iter()
+        .filter_map(|(_, r)| r.status.first_sent_at_unix_s.or(r.status.started_at_unix_s.filter(|&s| s > 0.0)))
+        .collect()
 }
 
 /// What `merge` warns of, without refusing: inputs whose start times disagree by more than
@@ -320,7 +333,10 @@ pub fn warnings(results: &[(String, RunResult)]) -> Vec<String> {
     let mut out = Vec::new();
     let started: Vec<(&str, f64)> = results
         .iter()
-        .filter_map(|(n, r)| r.status.started_at_unix_s.filter(|&s| s > 0.0).map(|s| (n.as_str(), s)))
+        .filter_map(|(n, r)| {
+            let start = r.status.first_sent_at_unix_s.or(r.status.started_at_unix_s.filter(|&s| s > 0.0));
+            start.map(|s| (n.as_str(), s))
+        })
         .collect();
     let first = started.iter().min_by(|a, b| a.1.total_cmp(&b.1));
     let last = started.iter().max_by(|a, b| a.1.total_cmp(&b.1));
@@ -428,18 +444,19 @@ mod tests {
         for (i, (_, r)) in rs.iter_mut().enumerate() {
             r.config.warmup_s = 2.0;
             r.status.start_at_unix_s = Some(1.7e9);
-            r.status.started_at_unix_s = Some(1.7e9 + [0.004, 0.001, 0.003][i]);
+            r.status.started_at_unix_s = Some(1.7e9);
+            r.status.first_sent_at_unix_s = Some(1.7e9 + [0.004, 0.001, 0.003][i]);
             r.status.clock_sync = Some(kept(100 * (i as i64 + 1)));
         }
         let m = merge(&rs).unwrap();
         assert!((m.status.start_spread_s.unwrap() - 0.003).abs() < 1e-6, "{:?}", m.status.start_spread_s);
-        assert_eq!(m.status.started_at_unix_s, Some(1.7e9 + 0.001));
+        assert_eq!(m.status.first_sent_at_unix_s, Some(1.7e9 + 0.001));
         assert_eq!(m.status.start_at_unix_s, Some(1.7e9));
         // The least well kept clock stands for them all.
         assert_eq!(m.status.clock_sync.as_ref().map(|c| c.max_error_us), Some(300));
         assert_eq!(warnings(&rs), Vec::<String>::new(), "within the warm-up, synchronized");
         // One host 2.5 s late, and one with an unsynchronized clock: two warnings.
-        rs[2].1.status.started_at_unix_s = Some(1.7e9 + 2.5);
+        rs[2].1.status.first_sent_at_unix_s = Some(1.7e9 + 2.5);
         rs[1].1.status.clock_sync = Some(ClockSync { synchronized: false, state: "unsynchronized".into(), ..kept(1) });
         let w = warnings(&rs);
         assert_eq!(w.len(), 2, "{w:?}");

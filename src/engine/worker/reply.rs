@@ -35,6 +35,8 @@ pub(super) struct Recorder {
     pub(super) warmup_end_ns: u64,
     /// Actual send time of the latest measured order.
     pub(super) last_sent_ns: u64,
+    /// When the first order left (0: none yet); see `Snapshot::first_sent_ns`.
+    pub(super) first_sent_ns: u64,
     /// Measured orders sent so far (for `--count`).
     pub(super) sent_total: u64,
     /// What this run's ClOrdIDs start with: a reply naming another is unmatched.
@@ -67,6 +69,7 @@ impl Recorder {
             warm: Counts::default(),
             warmup_end_ns: u64::MAX,
             last_sent_ns: 0,
+            first_sent_ns: 0,
             sent_total: 0,
             stem,
             wire_clock: None,

@@ -269,6 +269,9 @@ impl<T: Transport> Worker<T> {
             let s = &mut sessions[i as usize];
             let stamp = send_stamps[s.conn].max(before);
             let ns = clock.delta_as_nanos(epoch, stamp);
+            if recorder.first_sent_ns == 0 {
+                recorder.first_sent_ns = ns.max(1);
+            }
             if let Some(s) = s.pending.stamp_sent(slot, stamp)
                 && !s.warmup
             {
@@ -333,6 +336,7 @@ impl<T: Transport> Worker<T> {
             warmup: std::mem::take(&mut self.recorder.warm),
             in_flight,
             last_sent_ns: self.recorder.last_sent_ns,
+            first_sent_ns: self.recorder.first_sent_ns,
         };
         // The channel is bounded above the number of sets in circulation: this never blocks.
         let _ = self.tx.send(Report::Interval(snap));
