@@ -46,13 +46,23 @@ def fixblast_containers(path):
     with open(path) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     for doc in docs:
-        spec = doc.get("spec", {})
-        pod = spec.get("template", {}).get("spec", {}) if doc.get("kind") == "Job" else spec
-        if doc.get("kind") not in ("Job", "Pod"):
+        if doc.get("kind") == "Job":
+            pod = doc["spec"]["template"]["spec"]
+        elif doc.get("kind") == "Pod":
+            pod = doc["spec"]
+        else:
             continue
         for c in pod.get("containers", []):
             if "fixblast" in c.get("image", ""):
                 yield f"{path}: {doc['kind']} {doc['metadata']['name']}, container {c['name']}", c
+
+
+def words(args):
+    """The args with `--flag=value` split in two, as fixblast's parser sees them."""
+    out = []
+    for a in args:
+        out += a.split("=", 1) if a.startswith("--") and "=" in a else [a]
+    return out
 
 
 def static_findings(where, c):
@@ -81,8 +91,10 @@ def static_findings(where, c):
                 f"{where}: arg {a!r} is shell syntax, but no shell runs it: one word per arg,"
                 " no quotes, variables as $(NAME) from the container's env"
             )
+    if "--target" not in words(args):
+        bad.append(f"{where}: args have no --target: fixblast would measure its own in-process gateway")
     mounts = [m["mountPath"].rstrip("/") + "/" for m in c.get("volumeMounts", [])]
-    for flag, value in zip(args, args[1:]):
+    for flag, value in zip(words(args), words(args)[1:]):
         if flag in OUTPUT_FLAGS and not any(value.startswith(m) for m in mounts):
             bad.append(f"{where}: {flag} {value} is not on a mounted volume: it would be lost with the pod")
     return bad
@@ -101,7 +113,7 @@ def run_binary(fixblast, where, c, tmp):
     values = {**INJECTED, **env}
     if "START_AT" in values:
         values["START_AT"] = str(int(time.time()) + 3600)
-    args = [VAR_REF.sub(lambda m: values[m.group(1)], a) for a in c["args"]]
+    args = words(VAR_REF.sub(lambda m: values[m.group(1)], a) for a in c["args"])
     mounts = [m["mountPath"].rstrip("/") + "/" for m in c.get("volumeMounts", [])]
     outputs = []
     for i, (flag, value) in enumerate(zip(args, args[1:])):

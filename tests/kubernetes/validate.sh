@@ -49,33 +49,38 @@ if [ "$("$VENV/bin/kubernetes-validate" --version 2>/dev/null || true)" != "$KV_
     PY=python3
   fi
   log "making $VENV with kubernetes-validate $KV_VERSION"
-  rm -rf "$VENV"
-  "$PY" -m venv "$VENV"
+  "$PY" -m venv --clear "$VENV"
   "$VENV/bin/pip" install --disable-pip-version-check --quiet --no-deps "${PINS[@]}" >&2
   [ "$("$VENV/bin/kubernetes-validate" --version)" = "$KV_VERSION" ] ||
     die "the venv in $VENV has no kubernetes-validate $KV_VERSION"
 fi
 
-# --- 2. render as the README applies them, then validate strictly -----------------
+# --- 2. the fixblast binary whose flags the job uses --------------------------
+FIXBLAST="${FIXBLAST_BIN:-}"
+if [ -z "$FIXBLAST" ]; then
+  cargo build --quiet --manifest-path "$REPO_ROOT/Cargo.toml" --bin fixblast
+  FIXBLAST="$(cargo metadata --manifest-path "$REPO_ROOT/Cargo.toml" --format-version 1 --no-deps |
+    "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/fixblast"
+fi
+FIXBLAST="$(realpath "$FIXBLAST")"
+[ -x "$FIXBLAST" ] || die "no fixblast binary at $FIXBLAST"
+
+# --- 3. render as the README applies them, then validate strictly -----------------
 shopt -s nullglob
 manifests=("$REPO_ROOT"/deploy/kubernetes/*.yaml)
 [ "${#manifests[@]}" -gt 0 ] || die "no manifests in deploy/kubernetes"
+# Rendered under the same relative names, so that errors name the file to fix.
 RENDERED="$(mktemp -d)"
 trap 'rm -rf "$RENDERED"' EXIT
-"$VENV/bin/python" "$SCRIPT_DIR/check.py" render "$(($(date +%s) + 3600))" "$RENDERED" "${manifests[@]}"
-rendered=("$RENDERED"/*.yaml)
+mkdir -p "$RENDERED/deploy/kubernetes"
+"$VENV/bin/python" "$SCRIPT_DIR/check.py" render "$(($(date +%s) + 3600))" "$RENDERED/deploy/kubernetes" "${manifests[@]}"
+cd "$RENDERED"
+rendered=(deploy/kubernetes/*.yaml)
 for v in "${K8S_VERSIONS[@]}"; do
-  # It names the rendered copy; the file to fix is the one of the same name in deploy/kubernetes.
   "$VENV/bin/kubernetes-validate" --strict --quiet --kubernetes-version "$v" "${rendered[@]}" ||
     die "a manifest in deploy/kubernetes is not valid Kubernetes $v (strict: no unknown fields)"
 done
 log "${#manifests[@]} manifest(s) valid for Kubernetes ${K8S_VERSIONS[*]} (strict)"
 
-# --- 3. the fixblast containers' args -------------------------------------------
-FIXBLAST="${FIXBLAST_BIN:-}"
-if [ -z "$FIXBLAST" ]; then
-  cargo build --quiet --manifest-path "$REPO_ROOT/Cargo.toml" --bin fixblast
-  FIXBLAST="$(cd "$REPO_ROOT" && cargo metadata --format-version 1 --no-deps |
-    "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/debug/fixblast"
-fi
+# --- 4. the fixblast containers' args -------------------------------------------
 "$VENV/bin/python" "$SCRIPT_DIR/check.py" args "$FIXBLAST" "${rendered[@]}"
