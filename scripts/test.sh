@@ -5,7 +5,8 @@
 #
 # Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
 # libquickfix-doc, chromium, tcpdump and iproute2; pip, for the FIX42, FIX44, FIXT11 and FIX50
-# dictionaries from the quickfix source distribution.
+# dictionaries from the quickfix source distribution and kubernetes-validate (Kubernetes API
+# schemas, into a venv under target/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,6 +14,9 @@ echo "== setting up the QuickFIX executor (third-party acceptor for the tests)"
 tests/quickfix/setup.sh
 # With the executor in place, its tests must run: a missing executor is a failure, not a skip.
 export FIXBLAST_REQUIRE_QUICKFIX=1
+
+echo "== the Kubernetes manifests (strict schemas, offline; the job's args run by fixblast)"
+tests/kubernetes/validate.sh
 
 # Installs Debian package $2 (default $1) unless command $1 is there: as root or through
 # sudo, updating the package lists only if it has no install candidate.
