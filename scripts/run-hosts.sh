@@ -4,50 +4,87 @@
 #
 #   scripts/run-hosts.sh HOSTS -- FIXBLAST_RUN_FLAGS…
 #
-# HOSTS is a file with one ssh destination per line (`user@loadgen1`), or a comma-separated
-# list. Each host needs `fixblast` on its PATH (or set REMOTE_FIXBLAST) and must reach the
-# target named in the flags (--target is required: the built-in gateway is per process).
-# The script picks a start time LEAD seconds ahead (default 15), runs on every host
-#   fixblast run --start-at <that time> --json /tmp/fixblast-<host>.json <flags>
-# in parallel (pdsh when installed and PDSH=1, else one ssh per host), copies the results
-# back to OUT (default hosts-YYYYmmdd-HHMMSS) and runs `fixblast merge … -o OUT/merged.json`.
+# HOSTS is a file with one ssh destination per line (`user@loadgen1`; `#` comments), or a
+# comma-separated list; each host once. Each host needs `fixblast` on its PATH (or set
+# REMOTE_FIXBLAST), must let this machine in over ssh without a password prompt, and must
+# reach the target named in the flags (--target is required: the built-in gateway is per
+# process). The script picks a start time LEAD seconds ahead (default 15), runs on every host
+#   fixblast run --start-at <that time> --json REMOTE_DIR/fixblast-<time>-<host>.json <flags>
+# in parallel (REMOTE_DIR defaults to /tmp), copies the results back with scp to OUT (default
+# hosts-YYYYmmdd-HHMMSS, one <host>.json and <host>.log each) and runs
+# `fixblast merge … -o OUT/merged.json` (FIXBLAST names the local binary).
+# SSH_OPTS: extra ssh/scp options, split on spaces (`-i KEY -o Port=2222`), for ssh, scp and pdsh.
+# PDSH=1: start the hosts with pdsh instead of one ssh each (over ssh unless PDSH_RCMD_TYPE
+# says otherwise; PDSH_SSH_ARGS and PDSH_SSH_ARGS_APPEND work as usual).
 # Host clocks must agree (NTP/PTP) to well under the warm-up: --start-at is wall-clock time.
-# Exit: 0 when every host produced a result and the merge succeeded, 3 otherwise.
+# Exit: 0 when every host produced a result and the merge succeeded, 3 otherwise, 2 on usage.
 set -uo pipefail
+usage() {
+    echo "run-hosts.sh: $*" >&2
+    exit 2
+}
 if (($# < 3)) || [[ $2 != -- ]]; then
-    sed -n '2,17p' "$0" >&2
+    sed -n '2,23p' "$0" >&2
     exit 2
 fi
 hosts_arg=$1
 shift 2
 if [[ -f $hosts_arg ]]; then
-    mapfile -t HOSTS < <(grep -v '^\s*\(#\|$\)' "$hosts_arg")
+    mapfile -t HOSTS < <(grep -v '^\s*\(#\|$\)' "$hosts_arg" | sed 's/[[:space:]]//g')
 else
     IFS=',' read -r -a HOSTS <<<"$hosts_arg"
 fi
-((${#HOSTS[@]})) || { echo "run-hosts.sh: no hosts" >&2; exit 2; }
-[[ " $* " == *" --target "* ]] || { echo "run-hosts.sh: give --target HOST:PORT in the flags" >&2; exit 2; }
+((${#HOSTS[@]})) || usage "no hosts"
+[[ " $* " == *" --target "* || " $* " == *" --target="* ]] || usage "give --target HOST:PORT in the flags"
+for f in --json --start-at; do
+    [[ " $* " == *" $f "* || " $* " == *" $f="* ]] && usage "leave $f out of the flags: the script sets it"
+done
+name_of() { local h=${1#*@}; echo "${h//[^A-Za-z0-9._-]/_}"; }
+declare -A seen=()
+for h in "${HOSTS[@]}"; do
+    [[ -n ${seen[$(name_of "$h")]:-} ]] && usage "$h is listed twice: its result would count twice"
+    seen[$(name_of "$h")]=1
+done
 LEAD=${LEAD:-15}
 OUT=${OUT:-hosts-$(date +%Y%m%d-%H%M%S)}
 REMOTE_FIXBLAST=${REMOTE_FIXBLAST:-fixblast}
+REMOTE_DIR=${REMOTE_DIR:-/tmp}
 FIXBLAST=${FIXBLAST:-fixblast}
+read -r -a ssh_opts <<<"${SSH_OPTS:-}"
+ssh_opts=(-o BatchMode=yes "${ssh_opts[@]}")
+if [[ ${PDSH:-0} == 1 ]] && ! command -v pdsh >/dev/null; then
+    usage "PDSH=1 but pdsh is not installed"
+fi
 mkdir -p "$OUT" || exit 2
 start=$(($(date +%s) + LEAD))
 quoted=$(printf ' %q' "$@")
 echo "== ${#HOSTS[@]} host(s) start at $start ($(date -d "@$start" 2>/dev/null || echo "in ${LEAD}s"))" >&2
 
-remote_cmd() { # remote_cmd NAME
-    echo "$REMOTE_FIXBLAST run --start-at $start --json /tmp/fixblast-$1.json --quiet$quoted"
+# The result file on a host. The start time in its name keeps a file left by an earlier run
+# from being copied back as this run's.
+remote_json() { echo "$REMOTE_DIR/fixblast-$start-$1.json"; }
+remote_cmd() { # remote_cmd JSON
+    echo "$(printf %q "$REMOTE_FIXBLAST") run --start-at $start --json $(printf %q "$1") --quiet$quoted"
 }
-name_of() { local h=${1#*@}; echo "${h//[^A-Za-z0-9._-]/_}"; }
 
-if [[ ${PDSH:-0} == 1 ]] && command -v pdsh >/dev/null; then
-    # pdsh substitutes %h with each host name.
-    pdsh -w "$(IFS=,; echo "${HOSTS[*]}")" "$(remote_cmd '%h')" >"$OUT/pdsh.log" 2>&1
+if [[ ${PDSH:-0} == 1 ]]; then
+    # pdsh puts each host name (without its user) for %h and takes %% for a %, anywhere in the
+    # command: double every % (`--sla 'errors<1%'`), then put %h into the file name. Its own
+    # default module is rsh: use ssh unless told otherwise.
+    export PDSH_RCMD_TYPE=${PDSH_RCMD_TYPE:-ssh}
+    export PDSH_SSH_ARGS_APPEND="${ssh_opts[*]} ${PDSH_SSH_ARGS_APPEND:-}"
+    cmd=$(remote_cmd "$(remote_json @HOST@)")
+    cmd=${cmd//%/%%}
+    pdsh -w "$(IFS=,; echo "${HOSTS[*]}")" "${cmd/@HOST@/%h}" >"$OUT/pdsh.log" 2>&1
+    for h in "${HOSTS[@]}"; do # one log per host: its lines and pdsh's own about it
+        awk -v p="${h#*@}: " 'index($0, p) == 1 || (/^pdsh@/ && index($0, ": " p))' \
+            "$OUT/pdsh.log" >"$OUT/$(name_of "$h").log"
+    done
 else
     pids=()
     for h in "${HOSTS[@]}"; do
-        ssh -o BatchMode=yes "$h" "$(remote_cmd "$(name_of "$h")")" >"$OUT/$(name_of "$h").log" 2>&1 &
+        ssh "${ssh_opts[@]}" "$h" "$(remote_cmd "$(remote_json "${h#*@}")")" \
+            >"$OUT/$(name_of "$h").log" 2>&1 &
         pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p"; done
@@ -55,9 +92,7 @@ fi
 results=()
 for h in "${HOSTS[@]}"; do
     n=$(name_of "$h")
-    remote=/tmp/fixblast-$n.json
-    [[ ${PDSH:-0} == 1 ]] && remote=/tmp/fixblast-${h#*@}.json
-    if scp -q -o BatchMode=yes "$h:$remote" "$OUT/$n.json" && [[ -s $OUT/$n.json ]]; then
+    if scp -q "${ssh_opts[@]}" "$h:$(remote_json "${h#*@}")" "$OUT/$n.json" && [[ -s $OUT/$n.json ]]; then
         results+=("$OUT/$n.json")
     else
         echo "   $h: no result (see $OUT/$n.log)" >&2
