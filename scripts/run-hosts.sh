@@ -13,6 +13,9 @@
 # in parallel (REMOTE_DIR defaults to /tmp), copies the results back with scp to OUT (default
 # hosts-YYYYmmdd-HHMMSS, one <host>.json and <host>.log each) and runs
 # `fixblast merge … -o OUT/merged.json` (FIXBLAST names the local binary).
+# `{index}` in the flags becomes the host's place in HOSTS, from 0: `--sender-comp-id
+# 'LD{index}-'` gives each host CompIDs of its own (LD0-1, LD0-2 … on the first host), for
+# gateways that take one session per CompID.
 # SSH_OPTS: extra ssh/scp options, split on spaces (`-i KEY -o Port=2222`), for ssh, scp and pdsh.
 # PDSH=1: start the hosts with pdsh instead of one ssh each (over ssh unless PDSH_RCMD_TYPE
 # says otherwise; PDSH_SSH_ARGS and PDSH_SSH_ARGS_APPEND work as usual).
@@ -24,7 +27,7 @@ usage() {
     exit 2
 }
 if (($# < 3)) || [[ $2 != -- ]]; then
-    sed -n '2,23p' "$0" >&2
+    sed -n '2,/^[^#]/{/^#/p}' "$0" >&2
     exit 2
 fi
 hosts_arg=$1
@@ -57,33 +60,38 @@ if [[ ${PDSH:-0} == 1 ]] && ! command -v pdsh >/dev/null; then
 fi
 mkdir -p "$OUT" || exit 2
 start=$(($(date +%s) + LEAD))
-quoted=$(printf ' %q' "$@")
+FLAGS=("$@")
 echo "== ${#HOSTS[@]} host(s) start at $start ($(date -d "@$start" 2>/dev/null || echo "in ${LEAD}s"))" >&2
 
 # The result file on a host. The start time in its name keeps a file left by an earlier run
 # from being copied back as this run's.
 remote_json() { echo "$REMOTE_DIR/fixblast-$start-$1.json"; }
-remote_cmd() { # remote_cmd JSON
-    echo "$(printf %q "$REMOTE_FIXBLAST") run --start-at $start --json $(printf %q "$1") --quiet$quoted"
+remote_cmd() { # remote_cmd JSON INDEX: the command line for one host, {index} in the flags replaced
+    local f cmd
+    cmd="$(printf %q "$REMOTE_FIXBLAST") run --start-at $start --json $(printf %q "$1") --quiet"
+    for f in "${FLAGS[@]}"; do cmd+=" $(printf %q "${f//\{index\}/$2}")"; done
+    echo "$cmd"
 }
 
 if [[ ${PDSH:-0} == 1 ]]; then
-    # pdsh puts each host name (without its user) for %h and takes %% for a %, anywhere in the
-    # command: double every % (`--sla 'errors<1%'`), then put %h into the file name. Its own
-    # default module is rsh: use ssh unless told otherwise.
+    # pdsh puts each host name (without its user) for %h, its place in the list for %n and
+    # takes %% for a %, anywhere in the command: double every % (`--clordid-prefix 'a%u'`),
+    # then put in %h and %n. Its own default module is rsh: use ssh unless told otherwise.
     export PDSH_RCMD_TYPE=${PDSH_RCMD_TYPE:-ssh}
     export PDSH_SSH_ARGS_APPEND="${ssh_opts[*]} ${PDSH_SSH_ARGS_APPEND:-}"
-    cmd=$(remote_cmd "$(remote_json @HOST@)")
+    cmd=$(remote_cmd "$(remote_json @HOST@)" @INDEX@)
     cmd=${cmd//%/%%}
-    pdsh -w "$(IFS=,; echo "${HOSTS[*]}")" "${cmd/@HOST@/%h}" >"$OUT/pdsh.log" 2>&1
+    cmd=${cmd/@HOST@/%h}
+    pdsh -w "$(IFS=,; echo "${HOSTS[*]}")" "${cmd//@INDEX@/%n}" >"$OUT/pdsh.log" 2>&1
     for h in "${HOSTS[@]}"; do # one log per host: its lines and pdsh's own about it
         awk -v p="${h#*@}: " 'index($0, p) == 1 || (/^pdsh@/ && index($0, ": " p))' \
             "$OUT/pdsh.log" >"$OUT/$(name_of "$h").log"
     done
 else
     pids=()
-    for h in "${HOSTS[@]}"; do
-        ssh "${ssh_opts[@]}" "$h" "$(remote_cmd "$(remote_json "${h#*@}")")" \
+    for i in "${!HOSTS[@]}"; do
+        h=${HOSTS[$i]}
+        ssh "${ssh_opts[@]}" "$h" "$(remote_cmd "$(remote_json "${h#*@}")" "$i")" \
             >"$OUT/$(name_of "$h").log" 2>&1 &
         pids+=($!)
     done

@@ -29,6 +29,14 @@ fail() {
   exit 1
 }
 
+# Usage errors need no hosts: exit 2, before anything runs.
+for args in "a,b -- --rate 1" "a,root@a -- --target x:1" "a -- --target x:1 --json r.json" \
+  "a -- --target=x:1 --start-at=+1s"; do
+  # shellcheck disable=SC2086
+  if scripts/run-hosts.sh $args >/dev/null 2>&1; then rc=0; else rc=$?; fi
+  [ "$rc" -eq 2 ] || fail "run-hosts.sh $args: exit $rc, not 2"
+done
+
 if [ "$(id -u)" -ne 0 ]; then
   say "skipped: needs root to make network namespaces and run sshd"
   exit 0
@@ -206,7 +214,9 @@ for kind, lat in m["latency_ns"].items():
     sums(f"latency_ns.{kind}.count", la["count"], lb["count"], lat["count"])
     if lat["max"] != max(la["max"], lb["max"]):
         problems.append(f"merged latency_ns.{kind}.max {lat['max']} is not the larger of {la['max']}, {lb['max']}")
-for name, r in ((h1, a), (h2, b)):
+for index, (name, r) in enumerate(((h1, a), (h2, b))):
+    if r["config"]["sender_comp_id"] != f"LD{index}-":
+        problems.append(f"{name}: --sender-comp-id arrived as {r['config']['sender_comp_id']!r}, not 'LD{index}-'")
     if not r["status"]["completed"]:
         problems.append(f"{name}: did not complete: {r['status']}")
     if [t["threshold"] for t in r["sla"]] != ["errors<50%"]:
@@ -239,9 +249,9 @@ mkdir "$tmp/remote"
 export REMOTE_FIXBLAST=$FIXBLAST FIXBLAST REMOTE_DIR=$tmp/remote LEAD=3
 hosts="root@$addr_load1,root@$addr_load2"
 # A `<` for the remote shell and a `%u` that pdsh would take for its user: both must reach the
-# hosts as typed, through ssh's and pdsh's command lines.
+# hosts as typed, through ssh's and pdsh's command lines. {index} must become 0 and 1.
 flags=(--target "$addr_gw:$PORT" --sessions 2 --threads 1 --poll yield --rate 2000 --duration 2s
-  --warmup 1s --sla 'errors<50%' --clordid-prefix 'fb%u')
+  --warmup 1s --sla 'errors<50%' --clordid-prefix 'fb%u' --sender-comp-id 'LD{index}-')
 for how in ssh pdsh; do
   out=$tmp/out-$how
   pdsh=0
