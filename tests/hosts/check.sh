@@ -7,15 +7,20 @@
 #   - both results come back and merge;
 #   - the merge adds every counter of the two sources exactly (orders, messages, errors,
 #     histogram counts) and keeps the larger max;
-#   - the two processes started within START_SPREAD_MS (default 50) of each other, and each
-#     no earlier than the --start-at instant and at most START_LATE_MS (default 50) after it.
+#   - the flags reached each host as typed (`<`, `%u`), with {index} made 0 and 1;
+#   - the two hosts started within START_SPREAD_MS (default 50) of each other, and each at
+#     most START_LATE_MS (default 50) after the --start-at instant (and no more than 5 ms
+#     before it): as each process reports it, and as the gateway's link saw it (the first
+#     NewOrderSingle from each host in a tcpdump capture there, one clock for all);
+#   - a host without a result makes run-hosts.sh exit 3, and usage errors exit 2.
 # It prints the measured start spread and lateness of each run.
 #
-# Needs root (namespaces, sshd); without it, it says so and skips (exit 0). As root it must
-# run: anything that fails is a failure (exit 1). Installs openssh-server, openssh-client and
-# pdsh with apt when missing. FIXBLAST names the binary to use (default: `cargo build` and
-# target/debug/fixblast). Everything it makes (namespaces, bridge, sshd, gateway, temp dir) is
-# torn down on exit, also on failure. Takes about 30 s.
+# Needs root (namespaces, sshd, tcpdump); without it, it checks the usage errors, says why it
+# skips the rest, and exits 0. As root it must run: anything that fails is a failure (exit 1).
+# Installs openssh-server, openssh-client, pdsh and tcpdump with apt when missing. FIXBLAST
+# names the binary to use (default: `cargo build` and target/debug/fixblast). Everything it
+# makes (namespaces, bridge, sshd, gateway, capture, temp dir) is torn down on exit, also on
+# failure. Takes about 25 s.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -57,6 +62,7 @@ apt_install ssh openssh-client
 apt_install /usr/sbin/sshd openssh-server
 apt_install pdsh
 apt_install ssh-keygen openssh-client
+apt_install tcpdump
 
 if [ -z "${FIXBLAST:-}" ]; then
   cargo build --quiet --bin fixblast
@@ -72,11 +78,13 @@ ns_load2=fbhosts$id-l2
 ns_gw=fbhosts$id-gw
 bridge=fbh${id}br
 namespaces=()
+tcpdump_pid=
 tmp=$(mktemp -d)
 
 teardown() {
   local rc=$? ns pid
   set +e
+  [ -n "$tcpdump_pid" ] && kill "$tcpdump_pid" 2>/dev/null
   for ns in "${namespaces[@]}"; do
     # Everything in these namespaces was started here: sshd, the gateway, any fixblast run
     # that outlived a failed check.
@@ -184,11 +192,11 @@ say "load hosts root@$addr_load1 and root@$addr_load2 (sshd), gateway $addr_gw:$
 
 # Every counter of the merge is the sum of the sources'; both processes started at the
 # --start-at instant, within the bounds.
-check_results() { # check_results LABEL START OUT
+check_results() { # check_results LABEL START OUT PCAP
   python3 - "$@" "$START_SPREAD_MS" "$START_LATE_MS" "$addr_load1" "$addr_load2" <<'PY'
-import json, sys
+import json, socket, struct, sys
 
-label, start, out, spread_ms, late_ms, h1, h2 = sys.argv[1:]
+label, start, out, pcap, spread_ms, late_ms, h1, h2 = sys.argv[1:]
 start, spread_max, late_max = float(start), float(spread_ms) / 1e3, float(late_ms) / 1e3
 load = lambda name: json.load(open(f"{out}/{name}.json"))
 a, b, m = load(h1), load(h2), load("merged")
@@ -225,18 +233,51 @@ for index, (name, r) in enumerate(((h1, a), (h2, b))):
         problems.append(f"{name}: --clordid-prefix arrived as {r['config']['clordid_prefix']!r}, not 'fb%u'")
     if r["orders"]["sent"] <= 0 or r["orders"]["acked"] <= 0:
         problems.append(f"{name}: sent {r['orders']['sent']}, acked {r['orders']['acked']}: no load went over the link")
-started = [a["status"]["started_at_unix_s"], b["status"]["started_at_unix_s"]]
-spread = max(started) - min(started)
-late = [s - start for s in started]
-if spread > spread_max:
-    problems.append(f"start spread {spread * 1e3:.3f} ms > {spread_max * 1e3:g} ms")
-for name, l in zip((h1, h2), late):
-    if not 0 <= l <= late_max:
-        problems.append(f"{name} started {l * 1e3:.3f} ms after --start-at (bound 0 to {late_max * 1e3:g} ms)")
+
+
+def first_orders(path):
+    """When each source address's first NewOrderSingle (35=D) crossed the gateway's link."""
+    first = {}
+    with open(path, "rb") as f:
+        magic, = struct.unpack("<I", f.read(24)[:4])
+        scale = {0xA1B2C3D4: 1e-6, 0xA1B23C4D: 1e-9}[magic]
+        while header := f.read(16):
+            sec, frac, caplen, _ = struct.unpack("<IIII", header)
+            frame = f.read(caplen)
+            if frame[12:14] != b"\x08\x00" or frame[23] != 6:  # IPv4, TCP
+                continue
+            ip = 14 + (frame[14] & 0xF) * 4
+            payload = frame[ip + (frame[ip + 12] >> 4) * 4 :]
+            src = socket.inet_ntoa(frame[26:30])
+            if b"\x0135=D\x01" in payload and src not in first:
+                first[src] = sec + frac * scale
+    return first
+
+
+# The start as each process reports it, and as the gateway's link saw it: the first order from
+# each host, stamped by the one clock all the namespaces share.
+reported = [a["status"]["started_at_unix_s"], b["status"]["started_at_unix_s"]]
+wire = first_orders(pcap)
+for name, seen in (("reported", reported), ("first order on the wire", [wire.get(h1), wire.get(h2)])):
+    if None in seen:
+        problems.append(f"{name}: no start for {[h for h, t in zip((h1, h2), seen) if t is None]}")
+        continue
+    spread = max(seen) - min(seen)
+    late = [t - start for t in seen]
+    print(
+        f"hosts check: {label}: {name}: start spread {spread * 1e3:.3f} ms (bound {spread_max * 1e3:g}), "
+        f"after --start-at {late[0] * 1e3:.3f} and {late[1] * 1e3:.3f} ms (bound -5 to {late_max * 1e3:g})",
+        file=sys.stderr,
+    )
+    if spread > spread_max:
+        problems.append(f"{name}: start spread {spread * 1e3:.3f} ms > {spread_max * 1e3:g} ms")
+    for host, l in zip((h1, h2), late):
+        # 5 ms early at most: a process maps its steady clock to UTC once, at its own start,
+        # and NTP may slew UTC by up to 0.5 ms/s in the seconds before --start-at.
+        if not -0.005 <= l <= late_max:
+            problems.append(f"{name}: {host} started {l * 1e3:.3f} ms after --start-at, not -5 to {late_max * 1e3:g} ms")
 print(
-    f"hosts check: {label}: {a['orders']['sent']} + {b['orders']['sent']} orders merged to {m['orders']['sent']}; "
-    f"start spread {spread * 1e3:.3f} ms (bound {spread_max * 1e3:g}), "
-    f"after --start-at {late[0] * 1e3:.3f} and {late[1] * 1e3:.3f} ms (bound {late_max * 1e3:g})",
+    f"hosts check: {label}: {a['orders']['sent']} + {b['orders']['sent']} orders merged to {m['orders']['sent']}",
     file=sys.stderr,
 )
 for p in problems:
@@ -256,16 +297,28 @@ for how in ssh pdsh; do
   out=$tmp/out-$how
   pdsh=0
   [ "$how" = pdsh ] && pdsh=1
+  # Every packet to the gateway, on its link, with the kernel's nanosecond stamps.
+  tcpdump -i "fbh${id}v3" -n -U --time-stamp-precision=nano -w "$tmp/$how.pcap" "tcp dst port $PORT" \
+    2>"$tmp/tcpdump-$how.log" &
+  tcpdump_pid=$!
+  for _ in $(seq 50); do
+    grep -q 'listening on' "$tmp/tcpdump-$how.log" && break
+    sleep 0.1
+  done
+  grep -q 'listening on' "$tmp/tcpdump-$how.log" || fail "tcpdump does not capture on the gateway's link"
   if ! OUT=$out PDSH=$pdsh scripts/run-hosts.sh "$hosts" -- "${flags[@]}" 2>"$tmp/run-hosts-$how.log"; then
     cat "$tmp/run-hosts-$how.log" >&2
     fail "$how: run-hosts.sh failed"
   fi
+  kill "$tcpdump_pid"
+  wait "$tcpdump_pid" || true
+  tcpdump_pid=
   if [ "$how" = pdsh ] && [ ! -s "$out/pdsh.log" ]; then
     fail "pdsh: run-hosts.sh did not go through pdsh"
   fi
   start=$(sed -n 's/^== 2 host(s) start at \([0-9]*\) .*/\1/p' "$tmp/run-hosts-$how.log")
   [ -n "$start" ] || fail "$how: run-hosts.sh did not say when the hosts start"
-  check_results "$how" "$start" "$out" || fail "$how: the results are wrong (above)"
+  check_results "$how" "$start" "$out" "$tmp/$how.pcap" || fail "$how: the results are wrong (above)"
 done
 
 # A host whose fixblast fails leaves no result: exit 3, naming it, and no merge.
