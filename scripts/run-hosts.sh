@@ -91,6 +91,7 @@ else
     pids=()
     for i in "${!HOSTS[@]}"; do
         h=${HOSTS[$i]}
+        # shellcheck disable=SC2029 # built here on purpose: remote_cmd quotes for the far shell
         ssh "${ssh_opts[@]}" "$h" "$(remote_cmd "$(remote_json "${h#*@}")" "$i")" \
             >"$OUT/$(name_of "$h").log" 2>&1 &
         pids+=($!)
