@@ -16,9 +16,10 @@
 # `{index}` in the flags becomes the host's place in HOSTS, from 0: `--sender-comp-id
 # 'LD{index}-'` gives each host CompIDs of its own (LD0-1, LD0-2 … on the first host), for
 # gateways that take one session per CompID.
-# SSH_OPTS: extra ssh/scp options, split on spaces (`-i KEY -o Port=2222`), for ssh, scp and pdsh.
+# SSH_OPTS: extra ssh/scp options, split on spaces (`-i KEY -o Port=2222`; not `-p`, which scp
+# reads otherwise), for ssh, scp and pdsh.
 # PDSH=1: start the hosts with pdsh instead of one ssh each (over ssh unless PDSH_RCMD_TYPE
-# says otherwise; PDSH_SSH_ARGS and PDSH_SSH_ARGS_APPEND work as usual).
+# says otherwise; PDSH_SSH_ARGS and PDSH_SSH_ARGS_APPEND work as usual; one user for all).
 # Host clocks must agree (NTP/PTP) to well under the warm-up: --start-at is wall-clock time.
 # Exit: 0 when every host produced a result and the merge succeeded, 3 otherwise, 2 on usage.
 set -uo pipefail
@@ -55,8 +56,11 @@ REMOTE_DIR=${REMOTE_DIR:-/tmp}
 FIXBLAST=${FIXBLAST:-fixblast}
 read -r -a ssh_opts <<<"${SSH_OPTS:-}"
 ssh_opts=(-o BatchMode=yes "${ssh_opts[@]}")
-if [[ ${PDSH:-0} == 1 ]] && ! command -v pdsh >/dev/null; then
-    usage "PDSH=1 but pdsh is not installed"
+if [[ ${PDSH:-0} == 1 ]]; then
+    # pdsh takes a user given for one host (user@host) for every host in the list.
+    users=$(for h in "${HOSTS[@]}"; do [[ $h == *@* ]] && echo "${h%%@*}" || echo; done | sort -u | wc -l)
+    ((users == 1)) || usage "with PDSH=1 every host needs the same user@ (pdsh logs in to all as one)"
+    command -v pdsh >/dev/null || usage "PDSH=1 but pdsh is not installed"
 fi
 mkdir -p "$OUT" || exit 2
 start=$(($(date +%s) + LEAD))

@@ -41,6 +41,8 @@ for args in "a,b -- --rate 1" "a,root@a -- --target x:1" "a -- --target x:1 --js
   if scripts/run-hosts.sh $args >/dev/null 2>&1; then rc=0; else rc=$?; fi
   [ "$rc" -eq 2 ] || fail "run-hosts.sh $args: exit $rc, not 2"
 done
+if msg=$(PDSH=1 scripts/run-hosts.sh root@a,b -- --target x:1 2>&1); then rc=0; else rc=$?; fi
+[[ $rc -eq 2 && $msg == *"same user@"* ]] || fail "PDSH=1 with two users: exit $rc, not 2: $msg"
 
 if [ "$(id -u)" -ne 0 ]; then
   say "skipped: needs root to make network namespaces and run sshd"
