@@ -6,9 +6,10 @@
 #
 # HOSTS is a file with one ssh destination per line (`user@loadgen1`; `#` comments), or a
 # comma-separated list; each host once. Each host needs `fixblast` on its PATH (or set
-# REMOTE_FIXBLAST), must let this machine in over ssh without a password prompt, and must
-# reach the target named in the flags (--target is required: the built-in gateway is per
-# process). The script picks a start time LEAD seconds ahead (default 15), runs on every host
+# REMOTE_FIXBLAST: a command as the host's shell reads it, `taskset -c 2-5 /opt/fixblast`), must
+# let this machine in over ssh without a password prompt, and must reach the target named in the
+# flags (--target is required: the built-in gateway is per process). The script picks a start
+# time LEAD seconds ahead (default 15), runs on every host
 #   fixblast run --start-at <that time> --json REMOTE_DIR/fixblast-<time>-<host>.json <flags>
 # in parallel (REMOTE_DIR defaults to /tmp), copies the results back with scp to OUT (default
 # hosts-YYYYmmdd-HHMMSS, one <host>.json and <host>.log each) and runs
@@ -72,7 +73,7 @@ echo "== ${#HOSTS[@]} host(s) start at $start ($(date -d "@$start" 2>/dev/null |
 remote_json() { echo "$REMOTE_DIR/fixblast-$start-$1.json"; }
 remote_cmd() { # remote_cmd JSON INDEX: the command line for one host, {index} in the flags replaced
     local f cmd
-    cmd="$(printf %q "$REMOTE_FIXBLAST") run --start-at $start --json $(printf %q "$1") --quiet"
+    cmd="$REMOTE_FIXBLAST run --start-at $start --json $(printf %q "$1") --quiet"
     for f in "${FLAGS[@]}"; do cmd+=" $(printf %q "${f//\{index\}/$2}")"; done
     echo "$cmd"
 }

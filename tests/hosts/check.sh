@@ -308,7 +308,10 @@ for how in ssh pdsh; do
     sleep 0.1
   done
   grep -q 'listening on' "$tmp/tcpdump-$how.log" || fail "tcpdump does not capture on the gateway's link"
-  if ! OUT=$out PDSH=$pdsh scripts/run-hosts.sh "$hosts" -- "${flags[@]}" 2>"$tmp/run-hosts-$how.log"; then
+  # Over pdsh, REMOTE_FIXBLAST is a command with an argument, as the hosts' shell reads it.
+  remote=$FIXBLAST
+  [ "$how" = pdsh ] && remote="nice -n 0 $FIXBLAST"
+  if ! REMOTE_FIXBLAST=$remote OUT=$out PDSH=$pdsh scripts/run-hosts.sh "$hosts" -- "${flags[@]}" 2>"$tmp/run-hosts-$how.log"; then
     cat "$tmp/run-hosts-$how.log" >&2
     fail "$how: run-hosts.sh failed"
   fi
