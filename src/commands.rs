@@ -232,6 +232,9 @@ pub fn merge(a: &crate::cli::MergeArgs) -> Result<(), Error> {
     check_files(&[Named { flag: "--output", path: &a.output }], &inputs)?;
     let results = load_all(&a.files)?;
     let merged = crate::report::merge::merge(&results).map_err(Error::Merge)?;
+    for w in crate::report::merge::warnings(&results) {
+        eprintln!("warning: merge: {w}");
+    }
     write_whole(&a.output, result_json(&merged).as_bytes())?;
     eprintln!(
         "merged {} results into {}: {} orders sent, ack p99 {}",

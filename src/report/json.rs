@@ -153,6 +153,19 @@ pub struct Status {
     /// connect or log on). Files from before may hold 0 for that.
     #[serde(default)]
     pub started_at_unix_s: Option<f64>,
+    /// The instant `--start-at` asked for, UTC Unix seconds; null without it. How late this
+    /// process started is `started_at_unix_s` minus this.
+    #[serde(default)]
+    pub start_at_unix_s: Option<f64>,
+    /// In a merged result, the latest input's `started_at_unix_s` minus the earliest; null
+    /// in a single run's result.
+    #[serde(default)]
+    pub start_spread_s: Option<f64>,
+    /// The wall clock's discipline when the run started (`adjtimex`): `--start-at` is
+    /// wall-clock time, so hosts started together agree only as well as their clocks do. In a
+    /// merged result, the least synchronized input's. Null when unreadable.
+    #[serde(default)]
+    pub clock_sync: Option<crate::host::clock_sync::ClockSync>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

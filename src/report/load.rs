@@ -177,6 +177,9 @@ pub(crate) mod tests {
                 failure: None,
                 sessions_lost: vec![],
                 started_at_unix_s: Some(1.7e9),
+                start_at_unix_s: None,
+                start_spread_s: None,
+                clock_sync: None,
             },
             config: Config {
                 target: "127.0.0.1:9878".into(),

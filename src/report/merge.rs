@@ -302,8 +302,44 @@ fn merge_status(results: &[(String, RunResult)]) -> Status {
             .flat_map(|(n, r)| r.status.sessions_lost.iter().map(move |s| format!("{n}: {s}")))
             .collect(),
         // 0 means "never started" in a run's result; keep it only when no input started.
-        started_at_unix_s: starts.reduce(f64::min),
+        started_at_unix_s: starts.clone().reduce(f64::min),
+        start_at_unix_s: results.iter().filter_map(|(_, r)| r.status.start_at_unix_s).reduce(f64::min),
+        start_spread_s: starts.clone().reduce(f64::max).zip(starts.reduce(f64::min)).map(|(last, first)| last - first),
+        clock_sync: results
+            .iter()
+            .filter_map(|(_, r)| r.status.clock_sync.clone())
+            .max_by_key(|c| (!c.synchronized, c.max_error_us)),
     }
+}
+
+/// What `merge` warns of, without refusing: inputs whose start times disagree by more than
+/// the warm-up (their measurements cover different stretches of the gateway's time, and
+/// with `--start-at` it means their clocks disagree), and inputs whose clock was not
+/// synchronized when they ran.
+pub fn warnings(results: &[(String, RunResult)]) -> Vec<String> {
+    let mut out = Vec::new();
+    let started: Vec<(&str, f64)> = results
+        .iter()
+        .filter_map(|(n, r)| r.status.started_at_unix_s.filter(|&s| s > 0.0).map(|s| (n.as_str(), s)))
+        .collect();
+    let first = started.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    let last = started.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let warmup = results.iter().map(|(_, r)| r.config.warmup_s).fold(f64::INFINITY, f64::min);
+    if let (Some(&(a, t0)), Some(&(b, t1))) = (first, last)
+        && t1 - t0 > warmup
+    {
+        out.push(format!(
+            "the inputs started {:.3}s apart ({a} first, {b} last), more than the {warmup}s warm-up: they measured \
+             different stretches of time; with --start-at, their hosts' clocks disagree (see status.clock_sync)",
+            t1 - t0
+        ));
+    }
+    for (n, r) in results {
+        if let Some(c) = r.status.clock_sync.as_ref().filter(|c| !c.synchronized) {
+            out.push(format!("{n}: its host's clock was {} when it ran: --start-at rests on it", c.describe()));
+        }
+    }
+    out
 }
 
 fn merge_config(results: &[(String, RunResult)]) -> Result<Config, MergeError> {
@@ -382,6 +418,38 @@ mod tests {
                 (format!("r{i}.json"), r)
             })
             .collect()
+    }
+
+    #[test]
+    fn the_start_spread_is_recorded_and_warned_of_beyond_the_warm_up() {
+        use crate::host::clock_sync::ClockSync;
+        let kept = |max_error_us| ClockSync { synchronized: true, state: "ok".into(), max_error_us, est_error_us: 1 };
+        let mut rs = named(vec![sample(&[100], 1), sample(&[200], 1), sample(&[300], 1)]);
+        for (i, (_, r)) in rs.iter_mut().enumerate() {
+            r.config.warmup_s = 2.0;
+            r.status.start_at_unix_s = Some(1.7e9);
+            r.status.started_at_unix_s = Some(1.7e9 + [0.004, 0.001, 0.003][i]);
+            r.status.clock_sync = Some(kept(100 * (i as i64 + 1)));
+        }
+        let m = merge(&rs).unwrap();
+        assert!((m.status.start_spread_s.unwrap() - 0.003).abs() < 1e-6, "{:?}", m.status.start_spread_s);
+        assert_eq!(m.status.started_at_unix_s, Some(1.7e9 + 0.001));
+        assert_eq!(m.status.start_at_unix_s, Some(1.7e9));
+        // The least well kept clock stands for them all.
+        assert_eq!(m.status.clock_sync.as_ref().map(|c| c.max_error_us), Some(300));
+        assert_eq!(warnings(&rs), Vec::<String>::new(), "within the warm-up, synchronized");
+        // One host 2.5 s late, and one with an unsynchronized clock: two warnings.
+        rs[2].1.status.started_at_unix_s = Some(1.7e9 + 2.5);
+        rs[1].1.status.clock_sync = Some(ClockSync { synchronized: false, state: "unsynchronized".into(), ..kept(1) });
+        let w = warnings(&rs);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("the inputs started 2.499s apart (r1.json first, r2.json last), more than the 2s"),
+            "{}",
+            w[0]
+        );
+        assert!(w[1].starts_with("r1.json: its host's clock was NOT synchronized"), "{}", w[1]);
+        assert!(!merge(&rs).unwrap().status.clock_sync.unwrap().synchronized, "an unsynchronized input shows");
     }
 
     #[test]

@@ -119,6 +119,8 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
     let clock = quanta::Clock::new();
     let tsc = tsc_hz(&clock, Duration::from_millis(50));
     let host = HostInfo::probe(Path::new("/"), tsc);
+    // --start-at is wall-clock time: how well this host's clock is kept, for the result.
+    let clock_sync = crate::host::clock_sync::ClockSync::read();
     let mut shared = Shared::new(clock);
     if cfg.ring.wire {
         // Where the TSC's time zero falls on the kernel's stamps' clock: before any thread
@@ -172,6 +174,8 @@ fn run_with<T: Transport>(cfg: &RunConfig, hlog: Option<PathBuf>) -> Result<Outc
     let gateway_wire = gateway.and_then(Gateway::stop);
     let interrupted = flag.load(Ordering::Acquire);
     let mut result = reporter.finish(host, &target_text, started, interrupted);
+    result.status.clock_sync = clock_sync;
+    result.status.start_at_unix_s = cfg.start_at_utc_ns.map(|ns| ns as f64 / 1e9);
     result.gateway = gateway_wire.map(|t| t.side(cfg.gateway_backend.name()));
     Ok(Outcome { result })
 }

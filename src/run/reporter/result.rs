@@ -84,6 +84,10 @@ pub(super) fn build_result(
             failure,
             sessions_lost: shared.lost.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             started_at_unix_s: started.map(|s| (shared.epoch_utc_ns + s) as f64 / 1e9),
+            // Both filled in by the caller, which read them.
+            start_at_unix_s: None,
+            start_spread_s: None,
+            clock_sync: None,
         },
         config: Config {
             target: target.to_string(),
