@@ -11,9 +11,12 @@
 #   - each result's status.start_at_unix_s is the instant run-hosts.sh chose, and the merged
 #     status.start_spread_s is the spread of the sources' status.started_at_unix_s;
 #   - the two hosts started within START_SPREAD_MS (default 50) of each other, and each at
-#     most START_LATE_MS (default 50) after the --start-at instant (and no more than 5 ms
+#     most START_LATE_MS (default 500) after the --start-at instant (and no more than 5 ms
 #     before it): as each process reports it, and as the gateway's link saw it (the first
-#     NewOrderSingle from each host in a tcpdump capture there, one clock for all);
+#     NewOrderSingle from each host in a tcpdump capture there, one clock for all). A stall
+#     of the whole machine (a loaded CI host, a throttled cgroup) delays both hosts alike, so
+#     the spread gets the tight bound and the lateness a loose one: it catches a host that
+#     starts on the wrong second, not a slow scheduler;
 #   - a host without a result makes run-hosts.sh exit 3, and usage errors exit 2.
 # It prints the measured start spread and lateness of each run.
 #
@@ -27,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 START_SPREAD_MS=${START_SPREAD_MS:-50}
-START_LATE_MS=${START_LATE_MS:-50}
+START_LATE_MS=${START_LATE_MS:-500}
 PORT=9878
 
 say() { echo "hosts check: $*" >&2; }
