@@ -55,8 +55,10 @@ OUT=${OUT:-hosts-$(date +%Y%m%d-%H%M%S)}
 REMOTE_FIXBLAST=${REMOTE_FIXBLAST:-fixblast}
 REMOTE_DIR=${REMOTE_DIR:-/tmp}
 FIXBLAST=${FIXBLAST:-fixblast}
+# ssh keeps the first value it is given for an option: yours, then these. No prompts, and an
+# unreachable or vanished host ends its ssh (within ~45 s) rather than hanging the script.
 read -r -a ssh_opts <<<"${SSH_OPTS:-}"
-ssh_opts=(-o BatchMode=yes "${ssh_opts[@]}")
+ssh_opts+=(-o BatchMode=yes -o ConnectTimeout=15 -o ServerAliveInterval=15)
 if [[ ${PDSH:-0} == 1 ]]; then
     # pdsh takes a user given for one host (user@host) for every host in the list.
     users=$(for h in "${HOSTS[@]}"; do [[ $h == *@* ]] && echo "${h%%@*}" || echo; done | sort -u | wc -l)
