@@ -6,7 +6,8 @@
 # Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
 # libquickfix-doc, chromium, tcpdump and iproute2; pip, for the FIX42, FIX44, FIXT11 and FIX50
 # dictionaries from the quickfix source distribution and kubernetes-validate (Kubernetes API
-# schemas, into a venv under target/).
+# schemas, into a venv under target/). As root, tests/hosts/check.sh also runs
+# scripts/run-hosts.sh over ssh and pdsh between network namespaces (it installs their packages).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -57,3 +58,6 @@ fi
 
 echo "== cargo test"
 cargo test "$@"
+
+echo "== scripts/run-hosts.sh over ssh and pdsh, between network namespaces (as root)"
+tests/hosts/check.sh
