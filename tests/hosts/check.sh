@@ -9,7 +9,8 @@
 #     histogram counts) and keeps the larger max;
 #   - the flags reached each host as typed (`<`, `%u`), with {index} made 0 and 1;
 #   - each result's status.start_at_unix_s is the instant run-hosts.sh chose, and the merged
-#     status.start_spread_s is the spread of the sources' status.started_at_unix_s;
+#     status.start_spread_s is the spread of the sources' status.first_sent_at_unix_s (when
+#     each host's first order really left);
 #   - the two hosts started within START_SPREAD_MS (default 50) of each other, and each at
 #     most START_LATE_MS (default 500) after the --start-at instant (and no more than 5 ms
 #     before it): as each process reports it, and as the gateway's link saw it (the first
@@ -263,7 +264,7 @@ def first_orders(path):
 
 # The start as each process reports it, and as the gateway's link saw it: the first order from
 # each host, stamped by the one clock all the namespaces share.
-reported = [a["status"]["started_at_unix_s"], b["status"]["started_at_unix_s"]]
+reported = [a["status"]["first_sent_at_unix_s"], b["status"]["first_sent_at_unix_s"]]
 for name, r in ((h1, a), (h2, b), ("merged", m)):
     if r["status"]["start_at_unix_s"] != start:
         problems.append(f"{name}: status.start_at_unix_s {r['status']['start_at_unix_s']}, not --start-at {start:.0f}")
@@ -271,7 +272,7 @@ spread = m["status"]["start_spread_s"]
 if spread is None or abs(spread - (max(reported) - min(reported))) > 1e-6:
     problems.append(f"merged status.start_spread_s {spread}, not {max(reported) - min(reported)} from the sources")
 wire = first_orders(pcap)
-for name, seen in (("status.started_at_unix_s", reported), ("first order on the wire", [wire.get(h1), wire.get(h2)])):
+for name, seen in (("status.first_sent_at_unix_s", reported), ("first order on the wire", [wire.get(h1), wire.get(h2)])):
     if None in seen:
         problems.append(f"{name}: no start for {[h for h, t in zip((h1, h2), seen) if t is None]}")
         continue
