@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-die() { echo "build-image.sh: $*" >&2; exit "${2:-1}"; }
+die() { echo "build-image.sh: $1" >&2; exit "${2:-1}"; }
 
 if [ -z "${ENGINE:-}" ]; then
   if command -v podman >/dev/null 2>&1; then ENGINE=podman
