@@ -4,10 +4,11 @@
 # against QuickFIX's executor with the strict FIX 4.2, 4.4 and 5.0 (FIXT.1.1) dictionaries.
 #
 # Needs: cargo; apt-get (as root or via sudo) the first time, for Debian's libquickfix17,
-# libquickfix-doc, chromium, tcpdump and iproute2; pip, for the FIX42, FIX44, FIXT11 and FIX50
-# dictionaries from the quickfix source distribution and kubernetes-validate (Kubernetes API
-# schemas, into a venv under target/). As root, tests/hosts/check.sh also runs
-# scripts/run-hosts.sh over ssh and pdsh between network namespaces (it installs their packages).
+# libquickfix-doc, chromium, tcpdump, iproute2 and podman; pip, for the FIX42, FIX44, FIXT11
+# and FIX50 dictionaries from the quickfix source distribution and kubernetes-validate
+# (Kubernetes API schemas, into a venv under target/). As root, tests/hosts/check.sh also runs
+# scripts/run-hosts.sh over ssh and pdsh between network namespaces (it installs their
+# packages), and tests/image/check.sh builds the container image and runs its binary.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -50,6 +51,13 @@ apt_install ip iproute2
 if [ "$(id -u)" -eq 0 ]; then
   export FIXBLAST_REQUIRE_TCPDUMP=1
 fi
+
+echo "== the container image (deploy/Containerfile), checked without running a container"
+# As root (CI) podman is installed and the check must pass; without root it skips.
+if [ "$(id -u)" -eq 0 ]; then
+  apt_install podman
+fi
+tests/image/check.sh
 
 # Where the kernel allows io_uring, its copy of every transport test must run, not skip.
 if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo unknown)" = 0 ]; then
