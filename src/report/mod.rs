@@ -16,6 +16,7 @@ pub mod paths;
 pub mod reconnects;
 pub mod sla;
 pub mod split;
+pub mod status;
 pub mod summary;
 pub mod tui;
 pub mod wire;
