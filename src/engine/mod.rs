@@ -173,6 +173,9 @@ pub struct Shared {
     pub fail_fast: AtomicBool,
     /// Sessions lost during the run, and why.
     pub lost: Mutex<Vec<String>>,
+    /// The first session-level Reject (35=3) of the run, said in words: which message, the
+    /// reason and the text. Formatted once, when it arrives.
+    pub first_session_reject: std::sync::OnceLock<String>,
     /// `--reconnect`: every loss of a connection, and when the session came back.
     pub gaps: Mutex<Vec<reconnect::Gap>>,
     /// `--wire-timestamps`: the TSC's time zero on the kernel's realtime clock, calibrated
@@ -206,6 +209,7 @@ impl Shared {
             sessions_alive: AtomicUsize::new(usize::MAX),
             fail_fast: AtomicBool::new(false),
             lost: Mutex::new(Vec::new()),
+            first_session_reject: std::sync::OnceLock::new(),
             gaps: Mutex::new(Vec::new()),
             wire_clock: None,
             wire_drift_max: AtomicU64::new(0),

@@ -139,6 +139,35 @@ impl FixVersion {
         }
     }
 
+    /// The name of SessionRejectReason (373) `code` in this version, when it defines it.
+    pub fn reject_reason_name(self, code: u32) -> Option<&'static str> {
+        const NAMES: [&str; 19] = [
+            "invalid tag number",
+            "required tag missing",
+            "tag not defined for this message type",
+            "undefined tag",
+            "tag specified without a value",
+            "value is incorrect (out of range) for this tag",
+            "incorrect data format for value",
+            "decryption problem",
+            "signature problem",
+            "CompID problem",
+            "SendingTime accuracy problem",
+            "invalid MsgType",
+            "XML validation error",
+            "tag appears more than once",
+            "tag specified out of required order",
+            "repeating group fields out of order",
+            "incorrect NumInGroup count for repeating group",
+            "non-data value includes field delimiter",
+            "invalid or unsupported application version",
+        ];
+        if !self.defines_reject_reason(code) {
+            return None;
+        }
+        if code == 99 { Some("other") } else { NAMES.get(code as usize).copied() }
+    }
+
     /// What an ExecutionReport with this ExecType (150) and OrdStatus (39) reports, read by
     /// this version's rules. Bytes are 0 when the field was absent.
     #[inline]
@@ -311,5 +340,10 @@ mod tests {
         assert!(Fix44.defines_reject_reason(13) && Fix44.defines_reject_reason(99));
         assert!(!Fix44.defines_reject_reason(18), "18 (unsupported ApplVerID) is FIXT's");
         assert!(Fix50Sp2.defines_reject_reason(18) && !Fix50Sp2.defines_reject_reason(19));
+        assert_eq!(Fix42.reject_reason_name(5), Some("value is incorrect (out of range) for this tag"));
+        assert_eq!(Fix42.reject_reason_name(99), None);
+        assert_eq!(Fix44.reject_reason_name(99), Some("other"));
+        assert_eq!(Fix44.reject_reason_name(18), None);
+        assert_eq!(Fix50.reject_reason_name(18), Some("invalid or unsupported application version"));
     }
 }

@@ -268,6 +268,10 @@ impl Messages {
 pub struct Errors {
     pub total: u64,
     pub by_kind: BTreeMap<String, u64>,
+    /// The run's first session-level Reject in words (session, MsgSeqNum, SessionRejectReason
+    /// and its name in the version, Text); absent when there was none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_session_reject: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -561,6 +565,7 @@ impl Errors {
         Errors {
             total: c.total_errors(),
             by_kind: ErrorKind::ALL.iter().map(|k| (k.name().to_string(), c.get(*k))).collect(),
+            first_session_reject: None,
         }
     }
 }

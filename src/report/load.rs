@@ -237,7 +237,11 @@ pub(crate) mod tests {
                 substituted: 0,
                 resend_requests: 0,
             },
-            errors: Errors { total: 0, by_kind: BTreeMap::from([("timed_out".to_string(), 0)]) },
+            errors: Errors {
+                total: 0,
+                by_kind: BTreeMap::from([("timed_out".to_string(), 0)]),
+                first_session_reject: None,
+            },
             throughput: Throughput {
                 orders_per_s: n as f64 / duration_s,
                 acks_per_s: n as f64 / duration_s,

@@ -237,7 +237,7 @@ impl Default for Sums {
                 substituted: 0,
                 resend_requests: 0,
             },
-            errors: Errors { total: 0, by_kind: BTreeMap::new() },
+            errors: Errors { total: 0, by_kind: BTreeMap::new(), first_session_reject: None },
         }
     }
 }
@@ -282,6 +282,9 @@ impl Sums {
         m.substituted += r.messages.substituted;
         m.resend_requests += r.messages.resend_requests;
         e.total += r.errors.total;
+        if e.first_session_reject.is_none() {
+            e.first_session_reject = r.errors.first_session_reject.as_ref().map(|t| format!("{name}: {t}"));
+        }
         for (kind, n) in &r.errors.by_kind {
             *e.by_kind.entry(kind.clone()).or_default() += n;
         }

@@ -197,6 +197,9 @@ pub fn summary(r: &RunResult) -> String {
         r.errors.total,
         if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
     );
+    if let Some(first) = &r.errors.first_session_reject {
+        let _ = writeln!(out, "         the first session Reject: {first}");
+    }
     if m.resend_requests > 0 {
         let _ = writeln!(out, "resends  {} ResendRequests sent for sequence gaps", m.resend_requests);
     }

@@ -59,6 +59,19 @@ fn a_session_reject_answers_its_order_which_never_also_times_out() {
     assert_eq!((r.orders.acked, r.orders.timed_out, r.orders.unmatched), (980, 0, 0), "{:?}", r.orders);
     assert_eq!((r.messages.new.answered, r.messages.new.rejected), (1000, 20), "{:?}", r.messages);
     assert_eq!(r.latency_ns.ack().count, 980, "a refusal is no ack latency");
+    // Said in words once: FIX 4.2 has no SessionRejectReason for "other", so none is sent.
+    let first = r.errors.first_session_reject.as_deref().unwrap_or_default();
+    assert!(first.contains("rejected, no SessionRejectReason: \"rejected by --session-reject-every\""), "{first:?}");
+}
+
+#[test]
+fn a_session_reject_in_fix_4_4_names_its_reason() {
+    let o = with_faults(SYSCALL, "session-reject-every=50", &["--fix-version", "4.4"]);
+    let r = &o.result;
+    assert_eq!(o.exit_code(), 0, "{:?}", r.status);
+    assert_eq!(kind(&o, "session_reject"), 20, "{}", errors(&o));
+    let first = r.errors.first_session_reject.as_deref().unwrap_or_default();
+    assert!(first.contains("rejected, SessionRejectReason 99 (other): "), "{first:?}");
 }
 
 #[test]

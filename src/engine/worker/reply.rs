@@ -329,6 +329,23 @@ impl Recorder {
     }
 }
 
+/// The first session Reject in words (cold: once per run): "s1: MsgSeqNum 17 rejected,
+/// SessionRejectReason 18 (invalid or unsupported application version): <Text>".
+#[cold]
+fn session_reject_text(s: &Sess, ref_seq: u32, reason: Option<u32>) -> String {
+    let version = s.session.version();
+    let why = match reason {
+        None => "no SessionRejectReason".to_string(),
+        Some(code) => match version.reject_reason_name(code) {
+            Some(name) => format!("SessionRejectReason {code} ({name})"),
+            None => format!("SessionRejectReason {code} (not defined in FIX {version})"),
+        },
+    };
+    let text = String::from_utf8_lossy(s.session.text());
+    let text = if text.is_empty() { String::new() } else { format!(": {text:?}") };
+    format!("{}: MsgSeqNum {ref_seq} rejected, {why}{text}", s.name)
+}
+
 /// Acts on one session event. Returns how the session ended when the event ends it: the
 /// caller decides whether that fails the run, loses the session or, with `--reconnect`,
 /// connects again.
@@ -372,7 +389,12 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
             recorder.error_at(ns, ErrorKind::Disconnected);
             return Some(Ended::Lost(format!("{}: the gateway stopped answering (no reply to TestRequest)", s.name)));
         }
-        Event::Error(ProtocolError::SessionReject { ref_seq }) => recorder.session_reject(ns, &mut s.pending, ref_seq),
+        Event::Error(ProtocolError::SessionReject { ref_seq, reason }) => {
+            if shared.first_session_reject.get().is_none() {
+                let _ = shared.first_session_reject.set(session_reject_text(s, ref_seq, reason));
+            }
+            recorder.session_reject(ns, &mut s.pending, ref_seq)
+        }
         Event::Error(pe) => recorder.error_at(
             ns,
             match pe {

@@ -88,6 +88,8 @@ pub enum ProtocolError {
     /// A session-level Reject (35=3) of one of our messages.
     SessionReject {
         ref_seq: u32,
+        /// SessionRejectReason (373), when the Reject gives one.
+        reason: Option<u32>,
     },
     /// A resend (PossDupFlag 43=Y) of a MsgSeqNum already received: dropped unread. (A
     /// resend of one never received, asked for after a gap, is no error: it is handled.)

@@ -374,7 +374,10 @@ impl Session {
             }
             MsgType::Reject => {
                 self.save_text(msg, raw);
-                self.push(Event::Error(ProtocolError::SessionReject { ref_seq: msg.ref_seq }));
+                self.push(Event::Error(ProtocolError::SessionReject {
+                    ref_seq: msg.ref_seq,
+                    reason: msg.reject_reason,
+                }));
             }
             MsgType::Logout => {
                 self.save_text(msg, raw);

@@ -309,7 +309,7 @@ fn a_session_reject_is_counted_with_its_reference_and_a_business_reject_goes_to_
     deliver(&mut c, T0, &from_gateway(2, b"3", &[(45, b"7"), (58, b"Required tag missing")]));
     let bmr = from_gateway(3, b"j", &[(45, b"8"), (379, b"ORD8"), (380, b"3")]);
     let app = deliver(&mut c, T0, &bmr);
-    assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SessionReject { ref_seq: 7 })]);
+    assert_eq!(events(&mut c), vec![Event::Error(ProtocolError::SessionReject { ref_seq: 7, reason: None })]);
     // A BusinessMessageReject names an order (379): the caller, who knows the orders, takes it.
     assert_eq!(app, vec![printable(&bmr)]);
 }

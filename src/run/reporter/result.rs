@@ -121,7 +121,7 @@ pub(super) fn build_result(
         host,
         orders: Orders::of(&agg.counts),
         messages: Messages::of(&agg.counts),
-        errors: Errors::of(&agg.counts),
+        errors: Errors { first_session_reject: shared.first_session_reject.get().cloned(), ..Errors::of(&agg.counts) },
         throughput: Throughput {
             orders_per_s: sent_per_s,
             acks_per_s: per_s(agg.counts.acked),
