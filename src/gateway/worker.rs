@@ -450,9 +450,7 @@ impl Answerer<'_, '_> {
         };
         **lost |= !sent;
     }
-}
 
-impl Answerer<'_, '_> {
     /// Refuses a request in an application version the gateway does not speak: a session
     /// Reject with FIXT.1.1's SessionRejectReason 18, "invalid or unsupported application
     /// version". Not a fault: sent straight, whatever the faults.

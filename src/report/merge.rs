@@ -305,13 +305,10 @@ fn merge_status(results: &[(String, RunResult)]) -> Status {
             .flat_map(|(n, r)| r.status.sessions_lost.iter().map(move |s| format!("{n}: {s}")))
             .collect(),
         // 0 means "never started" in a run's result; keep it only when no input started.
-        started_at_unix_s: starts.clone().reduce(f64::min),
+        started_at_unix_s: starts.reduce(f64::min),
         start_at_unix_s: results.iter().filter_map(|(_, r)| r.status.start_at_unix_s).reduce(f64::min),
         first_sent_at_unix_s: results.iter().filter_map(|(_, r)| r.status.first_sent_at_unix_s).reduce(f64::min),
-        start_spread_s: {
-            let actual = actual_starts(results);
-            actual.iter().copied().reduce(f64::max).zip(actual.iter().copied().reduce(f64::min)).map(|(l, f)| l - f)
-        },
+        start_spread_s: start_range(results).map(|((_, first), (_, last))| last - first),
         clock_sync: results
             .iter()
             .filter_map(|(_, r)| r.status.clock_sync.clone())
@@ -319,13 +316,20 @@ fn merge_status(results: &[(String, RunResult)]) -> Status {
     }
 }
 
-/// When each input really started: its first send, or, for inputs from before that field
-/// (or one that sent nothing), when its schedule began.
-fn actual_starts(results: &[(String, RunResult)]) -> Vec<f64> {
-    results
-        .iter()
-        .filter_map(|(_, r)| r.status.first_sent_at_unix_s.or(r.status.started_at_unix_s.filter(|&s| s > 0.0)))
-        .collect()
+/// An input's name and when it really started (UTC Unix seconds).
+type Start<'a> = (&'a str, f64);
+
+/// The input that really started first and the one that started last, each named, with
+/// when: its first send, or, for inputs from before that field (or one that sent nothing),
+/// when its schedule began. `None` when no input started.
+fn start_range(results: &[(String, RunResult)]) -> Option<(Start<'_>, Start<'_>)> {
+    let started = results.iter().filter_map(|(n, r)| {
+        let start = r.status.first_sent_at_unix_s.or(r.status.started_at_unix_s.filter(|&s| s > 0.0));
+        start.map(|s| (n.as_str(), s))
+    });
+    let first = started.clone().min_by(|a, b| a.1.total_cmp(&b.1))?;
+    let last = started.max_by(|a, b| a.1.total_cmp(&b.1))?;
+    Some((first, last))
 }
 
 /// What `merge` warns of, without refusing: inputs whose start times disagree by more than
@@ -334,17 +338,8 @@ fn actual_starts(results: &[(String, RunResult)]) -> Vec<f64> {
 /// synchronized when they ran.
 pub fn warnings(results: &[(String, RunResult)]) -> Vec<String> {
     let mut out = Vec::new();
-    let started: Vec<(&str, f64)> = results
-        .iter()
-        .filter_map(|(n, r)| {
-            let start = r.status.first_sent_at_unix_s.or(r.status.started_at_unix_s.filter(|&s| s > 0.0));
-            start.map(|s| (n.as_str(), s))
-        })
-        .collect();
-    let first = started.iter().min_by(|a, b| a.1.total_cmp(&b.1));
-    let last = started.iter().max_by(|a, b| a.1.total_cmp(&b.1));
     let warmup = results.iter().map(|(_, r)| r.config.warmup_s).fold(f64::INFINITY, f64::min);
-    if let (Some(&(a, t0)), Some(&(b, t1))) = (first, last)
+    if let Some(((a, t0), (b, t1))) = start_range(results)
         && t1 - t0 > warmup
     {
         out.push(format!(

@@ -330,9 +330,10 @@ impl Recorder {
 }
 
 /// The first session Reject in words (cold: once per run): "s1: MsgSeqNum 17 rejected,
-/// SessionRejectReason 18 (invalid or unsupported application version): <Text>".
+/// SessionRejectReason 18 (invalid or unsupported application version): <Text>", `text`
+/// being the Reject's Text as `handle_event` quotes it.
 #[cold]
-fn session_reject_text(s: &Sess, ref_seq: u32, reason: Option<u32>) -> String {
+fn session_reject_text(s: &Sess, ref_seq: u32, reason: Option<u32>, text: String) -> String {
     let version = s.session.version();
     let why = match reason {
         None => "no SessionRejectReason".to_string(),
@@ -341,8 +342,6 @@ fn session_reject_text(s: &Sess, ref_seq: u32, reason: Option<u32>) -> String {
             None => format!("SessionRejectReason {code} (not defined in FIX {version})"),
         },
     };
-    let text = String::from_utf8_lossy(s.session.text());
-    let text = if text.is_empty() { String::new() } else { format!(": {text:?}") };
     format!("{}: MsgSeqNum {ref_seq} rejected, {why}{text}", s.name)
 }
 
@@ -391,7 +390,7 @@ pub(super) fn handle_event(e: Event, s: &mut Sess, shared: &Shared, recorder: &m
         }
         Event::Error(ProtocolError::SessionReject { ref_seq, reason }) => {
             if shared.first_session_reject.get().is_none() {
-                let _ = shared.first_session_reject.set(session_reject_text(s, ref_seq, reason));
+                let _ = shared.first_session_reject.set(session_reject_text(s, ref_seq, reason, text()));
             }
             recorder.session_reject(ns, &mut s.pending, ref_seq)
         }
